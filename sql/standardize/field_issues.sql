@@ -1,0 +1,29 @@
+-- Per-column counts of values that were present but could not be used (they became NULL).
+SELECT field, issue, count
+FROM (
+    SELECT 'dob' AS field, 'unparseable date' AS issue,
+           count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL) AS count FROM mpi__mapped
+    UNION ALL
+    SELECT 'dob', 'placeholder or impossible date (1900-01-01 or earlier, or in the future)',
+           count(*) FILTER (WHERE dob_parsed IS NOT NULL AND dob IS NULL) FROM mpi__enriched
+    UNION ALL
+    SELECT 'age', 'not an age in years (0-120) with a recorded date',
+           count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM mpi__enriched
+    UNION ALL
+    SELECT 'ssn', 'structurally invalid SSN',
+           count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM mpi__enriched
+    UNION ALL
+    SELECT 'sex', 'unknown code',
+           count(*) FILTER (WHERE sex_raw IS NOT NULL AND sex IS NULL) FROM mpi__enriched
+    UNION ALL
+    SELECT 'zip', 'not a ZIP code',
+           count(*) FILTER (WHERE zip_raw IS NOT NULL AND zip IS NULL) FROM mpi__enriched
+    UNION ALL
+    SELECT 'phone', 'not a 10-digit phone number',
+           count(*) FILTER (WHERE phone_raw IS NOT NULL AND phone IS NULL) FROM mpi__enriched
+    UNION ALL
+    SELECT 'email', 'not an email address',
+           count(*) FILTER (WHERE email_raw IS NOT NULL AND email IS NULL) FROM mpi__enriched
+)
+WHERE count > 0
+ORDER BY field, issue;

@@ -1,0 +1,142 @@
+-- Text helpers shared by the standardization files. Temporary: they live for one connection.
+
+-- Upper case, accents folded, apostrophes dropped (O'BRIEN -> OBRIEN), other punctuation except
+-- hyphens to spaces, repeated spaces collapsed; '' becomes NULL. Hyphens survive so that full-name
+-- parsing keeps MARY-KATE and GARCIA-LOPEZ as one token.
+CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
+    nullif(trim(regexp_replace(regexp_replace(regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                replace(replace(replace(replace(
+                    translate(upper(strip_accents(CAST(s AS VARCHAR))), 'ØŁĐÞ', 'OLDT'),
+                    'ß', 'SS'), 'Æ', 'AE'), 'Œ', 'OE'), '’', ''),
+                '[''`´]', '', 'g'),
+            '[^A-Z0-9 \-]', ' ', 'g'),
+        '\s*-[\s-]*', '-', 'g'), '^-+|-+$', '', 'g'), '\s+', ' ', 'g'), ' -'), '');
+
+-- mpi_clean_name with hyphens as spaces: GARCIA-LOPEZ = GARCIA LOPEZ.
+CREATE OR REPLACE TEMP MACRO mpi_clean_text(s) AS nullif(replace(mpi_clean_name(s), '-', ' '), '');
+
+CREATE OR REPLACE TEMP MACRO mpi_digits(s) AS nullif(regexp_replace(CAST(s AS VARCHAR), '[^0-9]', '', 'g'), '');
+
+-- Left-pad a numeric identifier that lost its leading zeros (spreadsheets do this); n NULL = no padding.
+CREATE OR REPLACE TEMP MACRO mpi_pad_digits(s, n) AS
+    CASE WHEN n IS NULL OR mpi_digits(s) IS NULL OR length(mpi_digits(s)) >= n THEN mpi_digits(s)
+         ELSE lpad(mpi_digits(s), n, '0') END;
+
+-- Generational suffixes, in every spelling we accept, and their standard form.
+CREATE OR REPLACE TEMP MACRO mpi_suffix_std(token) AS
+    CASE token
+        WHEN 'JR' THEN 'JR' WHEN 'JNR' THEN 'JR' WHEN 'JUNIOR' THEN 'JR'
+        WHEN 'SR' THEN 'SR' WHEN 'SNR' THEN 'SR' WHEN 'SENIOR' THEN 'SR'
+        WHEN 'II' THEN 'II' WHEN '2ND' THEN 'II'
+        WHEN 'III' THEN 'III' WHEN '3RD' THEN 'III'
+        WHEN 'IV' THEN 'IV' WHEN '4TH' THEN 'IV'
+        ELSE NULL END;
+
+CREATE OR REPLACE TEMP MACRO mpi_is_title(token) AS token IN ('MR', 'MRS', 'MS', 'MISS', 'DR', 'PROF', 'REV');
+
+-- Surname particles that start a compound surname (DE LA CRUZ, VAN DER BERG, ST JOHN).
+CREATE OR REPLACE TEMP MACRO mpi_is_particle(token) AS
+    token IN ('DE', 'DEL', 'DELA', 'LA', 'LAS', 'LOS', 'DA', 'DAS', 'DO', 'DOS', 'DI', 'DU', 'VAN', 'VON',
+              'DER', 'DEN', 'TER', 'LE', 'ST', 'SAN', 'SANTA', 'BIN', 'BEN', 'AL', 'EL', 'MAC', 'MC', 'O');
+
+-- Name tokens without titles and suffixes.
+CREATE OR REPLACE TEMP MACRO mpi_name_tokens(s) AS
+    list_filter(string_split(coalesce(mpi_clean_name(s), ''), ' '),
+                lambda t: t <> '' AND mpi_suffix_std(t) IS NULL AND NOT mpi_is_title(t));
+
+-- First suffix token found in a name, standardized.
+CREATE OR REPLACE TEMP MACRO mpi_suffix_in(s) AS
+    list_filter(list_transform(string_split(coalesce(mpi_clean_text(s), ''), ' '), lambda t: mpi_suffix_std(t)),
+                lambda t: t IS NOT NULL)[1];
+
+CREATE OR REPLACE TEMP MACRO mpi_join_tokens(tokens) AS nullif(array_to_string(tokens, ' '), '');
+
+-- How many trailing tokens belong to the surname in "FIRST MIDDLE LAST": the last token plus
+-- any particles right before it (MARIA DE LA CRUZ -> 3), never eating the first name.
+CREATE OR REPLACE TEMP MACRO mpi_surname_width(tokens) AS
+    CASE
+        WHEN len(tokens) >= 4 AND mpi_is_particle(tokens[-3]) AND mpi_is_particle(tokens[-2]) THEN 3
+        WHEN len(tokens) >= 3 AND mpi_is_particle(tokens[-2]) THEN 2
+        ELSE 1 END;
+
+-- "FIRST MIDDLE LAST SUFFIX" in one column -> struct of parts.
+CREATE OR REPLACE TEMP MACRO mpi_parse_name_spaced(s) AS (
+    SELECT {
+        'first': CASE WHEN len(tokens) >= 2 THEN tokens[1] END,
+        'middle': mpi_join_tokens(tokens[2:len(tokens) - mpi_surname_width(tokens)]),
+        'last': mpi_join_tokens(tokens[len(tokens) - mpi_surname_width(tokens) + 1:]),
+        'suffix': mpi_suffix_in(s)
+    }
+    FROM (SELECT mpi_name_tokens(s) AS tokens)
+);
+
+-- "LAST, FIRST MIDDLE SUFFIX" in one column -> struct of parts; without a comma, read it spaced.
+CREATE OR REPLACE TEMP MACRO mpi_parse_name_comma(s) AS (
+    SELECT CASE WHEN strpos(CAST(s AS VARCHAR), ',') = 0 THEN mpi_parse_name_spaced(s) ELSE {
+        'first': given[1],
+        'middle': mpi_join_tokens(given[2:]),
+        'last': mpi_join_tokens(mpi_name_tokens(split_part(CAST(s AS VARCHAR), ',', 1))),
+        'suffix': mpi_suffix_in(s)
+    } END
+    FROM (SELECT mpi_name_tokens(substr(CAST(s AS VARCHAR), strpos(CAST(s AS VARCHAR), ',') + 1)) AS given)
+);
+
+-- SSNs the SSA never issues, or that are known to be shared by many people: area 000, 666 or 9xx,
+-- group 00, serial 0000, one repeated digit, 123456789, and the famous advertising numbers.
+CREATE OR REPLACE TEMP MACRO mpi_ssn_is_valid(d) AS
+    d IS NOT NULL AND length(d) = 9
+    AND d[1:3] NOT IN ('000', '666') AND d[1] <> '9'
+    AND d[4:5] <> '00' AND d[6:9] <> '0000'
+    AND replace(d, d[1], '') <> ''
+    AND d NOT IN ('123456789', '078051120', '219099999', '457555462');
+
+-- A 10-digit North American number whose area code and exchange can exist and that is not one digit repeated.
+CREATE OR REPLACE TEMP MACRO mpi_phone_valid(d) AS
+    CASE WHEN length(d) = 10 AND d[1] NOT IN ('0', '1') AND d[4] NOT IN ('0', '1')
+              AND replace(d, d[1], '') <> '' AND d[4:10] <> '5551212' THEN d END;
+
+-- Street types and directions to USPS abbreviations, so STREET = ST and NORTH = N.
+CREATE OR REPLACE TEMP MACRO mpi_street_std(s) AS
+    nullif(array_to_string(list_transform(string_split(s, ' '), lambda t: CASE t
+        WHEN 'STREET' THEN 'ST' WHEN 'STR' THEN 'ST' WHEN 'AVENUE' THEN 'AVE' WHEN 'AV' THEN 'AVE'
+        WHEN 'ROAD' THEN 'RD' WHEN 'DRIVE' THEN 'DR' WHEN 'LANE' THEN 'LN' WHEN 'BOULEVARD' THEN 'BLVD'
+        WHEN 'COURT' THEN 'CT' WHEN 'PLACE' THEN 'PL' WHEN 'TERRACE' THEN 'TER' WHEN 'CIRCLE' THEN 'CIR'
+        WHEN 'HIGHWAY' THEN 'HWY' WHEN 'PARKWAY' THEN 'PKWY' WHEN 'SQUARE' THEN 'SQ' WHEN 'TRAIL' THEN 'TRL'
+        WHEN 'TURNPIKE' THEN 'TPKE' WHEN 'EXTENSION' THEN 'EXT' WHEN 'HEIGHTS' THEN 'HTS'
+        WHEN 'NORTH' THEN 'N' WHEN 'SOUTH' THEN 'S' WHEN 'EAST' THEN 'E' WHEN 'WEST' THEN 'W'
+        WHEN 'NORTHEAST' THEN 'NE' WHEN 'NORTHWEST' THEN 'NW' WHEN 'SOUTHEAST' THEN 'SE' WHEN 'SOUTHWEST' THEN 'SW'
+        WHEN 'FIRST' THEN '1ST' WHEN 'SECOND' THEN '2ND' WHEN 'THIRD' THEN '3RD'
+        ELSE t END), ' '), '');
+
+-- Two-letter state codes; full names of states are mapped to them.
+CREATE OR REPLACE TEMP MACRO mpi_state_std(s) AS
+    CASE WHEN length(s) = 2 THEN s ELSE CASE s
+        WHEN 'ALABAMA' THEN 'AL' WHEN 'ALASKA' THEN 'AK' WHEN 'ARIZONA' THEN 'AZ' WHEN 'ARKANSAS' THEN 'AR'
+        WHEN 'CALIFORNIA' THEN 'CA' WHEN 'COLORADO' THEN 'CO' WHEN 'CONNECTICUT' THEN 'CT' WHEN 'DELAWARE' THEN 'DE'
+        WHEN 'DISTRICT OF COLUMBIA' THEN 'DC' WHEN 'FLORIDA' THEN 'FL' WHEN 'GEORGIA' THEN 'GA' WHEN 'HAWAII' THEN 'HI'
+        WHEN 'IDAHO' THEN 'ID' WHEN 'ILLINOIS' THEN 'IL' WHEN 'INDIANA' THEN 'IN' WHEN 'IOWA' THEN 'IA'
+        WHEN 'KANSAS' THEN 'KS' WHEN 'KENTUCKY' THEN 'KY' WHEN 'LOUISIANA' THEN 'LA' WHEN 'MAINE' THEN 'ME'
+        WHEN 'MARYLAND' THEN 'MD' WHEN 'MASSACHUSETTS' THEN 'MA' WHEN 'MICHIGAN' THEN 'MI' WHEN 'MINNESOTA' THEN 'MN'
+        WHEN 'MISSISSIPPI' THEN 'MS' WHEN 'MISSOURI' THEN 'MO' WHEN 'MONTANA' THEN 'MT' WHEN 'NEBRASKA' THEN 'NE'
+        WHEN 'NEVADA' THEN 'NV' WHEN 'NEW HAMPSHIRE' THEN 'NH' WHEN 'NEW JERSEY' THEN 'NJ' WHEN 'NEW MEXICO' THEN 'NM'
+        WHEN 'NEW YORK' THEN 'NY' WHEN 'NORTH CAROLINA' THEN 'NC' WHEN 'NORTH DAKOTA' THEN 'ND' WHEN 'OHIO' THEN 'OH'
+        WHEN 'OKLAHOMA' THEN 'OK' WHEN 'OREGON' THEN 'OR' WHEN 'PENNSYLVANIA' THEN 'PA' WHEN 'RHODE ISLAND' THEN 'RI'
+        WHEN 'SOUTH CAROLINA' THEN 'SC' WHEN 'SOUTH DAKOTA' THEN 'SD' WHEN 'TENNESSEE' THEN 'TN' WHEN 'TEXAS' THEN 'TX'
+        WHEN 'UTAH' THEN 'UT' WHEN 'VERMONT' THEN 'VT' WHEN 'VIRGINIA' THEN 'VA' WHEN 'WASHINGTON' THEN 'WA'
+        WHEN 'WEST VIRGINIA' THEN 'WV' WHEN 'WISCONSIN' THEN 'WI' WHEN 'WYOMING' THEN 'WY' WHEN 'PUERTO RICO' THEN 'PR'
+        ELSE s END END;
+
+-- Sex after the source's code map: M/F in their usual spellings; anything else is unknown.
+CREATE OR REPLACE TEMP MACRO mpi_sex_std(s) AS
+    CASE upper(trim(CAST(s AS VARCHAR)))
+        WHEN 'M' THEN 'M' WHEN 'MALE' THEN 'M' WHEN 'MAN' THEN 'M' WHEN 'BOY' THEN 'M'
+        WHEN 'F' THEN 'F' WHEN 'FEMALE' THEN 'F' WHEN 'WOMAN' THEN 'F' WHEN 'GIRL' THEN 'F'
+        ELSE NULL END;
+
+-- A shared identifier: letters and digits only, upper case, padded if configured; all zeros is no id.
+CREATE OR REPLACE TEMP MACRO mpi_clean_id(s, n) AS
+    CASE WHEN regexp_full_match(upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')), '0*') THEN NULL
+         WHEN n IS NOT NULL AND regexp_full_match(trim(CAST(s AS VARCHAR)), '[0-9 -]+') THEN mpi_pad_digits(s, n)
+         ELSE upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')) END;

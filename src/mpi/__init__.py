@@ -1,0 +1,1 @@
+"""mpi: master person index on Splink and DuckDB."""

@@ -1,0 +1,209 @@
+"""The `mpi` command line: parse options, call one library function, render its result."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
+from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserFacingError(click.ClickException):
+    """A library error shown as one clean message with its exit code (2 usage/input, 1 failed check)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def library_errors(func: F) -> F:
+    """Turn mpi's own errors into clean CLI errors; anything else is a bug and keeps its traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MpiUserError as exc:
+            raise UserFacingError(str(exc), exc.exit_code) from exc
+        except MpiError as exc:
+            raise UserFacingError(str(exc), getattr(exc, "exit_code", EXIT_CHECK_FAILED)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def project_config(ctx: click.Context) -> ProjectConfig:
+    path = ctx.obj.get("config_path") if ctx.obj else None
+    return load_config(path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Project config (default: ./{CONFIG_FILENAME}).",
+)
+@click.version_option(package_name="mpi", message="mpi %(version)s")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """mpi: link person records from many agencies into one index of persistent person ids.
+
+    Example: mpi --config demo/mpi.toml ingest
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing mpi.toml.")
+@library_errors
+def init(directory: Path, force: bool) -> None:
+    """Write a commented example mpi.toml to DIRECTORY.
+
+    Example: mpi init my-project
+    """
+    from mpi.project import write_example_config
+
+    path = write_example_config(directory, overwrite=force)
+    console.print(f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest.")
+
+
+@main.command()
+@click.option("--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output directory.")
+@library_errors
+def synth(persons: int, seed: int, out_dir: Path) -> None:
+    """Write a synthetic multi-agency population with ground truth and an mpi.toml that maps it.
+
+    Example: mpi synth --persons 10000 --seed 42 --out demo
+    """
+    from mpi.synth import generate_population
+
+    summary = generate_population(persons=persons, seed=seed, out_dir=out_dir, progress=_progress)
+    table = Table(title=f"Synthetic population: {persons:,} persons, seed {seed}")
+    table.add_column("source")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, path in summary.files.items():
+        table.add_row(name, str(path), f"{summary.rows[name]:,}")
+    console.print(table)
+    console.print(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}")
+
+
+def _progress(message: str) -> None:
+    err_console.print(f"[dim]{message}[/dim]")
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.pass_context
+@library_errors
+def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
+    """Read, map and standardize agency files into the store (all sources, or the ones named).
+
+    Every row is indexed or rejected with a reason; a source that is ingested again is replaced.
+
+    Example: mpi ingest k12 wages
+    """
+    from mpi.ingest import ingest_sources
+
+    config = project_config(ctx)
+    result = ingest_sources(config, sources or None, progress=_progress)
+    table = Table(title=f"Reconciliation ({result.store_path})")
+    for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
+        table.add_column(column, justify="right" if column in ("rows read", "indexed", "rejected", "seconds") else "left")
+    for s in result.sources:
+        reasons = ", ".join(f"{k}: {v:,}" for k, v in s.reject_reasons.items()) or "-"
+        table.add_row(
+            s.source, f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
+            "yes" if s.balanced else "NO", reasons, f"{s.seconds:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    issues = [(s.source, fi) for s in result.sources for fi in s.field_issues]
+    if issues:
+        issue_table = Table(title="Values set to null (field-level problems, rows still indexed)")
+        for column in ("source", "field", "column", "problem", "count"):
+            issue_table.add_column(column, justify="right" if column == "count" else "left")
+        for source_name, fi in issues:
+            issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
+        console.print(issue_table)
+    total_read = sum(s.rows_read for s in result.sources)
+    total_indexed = sum(s.rows_indexed for s in result.sources)
+    total_rejected = sum(s.rows_rejected for s in result.sources)
+    console.print(
+        f"Total: {total_read:,} rows read = {total_indexed:,} indexed + {total_rejected:,} rejected"
+        + ("" if result.balanced else "  [bold red]DOES NOT ADD UP[/bold red]")
+    )
+    if not result.balanced:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Rows to show.")
+@click.pass_context
+@library_errors
+def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
+    """List rejected rows with their reasons (all sources, or one).
+
+    Example: mpi rejects wages --limit 20
+    """
+    from mpi.project import list_rejects
+
+    config = project_config(ctx)
+    summary = list_rejects(config, source=source, limit=limit)
+    counts = Table(title="Rejects by source and reason")
+    for column in ("source", "reason", "rows"):
+        counts.add_column(column, justify="right" if column == "rows" else "left")
+    for src, reason, n in summary.counts:
+        counts.add_row(src, reason, f"{n:,}")
+    console.print(counts)
+    if summary.rows:
+        rows = Table(title=f"First {len(summary.rows)} rejected rows")
+        for column in ("source", "row", "record id", "reason", "detail"):
+            rows.add_column(column)
+        for r in summary.rows:
+            rows.add_row(r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or "")
+        console.print(rows)
+
+
+@main.command("inspect")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
+@click.option("--encoding", default="utf-8", show_default=True, help="CSV encoding.")
+@click.option("--name", "source_name", default=None, help="Source name for the suggested mapping.")
+@library_errors
+def inspect_command(file: Path, delimiter: str | None, encoding: str, source_name: str | None) -> None:
+    """Profile an agency file: columns, inferred types, null rates, samples and a suggested mapping.
+
+    Example: mpi inspect k12_students.csv
+    """
+    from mpi.inspect import inspect_file
+
+    profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
+    table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")
+    for column in ("column", "type", "null %", "distinct", "samples", "suggested field"):
+        table.add_column(column, justify="right" if column in ("null %", "distinct") else "left")
+    for c in profile.columns:
+        table.add_row(
+            c.name, c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
+            " | ".join(c.samples), c.suggested_field or "",
+        )  # fmt: skip
+    console.print(table)
+    console.print("Suggested mapping (check it before use):\n")
+    console.print(profile.suggested_mapping_toml(source_name or file.stem), markup=False)

@@ -1,0 +1,409 @@
+"""mpi.toml -> typed, validated config; every problem is reported at once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mpi.errors import ConfigError
+from mpi.schema import INPUT_FIELD_NAMES
+
+CONFIG_FILENAME = "mpi.toml"
+
+TOP_KEYS = ("project", "store", "sources")
+PROJECT_KEYS = ("name", "shared_ids")
+STORE_KEYS = ("path",)
+SOURCE_KEYS = (
+    "path",
+    "format",
+    "delimiter",
+    "encoding",
+    "header",
+    "record_id",
+    "attributes",
+    "columns",
+    "on_bad_rows",
+    "on_duplicate_ids",
+)
+COLUMN_OPTION_KEYS = ("column", "date_format", "format", "codes", "pad", "as_of", "as_of_column", "as_of_format")
+
+FORMATS_BY_EXTENSION = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".psv": "csv", ".parquet": "parquet"}
+FULL_NAME_FORMATS = ("LAST, FIRST MIDDLE SUFFIX", "FIRST MIDDLE LAST SUFFIX", "auto")
+ERROR_POLICIES = ("error", "reject")
+PADDABLE_FIELDS = ("ssn", "zip", "phone")
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+SOURCE_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+SHARED_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFAULT_STORE_PATH = "mpi.duckdb"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColumnMapping:
+    """One canonical field filled from one agency column, with its parse options."""
+
+    field: str
+    column: str
+    date_formats: tuple[str, ...] = ()
+    name_format: str | None = None
+    codes: Mapping[str, str] | None = None
+    pad: int | None = None
+    as_of: date | None = None
+    as_of_column: str | None = None
+    as_of_formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceConfig:
+    name: str
+    path: Path
+    format: str
+    delimiter: str
+    encoding: str
+    header: bool
+    record_id: str
+    attributes: tuple[str, ...]
+    columns: tuple[ColumnMapping, ...]
+    on_bad_rows: str
+    on_duplicate_ids: str
+
+    def mapping(self, field_name: str) -> ColumnMapping | None:
+        return next((m for m in self.columns if m.field == field_name), None)
+
+    def agency_columns(self) -> tuple[str, ...]:
+        """Every agency column this source's config refers to, in a stable order."""
+        wanted = [self.record_id]
+        for m in self.columns:
+            wanted.append(m.column)
+            if m.as_of_column:
+                wanted.append(m.as_of_column)
+        wanted.extend(self.attributes)
+        return tuple(dict.fromkeys(wanted))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectConfig:
+    config_path: Path
+    name: str
+    shared_ids: tuple[str, ...]
+    store_path: Path
+    sources: Mapping[str, SourceConfig] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.config_path.parent
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if near:
+        return f' Did you mean "{near[0]}"?'
+    return f" Allowed: {', '.join(choices)}."
+
+
+def _unknown_keys(where: str, table: Mapping[str, Any], allowed: tuple[str, ...], problems: list[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            problems.append(f'{where}: unknown key "{key}".{_suggest(key, allowed)}')
+
+
+def _duplicate_source_headers(text: str) -> list[str]:
+    # tomllib stops at the first duplicate table with a terse message; find them all ourselves.
+    seen: dict[str, int] = {}
+    problems = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"^\s*\[\s*sources\s*\.\s*\"?([^\].\"]+)\"?\s*\]\s*(#.*)?$", line)
+        if not match:
+            continue
+        name = match.group(1).strip()
+        if name in seen:
+            problems.append(
+                f'[sources.{name}] is declared twice (lines {seen[name]} and {lineno}). '
+                "Give each source a unique name."
+            )
+        else:
+            seen[name] = lineno
+    return problems
+
+
+def load_config(path: Path | str | None = None) -> ProjectConfig:
+    """Read and validate mpi.toml (default: ./mpi.toml); raises ConfigError listing every problem."""
+    config_path = Path(path) if path is not None else Path.cwd() / CONFIG_FILENAME
+    if config_path.is_dir():
+        config_path = config_path / CONFIG_FILENAME
+    config_path = config_path.resolve()
+    if not config_path.is_file():
+        raise ConfigError(
+            str(config_path), [f'no config file at {config_path}. Run "mpi init" to write an example, or pass --config.']
+        )
+    text = config_path.read_text(encoding="utf-8")
+    duplicates = _duplicate_source_headers(text)
+    if duplicates:
+        raise ConfigError(str(config_path), duplicates)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(config_path), [f"not valid TOML: {exc}. Fix the syntax at that line."]) from exc
+    return parse_config(raw, config_path=config_path)
+
+
+def parse_config(raw: Mapping[str, Any], *, config_path: Path) -> ProjectConfig:
+    """Validate a parsed TOML document; collect all problems before raising."""
+    problems: list[str] = []
+    _unknown_keys("top level", raw, TOP_KEYS, problems)
+
+    project = _table(raw, "project", "[project]", problems)
+    _unknown_keys("[project]", project, PROJECT_KEYS, problems)
+    name = project.get("name", config_path.parent.name)
+    if not isinstance(name, str):
+        problems.append('[project] name must be a string, e.g. name = "ct-p20".')
+        name = config_path.parent.name
+    shared_ids = _shared_ids(project.get("shared_ids", []), problems)
+
+    store = _table(raw, "store", "[store]", problems)
+    _unknown_keys("[store]", store, STORE_KEYS, problems)
+    store_path_value = store.get("path", DEFAULT_STORE_PATH)
+    if not isinstance(store_path_value, str) or not store_path_value:
+        problems.append('[store] path must be a file name, e.g. path = "mpi.duckdb".')
+        store_path_value = DEFAULT_STORE_PATH
+    store_path = (config_path.parent / store_path_value).resolve()
+
+    sources_raw = _table(raw, "sources", "[sources]", problems)
+    sources: dict[str, SourceConfig] = {}
+    for source_name, source_raw in sources_raw.items():
+        source = _parse_source(source_name, source_raw, shared_ids, config_path.parent, problems)
+        if source is not None:
+            sources[source_name] = source
+
+    if problems:
+        raise ConfigError(str(config_path), problems)
+    return ProjectConfig(
+        config_path=config_path, name=name, shared_ids=shared_ids, store_path=store_path, sources=sources
+    )
+
+
+def _table(raw: Mapping[str, Any], key: str, where: str, problems: list[str]) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} must be a table.")
+        return {}
+    return value
+
+
+def _shared_ids(value: Any, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append('[project] shared_ids must be a list of names, e.g. shared_ids = ["sasid"].')
+        return ()
+    ids: list[str] = []
+    for v in value:
+        if not SHARED_ID_PATTERN.match(v):
+            problems.append(f'[project] shared id "{v}" must be lower case letters, digits and _ (e.g. "sasid").')
+        elif v in INPUT_FIELD_NAMES:
+            problems.append(f'[project] shared id "{v}" clashes with the canonical field of that name; rename it.')
+        elif v in ids:
+            problems.append(f'[project] shared id "{v}" is listed twice.')
+        else:
+            ids.append(v)
+    return tuple(ids)
+
+
+def _parse_source(
+    name: str, raw: Any, shared_ids: tuple[str, ...], root: Path, problems: list[str]
+) -> SourceConfig | None:
+    where = f"[sources.{name}]"
+    if not SOURCE_NAME_PATTERN.match(name):
+        problems.append(f"{where}: source names must start with a letter and use letters, digits, _ or -.")
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where} must be a table with path, record_id and columns.")
+        return None
+    _unknown_keys(where, raw, SOURCE_KEYS, problems)
+    start = len(problems)
+
+    path_value = raw.get("path")
+    if not isinstance(path_value, str) or not path_value:
+        problems.append(f'{where}: "path" is required: the agency file, e.g. path = "{name}.csv".')
+        path_value = ""
+    path = (root / path_value).resolve()
+    file_format = raw.get("format") or FORMATS_BY_EXTENSION.get(path.suffix.lower())
+    if file_format not in ("csv", "parquet"):
+        problems.append(
+            f'{where}: cannot tell the format of "{path_value}"; set format = "csv" or format = "parquet".'
+        )
+        file_format = "csv"
+    default_delimiter = "\t" if path.suffix.lower() == ".tsv" else "|" if path.suffix.lower() == ".psv" else ","
+    delimiter = raw.get("delimiter", default_delimiter)
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        problems.append(f'{where}: delimiter must be one character, e.g. delimiter = "|".')
+        delimiter = ","
+    encoding = raw.get("encoding", "utf-8")
+    if not isinstance(encoding, str) or not _is_known_encoding(encoding):
+        problems.append(f'{where}: unknown encoding "{encoding}"; use e.g. "utf-8", "latin-1" or "cp1252".')
+        encoding = "utf-8"
+    header = raw.get("header", True)
+    if not isinstance(header, bool):
+        problems.append(f"{where}: header must be true or false.")
+        header = True
+    record_id = raw.get("record_id")
+    if not isinstance(record_id, str) or not record_id:
+        problems.append(f'{where}: "record_id" is required: the column holding the agency\'s own record id.')
+        record_id = ""
+    attributes = raw.get("attributes", [])
+    if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
+        problems.append(f'{where}: attributes must be a list of column names, e.g. attributes = ["GRADE"].')
+        attributes = []
+    policies = {}
+    for key in ("on_bad_rows", "on_duplicate_ids"):
+        policy = raw.get(key, "error")
+        if policy not in ERROR_POLICIES:
+            problems.append(f'{where}: {key} must be "error" or "reject", not "{policy}".')
+            policy = "error"
+        policies[key] = policy
+
+    columns_raw = raw.get("columns")
+    columns: list[ColumnMapping] = []
+    if not isinstance(columns_raw, Mapping) or not columns_raw:
+        problems.append(
+            f"{where}: [sources.{name}.columns] is required: map canonical fields to your columns, "
+            'e.g. first_name = "FNAME".'
+        )
+    else:
+        allowed_fields = tuple(sorted(INPUT_FIELD_NAMES)) + shared_ids
+        for field_name, spec in columns_raw.items():
+            if field_name not in allowed_fields:
+                hint = _suggest(field_name, allowed_fields)
+                problems.append(
+                    f'[sources.{name}.columns]: "{field_name}" is not a canonical field.{hint} '
+                    "Declare shared identifiers in [project] shared_ids; keep other columns as attributes."
+                )
+                continue
+            mapping = _parse_column(name, field_name, spec, shared_ids, problems)
+            if mapping is not None:
+                columns.append(mapping)
+        mapped = {m.field for m in columns}
+        if "full_name" in mapped and mapped & {"first_name", "last_name", "middle_name"}:
+            problems.append(
+                f"[sources.{name}.columns]: map either full_name or first_name/middle_name/last_name, not both."
+            )
+
+    if len(problems) > start:
+        return None
+    return SourceConfig(
+        name=name,
+        path=path,
+        format=file_format,
+        delimiter=delimiter,
+        encoding=encoding,
+        header=header,
+        record_id=record_id,
+        attributes=tuple(attributes),
+        columns=tuple(columns),
+        on_bad_rows=policies["on_bad_rows"],
+        on_duplicate_ids=policies["on_duplicate_ids"],
+    )
+
+
+def _is_known_encoding(encoding: str) -> bool:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
+def _formats(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _parse_column(
+    source: str, field_name: str, spec: Any, shared_ids: tuple[str, ...], problems: list[str]
+) -> ColumnMapping | None:
+    where = f"[sources.{source}.columns] {field_name}"
+    if isinstance(spec, str):
+        spec = {"column": spec}
+    if not isinstance(spec, Mapping):
+        problems.append(f'{where}: give a column name or a table like {{ column = "COL", ... }}.')
+        return None
+    _unknown_keys(where, spec, COLUMN_OPTION_KEYS, problems)
+    start = len(problems)
+    column = spec.get("column")
+    if not isinstance(column, str) or not column:
+        problems.append(f'{where}: "column" is required, e.g. {{ column = "COL" }}.')
+    date_formats: tuple[str, ...] = ()
+    if "date_format" in spec:
+        parsed = _formats(spec["date_format"])
+        if field_name != "dob":
+            problems.append(f"{where}: date_format applies to dob only (use as_of_format for age).")
+        elif parsed is None:
+            problems.append(f'{where}: date_format must be a format or a list, e.g. "%m/%d/%Y".')
+        else:
+            date_formats = parsed
+    elif field_name == "dob":
+        date_formats = (DEFAULT_DATE_FORMAT,)
+    name_format = spec.get("format")
+    if field_name == "full_name":
+        if name_format not in FULL_NAME_FORMATS:
+            problems.append(f"{where}: format must be one of {', '.join(repr(f) for f in FULL_NAME_FORMATS)}.")
+    elif name_format is not None:
+        problems.append(f"{where}: format applies to full_name only.")
+    codes = spec.get("codes")
+    if codes is not None and (
+        not isinstance(codes, Mapping) or not all(isinstance(v, str) for v in codes.values())
+    ):
+        problems.append(f'{where}: codes must be a table of code = value, e.g. {{ "1" = "M", "2" = "F" }}.')
+    pad = spec.get("pad")
+    if pad is not None:
+        if field_name not in PADDABLE_FIELDS and field_name not in shared_ids:
+            problems.append(f"{where}: pad applies to ssn, zip, phone and shared ids only.")
+        elif not isinstance(pad, int) or isinstance(pad, bool) or not 1 <= pad <= 30:
+            problems.append(f"{where}: pad must be a number of digits between 1 and 30.")
+    as_of = spec.get("as_of")
+    as_of_column = spec.get("as_of_column")
+    as_of_formats: tuple[str, ...] = ()
+    if field_name == "age":
+        if as_of is None and as_of_column is None:
+            problems.append(
+                f'{where}: an age needs the date it was recorded: as_of = "2024-09-01" or as_of_column = "COL".'
+            )
+        if isinstance(as_of, str):
+            try:
+                as_of = date.fromisoformat(as_of)
+            except ValueError:
+                problems.append(f'{where}: as_of must be a date like "2024-09-01".')
+        elif as_of is not None and not isinstance(as_of, date):
+            problems.append(f'{where}: as_of must be a date like "2024-09-01".')
+        if as_of_column is not None and not isinstance(as_of_column, str):
+            problems.append(f"{where}: as_of_column must be a column name.")
+        if "as_of_format" in spec:
+            parsed = _formats(spec["as_of_format"])
+            if parsed is None:
+                problems.append(f'{where}: as_of_format must be a format or a list, e.g. "%Y-%m-%d".')
+            else:
+                as_of_formats = parsed
+        else:
+            as_of_formats = (DEFAULT_DATE_FORMAT,)
+    elif as_of is not None or as_of_column is not None or "as_of_format" in spec:
+        problems.append(f"{where}: as_of, as_of_column and as_of_format apply to age only.")
+    if len(problems) > start or not isinstance(column, str):
+        return None
+    return ColumnMapping(
+        field=field_name,
+        column=column,
+        date_formats=date_formats,
+        name_format=name_format if field_name == "full_name" else None,
+        codes={str(k).strip().upper(): v for k, v in codes.items()} if isinstance(codes, Mapping) else None,
+        pad=pad,
+        as_of=as_of if isinstance(as_of, date) else None,
+        as_of_column=as_of_column if isinstance(as_of_column, str) else None,
+        as_of_formats=as_of_formats,
+    )

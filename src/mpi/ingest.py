@@ -1,0 +1,235 @@
+"""Ingest agency files into `records`: read, map, standardize, reject with reasons, reconcile, in one transaction."""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from mpi.config import ProjectConfig, SourceConfig
+from mpi.errors import InputError, MpiError, MpiUserError
+from mpi.mapping import check_mapped_columns, map_source_sql, register_name_parser
+from mpi.reader import BAD_ROWS_TABLE, RAW_TABLE, check_source_file, read_source_file
+from mpi.schema import IDENTIFYING_FIELDS, RECORD_COLUMN_NAMES, shared_id_column
+from mpi.sqlutil import quote_identifier, run_sql_file
+from mpi.standardize import install_macros, standardize_mapped
+from mpi.store import Store, open_store
+from mpi.version import mpi_version
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldIssue:
+    field: str
+    column: str
+    issue: str
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceReconciliation:
+    """Rows read = indexed + rejected, per source, with what went wrong where."""
+
+    source: str
+    path: str
+    sha256: str
+    load_id: int
+    rows_read: int
+    rows_indexed: int
+    rows_rejected: int
+    reject_reasons: dict[str, int]
+    field_issues: tuple[FieldIssue, ...]
+    seconds: float
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_indexed + self.rows_rejected
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestResult:
+    store_path: str
+    sources: tuple[SourceReconciliation, ...] = field(default_factory=tuple)
+
+    @property
+    def balanced(self) -> bool:
+        return all(s.balanced for s in self.sources)
+
+
+def select_sources(config: ProjectConfig, names: Sequence[str] | None) -> list[SourceConfig]:
+    if not config.sources:
+        raise MpiUserError(f"{config.config_path} declares no sources. Add a [sources.NAME] table for each agency file.")
+    if not names:
+        return list(config.sources.values())
+    unknown = [n for n in names if n not in config.sources]
+    if unknown:
+        hints = []
+        for name in unknown:
+            near = difflib.get_close_matches(name, list(config.sources), n=1)
+            hints.append(f'"{name}"' + (f' (did you mean "{near[0]}"?)' if near else ""))
+        raise MpiUserError(
+            f"No source {', '.join(hints)} in {config.config_path}. Sources: {', '.join(config.sources)}."
+        )
+    return [config.sources[n] for n in names]
+
+
+def ingest_sources(
+    config: ProjectConfig, names: Sequence[str] | None = None, *, progress: Progress | None = None
+) -> IngestResult:
+    """Load the named sources (default: all) into the store, replacing what each had; all or nothing."""
+    report = progress or (lambda _message: None)
+    sources = select_sources(config, names)
+    for source in sources:
+        check_source_file(source)
+    store = open_store(config.store_path)
+    try:
+        store.ensure_shared_id_columns(config.shared_ids)
+        results = []
+        with store.transaction() as con:
+            install_macros(con)
+            register_name_parser(con)
+            for source in sources:
+                results.append(_ingest_one(store, con, source, config.shared_ids, report))
+        return IngestResult(store_path=str(config.store_path), sources=tuple(results))
+    finally:
+        store.close()
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _ingest_one(
+    store: Store, con: duckdb.DuckDBPyConnection, source: SourceConfig, shared_ids: tuple[str, ...], report: Progress
+) -> SourceReconciliation:
+    started = time.perf_counter()
+    started_at = datetime.now()
+    report(f"{source.name}: reading {source.path.name}")
+    read = read_source_file(con, source)
+    check_mapped_columns(source, read.columns)
+    report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
+    sql, params = map_source_sql(source, read.column_types, shared_ids)
+    con.execute(sql, params)
+    issues = standardize_mapped(con)
+    _mark_identifiable(con, shared_ids)
+    run_sql_file(con, "ingest/row_rejects")
+    if source.on_duplicate_ids == "error":
+        _refuse_duplicate_ids(con, source)
+
+    load_id = _count(con, "SELECT nextval('mpi__load_id_seq')")
+    run_sql_file(con, "ingest/replace_source", {"source": source.name})
+    _insert_records(con, source.name, load_id, shared_ids)
+    _insert_attributes(con, source)
+    con.execute(
+        "INSERT INTO rejects SELECT $source, $load_id, mpi__row, record_id, reason, detail FROM mpi__row_rejects",
+        {"source": source.name, "load_id": load_id},
+    )
+    con.execute(
+        f"INSERT INTO rejects SELECT $source, $load_id, line, NULL, reason, detail FROM {BAD_ROWS_TABLE}",
+        {"source": source.name, "load_id": load_id},
+    )
+    field_issues = tuple(
+        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n) for f, i, n in issues
+    )
+    for fi in field_issues:
+        con.execute(
+            "INSERT INTO field_issues VALUES (?, ?, ?, ?, ?, ?)",
+            [load_id, source.name, fi.field, fi.column, fi.issue, fi.count],
+        )
+
+    rows_read = read.rows_loaded + read.bad_rows
+    rows_indexed = _count(con, "SELECT count(*) FROM records WHERE source = ?", [source.name])
+    rows_rejected = _count(con, "SELECT count(*) FROM rejects WHERE source = ?", [source.name])
+    reasons = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM rejects WHERE source = ? GROUP BY reason ORDER BY reason", [source.name]
+        ).fetchall()
+    )
+    if rows_read != rows_indexed + rows_rejected:
+        raise MpiError(
+            f'Source "{source.name}": {rows_read} rows read but {rows_indexed} indexed + {rows_rejected} rejected. '
+            "Nothing was written; please report this as a bug."
+        )
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, source.name, str(source.path), read.sha256, rows_read, rows_indexed, rows_rejected,
+         started_at, datetime.now(), mpi_version()],
+    )  # fmt: skip
+    for table in (RAW_TABLE, BAD_ROWS_TABLE, "mpi__mapped", "mpi__standardized", "mpi__enriched", "mpi__row_rejects"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    seconds = time.perf_counter() - started
+    report(f"{source.name}: {rows_indexed:,} indexed, {rows_rejected:,} rejected in {seconds:.1f}s")
+    return SourceReconciliation(
+        source=source.name,
+        path=str(source.path),
+        sha256=read.sha256,
+        load_id=load_id,
+        rows_read=rows_read,
+        rows_indexed=rows_indexed,
+        rows_rejected=rows_rejected,
+        reject_reasons={str(k): int(v) for k, v in reasons.items()},
+        field_issues=field_issues,
+        seconds=seconds,
+    )
+
+
+def _column_of(source: SourceConfig, field_name: str) -> str:
+    mapping = source.mapping(field_name) or (source.mapping("full_name") if field_name.endswith("name") else None)
+    return mapping.column if mapping else ""
+
+
+def _mark_identifiable(con: duckdb.DuckDBPyConnection, shared_ids: tuple[str, ...]) -> None:
+    columns = [*IDENTIFYING_FIELDS, *(shared_id_column(s) for s in shared_ids)]
+    any_present = " OR ".join(f"{quote_identifier(c)} IS NOT NULL" for c in columns)
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW mpi__identifiable AS "
+        f"SELECT mpi__row, record_id, ({any_present}) AS has_identifier FROM mpi__enriched"
+    )
+
+
+def _refuse_duplicate_ids(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+    rows = con.execute(
+        "SELECT record_id, list(mpi__row ORDER BY mpi__row) FROM mpi__row_rejects "
+        "WHERE reason = 'duplicate record id' GROUP BY record_id ORDER BY min(mpi__row)"
+    ).fetchall()
+    if not rows:
+        return
+    first_id, first_rows = rows[0]
+    example = f'e.g. "{first_id}" on data rows {", ".join(str(r) for r in first_rows[:3])}'
+    raise InputError(
+        f'Source "{source.name}": {source.path} column "{source.record_id}" has {len(rows)} duplicated '
+        f"record id(s) ({example}). Record ids must be unique in a file: fix the extract, or set "
+        f'on_duplicate_ids = "reject" under [sources.{source.name}] to reject those rows.'
+    )
+
+
+def _insert_records(con: duckdb.DuckDBPyConnection, source: str, load_id: int, shared_ids: tuple[str, ...]) -> None:
+    columns = [*RECORD_COLUMN_NAMES, *(shared_id_column(s) for s in shared_ids)]
+    values = [
+        "$source" if c == "source" else "$load_id" if c == "load_id" else quote_identifier(c) for c in columns
+    ]
+    con.execute(
+        f"INSERT INTO records ({', '.join(quote_identifier(c) for c in columns)}) "
+        f"SELECT {', '.join(values)} FROM mpi__enriched "
+        "ANTI JOIN mpi__row_rejects USING (mpi__row) ORDER BY mpi__row",
+        {"source": source, "load_id": load_id},
+    )
+
+
+def _insert_attributes(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+    """Attribute columns go to `attributes` unchanged, one row per (record, attribute), NULLs included."""
+    if not source.attributes:
+        return
+    values = ", ".join(f"CAST(raw.{quote_identifier(a)} AS VARCHAR)" for a in source.attributes)
+    con.execute(
+        "INSERT INTO attributes SELECT $source, m.record_id, unnest($names::VARCHAR[]), "
+        f"unnest([{values}]) FROM {RAW_TABLE} AS raw JOIN mpi__mapped AS m USING (mpi__row) "
+        "ANTI JOIN mpi__row_rejects AS r USING (mpi__row)",
+        {"source": source.name, "names": list(source.attributes)},
+    )

@@ -1,0 +1,128 @@
+"""Profile an agency file before it is mapped: columns, types, null rates, samples, a suggested mapping."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from mpi.config import FORMATS_BY_EXTENSION
+from mpi.errors import InputError
+from mpi.sqlutil import quote_identifier, quote_literal
+
+# Column-name patterns that usually mean a canonical field; the first match wins.
+FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("full_name", r"^(full_?name|name|client_?name|person_?name|employee_?name|licensee(_?name)?)$"),
+    ("first_name", r"(first|given|fore|f)_?(name|nm)$|^fname$|^first$"),
+    ("middle_name", r"(middle|mid|m)_?(name|nm|init(ial)?)$|^mname$|^middle$"),
+    ("last_name", r"(last|sur|family|l)_?(name|nm)$|^lname$|^surname$|^last$"),
+    ("suffix", r"suffix|sfx|generation"),
+    ("dob", r"dob|birth_?(date|dt|day)|date_?of_?birth|bdate"),
+    ("age", r"^age(_?years)?$"),
+    ("sex", r"^(sex|gender)(_?(cd|code))?$"),
+    ("ssn", r"ssn|soc_?sec|social_?security"),
+    ("street_number", r"(street|house)_?(number|num|no)$"),
+    ("street_name", r"street_?name|^street$"),
+    ("unit", r"^(unit|apt|apartment|suite)(_?(no|num|number))?$"),
+    ("address", r"addr|address"),
+    ("city", r"city|town|suburb|municipality"),
+    ("state", r"^(state|st)(_?(cd|code|abbr))?$"),
+    ("zip", r"zip|postal|postcode"),
+    ("phone", r"phone|tel|mobile"),
+    ("email", r"e_?mail"),
+)
+RECORD_ID_PATTERN = r"(^id$|_id$|_key$|^rec(ord)?_?(id|no|num)$|^key$)"
+SAMPLE_ROWS = 100_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColumnProfile:
+    name: str
+    inferred_type: str
+    null_rate: float
+    distinct: int
+    samples: tuple[str, ...]
+    suggested_field: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileProfile:
+    path: str
+    rows_sampled: int
+    columns: tuple[ColumnProfile, ...]
+    suggested_record_id: str | None
+
+    def suggested_mapping_toml(self, source_name: str) -> str:
+        lines = [f"[sources.{source_name}]", f'path = "{Path(self.path).name}"']
+        if self.suggested_record_id:
+            lines.append(f'record_id = "{self.suggested_record_id}"')
+        lines += ["", f"[sources.{source_name}.columns]"]
+        for column in self.columns:
+            if column.suggested_field and column.name != self.suggested_record_id:
+                lines.append(f'{column.suggested_field} = "{column.name}"')
+        return "\n".join(lines)
+
+
+def suggest_field(column: str) -> str | None:
+    name = re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
+    for field, pattern in FIELD_PATTERNS:
+        if re.search(pattern, name):
+            return field
+    return None
+
+
+def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "utf-8") -> FileProfile:
+    """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection."""
+    if not path.is_file():
+        raise InputError(f"File {path} does not exist. Check the path.")
+    if path.stat().st_size == 0:
+        raise InputError(f"File {path} is empty (0 bytes).")
+    con = duckdb.connect()
+    try:
+        if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
+            con.execute(f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)])
+        else:
+            options = {"encoding": "latin-1" if encoding.lower() in ("latin-1", "latin1", "iso-8859-1") else encoding}
+            delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
+            con.execute(
+                f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
+                {"path": str(path), **options},
+            )
+        described = con.execute("DESCRIBE sample").fetchall()
+        total_row = con.execute("SELECT count(*) FROM sample").fetchone()
+        total = int(total_row[0]) if total_row else 0
+        profiles = []
+        for name, column_type, *_ in described:
+            q = quote_identifier(str(name))
+            stats = con.execute(
+                f"SELECT count(*) FILTER (WHERE {q} IS NULL OR trim(CAST({q} AS VARCHAR)) = ''), "
+                f"approx_count_distinct({q}) FROM sample"
+            ).fetchone()
+            samples = con.execute(
+                f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM sample WHERE {q} IS NOT NULL LIMIT 3"
+            ).fetchall()
+            nulls, distinct = (int(stats[0]), int(stats[1])) if stats else (0, 0)
+            profiles.append(
+                ColumnProfile(
+                    name=str(name),
+                    inferred_type=str(column_type),
+                    null_rate=nulls / total if total else 0.0,
+                    distinct=distinct,
+                    samples=tuple(str(s[0]) for s in samples),
+                    suggested_field=suggest_field(str(name)),
+                )
+            )
+    except duckdb.Error as exc:
+        raise InputError(
+            f"File {path} cannot be read ({str(exc).splitlines()[0]}). "
+            "Try --encoding latin-1 or --delimiter to match the file."
+        ) from exc
+    finally:
+        con.close()
+    record_id = next(
+        (p.name for p in profiles if re.search(RECORD_ID_PATTERN, p.name.lower()) and p.distinct >= 0.9 * total),
+        None,
+    )
+    return FileProfile(path=str(path), rows_sampled=total, columns=tuple(profiles), suggested_record_id=record_id)

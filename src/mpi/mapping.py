@@ -1,0 +1,154 @@
+"""Map a source's columns onto canonical fields, applying its parse options (dates, codes, padding, full names)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from nameparser import HumanName
+
+from mpi.config import ColumnMapping, SourceConfig
+from mpi.errors import InputError
+from mpi.reader import RAW_TABLE
+from mpi.schema import shared_id_column
+from mpi.sqlutil import quote_identifier
+
+MAPPED_TABLE = "mpi__mapped"
+# Canonical input fields every mapped table carries as <field>_raw and <field>_in, mapped or not.
+MAPPED_FIELDS = (
+    "first_name", "middle_name", "last_name", "suffix", "full_name", "dob", "age", "sex", "ssn",
+    "address", "street_number", "street_name", "unit", "city", "state", "zip", "phone", "email",
+)  # fmt: skip
+NAME_PARTS = ("first", "middle", "last", "suffix")
+DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+
+
+@dataclass
+class _Params:
+    """Named DuckDB parameters collected while the SELECT is composed."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None:
+    """Every column the config names must exist in the file; suggest near names for the ones that do not."""
+    present = set(columns)
+    problems = []
+    for wanted in source.agency_columns():
+        if wanted in present:
+            continue
+        by_case = [c for c in columns if c.lower() == wanted.lower()]
+        near = by_case or difflib.get_close_matches(wanted, list(columns), n=2, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        problems.append(f'column "{wanted}" is not in the file.{hint}')
+    if problems:
+        listing = "; ".join(problems)
+        raise InputError(
+            f'Source "{source.name}": {source.path}: {listing} Fix the mapping under [sources.{source.name}] '
+            f'in mpi.toml, or run "mpi inspect {source.path.name}" to see its columns.'
+        )
+
+
+def _text_sql(column: str) -> str:
+    return f"nullif(trim(CAST({quote_identifier(column)} AS VARCHAR)), '')"
+
+
+def _date_sql(column: str, formats: tuple[str, ...], column_type: str, params: _Params) -> str:
+    if column_type.upper() in DATE_TYPES:
+        return f"CAST({quote_identifier(column)} AS DATE)"
+    return f"CAST(try_strptime({_text_sql(column)}, {params.add(list(formats))}::VARCHAR[]) AS DATE)"
+
+
+def _input_sql(mapping: ColumnMapping, column_type: str, params: _Params) -> str:
+    """The value handed to standardization: the raw text after this source's own parse options."""
+    value = _text_sql(mapping.column)
+    if mapping.field == "dob":
+        return _date_sql(mapping.column, mapping.date_formats, column_type, params)
+    if mapping.codes:
+        keys = params.add(list(mapping.codes))
+        values = params.add(list(mapping.codes.values()))
+        value = f"coalesce(MAP({keys}::VARCHAR[], {values}::VARCHAR[])[upper({value})], {value})"
+    if mapping.pad is not None:
+        value = f"mpi_pad_digits({value}, {params.add(mapping.pad)}::INTEGER)"
+    return value
+
+
+def _age_as_of_sql(mapping: ColumnMapping, column_types: dict[str, str], params: _Params) -> str:
+    if mapping.as_of_column:
+        return _date_sql(mapping.as_of_column, mapping.as_of_formats, column_types[mapping.as_of_column], params)
+    return f"{params.add(mapping.as_of)}::DATE"
+
+
+def _parse_name_auto(name: str | None) -> dict[str, str | None] | None:
+    """Free-form full names, parsed by nameparser (slower than the fixed formats done in SQL)."""
+    if name is None:
+        return None
+    parsed = HumanName(name)
+    return {
+        "first": parsed.first or None,
+        "middle": parsed.middle or None,
+        "last": parsed.last or None,
+        "suffix": parsed.suffix or None,
+    }
+
+
+def register_name_parser(con: duckdb.DuckDBPyConnection) -> None:
+    struct = duckdb.struct_type({part: duckdb.sqltype("VARCHAR") for part in NAME_PARTS})
+    try:
+        con.remove_function("mpi_parse_name_auto")
+    except duckdb.Error:
+        pass
+    con.create_function("mpi_parse_name_auto", _parse_name_auto, ["VARCHAR"], struct, null_handling="special")
+
+
+FULL_NAME_PARSERS = {
+    "LAST, FIRST MIDDLE SUFFIX": "mpi_parse_name_comma",
+    "FIRST MIDDLE LAST SUFFIX": "mpi_parse_name_spaced",
+    "auto": "mpi_parse_name_auto",
+}
+
+
+def map_source_sql(
+    source: SourceConfig, column_types: dict[str, str], shared_ids: tuple[str, ...]
+) -> tuple[str, dict[str, Any]]:
+    """CREATE mpi__mapped from mpi__raw for this source, with its parameters."""
+    params = _Params()
+    selects = ["mpi__row", f"{_text_sql(source.record_id)} AS record_id"]
+    full_name = source.mapping("full_name")
+    for name in MAPPED_FIELDS:
+        mapping = source.mapping(name)
+        raw = _text_sql(mapping.column) if mapping else "NULL::VARCHAR"
+        if name == "dob":
+            value = _input_sql(mapping, column_types[mapping.column], params) if mapping else "NULL::DATE"
+        elif mapping:
+            value = _input_sql(mapping, column_types[mapping.column], params)
+        elif full_name and name in ("first_name", "middle_name", "last_name", "suffix"):
+            value = f"mpi__name.{name.removesuffix('_name')}"
+        else:
+            value = "NULL::VARCHAR"
+        selects.append(f"{raw} AS {name}_raw")
+        selects.append(f"{value} AS {name}_in")
+    age = source.mapping("age")
+    selects.append(f"{_age_as_of_sql(age, column_types, params)} AS age_as_of" if age else "NULL::DATE AS age_as_of")
+    for shared in shared_ids:
+        mapping = source.mapping(shared)
+        pad = params.add(mapping.pad) + "::INTEGER" if mapping and mapping.pad else "NULL::INTEGER"
+        value = f"mpi_clean_id({_text_sql(mapping.column)}, {pad})" if mapping else "NULL::VARCHAR"
+        selects.append(f"{value} AS {quote_identifier(shared_id_column(shared))}")
+    name_struct = ""
+    if full_name:
+        parser = FULL_NAME_PARSERS[full_name.name_format or "auto"]
+        name_struct = f", {parser}({_text_sql(full_name.column)}) AS mpi__name"
+    select_list = ",\n    ".join(selects)
+    sql = (
+        f"CREATE OR REPLACE TEMP TABLE {MAPPED_TABLE} AS\n"
+        f"SELECT\n    {select_list}\nFROM (SELECT *{name_struct} FROM {RAW_TABLE})"
+    )
+    return sql, params.values

@@ -1,0 +1,234 @@
+"""Read one agency file (CSV or Parquet) into a temporary DuckDB table, or explain why it cannot be read."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from mpi.config import SourceConfig
+from mpi.errors import InputError
+from mpi.sqlutil import quote_literal
+
+RAW_TABLE = "mpi__raw"
+BAD_ROWS_TABLE = "mpi__bad_rows"
+# Encodings DuckDB's CSV reader decodes itself; any other codec is transcoded to UTF-8 first.
+DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
+CSV_ERROR_REASONS = {
+    "INVALID ENCODING": "undecodable row",
+    "INVALID UNICODE": "undecodable row",
+    "TOO MANY COLUMNS": "ragged row",
+    "MISSING COLUMNS": "ragged row",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceFile:
+    """What was read: the temporary table holding it and the counts needed to reconcile."""
+
+    columns: tuple[str, ...]
+    column_types: dict[str, str]
+    rows_loaded: int
+    bad_rows: int
+    sha256: str
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_source_file(source: SourceConfig) -> None:
+    """Fail early, before the store is touched, on a file that is missing or empty."""
+    where = f'Source "{source.name}"'
+    if not source.path.exists():
+        raise InputError(
+            f"{where}: file {source.path} does not exist. "
+            f"Fix path under [sources.{source.name}] in mpi.toml, or put the file there."
+        )
+    if not source.path.is_file():
+        raise InputError(f"{where}: {source.path} is not a file. Point path under [sources.{source.name}] at a file.")
+    if source.path.stat().st_size == 0:
+        raise InputError(
+            f"{where}: file {source.path} is empty (0 bytes). Ask the agency for a new extract, "
+            "or remove the source from mpi.toml."
+        )
+
+
+def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceFile:
+    """Load the file into RAW_TABLE (mpi__row + agency columns) and unreadable lines into BAD_ROWS_TABLE."""
+    check_source_file(source)
+    sha256 = file_sha256(source.path)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR)")
+    if source.format == "parquet":
+        _read_parquet(con, source)
+    else:
+        _read_csv(con, source)
+    described = con.execute(f"DESCRIBE {RAW_TABLE}").fetchall()
+    column_types = {str(row[0]): str(row[1]) for row in described if row[0] != "mpi__row"}
+    count_row = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()
+    bad_row = con.execute(f"SELECT count(*) FROM {BAD_ROWS_TABLE}").fetchone()
+    rows_loaded = int(count_row[0]) if count_row else 0
+    bad_rows = int(bad_row[0]) if bad_row else 0
+    if rows_loaded == 0 and bad_rows == 0:
+        raise InputError(
+            f'Source "{source.name}": file {source.path} has a header but no data rows. '
+            "Ask the agency for a new extract, or remove the source from mpi.toml."
+        )
+    return SourceFile(
+        columns=tuple(column_types),
+        column_types=column_types,
+        rows_loaded=rows_loaded,
+        bad_rows=bad_rows,
+        sha256=sha256,
+    )
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS "
+            "SELECT row_number() OVER () AS mpi__row, * FROM read_parquet(?)",
+            [str(source.path)],
+        )
+    except duckdb.Error as exc:
+        raise InputError(
+            f'Source "{source.name}": {source.path} is not a readable Parquet file ({_first_line(exc)}). '
+            f'If it is a CSV file, set format = "csv" under [sources.{source.name}].'
+        ) from exc
+
+
+def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, source_name: str) -> list[str]:
+    """Column names from the first line (or column1..N without a header)."""
+    python_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    try:
+        with open(path, encoding=python_encoding, newline="") as handle:
+            first = next(csv.reader(handle, delimiter=delimiter), None)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
+            f'Set encoding = "latin-1" (or the file\'s real encoding, e.g. "cp1252") under [sources.{source_name}].'
+        ) from exc
+    if not first or not any(c.strip() for c in first):
+        raise InputError(f'Source "{source_name}": the first line of {path} is blank; the file needs a header row.')
+    if not header:
+        return [f"column{i}" for i in range(1, len(first) + 1)]
+    names = [c.strip() for c in first]
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            raise InputError(f'Source "{source_name}": {path} has a blank column name in its header. Name every column.')
+        if name in seen:
+            raise InputError(
+                f'Source "{source_name}": {path} has two columns named "{name}" in its header. '
+                "Rename one in the file."
+            )
+        seen.add(name)
+    return names
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+    names = read_header(
+        source.path,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        header=source.header,
+        source_name=source.name,
+    )
+    codec = codecs.lookup(source.encoding).name
+    with tempfile.TemporaryDirectory(prefix="mpi-transcode-") as scratch:
+        path = source.path
+        if codec not in DUCKDB_ENCODINGS:
+            path = _transcode_to_utf8(source, Path(scratch) / "utf8.csv")
+        duck_encoding = DUCKDB_ENCODINGS.get(codec, "utf-8")
+        columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        reject = source.on_bad_rows == "reject"
+        options = (
+            f"header = {str(source.header).lower()}, auto_detect = false, columns = {columns}, "
+            "delim = $delim, quote = '\"', escape = '\"', encoding = $encoding, strict_mode = true"
+        )
+        if reject:
+            options += (
+                ", ignore_errors = true, store_rejects = true, "
+                "rejects_table = 'mpi__csv_rejects', rejects_scan = 'mpi__csv_reject_scans'"
+            )
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS "
+                f"SELECT row_number() OVER () AS mpi__row, * FROM read_csv($path, {options})",
+                {"path": str(path), "delim": source.delimiter, "encoding": duck_encoding},
+            )
+        except duckdb.Error as exc:
+            raise _csv_error(source, exc, len(names)) from exc
+        if reject:
+            con.execute(
+                f"INSERT INTO {BAD_ROWS_TABLE} SELECT line, min(error_type), min(error_message) "
+                "FROM mpi__csv_rejects GROUP BY line"
+            )
+            con.execute(
+                f"UPDATE {BAD_ROWS_TABLE} SET reason = CASE reason "
+                + " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in CSV_ERROR_REASONS.items())
+                + " ELSE 'unparseable row' END"
+            )
+            con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
+            con.execute("DROP TABLE IF EXISTS mpi__csv_reject_scans")
+
+
+def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
+    """Re-encode a file in an encoding DuckDB does not read (cp1252, ...) to UTF-8, line by line.
+
+    With on_bad_rows = "reject", an undecodable line is replaced by an empty quoted field list
+    that DuckDB will reject as ragged; otherwise the first such line is an error.
+    """
+    decoder_name = source.encoding
+    with open(source.path, "rb") as raw, open(target, "w", encoding="utf-8", newline="") as out:
+        for line_number, line in enumerate(io.BufferedReader(raw), start=1):  # type: ignore[arg-type]
+            try:
+                out.write(line.decode(decoder_name))
+            except UnicodeDecodeError as exc:
+                if source.on_bad_rows != "reject":
+                    raise InputError(
+                        f'Source "{source.name}": {source.path} line {line_number} is not valid {source.encoding}. '
+                        f"Set the file's real encoding under [sources.{source.name}], "
+                        'or on_bad_rows = "reject" to reject such rows.'
+                    ) from exc
+                out.write('"\x00undecodable"\n')
+    return target
+
+
+def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> InputError:
+    message = str(exc)
+    line_match = re.search(r"CSV Error on Line: (\d+)", message)
+    line = f"line {line_match.group(1)}" if line_match else "a line"
+    where = f'Source "{source.name}": {source.path} {line}'
+    if "Invalid unicode" in message or "not utf-8 encoded" in message.lower():
+        return InputError(
+            f"{where} is not valid UTF-8. Set encoding = \"latin-1\" (or the file's real encoding, "
+            f'e.g. "cp1252") under [sources.{source.name}], or on_bad_rows = "reject" to reject such rows.'
+        )
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if found or "MISSING COLUMNS" in message or "TOO MANY COLUMNS" in message:
+        count = f"has {found.group(2)} fields but the header has {found.group(1)}" if found else "has the wrong number of fields"
+        return InputError(
+            f"{where} {count}. Check delimiter under [sources.{source.name}] "
+            f'(now "{source.delimiter}"), quote fields that contain it, or set on_bad_rows = "reject".'
+        )
+    return InputError(
+        f"{where} cannot be parsed as CSV ({_first_line(exc)}). Check delimiter and encoding under "
+        f'[sources.{source.name}], or set on_bad_rows = "reject".'
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__

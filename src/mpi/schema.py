@@ -1,0 +1,109 @@
+"""The canonical person schema: one place that names every field, its type and its role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    name: str
+    sql_type: str
+    identifying: bool
+    description: str
+
+
+# Fields a source may map its columns onto (the "input" side of the schema).
+# `full_name` is a parse helper: it fills first/middle/last/suffix.
+INPUT_FIELDS: tuple[Field, ...] = (
+    Field(name="first_name", sql_type="VARCHAR", identifying=True, description="given name"),
+    Field(name="middle_name", sql_type="VARCHAR", identifying=False, description="middle name or initial"),
+    Field(name="last_name", sql_type="VARCHAR", identifying=True, description="family name"),
+    Field(name="suffix", sql_type="VARCHAR", identifying=False, description="generational suffix: JR, SR, II, III, IV"),
+    Field(name="full_name", sql_type="VARCHAR", identifying=True, description="whole name in one column (needs format)"),
+    Field(name="dob", sql_type="DATE", identifying=True, description="date of birth"),
+    Field(name="age", sql_type="INTEGER", identifying=False, description="age in years at age_as_of"),
+    Field(name="sex", sql_type="VARCHAR", identifying=False, description="M or F after code mapping"),
+    Field(name="ssn", sql_type="VARCHAR", identifying=True, description="social security number, 9 digits"),
+    Field(name="address", sql_type="VARCHAR", identifying=True, description="whole street address line"),
+    Field(name="street_number", sql_type="VARCHAR", identifying=False, description="house number"),
+    Field(name="street_name", sql_type="VARCHAR", identifying=False, description="street name with type"),
+    Field(name="unit", sql_type="VARCHAR", identifying=False, description="apartment or unit"),
+    Field(name="city", sql_type="VARCHAR", identifying=False, description="city or town"),
+    Field(name="state", sql_type="VARCHAR", identifying=False, description="two-letter state code"),
+    Field(name="zip", sql_type="VARCHAR", identifying=False, description="5-digit ZIP code"),
+    Field(name="phone", sql_type="VARCHAR", identifying=True, description="10-digit phone number"),
+    Field(name="email", sql_type="VARCHAR", identifying=True, description="email address"),
+)
+
+INPUT_FIELD_NAMES: frozenset[str] = frozenset(f.name for f in INPUT_FIELDS)
+
+# Fields whose presence makes a row linkable at all; a row with none of these
+# (and no shared identifier) is rejected.
+IDENTIFYING_FIELDS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "dob",
+    "ssn",
+    "address",
+    "phone",
+    "email",
+)
+
+SHARED_ID_PREFIX = "id_"
+
+# Columns of the `records` table, in order. Shared identifiers declared in
+# mpi.toml are added as `id_<name>` VARCHAR columns after these.
+RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "VARCHAR NOT NULL"),
+    ("record_id", "VARCHAR NOT NULL"),
+    ("load_id", "INTEGER NOT NULL"),
+    ("first_name", "VARCHAR"),
+    ("first_name_raw", "VARCHAR"),
+    ("first_name_std", "VARCHAR"),  # nickname -> formal name
+    ("first_name_nysiis", "VARCHAR"),
+    ("first_name_metaphone", "VARCHAR"),
+    ("middle_name", "VARCHAR"),
+    ("middle_name_raw", "VARCHAR"),
+    ("last_name", "VARCHAR"),
+    ("last_name_raw", "VARCHAR"),
+    ("last_name_parts", "VARCHAR[]"),  # hyphenated / compound surname parts
+    ("last_name_nysiis", "VARCHAR"),
+    ("last_name_metaphone", "VARCHAR"),
+    ("suffix", "VARCHAR"),
+    ("suffix_raw", "VARCHAR"),
+    ("full_name_raw", "VARCHAR"),
+    ("dob", "DATE"),
+    ("dob_raw", "VARCHAR"),
+    ("age", "INTEGER"),
+    ("age_raw", "VARCHAR"),
+    ("age_as_of", "DATE"),
+    ("birth_year_min", "INTEGER"),  # from dob, or from age at age_as_of
+    ("birth_year_max", "INTEGER"),
+    ("sex", "VARCHAR"),
+    ("sex_raw", "VARCHAR"),
+    ("ssn", "VARCHAR"),
+    ("ssn_raw", "VARCHAR"),
+    ("address", "VARCHAR"),
+    ("address_raw", "VARCHAR"),
+    ("street_number", "VARCHAR"),
+    ("street_name", "VARCHAR"),
+    ("unit", "VARCHAR"),
+    ("city", "VARCHAR"),
+    ("city_raw", "VARCHAR"),
+    ("state", "VARCHAR"),
+    ("state_raw", "VARCHAR"),
+    ("zip", "VARCHAR"),
+    ("zip_raw", "VARCHAR"),
+    ("phone", "VARCHAR"),
+    ("phone_raw", "VARCHAR"),
+    ("email", "VARCHAR"),
+    ("email_raw", "VARCHAR"),
+)
+
+RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in RECORD_COLUMNS)
+
+
+def shared_id_column(name: str) -> str:
+    """Column in `records` that holds the shared identifier `name`."""
+    return f"{SHARED_ID_PREFIX}{name}"

@@ -1,0 +1,112 @@
+"""Run sql/standardize/*.sql over mapped rows; build the nickname and phonetic lookup tables they join."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from functools import cache
+
+import duckdb
+import jellyfish
+import nicknames
+import polars as pl
+
+from mpi.sqlutil import load_sql
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temporary SQL macros (text cleaning, SSN and date rules) on this connection."""
+    con.execute(load_sql("standardize/macros"))
+
+
+@cache
+def nickname_to_formal() -> dict[str, str]:
+    """Name -> formal first name, upper case, from the `nicknames` package's curated table.
+
+    The table lists "A has_nickname B" in both directions (BILL has WILLIAM, WILLIAM has BILL),
+    so "formal" is decided by shape: of a name and the names it is a nickname of, the formal one
+    is a name with a larger nickname family (WILLIAM over BILL; MARGARET over PEGGY); among
+    several, the one sharing most of the name's own family, then the larger family, then the
+    longer name, then the alphabetically first. Both records of a pair go through the same map, so
+    any fixed choice among true alternatives is fine. Names that map to themselves are left out.
+    """
+    nicknames_of: dict[str, set[str]] = defaultdict(set)
+    with nicknames.with_names_csv_path() as path, open(path, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["relationship"] == "has_nickname":
+                nicknames_of[row["name1"].upper()].add(row["name2"].upper())
+    formals_of: dict[str, set[str]] = defaultdict(set)
+    for formal, nicks in nicknames_of.items():
+        for nick in nicks:
+            formals_of[nick].add(formal)
+
+    mapping = {}
+    for name in set(nicknames_of) | set(formals_of):
+        own = nicknames_of.get(name, set())
+        # Only names with a larger nickname family than this one can be its formal form.
+        candidates = [c for c in formals_of.get(name, set()) if len(nicknames_of.get(c, ())) > len(own)]
+        if not candidates:
+            continue
+
+        # The candidate sharing more of this name's family wins (BILL: WILLIAM shares BILLY and
+        # WILLIE, ROBERT fewer); then the one with more nicknames; then the longer; then A-Z.
+        def formality(candidate: str, own: set[str] = own) -> tuple[int, int, int, str]:
+            family = nicknames_of.get(candidate, set())
+            return (-len(family & own), -len(family), -len(candidate), candidate)
+
+        mapping[name] = min(candidates, key=formality)
+    return {name: _follow(mapping, name) for name in mapping}
+
+
+def _follow(mapping: dict[str, str], name: str) -> str:
+    """BILLY -> BILL -> WILLIAM: follow the chain to its end (families only grow, so it ends)."""
+    seen = {name}
+    while mapping.get(name) is not None and mapping[name] not in seen:
+        name = mapping[name]
+        seen.add(name)
+    return name
+
+
+def phonetic_codes(names: list[str]) -> pl.DataFrame:
+    """NYSIIS and Metaphone codes (jellyfish) for each name; spaces are ignored (DE LA CRUZ = DELACRUZ)."""
+    squeezed = [name.replace(" ", "") for name in names]
+    return pl.DataFrame(
+        {
+            "name": names,
+            "nysiis": [jellyfish.nysiis(s) if s else None for s in squeezed],
+            "metaphone": [jellyfish.metaphone(s) if s else None for s in squeezed],
+        },
+        schema={"name": pl.String, "nysiis": pl.String, "metaphone": pl.String},
+    )
+
+
+def _create_lookup(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    view = f"{table}__frame"
+    con.register(view, frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """mpi__nickname_map and mpi__phonetic over the distinct names in mpi__standardized."""
+    pairs = nickname_to_formal()
+    _create_lookup(
+        con,
+        "mpi__nickname_map",
+        pl.DataFrame({"name": list(pairs), "formal_name": list(pairs.values())}, schema={"name": pl.String, "formal_name": pl.String}),
+    )
+    rows = con.execute(
+        "SELECT DISTINCT name FROM (SELECT first_name AS name FROM mpi__standardized "
+        "UNION ALL SELECT last_name FROM mpi__standardized) WHERE name IS NOT NULL"
+    ).fetchall()
+    _create_lookup(con, "mpi__phonetic", phonetic_codes([r[0] for r in rows]))
+
+
+def standardize_mapped(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """mpi__mapped -> mpi__enriched; returns (field, issue, count) for values that became NULL."""
+    con.execute(load_sql("standardize/records"))
+    build_name_lookups(con)
+    con.execute(load_sql("standardize/enrich_names"))
+    return [(str(f), str(i), int(n)) for f, i, n in con.execute(load_sql("standardize/field_issues")).fetchall()]

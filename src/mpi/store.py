@@ -1,0 +1,97 @@
+"""The DuckDB store: open the file, apply migrations, run each stage in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from mpi.errors import MpiUserError
+from mpi.schema import RECORD_COLUMNS, shared_id_column
+from mpi.sqlutil import load_sql, quote_identifier
+
+
+def _create_records_sql() -> str:
+    columns = ",\n    ".join(f"{quote_identifier(name)} {sql_type}" for name, sql_type in RECORD_COLUMNS)
+    return f"CREATE TABLE IF NOT EXISTS records (\n    {columns},\n    PRIMARY KEY (source, record_id)\n)"
+
+
+def _migrate_to_v1(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(load_sql("store/001_initial"))
+    con.execute(_create_records_sql())
+
+
+# Each migration moves the store up one version; they run in order inside one transaction.
+MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_migrate_to_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class Store:
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a stage atomically: everything it wrote is committed, or nothing is."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def ensure_shared_id_columns(self, shared_ids: Sequence[str]) -> None:
+        """Add an id_<name> column to records for each shared identifier the config declares."""
+        for name in shared_ids:
+            column = quote_identifier(shared_id_column(name))
+            self.con.execute(f"ALTER TABLE records ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+
+    def table_exists(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def open_store(path: Path, *, read_only: bool = False) -> Store:
+    """Open (or create) the store file and bring its schema to the current version."""
+    if read_only and not path.exists():
+        raise MpiUserError(f'No store at {path}. Run "mpi ingest" first to create it.')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise MpiUserError(f"Cannot open the store {path}: {exc}") from exc
+    store = Store(path=path, con=con)
+    if not read_only:
+        migrate(store)
+    return store
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute("CREATE TABLE IF NOT EXISTS mpi_schema_version (version INTEGER, applied_at TIMESTAMP)")
+    row = con.execute("SELECT coalesce(max(version), 0) FROM mpi_schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(store: Store) -> int:
+    """Apply the migrations this store has not seen; returns the resulting version."""
+    with store.transaction() as con:
+        current = schema_version(con)
+        if current > SCHEMA_VERSION:
+            raise MpiUserError(
+                f"The store {store.path} has schema version {current}, newer than this mpi ({SCHEMA_VERSION}). "
+                "Upgrade mpi."
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version - 1](con)
+            con.execute("INSERT INTO mpi_schema_version VALUES (?, current_timestamp)", [version])
+    return SCHEMA_VERSION
