@@ -122,7 +122,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
     finally:
         con.close()
     record_id = next(
-        (p.name for p in profiles if re.search(RECORD_ID_PATTERN, p.name.lower()) and p.distinct >= 0.9 * total),
+        (p.name for p in profiles if re.search(RECORD_ID_PATTERN, p.name.lower()) and p.distinct >= 0.9 * total * (1 - p.null_rate)),
         None,
     )
     return FileProfile(path=str(path), rows_sampled=total, columns=tuple(profiles), suggested_record_id=record_id)

@@ -46,7 +46,7 @@ def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None
             continue
         by_case = [c for c in columns if c.lower() == wanted.lower()]
         near = by_case or difflib.get_close_matches(wanted, list(columns), n=2, cutoff=0.6)
-        hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        hint = " Did you mean " + " or ".join(f'"{n}"' for n in near) + "?" if near else ""
         problems.append(f'column "{wanted}" is not in the file.{hint}')
     if problems:
         listing = "; ".join(problems)

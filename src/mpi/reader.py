@@ -66,7 +66,10 @@ def check_source_file(source: SourceConfig) -> None:
 
 
 def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceFile:
-    """Load the file into RAW_TABLE (mpi__row + agency columns) and unreadable lines into BAD_ROWS_TABLE."""
+    """Load the file into RAW_TABLE and unreadable rows into BAD_ROWS_TABLE.
+
+    mpi__row and BAD_ROWS_TABLE.line both count data rows in file order (1 = the first row after the header).
+    """
     check_source_file(source)
     sha256 = file_sha256(source.path)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR)")
@@ -112,13 +115,15 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
     """Column names from the first line (or column1..N without a header)."""
     python_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
-        with open(path, encoding=python_encoding, newline="") as handle:
-            first = next(csv.reader(handle, delimiter=delimiter), None)
+        with open(path, "rb") as handle:
+            # Decode the first line alone: a bad byte further down is reported with its own line.
+            first_line = handle.readline().decode(python_encoding)
     except UnicodeDecodeError as exc:
         raise InputError(
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
             f'Set encoding = "latin-1" (or the file\'s real encoding, e.g. "cp1252") under [sources.{source_name}].'
         ) from exc
+    first = next(csv.reader([first_line], delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
         raise InputError(f'Source "{source_name}": the first line of {path} is blank; the file needs a header row.')
     if not header:
@@ -171,10 +176,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         except duckdb.Error as exc:
             raise _csv_error(source, exc, len(names)) from exc
         if reject:
+            header_lines = 1 if source.header else 0
             con.execute(
-                f"INSERT INTO {BAD_ROWS_TABLE} SELECT line, min(error_type), min(error_message) "
+                f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, min(error_type), min(error_message) "
                 "FROM mpi__csv_rejects GROUP BY line"
             )
+            _number_rows_as_in_file(con)
             con.execute(
                 f"UPDATE {BAD_ROWS_TABLE} SET reason = CASE reason "
                 + " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in CSV_ERROR_REASONS.items())
@@ -182,6 +189,19 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
             )
             con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
             con.execute("DROP TABLE IF EXISTS mpi__csv_reject_scans")
+
+
+def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
+    """Renumber loaded rows so mpi__row is the row's position in the file, counting rejected rows.
+
+    The j-th bad row (in file order) has rows_before = its row - j loaded rows ahead of it, so a
+    loaded row r sits after every bad row whose rows_before < r.
+    """
+    con.execute(
+        f"UPDATE {RAW_TABLE} SET mpi__row = mpi__row + (SELECT count(*) FROM "
+        f"(SELECT line - row_number() OVER (ORDER BY line) AS rows_before FROM {BAD_ROWS_TABLE}) "
+        f"WHERE rows_before < {RAW_TABLE}.mpi__row)"
+    )
 
 
 def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:

@@ -1,0 +1,164 @@
+"""Bad input: each case gives one clear message naming file/column/fix, exit code 2, and leaves the store as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from mpi.cli import main
+
+
+def snapshot(store: Path) -> list[object]:
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return [
+            con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("records", "rejects", "attributes", "loads", "field_issues")
+        ]
+    finally:
+        con.close()
+
+
+def run_ingest(config: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+    return result.exit_code, result.stderr
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def break_missing_file(config: Path) -> str:
+    (config.parent / "people.csv").unlink()
+    path = config.parent / "people.csv"
+    return (
+        f'Source "people": file {path} does not exist. '
+        "Fix path under [sources.people] in mpi.toml, or put the file there."
+    )
+
+
+def break_missing_column(config: Path) -> str:
+    rewrite(config, 'first_name = "FNAME"', 'first_name = "FNAM"')
+    path = config.parent / "people.csv"
+    return (
+        f'Source "people": {path}: column "FNAM" is not in the file. Did you mean "FNAME" or "LNAME"? '
+        'Fix the mapping under [sources.people] in mpi.toml, or run "mpi inspect people.csv" to see its columns.'
+    )
+
+
+def break_empty_file(config: Path) -> str:
+    path = config.parent / "people.csv"
+    path.write_bytes(b"")
+    return (
+        f'Source "people": file {path} is empty (0 bytes). '
+        "Ask the agency for a new extract, or remove the source from mpi.toml."
+    )
+
+
+def break_header_only(config: Path) -> str:
+    path = config.parent / "people.csv"
+    path.write_text("ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n", encoding="utf-8")
+    return (
+        f'Source "people": file {path} has a header but no data rows. '
+        "Ask the agency for a new extract, or remove the source from mpi.toml."
+    )
+
+
+def break_encoding(config: Path) -> str:
+    path = config.parent / "people.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode("latin-1"))
+    return (
+        f'Source "people": {path} line 3 is not valid UTF-8. Set encoding = "latin-1" (or the file\'s real '
+        'encoding, e.g. "cp1252") under [sources.people], or on_bad_rows = "reject" to reject such rows.'
+    )
+
+
+def break_ragged(config: Path) -> str:
+    path = config.parent / "people.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",extra"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (
+        f'Source "people": {path} line 3 has 9 fields but the header has 8. Check delimiter under '
+        '[sources.people] (now ","), quote fields that contain it, or set on_bad_rows = "reject".'
+    )
+
+
+def break_duplicate_ids(config: Path) -> str:
+    path = config.parent / "people.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = "1" + lines[3][lines[3].index(",") :]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (
+        f'Source "people": {path} column "ID" has 1 duplicated record id(s) (e.g. "1" on data rows 1, 3). '
+        "Record ids must be unique in a file: fix the extract, or set on_duplicate_ids = \"reject\" "
+        "under [sources.people] to reject those rows."
+    )
+
+
+def break_unknown_key(config: Path) -> str:
+    rewrite(config, 'record_id = "ID"', 'record_id = "ID"\ndelimeter = ","')
+    return f'{config}: 1 problem(s) in the config:\n  - [sources.people]: unknown key "delimeter". Did you mean "delimiter"?'
+
+
+def break_duplicate_source(config: Path) -> str:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + '\n[sources.people]\npath = "other.csv"\n', encoding="utf-8")
+    return (
+        f"{config}: 1 problem(s) in the config:\n"
+        "  - [sources.people] is declared twice (lines 7 and 20). Give each source a unique name."
+    )
+
+
+CASES: dict[str, Callable[[Path], str]] = {
+    "missing file": break_missing_file,
+    "missing mapped column": break_missing_column,
+    "empty file": break_empty_file,
+    "header only": break_header_only,
+    "non-UTF-8 bytes": break_encoding,
+    "ragged rows": break_ragged,
+    "duplicate record ids": break_duplicate_ids,
+    "unknown config key": break_unknown_key,
+    "two sources with one name": break_duplicate_source,
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_refused_clearly_and_store_untouched(basic_project: Path, case: str) -> None:
+    assert run_ingest(basic_project)[0] == 0
+    store = basic_project.parent / "mpi.duckdb"
+    before = snapshot(store)
+    expected = CASES[case](basic_project)
+    exit_code, stderr = run_ingest(basic_project)
+    assert exit_code == 2
+    assert stderr.endswith(f"\nError: {expected}\n") or stderr == f"Error: {expected}\n"
+    assert snapshot(store) == before
+
+
+def test_bad_rows_can_be_rejected_instead(basic_project: Path) -> None:
+    break_ragged(basic_project)
+    rewrite(basic_project, 'record_id = "ID"', 'record_id = "ID"\non_bad_rows = "reject"')
+    result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "6 rows read = 3 indexed + 3 rejected" in result.stdout
+    con = duckdb.connect(str(basic_project.parent / "mpi.duckdb"), read_only=True)
+    try:
+        reasons = con.execute("SELECT row_number, reason FROM rejects ORDER BY row_number").fetchall()
+    finally:
+        con.close()
+    assert reasons == [(2, "ragged row"), (4, "missing record id"), (5, "no identifying field")]
+
+
+def test_duplicate_ids_can_be_rejected_instead(basic_project: Path) -> None:
+    break_duplicate_ids(basic_project)
+    rewrite(basic_project, 'record_id = "ID"', 'record_id = "ID"\non_duplicate_ids = "reject"')
+    result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "duplicate record id: 2" in result.stdout.replace("\n", " ").replace("│", " ") or "duplicate" in result.stdout

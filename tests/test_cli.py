@@ -1,0 +1,55 @@
+"""The CLI surface: every command has help with an example; init and inspect work end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from mpi.cli import main
+
+COMMANDS = sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: mpi" in result.output
+
+
+def test_group_help_lists_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    assert (tmp_path / "mpi.toml").is_file()
+    again = runner.invoke(main, ["init", str(tmp_path)])
+    assert again.exit_code == 2
+    assert again.stderr == f"Error: {tmp_path / 'mpi.toml'} already exists. Use --force to overwrite it, or edit it.\n"
+
+
+def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
+    result = CliRunner().invoke(main, ["inspect", str(basic_project.parent / "people.csv")])
+    assert result.exit_code == 0, result.output
+    assert 'record_id = "ID"' in result.output
+    assert 'first_name = "FNAME"' in result.output
+    assert 'dob = "DOB"' in result.output
+    assert 'ssn = "SSN"' in result.output
+
+
+def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest", "peeple"])
+    assert result.exit_code == 2
+    assert result.stderr == f'Error: No source "peeple" (did you mean "people"?) in {basic_project}. Sources: people.\n'
+
+
+def test_commands_are_click_commands() -> None:
+    assert all(isinstance(c, click.Command) for c in main.commands.values())

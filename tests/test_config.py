@@ -1,0 +1,87 @@
+"""Config validation reports every problem at once, each naming the source, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mpi.config import load_config
+from mpi.errors import ConfigError
+from mpi.project import write_example_config
+
+BROKEN = """
+[project]
+name = "broken"
+shared_ids = ["sasid", "ssn"]
+
+[store]
+path = "mpi.duckdb"
+paht = "x"
+
+[sources.k12]
+path = "k12.csv"
+delimeter = ","
+on_bad_rows = "skip"
+
+[sources.k12.columns]
+first_nme = "FNAME"
+dob = { column = "DOB", date_format = 5 }
+sex = { column = "SEX", codes = "1=M" }
+sasid = { column = "SASID", pad = 0 }
+age = { column = "AGE" }
+
+[sources.wages]
+path = "wages.xlsx"
+record_id = "ID"
+
+[sources.wages.columns]
+full_name = { column = "NAME", format = "LAST FIRST" }
+first_name = "FIRST"
+"""
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "mpi.toml"
+    config.write_text(BROKEN, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert caught.value.problems == [
+        '[project] shared id "ssn" clashes with the canonical field of that name; rename it.',
+        '[store]: unknown key "paht". Did you mean "path"?',
+        '[sources.k12]: unknown key "delimeter". Did you mean "delimiter"?',
+        '[sources.k12]: "record_id" is required: the column holding the agency\'s own record id.',
+        '[sources.k12]: on_bad_rows must be "error" or "reject", not "skip".',
+        '[sources.k12.columns]: "first_nme" is not a canonical field. Did you mean "first_name"? '
+        "Declare shared identifiers in [project] shared_ids; keep other columns as attributes.",
+        '[sources.k12.columns] dob: date_format must be a format or a list, e.g. "%m/%d/%Y".',
+        '[sources.k12.columns] sex: codes must be a table of code = value, e.g. { "1" = "M", "2" = "F" }.',
+        "[sources.k12.columns] sasid: pad must be a number of digits between 1 and 30.",
+        '[sources.k12.columns] age: an age needs the date it was recorded: as_of = "2024-09-01" '
+        'or as_of_column = "COL".',
+        '[sources.wages]: cannot tell the format of "wages.xlsx"; set format = "csv" or format = "parquet".',
+        "[sources.wages.columns] full_name: format must be one of 'LAST, FIRST MIDDLE SUFFIX', "
+        "'FIRST MIDDLE LAST SUFFIX', 'auto'.",
+    ]
+    assert str(caught.value).startswith(f"{config}: 12 problem(s) in the config:\n  - ")
+
+
+def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "mpi.toml")
+    assert caught.value.problems == [
+        f'no config file at {tmp_path / "mpi.toml"}. Run "mpi init" to write an example, or pass --config.'
+    ]
+
+
+def test_example_config_is_valid(tmp_path: Path) -> None:
+    path = write_example_config(tmp_path)
+    config = load_config(path)
+    assert set(config.sources) == {"k12", "wages"}
+    assert config.shared_ids == ("sasid",)
+    k12 = config.sources["k12"]
+    dob = k12.mapping("dob")
+    assert dob is not None and dob.date_formats == ("%m/%d/%Y", "%Y-%m-%d")
+    sex = k12.mapping("sex")
+    assert sex is not None and sex.codes == {"1": "M", "2": "F"}
+    assert config.sources["wages"].delimiter == "|"

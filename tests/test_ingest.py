@@ -1,0 +1,80 @@
+"""Ingest: standardization results, rejects, reconciliation, attributes, loads, re-ingest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from mpi.config import load_config
+from mpi.ingest import ingest_sources
+
+
+def records(config_path: Path) -> dict[str, dict[str, object]]:
+    con = duckdb.connect(str(config_path.parent / "mpi.duckdb"), read_only=True)
+    try:
+        cursor = con.execute("SELECT * FROM records ORDER BY record_id")
+        names = [d[0] for d in cursor.description]
+        return {row[1]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    finally:
+        con.close()
+
+
+def test_ingest_reconciles_and_standardizes(basic_project: Path) -> None:
+    result = ingest_sources(load_config(basic_project))
+    (people,) = result.sources
+    assert (people.rows_read, people.rows_indexed, people.rows_rejected) == (6, 4, 2)
+    assert people.reject_reasons == {"missing record id": 1, "no identifying field": 1}
+    rows = records(basic_project)
+    bill = rows["1"]
+    assert (bill["first_name"], bill["first_name_std"], bill["last_name"], bill["suffix"]) == (
+        "BILL", "WILLIAM", "OBRIEN", "JR",
+    )  # fmt: skip
+    assert bill["first_name_raw"] == "Bill" and bill["last_name_raw"] == "O'Brien Jr."
+    assert bill["sex"] == "M" and bill["zip"] == "06103" and bill["ssn"] == "123456788"
+    margaret = rows["2"]
+    assert margaret["last_name"] == "GARCIA LOPEZ"
+    assert set(margaret["last_name_parts"]) == {"GARCIA LOPEZ", "GARCIALOPEZ", "GARCIA", "LOPEZ"}
+    assert margaret["dob"] is None and margaret["dob_raw"] == "13/45/2001"
+    assert margaret["ssn"] is None  # the Woolworth wallet advertising number
+    zoe = rows["3"]
+    assert (zoe["first_name"], zoe["last_name"], zoe["dob"]) == ("ZOE", "DE LA CRUZ", None)
+    assert "CRUZ" in zoe["last_name_parts"] and "DELACRUZ" in zoe["last_name_parts"]
+    peggy = rows["6"]
+    assert (peggy["first_name_std"], peggy["sex"], peggy["ssn"]) == ("MARGARET", "F", None)
+    assert peggy["first_name_nysiis"] and peggy["last_name_metaphone"]
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert issues[("dob", "unparseable date")] == 1
+    assert issues[("ssn", "structurally invalid SSN")] == 2
+
+
+def test_attributes_loads_and_rejects_are_stored(basic_project: Path) -> None:
+    ingest_sources(load_config(basic_project))
+    con = duckdb.connect(str(basic_project.parent / "mpi.duckdb"), read_only=True)
+    try:
+        attrs = con.execute("SELECT record_id, name, value FROM attributes ORDER BY record_id").fetchall()
+        assert attrs == [("1", "GRADE", "5"), ("2", "GRADE", "6"), ("3", "GRADE", "7"), ("6", "GRADE", "10")]
+        load = con.execute("SELECT source, rows_read, rows_indexed, rows_rejected, length(sha256) FROM loads").fetchall()
+        assert load == [("people", 6, 4, 2, 64)]
+        rejects = con.execute("SELECT row_number, record_id, reason FROM rejects ORDER BY row_number").fetchall()
+        assert rejects == [(4, None, "missing record id"), (5, "5", "no identifying field")]
+    finally:
+        con.close()
+
+
+def test_reingest_replaces_the_source(basic_project: Path) -> None:
+    config = load_config(basic_project)
+    ingest_sources(config)
+    csv = basic_project.parent / "people.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    csv.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    result = ingest_sources(config)
+    assert result.sources[0].rows_read == 2
+    assert sorted(records(basic_project)) == ["1", "2"]
+    con = duckdb.connect(str(basic_project.parent / "mpi.duckdb"), read_only=True)
+    try:
+        row = con.execute("SELECT count(*), count(DISTINCT load_id) FROM loads").fetchone()
+        assert row == (2, 2)
+        assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+    finally:
+        con.close()
