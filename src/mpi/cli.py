@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
 from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
+
+if TYPE_CHECKING:
+    from mpi.ingest import IngestResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(highlight=False, soft_wrap=True)
@@ -25,7 +28,7 @@ class UserFacingError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 def library_errors(func: F) -> F:
@@ -79,13 +82,23 @@ def init(directory: Path, force: bool) -> None:
     from mpi.project import write_example_config
 
     path = write_example_config(directory, overwrite=force)
-    console.print(f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest.")
+    console.print(
+        f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
+    )
 
 
 @main.command()
-@click.option("--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate.")
+@click.option(
+    "--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate."
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same files.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output directory.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output directory.",
+)
 @library_errors
 def synth(persons: int, seed: int, out_dir: Path) -> None:
     """Write a synthetic multi-agency population with ground truth and an mpi.toml that maps it.
@@ -124,9 +137,17 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
 
     config = project_config(ctx)
     result = ingest_sources(config, sources or None, progress=_progress)
+    _print_reconciliation(result)
+    if not result.balanced:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _print_reconciliation(result: IngestResult) -> None:
     table = Table(title=f"Reconciliation ({result.store_path})")
     for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
-        table.add_column(column, justify="right" if column in ("rows read", "indexed", "rejected", "seconds") else "left")
+        table.add_column(
+            column, justify="right" if column in ("rows read", "indexed", "rejected", "seconds") else "left"
+        )
     for s in result.sources:
         reasons = ", ".join(f"{k}: {v:,}" for k, v in s.reject_reasons.items()) or "-"
         table.add_row(
@@ -149,7 +170,33 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
         f"Total: {total_read:,} rows read = {total_indexed:,} indexed + {total_rejected:,} rejected"
         + ("" if result.balanced else "  [bold red]DOES NOT ADD UP[/bold red]")
     )
-    if not result.balanced:
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Directory for the demo's files and store.",
+)
+@click.option(
+    "--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate."
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
+@library_errors
+def demo(out_dir: Path, persons: int, seed: int) -> None:
+    """Run the end-to-end demo: simulate agencies, ingest them, print the reconciliation.
+
+    Example: mpi demo --out demo --persons 10000
+    """
+    from mpi.demo import run_demo
+
+    result = run_demo(out_dir=out_dir, persons=persons, seed=seed, progress=_progress)
+    _print_reconciliation(result.ingest)
+    console.print(f"Store: {result.ingest.store_path}\nConfig: {result.synth.config_path}")
+    if not result.ingest.balanced:
         sys.exit(EXIT_CHECK_FAILED)
 
 

@@ -31,7 +31,16 @@ SOURCE_KEYS = (
     "on_bad_rows",
     "on_duplicate_ids",
 )
-COLUMN_OPTION_KEYS = ("column", "date_format", "format", "codes", "pad", "as_of", "as_of_column", "as_of_format")
+COLUMN_OPTION_KEYS = (
+    "column",
+    "date_format",
+    "format",
+    "codes",
+    "pad",
+    "as_of",
+    "as_of_column",
+    "as_of_format",
+)
 
 FORMATS_BY_EXTENSION = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".psv": "csv", ".parquet": "parquet"}
 FULL_NAME_FORMATS = ("LAST, FIRST MIDDLE SUFFIX", "FIRST MIDDLE LAST SUFFIX", "auto")
@@ -106,7 +115,9 @@ def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" Allowed: {', '.join(choices)}."
 
 
-def _unknown_keys(where: str, table: Mapping[str, Any], allowed: tuple[str, ...], problems: list[str]) -> None:
+def _unknown_keys(
+    where: str, table: Mapping[str, Any], allowed: tuple[str, ...], problems: list[str]
+) -> None:
     for key in table:
         if key not in allowed:
             problems.append(f'{where}: unknown key "{key}".{_suggest(key, allowed)}')
@@ -123,7 +134,7 @@ def _duplicate_source_headers(text: str) -> list[str]:
         name = match.group(1).strip()
         if name in seen:
             problems.append(
-                f'[sources.{name}] is declared twice (lines {seen[name]} and {lineno}). '
+                f"[sources.{name}] is declared twice (lines {seen[name]} and {lineno}). "
                 "Give each source a unique name."
             )
         else:
@@ -139,7 +150,8 @@ def load_config(path: Path | str | None = None) -> ProjectConfig:
     config_path = config_path.resolve()
     if not config_path.is_file():
         raise ConfigError(
-            str(config_path), [f'no config file at {config_path}. Run "mpi init" to write an example, or pass --config.']
+            str(config_path),
+            [f'no config file at {config_path}. Run "mpi init" to write an example, or pass --config.'],
         )
     text = config_path.read_text(encoding="utf-8")
     duplicates = _duplicate_source_headers(text)
@@ -202,9 +214,13 @@ def _shared_ids(value: Any, problems: list[str]) -> tuple[str, ...]:
     ids: list[str] = []
     for v in value:
         if not SHARED_ID_PATTERN.match(v):
-            problems.append(f'[project] shared id "{v}" must be lower case letters, digits and _ (e.g. "sasid").')
+            problems.append(
+                f'[project] shared id "{v}" must be lower case letters, digits and _ (e.g. "sasid").'
+            )
         elif v in INPUT_FIELD_NAMES:
-            problems.append(f'[project] shared id "{v}" clashes with the canonical field of that name; rename it.')
+            problems.append(
+                f'[project] shared id "{v}" clashes with the canonical field of that name; rename it.'
+            )
         elif v in ids:
             problems.append(f'[project] shared id "{v}" is listed twice.')
         else:
@@ -235,7 +251,9 @@ def _parse_source(
             f'{where}: cannot tell the format of "{path_value}"; set format = "csv" or format = "parquet".'
         )
         file_format = "csv"
-    default_delimiter = "\t" if path.suffix.lower() == ".tsv" else "|" if path.suffix.lower() == ".psv" else ","
+    default_delimiter = (
+        "\t" if path.suffix.lower() == ".tsv" else "|" if path.suffix.lower() == ".psv" else ","
+    )
     delimiter = raw.get("delimiter", default_delimiter)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         problems.append(f'{where}: delimiter must be one character, e.g. delimiter = "|".')
@@ -353,7 +371,9 @@ def _parse_column(
     name_format = spec.get("format")
     if field_name == "full_name":
         if name_format not in FULL_NAME_FORMATS:
-            problems.append(f"{where}: format must be one of {', '.join(repr(f) for f in FULL_NAME_FORMATS)}.")
+            problems.append(
+                f"{where}: format must be one of {', '.join(repr(f) for f in FULL_NAME_FORMATS)}."
+            )
     elif name_format is not None:
         problems.append(f"{where}: format applies to full_name only.")
     codes = spec.get("codes")

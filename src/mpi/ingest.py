@@ -63,7 +63,9 @@ class IngestResult:
 
 def select_sources(config: ProjectConfig, names: Sequence[str] | None) -> list[SourceConfig]:
     if not config.sources:
-        raise MpiUserError(f"{config.config_path} declares no sources. Add a [sources.NAME] table for each agency file.")
+        raise MpiUserError(
+            f"{config.config_path} declares no sources. Add a [sources.NAME] table for each agency file."
+        )
     if not names:
         return list(config.sources.values())
     unknown = [n for n in names if n not in config.sources]
@@ -106,7 +108,11 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
 
 
 def _ingest_one(
-    store: Store, con: duckdb.DuckDBPyConnection, source: SourceConfig, shared_ids: tuple[str, ...], report: Progress
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    shared_ids: tuple[str, ...],
+    report: Progress,
 ) -> SourceReconciliation:
     started = time.perf_counter()
     started_at = datetime.now()
@@ -148,7 +154,8 @@ def _ingest_one(
     rows_rejected = _count(con, "SELECT count(*) FROM rejects WHERE source = ?", [source.name])
     reasons = dict(
         con.execute(
-            "SELECT reason, count(*) FROM rejects WHERE source = ? GROUP BY reason ORDER BY reason", [source.name]
+            "SELECT reason, count(*) FROM rejects WHERE source = ? GROUP BY reason ORDER BY reason",
+            [source.name],
         ).fetchall()
     )
     if rows_read != rows_indexed + rows_rejected:
@@ -161,7 +168,14 @@ def _ingest_one(
         [load_id, source.name, str(source.path), read.sha256, rows_read, rows_indexed, rows_rejected,
          started_at, datetime.now(), mpi_version()],
     )  # fmt: skip
-    for table in (RAW_TABLE, BAD_ROWS_TABLE, "mpi__mapped", "mpi__standardized", "mpi__enriched", "mpi__row_rejects"):
+    for table in (
+        RAW_TABLE,
+        BAD_ROWS_TABLE,
+        "mpi__mapped",
+        "mpi__standardized",
+        "mpi__enriched",
+        "mpi__row_rejects",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     seconds = time.perf_counter() - started
     report(f"{source.name}: {rows_indexed:,} indexed, {rows_rejected:,} rejected in {seconds:.1f}s")
@@ -180,7 +194,9 @@ def _ingest_one(
 
 
 def _column_of(source: SourceConfig, field_name: str) -> str:
-    mapping = source.mapping(field_name) or (source.mapping("full_name") if field_name.endswith("name") else None)
+    mapping = source.mapping(field_name) or (
+        source.mapping("full_name") if field_name.endswith("name") else None
+    )
     return mapping.column if mapping else ""
 
 
@@ -209,7 +225,9 @@ def _refuse_duplicate_ids(con: duckdb.DuckDBPyConnection, source: SourceConfig) 
     )
 
 
-def _insert_records(con: duckdb.DuckDBPyConnection, source: str, load_id: int, shared_ids: tuple[str, ...]) -> None:
+def _insert_records(
+    con: duckdb.DuckDBPyConnection, source: str, load_id: int, shared_ids: tuple[str, ...]
+) -> None:
     columns = [*RECORD_COLUMN_NAMES, *(shared_id_column(s) for s in shared_ids)]
     values = [
         "$source" if c == "source" else "$load_id" if c == "load_id" else quote_identifier(c) for c in columns

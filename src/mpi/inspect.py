@@ -82,9 +82,13 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
     con = duckdb.connect()
     try:
         if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
-            con.execute(f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)])
+            con.execute(
+                f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
+            )
         else:
-            options = {"encoding": "latin-1" if encoding.lower() in ("latin-1", "latin1", "iso-8859-1") else encoding}
+            options = {
+                "encoding": "latin-1" if encoding.lower() in ("latin-1", "latin1", "iso-8859-1") else encoding
+            }
             delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
@@ -122,7 +126,13 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
     finally:
         con.close()
     record_id = next(
-        (p.name for p in profiles if re.search(RECORD_ID_PATTERN, p.name.lower()) and p.distinct >= 0.9 * total * (1 - p.null_rate)),
+        (
+            p.name
+            for p in profiles
+            if re.search(RECORD_ID_PATTERN, p.name.lower()) and p.distinct >= 0.9 * total * (1 - p.null_rate)
+        ),
         None,
     )
-    return FileProfile(path=str(path), rows_sampled=total, columns=tuple(profiles), suggested_record_id=record_id)
+    return FileProfile(
+        path=str(path), rows_sampled=total, columns=tuple(profiles), suggested_record_id=record_id
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +83,9 @@ def _input_sql(mapping: ColumnMapping, column_type: str, params: _Params) -> str
 
 def _age_as_of_sql(mapping: ColumnMapping, column_types: dict[str, str], params: _Params) -> str:
     if mapping.as_of_column:
-        return _date_sql(mapping.as_of_column, mapping.as_of_formats, column_types[mapping.as_of_column], params)
+        return _date_sql(
+            mapping.as_of_column, mapping.as_of_formats, column_types[mapping.as_of_column], params
+        )
     return f"{params.add(mapping.as_of)}::DATE"
 
 
@@ -101,11 +104,11 @@ def _parse_name_auto(name: str | None) -> dict[str, str | None] | None:
 
 def register_name_parser(con: duckdb.DuckDBPyConnection) -> None:
     struct = duckdb.struct_type({part: duckdb.sqltype("VARCHAR") for part in NAME_PARTS})
-    try:
+    with contextlib.suppress(duckdb.Error):
         con.remove_function("mpi_parse_name_auto")
-    except duckdb.Error:
-        pass
-    con.create_function("mpi_parse_name_auto", _parse_name_auto, ["VARCHAR"], struct, null_handling="special")
+    con.create_function(  # type: ignore[call-overload]
+        "mpi_parse_name_auto", _parse_name_auto, ["VARCHAR"], struct, null_handling="special"
+    )
 
 
 FULL_NAME_PARSERS = {
@@ -136,7 +139,9 @@ def map_source_sql(
         selects.append(f"{raw} AS {name}_raw")
         selects.append(f"{value} AS {name}_in")
     age = source.mapping("age")
-    selects.append(f"{_age_as_of_sql(age, column_types, params)} AS age_as_of" if age else "NULL::DATE AS age_as_of")
+    selects.append(
+        f"{_age_as_of_sql(age, column_types, params)} AS age_as_of" if age else "NULL::DATE AS age_as_of"
+    )
     for shared in shared_ids:
         mapping = source.mapping(shared)
         pad = params.add(mapping.pad) + "::INTEGER" if mapping and mapping.pad else "NULL::INTEGER"

@@ -39,12 +39,15 @@ class RejectSummary:
 
 def list_rejects(config: ProjectConfig, *, source: str | None = None, limit: int = 50) -> RejectSummary:
     if source is not None and source not in config.sources:
-        raise MpiUserError(f'No source "{source}" in {config.config_path}. Sources: {", ".join(config.sources)}.')
+        raise MpiUserError(
+            f'No source "{source}" in {config.config_path}. Sources: {", ".join(config.sources)}.'
+        )
     store = open_store(config.store_path, read_only=True)
     try:
         where, params = ("WHERE source = ?", [source]) if source else ("", [])
         counts = store.con.execute(
-            f"SELECT source, reason, count(*) FROM rejects {where} GROUP BY ALL ORDER BY source, reason", params
+            f"SELECT source, reason, count(*) FROM rejects {where} GROUP BY ALL ORDER BY source, reason",
+            params,
         ).fetchall()
         rows = store.con.execute(
             f"SELECT source, row_number, record_id, reason, detail FROM rejects {where} "
@@ -55,5 +58,7 @@ def list_rejects(config: ProjectConfig, *, source: str | None = None, limit: int
         store.close()
     return RejectSummary(
         counts=tuple((str(s), str(r), int(n)) for s, r, n in counts),
-        rows=tuple(RejectRow(source=s, row_number=n, record_id=i, reason=r, detail=d) for s, n, i, r, d in rows),
+        rows=tuple(
+            RejectRow(source=s, row_number=n, record_id=i, reason=r, detail=d) for s, n, i, r, d in rows
+        ),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import re
 import tempfile
 from dataclasses import dataclass
@@ -57,7 +56,9 @@ def check_source_file(source: SourceConfig) -> None:
             f"Fix path under [sources.{source.name}] in mpi.toml, or put the file there."
         )
     if not source.path.is_file():
-        raise InputError(f"{where}: {source.path} is not a file. Point path under [sources.{source.name}] at a file.")
+        raise InputError(
+            f"{where}: {source.path} is not a file. Point path under [sources.{source.name}] at a file."
+        )
     if source.path.stat().st_size == 0:
         raise InputError(
             f"{where}: file {source.path} is empty (0 bytes). Ask the agency for a new extract, "
@@ -72,7 +73,9 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
     """
     check_source_file(source)
     sha256 = file_sha256(source.path)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR)"
+    )
     if source.format == "parquet":
         _read_parquet(con, source)
     else:
@@ -125,14 +128,18 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
         ) from exc
     first = next(csv.reader([first_line], delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
-        raise InputError(f'Source "{source_name}": the first line of {path} is blank; the file needs a header row.')
+        raise InputError(
+            f'Source "{source_name}": the first line of {path} is blank; the file needs a header row.'
+        )
     if not header:
         return [f"column{i}" for i in range(1, len(first) + 1)]
     names = [c.strip() for c in first]
     seen: set[str] = set()
     for name in names:
         if not name:
-            raise InputError(f'Source "{source_name}": {path} has a blank column name in its header. Name every column.')
+            raise InputError(
+                f'Source "{source_name}": {path} has a blank column name in its header. Name every column.'
+            )
         if name in seen:
             raise InputError(
                 f'Source "{source_name}": {path} has two columns named "{name}" in its header. '
@@ -184,7 +191,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
             _number_rows_as_in_file(con)
             con.execute(
                 f"UPDATE {BAD_ROWS_TABLE} SET reason = CASE reason "
-                + " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in CSV_ERROR_REASONS.items())
+                + " ".join(
+                    f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in CSV_ERROR_REASONS.items()
+                )
                 + " ELSE 'unparseable row' END"
             )
             con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
@@ -212,7 +221,7 @@ def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
     """
     decoder_name = source.encoding
     with open(source.path, "rb") as raw, open(target, "w", encoding="utf-8", newline="") as out:
-        for line_number, line in enumerate(io.BufferedReader(raw), start=1):  # type: ignore[arg-type]
+        for line_number, line in enumerate(raw, start=1):
             try:
                 out.write(line.decode(decoder_name))
             except UnicodeDecodeError as exc:
@@ -233,12 +242,16 @@ def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> In
     where = f'Source "{source.name}": {source.path} {line}'
     if "Invalid unicode" in message or "not utf-8 encoded" in message.lower():
         return InputError(
-            f"{where} is not valid UTF-8. Set encoding = \"latin-1\" (or the file's real encoding, "
+            f'{where} is not valid UTF-8. Set encoding = "latin-1" (or the file\'s real encoding, '
             f'e.g. "cp1252") under [sources.{source.name}], or on_bad_rows = "reject" to reject such rows.'
         )
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if found or "MISSING COLUMNS" in message or "TOO MANY COLUMNS" in message:
-        count = f"has {found.group(2)} fields but the header has {found.group(1)}" if found else "has the wrong number of fields"
+        count = (
+            f"has {found.group(2)} fields but the header has {found.group(1)}"
+            if found
+            else "has the wrong number of fields"
+        )
         return InputError(
             f"{where} {count}. Check delimiter under [sources.{source.name}] "
             f'(now "{source.delimiter}"), quote fields that contain it, or set on_bad_rows = "reject".'

@@ -95,7 +95,10 @@ def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
     _create_lookup(
         con,
         "mpi__nickname_map",
-        pl.DataFrame({"name": list(pairs), "formal_name": list(pairs.values())}, schema={"name": pl.String, "formal_name": pl.String}),
+        pl.DataFrame(
+            {"name": list(pairs), "formal_name": list(pairs.values())},
+            schema={"name": pl.String, "formal_name": pl.String},
+        ),
     )
     rows = con.execute(
         "SELECT DISTINCT name FROM (SELECT first_name AS name FROM mpi__standardized "
@@ -109,4 +112,6 @@ def standardize_mapped(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, i
     con.execute(load_sql("standardize/records"))
     build_name_lookups(con)
     con.execute(load_sql("standardize/enrich_names"))
-    return [(str(f), str(i), int(n)) for f, i, n in con.execute(load_sql("standardize/field_issues")).fetchall()]
+    return [
+        (str(f), str(i), int(n)) for f, i, n in con.execute(load_sql("standardize/field_issues")).fetchall()
+    ]

@@ -1,0 +1,1 @@
+"""Accuracy of a clustering against known truth, computed inside DuckDB."""
