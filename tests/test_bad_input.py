@@ -98,7 +98,7 @@ def break_duplicate_ids(config: Path) -> str:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return (
         f'Source "people": {path} column "ID" has 1 duplicated record id(s) (e.g. "1" on data rows 1, 3). '
-        "Record ids must be unique in a file: fix the extract, or set on_duplicate_ids = \"reject\" "
+        'Record ids must be unique in a file: fix the extract, or set on_duplicate_ids = "reject" '
         "under [sources.people] to reject those rows."
     )
 
@@ -161,4 +161,7 @@ def test_duplicate_ids_can_be_rejected_instead(basic_project: Path) -> None:
     rewrite(basic_project, 'record_id = "ID"', 'record_id = "ID"\non_duplicate_ids = "reject"')
     result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest"])
     assert result.exit_code == 0, result.output
-    assert "duplicate record id: 2" in result.stdout.replace("\n", " ").replace("│", " ") or "duplicate" in result.stdout
+    assert (
+        "duplicate record id: 2" in result.stdout.replace("\n", " ").replace("│", " ")
+        or "duplicate" in result.stdout
+    )

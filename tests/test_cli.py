@@ -33,7 +33,10 @@ def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert (tmp_path / "mpi.toml").is_file()
     again = runner.invoke(main, ["init", str(tmp_path)])
     assert again.exit_code == 2
-    assert again.stderr == f"Error: {tmp_path / 'mpi.toml'} already exists. Use --force to overwrite it, or edit it.\n"
+    assert (
+        again.stderr
+        == f"Error: {tmp_path / 'mpi.toml'} already exists. Use --force to overwrite it, or edit it.\n"
+    )
 
 
 def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
@@ -48,7 +51,10 @@ def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
 def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest", "peeple"])
     assert result.exit_code == 2
-    assert result.stderr == f'Error: No source "peeple" (did you mean "people"?) in {basic_project}. Sources: people.\n'
+    assert (
+        result.stderr
+        == f'Error: No source "peeple" (did you mean "people"?) in {basic_project}. Sources: people.\n'
+    )
 
 
 def test_commands_are_click_commands() -> None:

@@ -54,9 +54,13 @@ def test_attributes_loads_and_rejects_are_stored(basic_project: Path) -> None:
     try:
         attrs = con.execute("SELECT record_id, name, value FROM attributes ORDER BY record_id").fetchall()
         assert attrs == [("1", "GRADE", "5"), ("2", "GRADE", "6"), ("3", "GRADE", "7"), ("6", "GRADE", "10")]
-        load = con.execute("SELECT source, rows_read, rows_indexed, rows_rejected, length(sha256) FROM loads").fetchall()
+        load = con.execute(
+            "SELECT source, rows_read, rows_indexed, rows_rejected, length(sha256) FROM loads"
+        ).fetchall()
         assert load == [("people", 6, 4, 2, 64)]
-        rejects = con.execute("SELECT row_number, record_id, reason FROM rejects ORDER BY row_number").fetchall()
+        rejects = con.execute(
+            "SELECT row_number, record_id, reason FROM rejects ORDER BY row_number"
+        ).fetchall()
         assert rejects == [(4, None, "missing record id"), (5, "5", "no identifying field")]
     finally:
         con.close()

@@ -15,7 +15,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mpi"
 def named_sql_files() -> list[str]:
     names = set()
     for path in SRC.rglob("*.py"):
-        names.update(re.findall(r'(?:load_sql|run_sql_file)\((?:con, )?"([\w/]+)"', path.read_text(encoding="utf-8")))
+        names.update(
+            re.findall(r'(?:load_sql|run_sql_file)\((?:con, )?"([\w/]+)"', path.read_text(encoding="utf-8"))
+        )
     return sorted(names)
 
 
