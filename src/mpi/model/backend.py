@@ -1,0 +1,100 @@
+"""The Splink backend: which database API we use, and the input view Splink reads.
+
+Adding Spark means teaching ``make_db_api`` one more connection type; training and
+prediction only ever call these functions.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from splink import DuckDBAPI, Linker
+from splink.internals.database_api import DatabaseAPISubClass
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from mpi.model.columns import check_model_fits_table, required_columns
+from mpi.model.spec import ModelSpec
+from mpi.model.splink_settings import SOURCE_DATASET_COLUMN, UNIQUE_ID_COLUMN, settings_creator
+from mpi.model.trained import TrainedParameters
+from mpi.sqlutil import quote_identifier
+
+MODEL_INPUT_VIEW = "mpi__model_input"
+
+
+def make_db_api(con: duckdb.DuckDBPyConnection) -> DatabaseAPISubClass:
+    """The one place that picks Splink's database API for a connection."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        return DuckDBAPI(connection=con)
+    raise TypeError(f"No Splink backend for a connection of type {type(con).__name__}.")
+
+
+def model_input_sql(spec: ModelSpec, records_table: str = "records") -> str:
+    """SELECT that shapes records for Splink: one key column plus the columns the model reads.
+
+    Valid in DuckDB and Spark SQL alike.
+    """
+    columns = [quote_identifier(c) for c in required_columns(spec) if c not in ("source",)]
+    uid = f"{quote_identifier('source')} || ':' || {quote_identifier('record_id')}"
+    select = ",\n    ".join(
+        [
+            f"{uid} AS {UNIQUE_ID_COLUMN}",
+            f"{quote_identifier('source')} AS {SOURCE_DATASET_COLUMN}",
+            *columns,
+        ]
+    )
+    return f"SELECT\n    {select}\nFROM {quote_identifier(records_table)}"
+
+
+def create_model_input_view(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    *,
+    records_table: str = "records",
+    view_name: str = MODEL_INPUT_VIEW,
+) -> str:
+    """(Re)create a temporary view of ``records_table`` for Splink; refuse if columns are missing.
+
+    Temporary, so it never lands in the store file.
+    """
+    check_model_fits_table(con, spec, records_table)
+    con.execute(
+        f"CREATE OR REPLACE TEMPORARY VIEW {quote_identifier(view_name)} AS\n"
+        + model_input_sql(spec, records_table)
+    )
+    return view_name
+
+
+def register_input(
+    db_api: DatabaseAPISubClass, table_name: str, *, display_name: str = "records"
+) -> SplinkDataFrame:
+    """Hand an existing table or view to Splink (by name: nothing is copied)."""
+    return db_api.register(table_name, dataset_display_name=display_name)
+
+
+def make_linker(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    parameters: TrainedParameters | None = None,
+    *,
+    records_table: str = "records",
+    view_name: str = MODEL_INPUT_VIEW,
+    retain_intermediate_calculation_columns: bool = False,
+    log_level: int | None = None,
+) -> Linker:
+    """A Splink Linker over ``records_table`` with settings built from the spec.
+
+    ``log_level`` None leaves Splink's logging to the application's configuration.
+    """
+    view = create_model_input_view(con, spec, records_table=records_table, view_name=view_name)
+    db_api = make_db_api(con)
+    table = register_input(db_api, view)
+    settings = settings_creator(
+        spec,
+        parameters,
+        retain_intermediate_calculation_columns=retain_intermediate_calculation_columns,
+    )
+    return Linker(table, settings, log_level=log_level)
+
+
+def drop_splink_tables(linker: Linker) -> None:
+    """Drop the tables Splink created through this linker: they land in the store's schema."""
+    linker.table_management.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]

@@ -1,0 +1,106 @@
+"""Which input columns a model reads, and a clear refusal when the records table lacks one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from mpi.model.errors import ModelError
+from mpi.model.spec import BlockingRuleSpec, LevelSpec, ModelSpec
+from mpi.model.splink_settings import RETAINED_COLUMNS, blocking_rule_sql, level_sql
+from mpi.schema import SHARED_ID_PREFIX
+
+# Columns the model input view derives from the records key, not read by name.
+_DERIVED = frozenset({"unique_id", "source_dataset"})
+
+
+def _level_columns(level: LevelSpec) -> set[str]:
+    # Splink renders a level over <column>_l / <column>_r; strip the side suffix.
+    sql = level_sql(level, "duckdb")
+    if sql.strip().upper() == "ELSE":
+        return set()
+    columns: set[str] = set()
+    for column in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column):
+        name = column.name
+        if name.endswith(("_l", "_r")):
+            columns.add(name[:-2])
+    if level.tf_column is not None:
+        columns.add(level.tf_column)
+    return columns
+
+
+def rule_columns(rule: BlockingRuleSpec) -> set[str]:
+    """Input columns a blocking rule reads (Splink deactivates comparisons reading any in EM)."""
+    sql = blocking_rule_sql(rule, "duckdb")
+    columns = {c.name for c in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column)}
+    return columns | set(rule.arrays_to_explode)
+
+
+def columns_by_use(spec: ModelSpec) -> dict[str, list[str]]:
+    """Each input column the spec reads, with where it is read (for error messages)."""
+    uses: dict[str, list[str]] = {}
+
+    def note(columns: Iterable[str], where: str) -> None:
+        for column in columns:
+            uses.setdefault(column, [])
+            if where not in uses[column]:
+                uses[column].append(where)
+
+    for comparison in spec.comparisons:
+        for level in comparison.levels:
+            note(_level_columns(level), f'comparison "{comparison.name}"')
+    for kind, rules in (
+        ("prediction", spec.prediction_rules),
+        ("training", spec.training_rules),
+        ("deterministic", spec.deterministic_rules),
+    ):
+        for rule in rules:
+            note(rule_columns(rule), f'{kind} blocking rule "{rule.description}"')
+    return uses
+
+
+def required_columns(spec: ModelSpec) -> tuple[str, ...]:
+    """Columns of the records table the model input view must select, in a stable order."""
+    needed = set(columns_by_use(spec)) | set(RETAINED_COLUMNS)
+    return tuple(sorted(needed - _DERIVED))
+
+
+def comparison_columns(spec: ModelSpec, comparison_name: str) -> frozenset[str]:
+    """Input columns one comparison reads (Splink deactivates it in EM sessions blocking on any)."""
+    columns: set[str] = set()
+    for level in spec.comparison(comparison_name).levels:
+        columns |= _level_columns(level)
+    return frozenset(columns)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return frozenset(str(row[0]) for row in rows)
+
+
+def check_model_fits_table(con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records") -> None:
+    """Raise ModelError naming every column the model needs that ``table`` lacks."""
+    available = table_columns(con, table)
+    if not available:
+        raise ModelError(f'Table "{table}" does not exist in the store. Run "mpi ingest" first.')
+    uses = columns_by_use(spec)
+    missing = [column for column in required_columns(spec) if column not in available]
+    if not missing:
+        return
+    lines = []
+    for column in missing:
+        where = ", ".join(uses.get(column, ["the model output"]))
+        hint = ""
+        if column.startswith(SHARED_ID_PREFIX):
+            shared = column[len(SHARED_ID_PREFIX) :]
+            hint = (
+                f' Declare "{shared}" in [project].shared_ids in mpi.toml and re-run "mpi ingest", '
+                "or train a model without it."
+            )
+        lines.append(f'  - column "{column}" (used by {where}).{hint}')
+    raise ModelError(f'Model "{spec.name}" uses column(s) that table "{table}" lacks:\n' + "\n".join(lines))

@@ -1,0 +1,111 @@
+"""The neutral model description: JSON round trip, validation, training coverage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mpi.model.columns import required_columns
+from mpi.model.errors import ModelError
+from mpi.model.person import build_person_model
+from mpi.model.spec import ComparisonSpec, LevelSpec, ModelSpec, block_on, else_level, exact, null_level
+from mpi.model.training import comparisons_never_free, rule_frees
+from mpi.schema import RECORD_COLUMN_NAMES
+
+
+def test_person_spec_round_trips_through_json() -> None:
+    spec = build_person_model(["sasid", "medicaid"])
+    again = ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert again == spec
+    assert again.to_dict() == spec.to_dict()
+
+
+def test_each_shared_id_gets_an_exact_comparison_and_a_blocking_rule() -> None:
+    spec = build_person_model(["sasid", "medicaid"])
+    names = [c.name for c in spec.comparisons]
+    assert "id_sasid" in names and "id_medicaid" in names
+    assert [lvl.creator for lvl in spec.comparison("id_sasid").levels] == [
+        "NullLevel",
+        "ExactMatchLevel",
+        "ElseLevel",
+    ]
+    rules = {r.description for r in spec.prediction_rules}
+    assert {"id_sasid", "id_medicaid"} <= rules
+    assert not any("id_" in c for c in names if c not in ("id_sasid", "id_medicaid"))
+
+
+def test_model_without_shared_ids_reads_no_id_columns() -> None:
+    spec = build_person_model([])
+    text = json.dumps(spec.to_dict())
+    assert "id_" not in text.replace("record_id", "")
+
+
+def test_every_comparison_is_free_in_some_training_session() -> None:
+    spec = build_person_model(["sasid"])
+    assert comparisons_never_free(spec) == ()
+    # dob blocking cannot estimate dob, but leaves the names free
+    frees = rule_frees(spec, spec.training_rules[0])
+    assert "dob" not in frees and "first_name" in frees and "name_swap" in frees
+
+
+def test_suffix_disagreement_counts_against_a_match() -> None:
+    suffix = build_person_model().comparison("suffix")
+    against = [lvl for lvl in suffix.levels if lvl.fixed_m is not None]
+    assert [lvl.label for lvl in against] == ["JR vs SR (father and son)", "Different suffixes"]
+    for level in against:
+        assert level.fixed_u is not None and level.fixed_m < level.fixed_u
+
+
+def test_invalid_spec_reports_every_problem_at_once() -> None:
+    no_else = ComparisonSpec(name="ssn", levels=(null_level("ssn"), exact("ssn")))
+    with pytest.raises(ModelError) as caught:
+        ModelSpec(
+            name="bad name",
+            comparisons=(no_else, no_else),
+            prediction_rules=(block_on("ssn"),),
+            training_rules=(),
+            deterministic_rules=(block_on("ssn"),),
+            deterministic_recall=1.5,
+        )
+    message = str(caught.value)
+    for expected in (
+        'name "bad name"',
+        "deterministic_recall 1.5",
+        "no training blocking rules",
+        'comparison "ssn" appears twice',
+        'comparison "ssn" must end with an ElseLevel',
+    ):
+        assert expected in message
+
+
+def test_unknown_level_creator_is_refused() -> None:
+    with pytest.raises(ModelError, match='Unknown comparison level creator "eval"'):
+        LevelSpec(creator="eval")
+
+
+def test_model_file_from_another_format_version_is_refused() -> None:
+    data = build_person_model().to_dict()
+    data["format_version"] = 99
+    with pytest.raises(ModelError, match="format_version 99"):
+        ModelSpec.from_dict(data)
+
+
+def test_else_level_must_come_last() -> None:
+    levels = (null_level("sex"), else_level(), exact("sex"))
+    with pytest.raises(ModelError, match="must end with an ElseLevel"):
+        build = build_person_model()
+        ModelSpec(
+            name="x",
+            comparisons=(ComparisonSpec(name="sex", levels=levels),),
+            prediction_rules=build.prediction_rules,
+            training_rules=build.training_rules,
+            deterministic_rules=build.deterministic_rules,
+        )
+
+
+def test_person_model_reads_only_canonical_and_declared_id_columns() -> None:
+    spec = build_person_model(["sasid"])
+    allowed = set(RECORD_COLUMN_NAMES) | {"id_sasid"}
+    assert set(required_columns(spec)) <= allowed
+    assert "id_sasid" in required_columns(spec)

@@ -1,0 +1,112 @@
+"""Training on FEBRL: every level gets m and u, and a saved model scores like the trained one."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+from febrl_records import TrainingRun, load_febrl3_records
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from mpi.model.person import build_person_model
+from mpi.model.predict import drop_splink_tables, linker_for_model, predict_pairs
+from mpi.model.registry import load_model, save_model
+from mpi.model.training import default_u_max_pairs, train_model
+
+
+def _probabilities(con: duckdb.DuckDBPyConnection, pairs: SplinkDataFrame) -> dict[tuple[str, str], float]:
+    rows = con.execute(
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs.physical_name}"
+    ).fetchall()
+    return {(str(a), str(b)): float(p) for a, b, p in rows}
+
+
+def test_training_gives_m_and_u_for_every_level(trained: TrainingRun) -> None:
+    model = trained.model
+    for comparison in model.spec.comparisons:
+        levels = model.parameters.levels[comparison.name]
+        assert len(levels) == len(comparison.levels)
+        for level, params in zip(comparison.levels, levels, strict=True):
+            if level.is_null:
+                assert params.m_probability is None and params.u_probability is None
+            else:
+                assert params.m_probability is not None and 0 < params.m_probability <= 1
+                assert params.u_probability is not None and 0 < params.u_probability <= 1
+
+    stats = model.stats
+    assert stats is not None
+    assert stats.record_count == 1013 and stats.seed == 42
+    assert 0 < stats.probability_two_random_records_match < 0.01
+    assert [s.error for s in stats.em_sessions] == [None] * len(model.spec.training_rules)
+    assert all(s.blocked_pairs and s.iterations for s in stats.em_sessions)
+    assert stats.warnings == ()
+    # Every exact-match level saw data (FEBRL lacks compound names and nicknames, so a few others did not).
+    assert not [name for name in stats.untrained_levels if "[1]" in name]
+
+
+def test_trained_weights_point_the_right_way(trained: TrainingRun) -> None:
+    levels = trained.model.parameters.levels
+
+    def weight(comparison: str, index: int) -> float:
+        p = levels[comparison][index]
+        assert p.m_probability is not None and p.u_probability is not None
+        return math.log2(p.m_probability / p.u_probability)
+
+    for comparison in ("first_name", "last_name", "dob", "ssn", "id_sasid", "address", "zip_city"):
+        assert weight(comparison, 1) > 3, comparison  # exact agreement is strong evidence
+    assert weight("sex", 1) > 0.5  # agreement on sex is weak evidence, but evidence
+    assert weight("suffix", 2) < 0 and weight("suffix", 3) < 0  # father and son
+    assert weight("sex", 2) < 0
+
+
+def test_reloaded_model_predicts_what_training_linker_predicted(trained: TrainingRun, tmp_path: Path) -> None:
+    con = trained.data.con
+    before = _probabilities(con, trained.linker.inference.predict(threshold_match_probability=0.01))
+
+    save_model(tmp_path, trained.model)
+    linker = linker_for_model(con, load_model(tmp_path, "person"))
+    after = _probabilities(con, predict_pairs(linker, threshold_match_probability=0.01))
+    drop_splink_tables(linker)
+
+    assert len(before) > 1000
+    assert before.keys() == after.keys()
+    for pair, probability in before.items():
+        assert after[pair] == pytest.approx(probability, rel=1e-9, abs=1e-12)
+
+
+def test_u_sample_grows_with_the_data_within_bounds() -> None:
+    assert default_u_max_pairs(1000) == 1000 * 999 / 2  # small: every pair
+    assert default_u_max_pairs(5000) == 1e6
+    assert default_u_max_pairs(200_000) == 2e7
+    assert default_u_max_pairs(10_000_000) == 1e8
+
+
+def test_a_training_rule_with_no_pairs_is_skipped_not_fatal() -> None:
+    data = load_febrl3_records(sample=150)
+    data.con.execute("UPDATE records SET ssn = NULL").fetchall()
+    model = train_model(data.con, build_person_model(), seed=3)
+    data.con.close()
+    assert model.stats is not None
+    sessions = {s.blocking_rule: s for s in model.stats.em_sessions}
+    assert sessions["ssn"].error == "the rule makes no pairs in this data"
+    assert sessions["ssn"].blocked_pairs == 0
+    assert sessions["dob"].error is None
+    assert "EM session on ssn did not run: the rule makes no pairs in this data" in model.stats.warnings
+    # every comparison still has parameters, the skipped session notwithstanding
+    assert set(model.parameters.levels) == {c.name for c in model.spec.comparisons}
+
+
+def test_levels_training_never_saw_carry_no_evidence() -> None:
+    # Plain FEBRL has no sex column values: Splink's default would give exact sex +10 bits.
+    data = load_febrl3_records(sample=150)
+    model = train_model(data.con, build_person_model(), seed=3)
+    data.con.close()
+    assert model.stats is not None
+    for params in model.parameters.levels["sex"][1:]:
+        assert params.m_probability == params.u_probability
+    assert "sex[1] Exact match on sex" in model.stats.untrained_levels
+    assert 'comparison "sex" learned nothing (are its columns empty?): it carries no evidence' in (
+        model.stats.warnings
+    )
