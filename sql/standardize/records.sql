@@ -39,7 +39,8 @@ addresses AS (
     FROM names
 )
 SELECT
-    mpi__row,
+    -- The row number, and shared identifiers (id_<name>), cleaned and padded in the mapping step.
+    COLUMNS('^(mpi__row|id_.*)$'),
     record_id,
     first_name_std_text AS first_name,
     first_name_raw,

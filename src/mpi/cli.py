@@ -187,15 +187,27 @@ def _print_reconciliation(result: IngestResult) -> None:
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
 @library_errors
 def demo(out_dir: Path, persons: int, seed: int) -> None:
-    """Run the end-to-end demo: simulate agencies, ingest them, print the reconciliation.
+    """Run the end-to-end demo: simulate agencies, ingest, train, link, evaluate against truth.
 
     Example: mpi demo --out demo --persons 10000
     """
+    from mpi.cli_render import print_evaluation
     from mpi.demo import run_demo
 
     result = run_demo(out_dir=out_dir, persons=persons, seed=seed, progress=_progress)
     _print_reconciliation(result.ingest)
-    console.print(f"Store: {result.ingest.store_path}\nConfig: {result.synth.config_path}")
+    print_evaluation(console, result.evaluation)
+    shipped = result.shipped_evaluation.metrics
+    trained = result.evaluation.metrics
+    console.print(
+        f"\nDemo summary ({persons:,} persons, seed {seed}, {result.link.records:,} records, "
+        f"{trained.clusters.true_persons:,} true persons)\n"
+        f"  shipped model 'default':    pairwise F1 {shipped.pairwise.f1:.4f}, B-cubed F1 {shipped.bcubed.f1:.4f}\n"
+        f"  model trained on this data: pairwise F1 {trained.pairwise.f1:.4f}, B-cubed F1 {trained.bcubed.f1:.4f}"
+        f" (trained in {result.train.seconds:.1f}s, linked in {result.link.seconds_total:.1f}s)\n"
+        f"Store: {result.ingest.store_path}\nConfig: {result.synth.config_path}\n"
+        f"Next: mpi --config {result.synth.config_path} models show demo"
+    )
     if not result.ingest.balanced:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -254,3 +266,204 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str, source_nam
     console.print(table)
     console.print("Suggested mapping (check it before use):\n")
     console.print(profile.suggested_mapping_toml(source_name or file.stem), markup=False)
+
+
+@main.command()
+@click.option(
+    "--name",
+    default="default",
+    show_default=True,
+    help="Model name: writes models/NAME.json beside mpi.toml.",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed for u sampling.")
+@click.pass_context
+@library_errors
+def train(ctx: click.Context, name: str, seed: int) -> None:
+    """Train a Splink model on the ingested records (lambda, u by sampling, m by EM).
+
+    Example: mpi train --name spring2026
+    """
+    from mpi.train import train_project_model
+
+    result = train_project_model(project_config(ctx), name=name, seed=seed, progress=_progress)
+    stats = result.model.stats
+    if stats is not None:
+        for session in stats.em_sessions:
+            status = f"skipped ({session.error})" if session.error else f"{session.blocked_pairs or 0:,} pairs, {session.seconds:.1f}s"
+            console.print(f"EM session blocked on {session.blocking_rule}: {status}")
+        for warning in stats.warnings:
+            console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(
+        f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
+        f"Inspect it with: mpi models show {result.name}"
+    )
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@library_errors
+def models(ctx: click.Context) -> None:
+    """List the project's models and the ones shipped with mpi.
+
+    Example: mpi models
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from mpi.project_models import all_models
+
+    table = Table(title="Models")
+    for column in ("name", "where", "trained", "records", "threshold", "splink"):
+        table.add_column(column)
+    for entry, shipped in all_models(project_config(ctx)):
+        meta = entry.meta
+        table.add_row(
+            entry.name,
+            "shipped" if shipped else str(entry.path),
+            meta.created_at if meta else "?",
+            f"{sum(meta.row_counts.values()):,}" if meta else "?",
+            str(meta.thresholds.get("match_probability", "")) if meta else "",
+            meta.splink_version if meta else "?",
+        )
+    console.print(table)
+
+
+@models.command("show")
+@click.argument("name", default="default")
+@click.pass_context
+@library_errors
+def models_show(ctx: click.Context, name: str) -> None:
+    """Show a model's comparisons, levels, m, u and match weights.
+
+    Example: mpi models show default
+    """
+    from mpi.model_report import describe_model
+
+    description = describe_model(project_config(ctx), name)
+    console.print(
+        f"Model {description.name} ({description.path})\n"
+        f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
+    )
+    table = Table(title=f"Model {description.name}: comparison levels")
+    for column in ("comparison", "level", "m", "u", "match weight"):
+        table.add_column(column, justify="right" if column in ("m", "u", "match weight") else "left")
+    for row in description.levels:
+        table.add_row(
+            row.comparison,
+            row.label,
+            _prob(row.m),
+            _prob(row.u),
+            "" if row.weight is None else f"{row.weight:+.2f}",
+        )
+    console.print(table)
+
+
+def _prob(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+@main.command()
+@click.option("--model", "model_name", default="default", show_default=True, help="Model to link with.")
+@click.option(
+    "--threshold", type=float, default=None, help="Match probability to link at (default: the model's)."
+)
+@click.pass_context
+@library_errors
+def link(ctx: click.Context, model_name: str, threshold: float | None) -> None:
+    """Score candidate pairs, cluster them and update the person index.
+
+    Example: mpi link --model default --threshold 0.95
+    """
+    from mpi.link import link_records
+
+    result = link_records(project_config(ctx), model_name=model_name, threshold=threshold, progress=_progress)
+    table = Table(title=f"Run {result.run_id}: model {result.model} at match probability {result.threshold}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    rows = [
+        ("records", f"{result.records:,}"),
+        ("candidate pairs scored", f"{result.comparisons.total:,}"),
+        ("pairs kept (p >= 0.01)", f"{result.pairs_kept:,}"),
+        ("pairs matched", f"{result.pairs_matched:,}"),
+        ("persons", f"{result.ids.persons:,}"),
+        ("person ids created", f"{result.ids.ids_created:,}"),
+        ("person ids retired", f"{result.ids.ids_retired:,}"),
+        ("records whose id changed", f"{result.ids.records_changed:,}"),
+        (
+            "predict / cluster / total seconds",
+            f"{result.seconds_predict:.1f} / {result.seconds_cluster:.1f} / {result.seconds_total:.1f}",
+        ),
+    ]
+    for label, value in rows:
+        table.add_row(label, value)
+    console.print(table)
+
+
+@main.group()
+def export() -> None:
+    """Export tables from the store.
+
+    Example: mpi export index --out person_index.csv
+    """
+
+
+@export.command("index")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV or Parquet file (by extension).",
+)
+@click.pass_context
+@library_errors
+def export_index(ctx: click.Context, out_path: Path) -> None:
+    """Write (source, record_id, person_id) for every indexed record.
+
+    Example: mpi export index --out person_index.parquet
+    """
+    from mpi.export import export_person_index
+
+    rows = export_person_index(project_config(ctx), out_path)
+    console.print(f"Wrote {rows:,} rows to {out_path}")
+
+
+@main.command()
+@click.option(
+    "--truth",
+    "truth_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV of source, record_id, person_id.",
+)
+@click.option(
+    "--min-f1", type=click.FloatRange(0, 1), default=None, help="Exit 1 if pairwise F1 is below this."
+)
+@click.option(
+    "--examples",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Example errors to show of each kind.",
+)
+@click.option("--no-sweep", is_flag=True, help="Skip the threshold sweep.")
+@click.pass_context
+@library_errors
+def evaluate(
+    ctx: click.Context, truth_path: Path, min_f1: float | None, examples: int, no_sweep: bool
+) -> None:
+    """Measure the person index against ground truth: pairwise and B-cubed metrics, errors, a threshold sweep.
+
+    Example: mpi evaluate --truth truth.csv --min-f1 0.95
+    """
+    from mpi.cli_render import print_evaluation
+    from mpi.quality.evaluate import evaluate_against_truth
+
+    report = evaluate_against_truth(
+        project_config(ctx), truth_path, examples=examples, sweep=not no_sweep, progress=_progress
+    )
+    print_evaluation(console, report)
+    if min_f1 is not None and report.metrics.pairwise.f1 < min_f1:
+        console.print(
+            f"[bold red]Pairwise F1 {report.metrics.pairwise.f1:.4f} is below --min-f1 {min_f1}[/bold red]"
+        )
+        sys.exit(EXIT_CHECK_FAILED)

@@ -103,7 +103,7 @@ def ingest_sources(
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
-    row = con.execute(sql, params or []).fetchone()
+    row = con.execute(sql, params or []).fetchall()[0]
     return int(row[0]) if row and row[0] is not None else 0
 
 

@@ -95,7 +95,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                 {"path": str(path), **options},
             )
         described = con.execute("DESCRIBE sample").fetchall()
-        total_row = con.execute("SELECT count(*) FROM sample").fetchone()
+        total_row = con.execute("SELECT count(*) FROM sample").fetchall()[0]
         total = int(total_row[0]) if total_row else 0
         profiles = []
         for name, column_type, *_ in described:
@@ -103,7 +103,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
             stats = con.execute(
                 f"SELECT count(*) FILTER (WHERE {q} IS NULL OR trim(CAST({q} AS VARCHAR)) = ''), "
                 f"approx_count_distinct({q}) FROM sample"
-            ).fetchone()
+            ).fetchall()[0]
             samples = con.execute(
                 f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM sample WHERE {q} IS NOT NULL LIMIT 3"
             ).fetchall()

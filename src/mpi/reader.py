@@ -82,8 +82,8 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
         _read_csv(con, source)
     described = con.execute(f"DESCRIBE {RAW_TABLE}").fetchall()
     column_types = {str(row[0]): str(row[1]) for row in described if row[0] != "mpi__row"}
-    count_row = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()
-    bad_row = con.execute(f"SELECT count(*) FROM {BAD_ROWS_TABLE}").fetchone()
+    count_row = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0]
+    bad_row = con.execute(f"SELECT count(*) FROM {BAD_ROWS_TABLE}").fetchall()[0]
     rows_loaded = int(count_row[0]) if count_row else 0
     bad_rows = int(bad_row[0]) if bad_row else 0
     if rows_loaded == 0 and bad_rows == 0:

@@ -71,7 +71,8 @@ def sql_statements(text: str) -> list[str]:
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> None:
     """Execute every statement of sql/<name>.sql, binding the $named parameters each one uses."""
     for statement in sql_statements(load_sql(name)):
-        used = set(re.findall(r"\$([A-Za-z_]\w*)", statement))
+        code = re.sub(r"--[^\n]*", "", statement)
+        used = set(re.findall(r"\$([A-Za-z_]\w*)", code))
         bound = {k: v for k, v in (params or {}).items() if k in used}
         if bound:
             con.execute(statement, bound)

@@ -1,4 +1,9 @@
-"""The DuckDB store: open the file, apply migrations, run each stage in one transaction."""
+"""The DuckDB store: open the file, apply migrations, run each stage in one transaction.
+
+The connection is an in-memory DuckDB with the store file attached as `store` and selected by
+USE. Splink's working tables go to the in-memory database (see `splink_workspace`), so model
+work never touches the store file and a stage writes its results in one short transaction.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import duckdb
 
 from mpi.errors import MpiUserError
 from mpi.schema import RECORD_COLUMNS, shared_id_column
-from mpi.sqlutil import load_sql, quote_identifier
+from mpi.sqlutil import load_sql, quote_identifier, quote_literal, run_sql_file
 
 
 def _create_records_sql() -> str:
@@ -24,8 +29,12 @@ def _migrate_to_v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_create_records_sql())
 
 
+def _migrate_to_v2(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, "store/002_index")
+
+
 # Each migration moves the store up one version; they run in order inside one transaction.
-MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_migrate_to_v1,)
+MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_migrate_to_v1, _migrate_to_v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -45,6 +54,20 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
+    @contextmanager
+    def splink_workspace(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Let Splink create its tables in memory while reading the store's tables by name.
+
+        Splink cannot run inside an explicit transaction (it treats some failed statements as
+        answers, and one failure aborts a DuckDB transaction), so it runs outside one, here.
+        """
+        self.con.execute("USE memory")
+        self.con.execute("SET search_path = 'memory.main,store.main'")
+        try:
+            yield self.con
+        finally:
+            self.con.execute("USE store")
+
     def ensure_shared_id_columns(self, shared_ids: Sequence[str]) -> None:
         """Add an id_<name> column to records for each shared identifier the config declares."""
         for name in shared_ids:
@@ -54,7 +77,7 @@ class Store:
     def table_exists(self, name: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        ).fetchall()[0]
         return bool(row and row[0])
 
     def close(self) -> None:
@@ -66,10 +89,14 @@ def open_store(path: Path, *, read_only: bool = False) -> Store:
     if read_only and not path.exists():
         raise MpiUserError(f'No store at {path}. Run "mpi ingest" first to create it.')
     path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    mode = " (READ_ONLY)" if read_only else ""
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con.execute(f"ATTACH {quote_literal(str(path))} AS store{mode}")
     except duckdb.Error as exc:
-        raise MpiUserError(f"Cannot open the store {path}: {exc}") from exc
+        con.close()
+        raise MpiUserError(f"Cannot open the store {path}: {str(exc).splitlines()[0]}") from exc
+    con.execute("USE store")
     store = Store(path=path, con=con)
     if not read_only:
         migrate(store)
@@ -78,7 +105,7 @@ def open_store(path: Path, *, read_only: bool = False) -> Store:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("CREATE TABLE IF NOT EXISTS mpi_schema_version (version INTEGER, applied_at TIMESTAMP)")
-    row = con.execute("SELECT coalesce(max(version), 0) FROM mpi_schema_version").fetchone()
+    row = con.execute("SELECT coalesce(max(version), 0) FROM mpi_schema_version").fetchall()[0]
     return int(row[0]) if row else 0
 
 

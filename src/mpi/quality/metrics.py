@@ -236,10 +236,10 @@ def _evaluation_sql(cols: _Columns) -> str:
 def _fetch_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, object]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description or []]
-    row = cursor.fetchone()
-    if row is None:
+    rows = cursor.fetchall()
+    if not rows:
         raise RuntimeError("evaluation query returned no row")
-    return dict(zip(names, row, strict=True))
+    return dict(zip(names, rows[0], strict=True))
 
 
 def _int(row: dict[str, object], key: str) -> int:

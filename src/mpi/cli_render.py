@@ -1,0 +1,63 @@
+"""Terminal rendering of larger results for the CLI (rich tables); no logic beyond layout."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from mpi.quality.evaluate import EvaluationReport, PairExample
+
+
+def print_evaluation(console: Console, report: EvaluationReport) -> None:
+    m = report.metrics
+    summary = Table(
+        title=f"Run {report.run_id} (model {report.model}, threshold {report.threshold}) against truth"
+    )
+    summary.add_column("metric")
+    summary.add_column("precision", justify="right")
+    summary.add_column("recall", justify="right")
+    summary.add_column("F1", justify="right")
+    summary.add_row(
+        "pairwise", f"{m.pairwise.precision:.4f}", f"{m.pairwise.recall:.4f}", f"{m.pairwise.f1:.4f}"
+    )
+    summary.add_row("B-cubed", f"{m.bcubed.precision:.4f}", f"{m.bcubed.recall:.4f}", f"{m.bcubed.f1:.4f}")
+    console.print(summary)
+    console.print(
+        f"records {m.pairwise.coverage.records_evaluated:,}; persons predicted {m.clusters.predicted_clusters:,}, "
+        f"true {m.clusters.true_persons:,}, exactly right {m.clusters.exact_match_clusters:,}\n"
+        f"false merges: {report.false_merge_clusters:,} person ids hold more than one true person "
+        f"({report.false_positive_pairs:,} wrong pairs)\n"
+        f"false splits: {report.false_split_persons:,} true persons spread over several ids "
+        f"({report.false_negative_pairs:,} missed pairs, {report.true_pairs_not_scored:,} of them never scored)"
+    )
+    _print_examples(console, "False merges (linked, but different people)", report.false_merges)
+    _print_examples(console, "False splits (same person, not linked)", report.false_splits)
+    if report.sweep:
+        sweep = Table(title="Threshold sweep (pairwise, re-clustering the kept pairs)")
+        for column in ("match probability", "precision", "recall", "F1", "persons"):
+            sweep.add_column(column, justify="right")
+        for row in report.sweep:
+            sweep.add_row(
+                f"{row.threshold}",
+                f"{row.precision:.4f}",
+                f"{row.recall:.4f}",
+                f"{row.f1:.4f}",
+                f"{row.persons:,}",
+            )
+        console.print(sweep)
+    console.print(f"[bold]Pairwise F1 {m.pairwise.f1:.4f}[/bold]  B-cubed F1 {m.bcubed.f1:.4f}")
+
+
+def _print_examples(console: Console, title: str, examples: tuple[PairExample, ...]) -> None:
+    for i, example in enumerate(examples, start=1):
+        probability = "" if example.match_probability is None else f"p={example.match_probability:.4f}"
+        table = Table(title=f"{title} #{i} {probability}")
+        table.add_column("field")
+        table.add_column("left")
+        table.add_column("right")
+        for field in example.left:
+            left, right = example.left[field], example.right[field]
+            table.add_row(field, "" if left is None else str(left), "" if right is None else str(right))
+        console.print(table)
+        levels = ", ".join(f"{k}: {v}" for k, v in example.levels.items() if v != "null")
+        console.print(f"  decided by: {levels}")

@@ -1,0 +1,33 @@
+"""Export the person index as CSV or Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mpi.config import ProjectConfig
+from mpi.errors import MpiUserError
+from mpi.sqlutil import quote_literal
+from mpi.store import open_store
+
+EXPORT_FORMATS = {".csv": "FORMAT CSV, HEADER", ".parquet": "FORMAT PARQUET"}
+
+
+def export_person_index(config: ProjectConfig, out_path: Path) -> int:
+    """(source, record_id, person_id) ordered by person; the format follows the file extension."""
+    options = EXPORT_FORMATS.get(out_path.suffix.lower())
+    if options is None:
+        raise MpiUserError(f"Cannot tell the format of {out_path}: use a .csv or .parquet file name.")
+    store = open_store(config.store_path, read_only=True)
+    try:
+        rows = int(store.con.execute("SELECT count(*) FROM person_index").fetchall()[0][0])
+        if rows == 0:
+            raise MpiUserError(f'The person index in {config.store_path} is empty. Run "mpi link" first.')
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        # COPY takes no parameter for its target; the path is quoted as a literal.
+        store.con.execute(
+            "COPY (SELECT source, record_id, person_id FROM person_index ORDER BY person_id, source, record_id) "
+            f"TO {quote_literal(str(out_path))} ({options})"
+        )
+    finally:
+        store.close()
+    return rows

@@ -1,0 +1,48 @@
+"""Where a project's models live, and which model a name means: the project's own, else the shipped one."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mpi.config import ProjectConfig
+from mpi.model import ModelEntry, list_models
+from mpi.model.errors import ModelError
+from mpi.model.registry import model_paths
+from mpi.sqlutil import models_root
+
+DEFAULT_MODEL = "default"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelLocation:
+    name: str
+    directory: Path
+    path: Path
+    shipped: bool
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def project_models_dir(config: ProjectConfig) -> Path:
+    return config.root / "models"
+
+
+def locate_model(config: ProjectConfig, name: str = DEFAULT_MODEL) -> ModelLocation:
+    """The project's models/NAME.json if it exists, else the model of that name shipped with mpi."""
+    for directory, shipped in ((project_models_dir(config), False), (models_root(), True)):
+        path, _ = model_paths(directory, name)
+        if path.is_file():
+            return ModelLocation(name=name, directory=directory, path=path, shipped=shipped)
+    known = ", ".join(sorted({e.name for e, _ in all_models(config)})) or "none"
+    raise ModelError(f'No model "{name}" (models: {known}). Train one with "mpi train --name {name}".')
+
+
+def all_models(config: ProjectConfig) -> list[tuple[ModelEntry, bool]]:
+    """(entry, shipped) for the project's models, then the shipped ones it does not shadow."""
+    own = [(entry, False) for entry in list_models(project_models_dir(config))]
+    names = {entry.name for entry, _ in own}
+    shipped = [(entry, True) for entry in list_models(models_root()) if entry.name not in names]
+    return own + shipped

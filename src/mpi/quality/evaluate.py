@@ -1,0 +1,236 @@
+"""Evaluate the person index against ground truth: pairwise and B-cubed metrics, errors, a threshold sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+from mpi.config import ProjectConfig
+from mpi.errors import InputError, MpiUserError
+from mpi.model import load_model_file, make_db_api
+from mpi.model.spec import ModelSpec
+from mpi.project_models import locate_model
+from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
+from mpi.sqlutil import load_sql, quote_identifier
+from mpi.store import open_store
+
+SWEEP_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
+# Record fields shown side by side for an example pair; the SSN is masked to its last four digits.
+DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
+                  "sex", "ssn", "address", "zip")  # fmt: skip
+TRUTH_COLUMNS = ("source", "record_id", "person_id")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairExample:
+    left: dict[str, Any]
+    right: dict[str, Any]
+    match_probability: float | None
+    match_weight: float | None
+    levels: dict[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepRow:
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    persons: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationReport:
+    run_id: int
+    model: str
+    threshold: float
+    metrics: ClusteringEvaluation
+    false_merge_clusters: int
+    false_split_persons: int
+    false_positive_pairs: int
+    false_negative_pairs: int
+    true_pairs_not_scored: int
+    false_merges: tuple[PairExample, ...]
+    false_splits: tuple[PairExample, ...]
+    sweep: tuple[SweepRow, ...]
+
+
+def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> None:
+    """truth.csv (source, record_id, person_id) -> temp table mpi__truth, or a clear error."""
+    if not truth_path.is_file():
+        raise InputError(
+            f"Truth file {truth_path} does not exist. Pass --truth PATH to a CSV of {', '.join(TRUTH_COLUMNS)}."
+        )
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+            [str(truth_path)],
+        )
+    except duckdb.Error as exc:
+        raise InputError(
+            f"Truth file {truth_path} cannot be read as CSV: {str(exc).splitlines()[0]}"
+        ) from exc
+    columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
+    missing = [c for c in TRUTH_COLUMNS if c not in columns]
+    if missing:
+        raise InputError(
+            f"Truth file {truth_path} lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}. "
+            f"It needs a header row with {', '.join(TRUTH_COLUMNS)}."
+        )
+
+
+def _level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
+    """gamma value -> level label, per comparison: Splink numbers non-null levels from the top down."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in spec.comparisons:
+        levels = [level for level in comparison.levels if not level.is_null_level]
+        by_value = {len(levels) - 1 - i: level.label or level.creator for i, level in enumerate(levels)}
+        by_value[-1] = "null"
+        labels[comparison.name] = by_value
+    return labels
+
+
+def _mask(record: dict[str, Any]) -> dict[str, Any]:
+    ssn = record.get("ssn")
+    if ssn:
+        record["ssn"] = "***-**-" + str(ssn)[-4:]
+    return record
+
+
+def _examples(
+    con: duckdb.DuckDBPyConnection, where: str, spec: ModelSpec, limit: int
+) -> tuple[PairExample, ...]:
+    labels = _level_labels(spec)
+    gamma_columns = [f"gamma_{c.name}" for c in spec.comparisons]
+    present = {row[0] for row in con.execute("DESCRIBE pairs").fetchall()}
+    gammas = [g for g in gamma_columns if g in present]
+    select_gammas = "".join(f", p.{quote_identifier(g)}" for g in gammas)
+    rows = con.execute(
+        f"SELECT p.source_l, p.record_id_l, p.source_r, p.record_id_r, p.match_probability, p.match_weight{select_gammas} "
+        f"FROM pairs AS p {where} ORDER BY p.match_probability DESC, p.source_l, p.record_id_l, p.source_r, p.record_id_r LIMIT ?",
+        [limit],
+    ).fetchall()
+    fields = ", ".join(quote_identifier(f) for f in DISPLAY_FIELDS)
+    examples = []
+    for row in rows:
+        sides = []
+        for source, record_id in ((row[0], row[1]), (row[2], row[3])):
+            cursor = con.execute(
+                f"SELECT {fields} FROM records WHERE source = ? AND record_id = ?", [source, record_id]
+            )
+            names = [d[0] for d in cursor.description]
+            sides.append(_mask(dict(zip(names, cursor.fetchall()[0], strict=True))))
+        levels = {
+            g.removeprefix("gamma_"): labels[g.removeprefix("gamma_")].get(int(value), str(value))
+            for g, value in zip(gammas, row[6:], strict=True)
+            if value is not None
+        }
+        examples.append(
+            PairExample(
+                left=sides[0], right=sides[1], match_probability=row[4], match_weight=row[5], levels=levels
+            )
+        )
+    return tuple(examples)
+
+
+def _sweep(con: duckdb.DuckDBPyConnection, thresholds: tuple[float, ...]) -> tuple[SweepRow, ...]:
+    """Re-cluster the kept pairs at each threshold (Splink's connected components) and score each."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__sweep_nodes AS SELECT source || ':' || record_id AS unique_id FROM records"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__sweep_edges AS SELECT source_l || ':' || record_id_l AS unique_id_l, "
+        "source_r || ':' || record_id_r AS unique_id_r, match_probability FROM pairs"
+    )
+    rows = []
+    db_api = make_db_api(con)
+    for threshold in thresholds:
+        clusters = cluster_pairwise_predictions_at_threshold(
+            "mpi__sweep_nodes", "mpi__sweep_edges", db_api, "unique_id", threshold_match_probability=threshold
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__sweep_clusters AS SELECT split_part(unique_id, ':', 1) AS source, "
+            "substr(unique_id, strpos(unique_id, ':') + 1) AS record_id, cluster_id AS person_id "
+            f"FROM {quote_identifier(clusters.physical_name)}"
+        )
+        clusters.drop_table_from_database_and_remove_from_cache()
+        result = evaluate_clustering(con, "mpi__sweep_clusters", "mpi__truth")
+        rows.append(
+            SweepRow(
+                threshold=threshold,
+                precision=result.pairwise.precision,
+                recall=result.pairwise.recall,
+                f1=result.pairwise.f1,
+                persons=result.clusters.predicted_clusters,
+            )
+        )
+    return tuple(rows)
+
+
+def evaluate_against_truth(
+    config: ProjectConfig,
+    truth_path: Path,
+    *,
+    examples: int = 5,
+    sweep: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> EvaluationReport:
+    """Compare person_index with truth (source, record_id, person_id); read-only on the store."""
+    report = progress or (lambda _message: None)
+    store = open_store(config.store_path, read_only=True)
+    try:
+        con = store.con
+        run = con.execute("SELECT run_id, model, threshold FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        if not run:
+            raise MpiUserError(
+                f'The store {config.store_path} has no link run to evaluate. Run "mpi link" first.'
+            )
+        run_id, model_name, threshold = run[0]
+        spec = load_model_file(locate_model(config, str(model_name)).path).spec
+        load_truth(con, truth_path)
+        metrics = evaluate_clustering(con, "person_index", "mpi__truth")
+        counts = con.execute(load_sql("quality/error_counts")).fetchall()[0]
+        same_person = (
+            "JOIN mpi__truth AS tl ON tl.source = p.source_l AND tl.record_id = p.record_id_l "
+            "JOIN mpi__truth AS tr ON tr.source = p.source_r AND tr.record_id = p.record_id_r "
+            "JOIN person_index AS il ON il.source = p.source_l AND il.record_id = p.record_id_l "
+            "JOIN person_index AS ir ON ir.source = p.source_r AND ir.record_id = p.record_id_r "
+        )
+        merges = _examples(
+            con,
+            same_person + "WHERE il.person_id = ir.person_id AND tl.person_id <> tr.person_id",
+            spec,
+            examples,
+        )
+        splits = _examples(
+            con,
+            same_person + "WHERE il.person_id <> ir.person_id AND tl.person_id = tr.person_id",
+            spec,
+            examples,
+        )
+        sweep_rows: tuple[SweepRow, ...] = ()
+        if sweep:
+            report("threshold sweep: re-clustering the kept pairs")
+            with store.splink_workspace():
+                sweep_rows = _sweep(con, SWEEP_THRESHOLDS)
+    finally:
+        store.close()
+    return EvaluationReport(
+        run_id=int(run_id),
+        model=str(model_name),
+        threshold=float(threshold),
+        metrics=metrics,
+        false_merge_clusters=int(counts[0]),
+        false_split_persons=int(counts[1]),
+        false_positive_pairs=metrics.pairwise.predicted_pairs - metrics.pairwise.true_positive_pairs,
+        false_negative_pairs=metrics.pairwise.true_pairs - metrics.pairwise.true_positive_pairs,
+        true_pairs_not_scored=int(counts[2]),
+        false_merges=merges,
+        false_splits=splits,
+        sweep=sweep_rows,
+    )
