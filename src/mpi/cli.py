@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from mpi.ingest import IngestResult
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (files, CI logs) gets a wide fixed width instead of rich's 80-column default.
+_WIDTH = None if sys.stdout.isatty() else 160
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
 class UserFacingError(click.ClickException):
@@ -289,7 +291,11 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
     stats = result.model.stats
     if stats is not None:
         for session in stats.em_sessions:
-            status = f"skipped ({session.error})" if session.error else f"{session.blocked_pairs or 0:,} pairs, {session.seconds:.1f}s"
+            status = (
+                f"skipped ({session.error})"
+                if session.error
+                else f"{session.blocked_pairs or 0:,} pairs, {session.seconds:.1f}s"
+            )
             console.print(f"EM session blocked on {session.blocking_rule}: {status}")
         for warning in stats.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -366,30 +372,40 @@ def _prob(value: float | None) -> str:
 @click.option(
     "--threshold", type=float, default=None, help="Match probability to link at (default: the model's)."
 )
+@click.option("--full", is_flag=True, help="Rescore every pair, not only new and changed records.")
 @click.pass_context
 @library_errors
-def link(ctx: click.Context, model_name: str, threshold: float | None) -> None:
-    """Score candidate pairs, cluster them and update the person index.
+def link(ctx: click.Context, model_name: str, threshold: float | None, full: bool) -> None:
+    """Score candidate pairs, cluster them and update the person index (incrementally when possible).
 
     Example: mpi link --model default --threshold 0.95
     """
     from mpi.link import link_records
 
-    result = link_records(project_config(ctx), model_name=model_name, threshold=threshold, progress=_progress)
-    table = Table(title=f"Run {result.run_id}: model {result.model} at match probability {result.threshold}")
+    result = link_records(
+        project_config(ctx), model_name=model_name, threshold=threshold, full=full, progress=_progress
+    )
+    table = Table(
+        title=f"Run {result.run_id} ({result.kind}: {result.reason}), model {result.model} at p >= {result.threshold}"
+    )
     table.add_column("")
     table.add_column("", justify="right")
+    estimated = " (estimated)" if result.comparisons_estimated and result.kind == "full" else ""
     rows = [
         ("records", f"{result.records:,}"),
-        ("candidate pairs scored", f"{result.comparisons.total:,}"),
+        ("new or changed / removed records", f"{result.records_new:,} / {result.records_removed:,}"),
+        ("candidate pairs scored", f"{result.comparisons:,}{estimated}"),
         ("pairs kept (p >= 0.01)", f"{result.pairs_kept:,}"),
         ("pairs matched", f"{result.pairs_matched:,}"),
+        (
+            "forced links / clusters split by unlinks",
+            f"{result.clustering.forced_links:,} / {result.clustering.clusters_split_by_unlinks:,}",
+        ),
         ("persons", f"{result.ids.persons:,}"),
-        ("person ids created", f"{result.ids.ids_created:,}"),
-        ("person ids retired", f"{result.ids.ids_retired:,}"),
+        ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),
         ("records whose id changed", f"{result.ids.records_changed:,}"),
         (
-            "predict / cluster / total seconds",
+            "score / cluster / total seconds",
             f"{result.seconds_predict:.1f} / {result.seconds_cluster:.1f} / {result.seconds_total:.1f}",
         ),
     ]
@@ -467,3 +483,188 @@ def evaluate(
             f"[bold red]Pairwise F1 {report.metrics.pairwise.f1:.4f} is below --min-f1 {min_f1}[/bold red]"
         )
         sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@library_errors
+def runs(ctx: click.Context) -> None:
+    """List link runs with their counts; `mpi runs undo RUN_ID` undoes the latest.
+
+    Example: mpi runs
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from mpi.runs import list_runs
+
+    table = Table(title="Link runs")
+    for column in (
+        "run",
+        "kind",
+        "model",
+        "threshold",
+        "records",
+        "new",
+        "pairs scored",
+        "persons",
+        "ids created",
+        "ids retired",
+        "finished",
+        "seconds",
+        "undone",
+    ):
+        table.add_column(column)
+    for r in list_runs(project_config(ctx)):
+        table.add_row(
+            str(r.run_id), r.kind, r.model, f"{r.threshold}", f"{r.records:,}", "" if r.records_new is None else f"{r.records_new:,}",
+            f"{r.comparisons:,}", f"{r.persons:,}", f"{r.ids_created:,}", f"{r.ids_retired:,}",
+            r.finished_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.seconds_total:.1f}",
+            "" if r.undone_at is None else r.undone_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )  # fmt: skip
+    console.print(table)
+
+
+@runs.command("undo")
+@click.argument("run_id", type=int)
+@click.pass_context
+@library_errors
+def runs_undo(ctx: click.Context, run_id: int) -> None:
+    """Restore the person index, pairs and history to before RUN_ID (the latest run).
+
+    Example: mpi runs undo 7
+    """
+    from mpi.runs import undo_run
+
+    changed = undo_run(project_config(ctx), run_id)
+    console.print(f"Run {run_id} undone: {changed:,} record id change(s) reverted.")
+
+
+@main.command()
+@click.argument("person_id", required=False)
+@click.option("--record", "record_key", default=None, help="SOURCE:RECORD_ID instead of a person id.")
+@click.pass_context
+@library_errors
+def history(ctx: click.Context, person_id: str | None, record_key: str | None) -> None:
+    """Print the story of a person id, or of one record with --record SOURCE:RECORD_ID.
+
+    Example: mpi history P000000042
+    """
+    from mpi.history import person_story, record_story
+    from mpi.overrides import RecordKey
+
+    config = project_config(ctx)
+    if (person_id is None) == (record_key is None):
+        raise UserFacingError("Give a PERSON_ID or --record SOURCE:RECORD_ID (one of them).", 2)
+    if record_key is not None:
+        key = RecordKey.parse(record_key)
+        story = record_story(config, key.source, key.record_id)
+    else:
+        story = person_story(config, str(person_id))
+    now = (
+        f"now {story.current_person_id} with {len(story.current_records)} record(s)"
+        if story.current_person_id
+        else "not in the index now"
+    )
+    console.print(f"{story.subject}: {now}")
+    for record in story.current_records:
+        console.print(f"  {record}")
+    table = Table(title=f"History of {story.subject}")
+    for column in ("run", "time", "event", "person", "record", "from", "to", "detail"):
+        table.add_column(column)
+    for e in story.events:
+        table.add_row(
+            str(e.run_id),
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.event,
+            e.person_id,
+            e.record or "",
+            e.from_person_id or "",
+            e.to_person_id or "",
+            e.detail or "",
+        )
+    console.print(table)
+
+
+@main.group()
+def override() -> None:
+    """Manual decisions that outrank the model: forced links and unlinks.
+
+    Example: mpi override link k12:000123 wages:998877 --by "A. Clerk" --reason "same person, verified by phone"
+    """
+
+
+def _override_command(kind: str) -> Callable[..., None]:
+    @click.argument("record_a")
+    @click.argument("record_b")
+    @click.option("--by", "decided_by", default="unknown", show_default=True, help="Who decided.")
+    @click.option("--reason", required=True, help="Why (kept with the decision).")
+    @click.pass_context
+    @library_errors
+    def command(ctx: click.Context, record_a: str, record_b: str, decided_by: str, reason: str) -> None:
+        from mpi.overrides import RecordKey, add_override
+
+        made = add_override(
+            project_config(ctx),
+            kind,
+            RecordKey.parse(record_a),
+            RecordKey.parse(record_b),
+            decided_by=decided_by,
+            reason=reason,
+        )
+        console.print(
+            f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
+        )
+
+    return command
+
+
+override.command("link", help=(
+    "Force two records into the same person at every later run.\n\n"
+    'Example: mpi override link k12:000123 wages:998877 --by "A. Clerk" --reason "verified"'
+))(_override_command("link"))  # fmt: skip
+override.command("unlink", help=(
+    "Keep two records in different persons at every later run, even if the model links them through others.\n\n"
+    'Example: mpi override unlink k12:000123 k12:000124 --reason "twins"'
+))(_override_command("unlink"))  # fmt: skip
+
+
+@override.command("list")
+@click.pass_context
+@library_errors
+def override_list(ctx: click.Context) -> None:
+    """List manual overrides.
+
+    Example: mpi override list
+    """
+    from mpi.overrides import list_overrides
+
+    table = Table(title="Overrides")
+    for column in ("id", "kind", "record a", "record b", "by", "reason", "created", "first applied in run"):
+        table.add_column(column)
+    for o in list_overrides(project_config(ctx)):
+        table.add_row(
+            str(o.override_id),
+            o.kind,
+            str(o.a),
+            str(o.b),
+            o.decided_by,
+            o.reason,
+            o.created_at.strftime("%Y-%m-%d %H:%M"),
+            "" if o.first_applied_run is None else str(o.first_applied_run),
+        )
+    console.print(table)
+
+
+@override.command("remove")
+@click.argument("override_id", type=int)
+@click.pass_context
+@library_errors
+def override_remove(ctx: click.Context, override_id: int) -> None:
+    """Remove an override; the next link clusters those records by the model again.
+
+    Example: mpi override remove 3
+    """
+    from mpi.overrides import remove_override
+
+    remove_override(project_config(ctx), override_id)
+    console.print(f"Override {override_id} removed. It stops applying from the next mpi link.")

@@ -232,9 +232,11 @@ def _insert_records(
     values = [
         "$source" if c == "source" else "$load_id" if c == "load_id" else quote_identifier(c) for c in columns
     ]
+    # content_hash lets an incremental link tell a changed record from one that was only reloaded.
+    hashed = ", ".join(quote_identifier(c) for c in columns if c not in ("source", "record_id", "load_id"))
     con.execute(
-        f"INSERT INTO records ({', '.join(quote_identifier(c) for c in columns)}) "
-        f"SELECT {', '.join(values)} FROM mpi__enriched "
+        f"INSERT INTO records ({', '.join(quote_identifier(c) for c in columns)}, content_hash) "
+        f"SELECT {', '.join(values)}, hash({hashed}) FROM mpi__enriched "
         "ANTI JOIN mpi__row_rejects USING (mpi__row) ORDER BY mpi__row",
         {"source": source, "load_id": load_id},
     )

@@ -1,4 +1,10 @@
-"""Link: score candidate pairs with a trained model, keep them, cluster, and update the person index."""
+"""Link: score candidate pairs with a trained model, keep them, cluster, and update the person index.
+
+A full link scores every blocked pair. An incremental link (the default once an index exists and
+the model and threshold are unchanged) scores only what is new: new or changed records against
+the rest, and among themselves. Either way every record is then clustered from the kept pairs,
+so an incremental load ends where a full relink of the same data would.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
+from splink import Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from mpi.clustering import ClusteringOutcome, cluster_records
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.index import IdAssignment, assign_person_ids, next_counter
-from mpi.model import ComparisonCounts, count_comparisons, linker_for_model, load_meta, load_model_file
+from mpi.model import count_comparisons, linker_for_model, load_meta, load_model_file
 from mpi.model.columns import check_model_fits_table
-from mpi.model.predict import cluster_pairs, drop_splink_tables, predict_pairs
-from mpi.project_models import DEFAULT_MODEL, locate_model
-from mpi.sqlutil import quote_identifier
-from mpi.store import open_store
+from mpi.model.predict import (
+    compute_term_frequency_tables,
+    drop_splink_tables,
+    predict_pairs,
+    register_records,
+)
+from mpi.model.trained import TrainedModel
+from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
+from mpi.sqlutil import quote_identifier, run_sql_file
+from mpi.store import Store, open_store
 from mpi.train import DEFAULT_MATCH_PROBABILITY
 from mpi.version import mpi_version
 
@@ -32,17 +49,57 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True, kw_only=True)
 class LinkResult:
     run_id: int
+    kind: str  # full | incremental
+    reason: str  # why this kind
     model: str
     model_path: str
     threshold: float
     records: int
-    comparisons: ComparisonCounts
+    records_new: int
+    records_removed: int
+    comparisons: int
+    comparisons_estimated: bool
     pairs_kept: int
     pairs_matched: int
+    clustering: ClusteringOutcome
     ids: IdAssignment
     seconds_predict: float
     seconds_cluster: float
     seconds_total: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Scored:
+    comparisons: int
+    estimated: bool
+    seconds: float
+
+
+def _choose_kind(
+    con: duckdb.DuckDBPyConnection, location: ModelLocation, threshold: float, full: bool
+) -> tuple[str, str]:
+    if full:
+        return "full", "--full was given"
+    last = con.execute(
+        "SELECT model, model_sha256, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
+    ).fetchall()
+    if not last:
+        return "full", "first run"
+    model, sha, last_threshold = last[0]
+    if sha != location.sha256():
+        return "full", f"the model differs from the last run's ({model})"
+    if float(last_threshold) != threshold:
+        return "full", f"the threshold differs from the last run's ({last_threshold})"
+    if not _table_exists(con, "pairs"):
+        return "full", "no kept pairs"
+    return "incremental", "same model and threshold as the last run"
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?", [name]
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def link_records(
@@ -50,9 +107,14 @@ def link_records(
     *,
     model_name: str = DEFAULT_MODEL,
     threshold: float | None = None,
+    full: bool = False,
     progress: Progress | None = None,
+    after_scoring: Callable[[], None] | None = None,
 ) -> LinkResult:
-    """Full link of every record in the store; person ids follow the inheritance rule (index.py)."""
+    """Link the store's records; person ids follow the inheritance rule (index.py).
+
+    ``after_scoring`` is called between scoring and writing (tests use it to inject a failure).
+    """
     report = progress or (lambda _message: None)
     started = time.perf_counter()
     started_at = datetime.now()
@@ -74,68 +136,189 @@ def link_records(
                 f'The store {config.store_path} has no records to link. Run "mpi ingest" first.'
             )
         check_model_fits_table(con, model.spec, "records")
+        kind, reason = _choose_kind(con, location, threshold, full)
+        _mark_new_records(con, full=kind == "full")
+        new, removed = con.execute(
+            "SELECT (SELECT count(*) FROM mpi__new_records), (SELECT count(*) FROM mpi__removed_records)"
+        ).fetchall()[0]
+        report(f"{kind} link ({reason}): {records:,} records, {new:,} new or changed, {removed:,} removed")
         with store.splink_workspace():
-            linker = linker_for_model(con, model)
-            try:
-                sample = 1.0 if records <= EXACT_COUNT_MAX_RECORDS else EXACT_COUNT_MAX_RECORDS / records
-                counts = count_comparisons(linker, model.spec, record_sample_proportion=sample)
-                estimate = " (estimated from a sample)" if counts.is_estimate else ""
-                report(
-                    f"model {model_name}: scoring {counts.total:,} candidate pairs{estimate} of {records:,} records"
-                )
-                t0 = time.perf_counter()
-                scored = predict_pairs(
-                    linker, threshold_match_probability=min(KEEP_PAIRS_FROM_PROBABILITY, threshold)
-                )
-                seconds_predict = time.perf_counter() - t0
-                report(f"scored in {seconds_predict:.1f}s; clustering at match probability {threshold}")
-                t0 = time.perf_counter()
-                clusters = cluster_pairs(linker, scored, threshold_match_probability=threshold)
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE mpi__scored_pairs AS "
-                    "SELECT source_dataset_l AS source_l, record_id_l, source_dataset_r AS source_r, record_id_r, "
-                    f"match_weight, match_probability, COLUMNS('^gamma_') FROM {quote_identifier(scored.physical_name)}"
-                )
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE mpi__clusters AS SELECT source_dataset AS source, record_id, "
-                    f"cluster_id FROM {quote_identifier(clusters.physical_name)}"
-                )
-                seconds_cluster = time.perf_counter() - t0
-            finally:
-                drop_splink_tables(linker)
-        # Everything the run keeps is written here, in one transaction: all of it or none.
+            scored = _score(con, model, kind=kind, records=records, new=int(new), report=report)
+            t0 = time.perf_counter()
+            _update_pairs_table_input(con, kind)
+            clustering = cluster_records(con, threshold=threshold)
+            seconds_cluster = time.perf_counter() - t0
+        if after_scoring is not None:
+            after_scoring()
         with store.transaction():
             run_id = next_counter(con, "run_id")
-            con.execute("DROP TABLE IF EXISTS pairs")
-            con.execute(
-                "CREATE TABLE pairs AS SELECT $run_id AS run_id, * FROM mpi__scored_pairs", {"run_id": run_id}
-            )
+            _snapshot_before_run(store, run_id)
+            _write_pairs(con, run_id)
             ids = assign_person_ids(con, run_id=run_id)
+            run_sql_file(con, "index/record_history", {"run_id": run_id})
+            con.execute(
+                "UPDATE overrides SET first_applied_run = ? WHERE first_applied_run IS NULL", [run_id]
+            )
             kept, matched = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE match_probability >= ?) FROM pairs", [threshold]
             ).fetchall()[0]
             seconds_total = time.perf_counter() - started
             con.execute(
-                "INSERT INTO runs VALUES (?, 'full', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, model_name, location.sha256(), threshold, records, counts.total, int(kept), int(matched),
-                 ids.persons, ids.ids_created, ids.ids_retired, started_at, datetime.now(),
-                 seconds_predict, seconds_cluster, seconds_total, mpi_version()],
+                "INSERT INTO runs (run_id, kind, model, model_sha256, threshold, records, comparisons, pairs_kept, "
+                "pairs_matched, persons, ids_created, ids_retired, started_at, finished_at, seconds_predict, "
+                "seconds_cluster, seconds_total, mpi_version, records_new, records_removed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, kind, model_name, location.sha256(), threshold, records, scored.comparisons, int(kept),
+                 int(matched), ids.persons, ids.ids_created, ids.ids_retired, started_at, datetime.now(),
+                 scored.seconds, seconds_cluster, seconds_total, mpi_version(), int(new), int(removed)],
             )  # fmt: skip
-        for table in ("mpi__scored_pairs", "mpi__clusters", "mpi__votes", "mpi__id_home", "mpi__inherited"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        _drop_work_tables(con)
     finally:
         store.close()
     return LinkResult(
         run_id=run_id,
+        kind=kind,
+        reason=reason,
         model=model_name,
         model_path=str(location.path),
         threshold=threshold,
         records=records,
-        comparisons=counts,
+        records_new=int(new),
+        records_removed=int(removed),
+        comparisons=scored.comparisons,
+        comparisons_estimated=scored.estimated,
         pairs_kept=int(kept),
         pairs_matched=int(matched),
+        clustering=clustering,
         ids=ids,
-        seconds_predict=seconds_predict,
+        seconds_predict=scored.seconds,
         seconds_cluster=seconds_cluster,
         seconds_total=seconds_total,
     )
+
+
+def _mark_new_records(con: duckdb.DuckDBPyConnection, *, full: bool) -> None:
+    """mpi__new_records: records to score (all, on a full link); mpi__removed_records: gone from the store."""
+    run_sql_file(con, "index/new_records", {"full": full})
+
+
+def _score(
+    con: duckdb.DuckDBPyConnection,
+    model: TrainedModel,
+    *,
+    kind: str,
+    records: int,
+    new: int,
+    report: Progress,
+) -> _Scored:
+    """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels)."""
+    linker = linker_for_model(con, model)
+    try:
+        if kind == "full":
+            sample = 1.0 if records <= EXACT_COUNT_MAX_RECORDS else EXACT_COUNT_MAX_RECORDS / records
+            counts = count_comparisons(linker, model.spec, record_sample_proportion=sample)
+            estimate = " (estimated from a sample)" if counts.is_estimate else ""
+            report(f"scoring {counts.total:,} candidate pairs{estimate}")
+            t0 = time.perf_counter()
+            frames = [predict_pairs(linker, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY)]
+            comparisons, estimated = counts.total, counts.is_estimate
+        elif new == 0:
+            t0 = time.perf_counter()
+            frames, comparisons, estimated = [], 0, False
+        else:
+            t0 = time.perf_counter()
+            frames = _score_new_records(con, linker, model)
+            comparisons, estimated = -1, True
+        seconds = time.perf_counter() - t0
+        _collect_scored_pairs(con, frames)
+        if comparisons < 0:
+            comparisons = int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0])
+        report(f"scored in {seconds:.1f}s")
+        return _Scored(comparisons=comparisons, estimated=estimated, seconds=seconds)
+    finally:
+        drop_splink_tables(linker)
+
+
+def _score_new_records(
+    con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel
+) -> list[SplinkDataFrame]:
+    # Term frequencies come from every record, as a full link would compute them.
+    compute_term_frequency_tables(linker, model.spec)
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW mpi__existing_records AS "
+        "SELECT * FROM records ANTI JOIN mpi__new_records USING (source, record_id)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW mpi__changed_records AS SELECT * FROM records SEMI JOIN mpi__new_records USING (source, record_id)"
+    )
+    existing = register_records(
+        con, linker, model.spec, records_table="mpi__existing_records", view_name="mpi__model_input_existing"
+    )
+    fresh = register_records(
+        con, linker, model.spec, records_table="mpi__changed_records", view_name="mpi__model_input_new"
+    )
+    between = linker.inference.predict_between(
+        existing, fresh, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY
+    )
+    within = linker.inference.predict_within(fresh, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY)
+    return [between, within]
+
+
+def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDataFrame]) -> None:
+    selects = [
+        "SELECT source_dataset_l AS source_l, record_id_l, source_dataset_r AS source_r, record_id_r, "
+        f"match_weight, match_probability, COLUMNS('^gamma_') FROM {quote_identifier(frame.physical_name)}"
+        for frame in frames
+    ]
+    if selects:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__scored_pairs AS " + " UNION ALL BY NAME ".join(selects)
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__scored_pairs AS SELECT * EXCLUDE (run_id) FROM pairs LIMIT 0"
+        )
+
+
+def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """mpi__pairs_next: the pairs the index will keep after this run (old ones minus stale, plus new)."""
+    if kind == "full":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS SELECT NULL::INTEGER AS run_id, * FROM mpi__scored_pairs"
+        )
+        return
+    # Pairs keep the run that scored them; the new ones get this run's id when written.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS "
+        "SELECT * FROM pairs AS p "
+        "WHERE NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_l AND s.record_id = p.record_id_l) "
+        "AND NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_r AND s.record_id = p.record_id_r) "
+        "UNION ALL BY NAME SELECT * FROM mpi__scored_pairs"
+    )
+
+
+def _snapshot_before_run(store: Store, run_id: int) -> None:
+    """Keep the index and pairs as they were, so the latest run can be undone."""
+    con = store.con
+    con.execute("INSERT OR REPLACE INTO mpi_counters VALUES ('undoable_run', ?)", [run_id])
+    con.execute("DELETE FROM person_index_before_run")
+    con.execute("INSERT INTO person_index_before_run SELECT ?, * FROM person_index", [run_id])
+    con.execute("DROP TABLE IF EXISTS pairs_before_run")
+    if _table_exists(con, "pairs"):
+        con.execute("ALTER TABLE pairs RENAME TO pairs_before_run")
+
+
+def _write_pairs(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    con.execute("DROP TABLE IF EXISTS pairs")
+    con.execute(
+        "CREATE TABLE pairs AS SELECT coalesce(run_id, $run_id) AS run_id, * EXCLUDE (run_id) FROM mpi__pairs_next",
+        {"run_id": run_id},
+    )
+
+
+def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("mpi__scored_pairs", "mpi__pairs_next", "mpi__clusters", "mpi__votes", "mpi__id_home",
+                  "mpi__inherited", "mpi__cluster_ids", "mpi__index_changes", "mpi__retired",
+                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__unlinks",
+                  "mpi__new_records", "mpi__removed_records", "mpi__stale_records"):  # fmt: skip
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")

@@ -1,0 +1,131 @@
+"""Manual overrides: forced links and unlinks that every later run honours, with who decided and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mpi.config import ProjectConfig
+from mpi.errors import MpiUserError
+from mpi.store import open_store
+
+OVERRIDE_KINDS = ("link", "unlink")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordKey:
+    source: str
+    record_id: str
+
+    @classmethod
+    def parse(cls, text: str) -> RecordKey:
+        source, sep, record_id = text.partition(":")
+        if not sep or not source or not record_id:
+            raise MpiUserError(f'"{text}" is not a record key. Write SOURCE:RECORD_ID, e.g. k12:000123.')
+        return cls(source=source, record_id=record_id)
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.record_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Override:
+    override_id: int
+    kind: str
+    a: RecordKey
+    b: RecordKey
+    decided_by: str
+    reason: str
+    created_at: datetime
+    first_applied_run: int | None
+
+
+def add_override(
+    config: ProjectConfig, kind: str, a: RecordKey, b: RecordKey, *, decided_by: str, reason: str
+) -> Override:
+    """Record a decision; it takes effect at the next `mpi link`."""
+    if kind not in OVERRIDE_KINDS:
+        raise MpiUserError(f'Override kind must be "link" or "unlink", not "{kind}".')
+    if a == b:
+        raise MpiUserError(f"Cannot {kind} record {a} with itself.")
+    if not reason.strip():
+        raise MpiUserError("Say why: --reason is required for an override.")
+    store = open_store(config.store_path)
+    try:
+        con = store.con
+        for key in (a, b):
+            found = con.execute(
+                "SELECT count(*) FROM records WHERE source = ? AND record_id = ?", [key.source, key.record_id]
+            ).fetchall()[0][0]
+            if not found:
+                raise MpiUserError(
+                    f'No record {key} in the store. Check the source name and record id with "mpi history --record".'
+                )
+        first, second = sorted((a, b), key=str)
+        clash = con.execute(
+            "SELECT override_id, kind FROM overrides WHERE source_a = ? AND record_id_a = ? AND source_b = ? AND record_id_b = ?",
+            [first.source, first.record_id, second.source, second.record_id],
+        ).fetchall()
+        if clash:
+            raise MpiUserError(
+                f"Records {first} and {second} already have override {clash[0][0]} ({clash[0][1]}). "
+                f'Remove it first with "mpi override remove {clash[0][0]}".'
+            )
+        with store.transaction():
+            override_id = int(con.execute("SELECT nextval('mpi__override_id_seq')").fetchall()[0][0])
+            now = datetime.now()
+            con.execute(
+                "INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [
+                    override_id,
+                    kind,
+                    first.source,
+                    first.record_id,
+                    second.source,
+                    second.record_id,
+                    decided_by,
+                    reason,
+                    now,
+                ],
+            )
+    finally:
+        store.close()
+    return Override(
+        override_id=override_id, kind=kind, a=first, b=second, decided_by=decided_by, reason=reason,
+        created_at=now, first_applied_run=None,
+    )  # fmt: skip
+
+
+def list_overrides(config: ProjectConfig) -> list[Override]:
+    store = open_store(config.store_path, read_only=True)
+    try:
+        rows = store.con.execute("SELECT * FROM overrides ORDER BY override_id").fetchall()
+    finally:
+        store.close()
+    return [
+        Override(
+            override_id=r[0],
+            kind=r[1],
+            a=RecordKey(source=r[2], record_id=r[3]),
+            b=RecordKey(source=r[4], record_id=r[5]),
+            decided_by=r[6],
+            reason=r[7],
+            created_at=r[8],
+            first_applied_run=r[9],
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+def remove_override(config: ProjectConfig, override_id: int) -> None:
+    """Forget a decision; the next `mpi link` clusters those records by the model again."""
+    store = open_store(config.store_path)
+    try:
+        with store.transaction() as con:
+            deleted = con.execute(
+                "DELETE FROM overrides WHERE override_id = ? RETURNING override_id", [override_id]
+            ).fetchall()
+            if not deleted:
+                raise MpiUserError(f'No override {override_id}. List them with "mpi override list".')
+    finally:
+        store.close()

@@ -1,0 +1,190 @@
+"""Linking end to end on a small synthetic population with the shipped model: ids, history, overrides, undo."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mpi.config import ProjectConfig, load_config
+from mpi.errors import MpiUserError
+from mpi.ingest import ingest_sources
+from mpi.link import link_records
+from mpi.overrides import RecordKey, add_override
+from mpi.quality.metrics import evaluate_clustering
+from mpi.runs import undo_run
+from mpi.synth import generate_population
+
+SOURCES = ("ece", "k12", "college", "wages", "licensing", "hhs")
+
+
+def make_population(directory: Path, *, persons: int = 300, seed: int = 11) -> ProjectConfig:
+    summary = generate_population(persons=persons, seed=seed, out_dir=directory)
+    return load_config(summary.config_path)
+
+
+def read(config: ProjectConfig, sql: str) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(config.store_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def index_of(config: ProjectConfig) -> dict[tuple[str, str], str]:
+    return {(s, r): p for s, r, p in read(config, "SELECT source, record_id, person_id FROM person_index")}  # type: ignore[misc]
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("population")
+    make_population(directory)
+    return directory
+
+
+def fresh_copy(population: Path, tmp_path: Path) -> ProjectConfig:
+    import shutil
+
+    target = tmp_path / "project"
+    shutil.copytree(population, target, ignore=shutil.ignore_patterns("*.duckdb*", "models"))
+    return load_config(target / "mpi.toml")
+
+
+def test_relinking_unchanged_data_changes_no_id(population: Path, tmp_path: Path) -> None:
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config)
+    first = link_records(config)
+    before = index_of(config)
+    again = link_records(config)
+    full = link_records(config, full=True)
+    assert (first.kind, again.kind, full.kind) == ("full", "incremental", "full")
+    assert index_of(config) == before
+    assert again.ids.records_changed == 0 and full.ids.records_changed == 0
+    assert read(config, "SELECT count(*) FROM person_history WHERE run_id > 1") == [(0,)]
+    indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
+    assert len(before) == indexed == read(config, "SELECT count(*) FROM records")[0][0]
+
+
+def history_matches_changes(
+    config: ProjectConfig, run_id: int, before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]
+) -> None:
+    events = read(
+        config,
+        f"SELECT event, source, record_id, from_person_id, to_person_id FROM person_history WHERE run_id = {run_id} AND source IS NOT NULL",
+    )
+    recorded = {(s, r): (f, t) for _, s, r, f, t in events}  # type: ignore[misc]
+    changed = {
+        k: (before.get(k), after.get(k))
+        for k in before.keys() | after.keys()
+        if before.get(k) != after.get(k)
+    }
+    assert recorded == changed
+
+
+def test_agencies_one_at_a_time_end_like_one_shot(population: Path, tmp_path: Path) -> None:
+    growing = fresh_copy(population, tmp_path / "growing")
+    previous: dict[tuple[str, str], str] = {}
+    for source in SOURCES:
+        ingest_sources(growing, [source])
+        result = link_records(growing)
+        current = index_of(growing)
+        history_matches_changes(growing, result.run_id, previous, current)
+        previous = current
+    one_shot = fresh_copy(population, tmp_path / "one_shot")
+    ingest_sources(one_shot)
+    link_records(one_shot)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{growing.store_path}' AS g (READ_ONLY)")
+        con.execute(f"ATTACH '{one_shot.store_path}' AS o (READ_ONLY)")
+        con.execute("CREATE TABLE grown AS SELECT * FROM g.person_index")
+        con.execute("CREATE TABLE shot AS SELECT * FROM o.person_index")
+        agreement = evaluate_clustering(con, "grown", "shot").pairwise
+    finally:
+        con.close()
+    assert agreement.f1 >= 0.999, agreement
+
+
+def test_failure_after_scoring_leaves_store_unchanged(population: Path, tmp_path: Path) -> None:
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config, ["k12", "ece"])
+    link_records(config)
+    ingest_sources(config, ["college"])
+    snapshot_sql = [
+        f"SELECT * FROM {t} ORDER BY ALL"
+        for t in ("person_index", "person_history", "runs", "pairs", "mpi_counters")
+    ]
+    before = [read(config, sql) for sql in snapshot_sql]
+
+    def fail() -> None:
+        raise RuntimeError("injected failure after prediction")
+
+    with pytest.raises(RuntimeError, match="injected failure"):
+        link_records(config, after_scoring=fail)
+    assert [read(config, sql) for sql in snapshot_sql] == before
+
+
+def two_records_of_one_person(config: ProjectConfig) -> tuple[RecordKey, RecordKey]:
+    rows = read(config, "SELECT a.source, a.record_id, b.source, b.record_id FROM person_index a JOIN person_index b USING (person_id) "
+                        "WHERE a.source || a.record_id < b.source || b.record_id ORDER BY ALL LIMIT 1")  # fmt: skip
+    sa, ra, sb, rb = rows[0]
+    return RecordKey(source=str(sa), record_id=str(ra)), RecordKey(source=str(sb), record_id=str(rb))
+
+
+def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_path: Path) -> None:
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config)
+    link_records(config)
+    a, b = two_records_of_one_person(config)
+    add_override(config, "unlink", a, b, decided_by="test", reason="twins")
+    before = index_of(config)
+    run = link_records(config)
+    after = index_of(config)
+    assert after[(a.source, a.record_id)] != after[(b.source, b.record_id)]
+    assert run.clustering.clusters_split_by_unlinks == 1
+    # A forced link joins two persons the model keeps apart.
+    people = defaultdict(list)
+    for key, person in after.items():
+        people[person].append(key)
+    singles = sorted(k for keys in people.values() if len(keys) == 1 for k in keys)[:2]
+    c, d = (RecordKey(source=s, record_id=r) for s, r in singles)
+    add_override(config, "link", c, d, decided_by="test", reason="same person, verified")
+    linked = link_records(config)
+    joined = index_of(config)
+    assert joined[singles[0]] == joined[singles[1]]
+    assert read(config, "SELECT count(*) FROM overrides WHERE first_applied_run IS NOT NULL")[0][0] == 2
+    undo_run(config, linked.run_id)
+    assert index_of(config) == after
+    with pytest.raises(MpiUserError, match="was already undone"):
+        undo_run(config, linked.run_id)
+    with pytest.raises(MpiUserError, match="Only the latest run can be undone"):
+        undo_run(config, 1)
+    assert before != after
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(SOURCES), seed=st.integers(min_value=1, max_value=10_000))
+def test_batches_in_any_order_keep_ids_of_untouched_persons(
+    tmp_path_factory: pytest.TempPathFactory, order: list[str], seed: int
+) -> None:
+    config = make_population(tmp_path_factory.mktemp("batches"), persons=120, seed=seed)
+    previous: dict[tuple[str, str], str] = {}
+    for batch in (order[:2], order[2:4], order[4:]):
+        ingest_sources(config, list(batch))
+        result = link_records(config)
+        current = index_of(config)
+        history_matches_changes(config, result.run_id, previous, current)
+        # Persons whose records neither moved nor gained records keep their ids.
+        moved_ids = {previous[k] for k in previous if current.get(k) != previous[k]}
+        for key, person in previous.items():
+            if person not in moved_ids:
+                assert current[key] == person
+        rerun = link_records(config)
+        assert rerun.ids.records_changed == 0 and index_of(config) == current
+        indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
+        assert len(current) == indexed
+        previous = current
