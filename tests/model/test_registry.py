@@ -66,17 +66,21 @@ def test_loading_an_unknown_model_names_the_known_ones(trained: TrainingRun, tmp
 
 
 def test_model_reading_a_missing_column_is_refused(trained: TrainingRun, tmp_path: Path) -> None:
-    # Plain FEBRL: no id_sasid column, but the trained model compares it.
+    # Plain FEBRL has no id_sasid: a shared id the project lacks is read as NULL, not refused.
     plain = load_febrl3_records(sample=20)
     save_model(tmp_path, trained.model)
+    load_model_for_table(plain.con, tmp_path, "person")
+    linker_for_model(plain.con, trained.model)
+    # Any other missing column is refused, naming it and where the model uses it.
+    plain.con.execute("ALTER TABLE records DROP COLUMN dob")
     with pytest.raises(ModelError) as caught:
         load_model_for_table(plain.con, tmp_path, "person")
     message = str(caught.value)
-    assert 'column "id_sasid"' in message and 'table "records"' in message
-    assert 'comparison "id_sasid"' in message and "shared_ids" in message
-    with pytest.raises(ModelError, match='column "id_sasid"'):
+    assert 'column "dob"' in message and 'table "records"' in message
+    assert 'comparison "dob"' in message
+    with pytest.raises(ModelError, match='column "dob"'):
         linker_for_model(plain.con, trained.model)
-    with pytest.raises(ModelError, match='column "id_sasid"'):
+    with pytest.raises(ModelError, match='column "dob"'):
         train_model(plain.con, build_person_model(["sasid"]), seed=1)
     plain.con.close()
 

@@ -11,7 +11,7 @@ from splink import DuckDBAPI, Linker
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from mpi.model.columns import check_model_fits_table, required_columns
+from mpi.model.columns import absent_shared_ids, check_model_fits_table, required_columns
 from mpi.model.spec import ModelSpec
 from mpi.model.splink_settings import SOURCE_DATASET_COLUMN, UNIQUE_ID_COLUMN, settings_creator
 from mpi.model.trained import TrainedParameters
@@ -27,12 +27,17 @@ def make_db_api(con: duckdb.DuckDBPyConnection) -> DatabaseAPISubClass:
     raise TypeError(f"No Splink backend for a connection of type {type(con).__name__}.")
 
 
-def model_input_sql(spec: ModelSpec, records_table: str = "records") -> str:
+def model_input_sql(spec: ModelSpec, records_table: str = "records", absent: tuple[str, ...] = ()) -> str:
     """SELECT that shapes records for Splink: one key column plus the columns the model reads.
 
+    ``absent`` columns (shared ids the project does not carry) are selected as NULL.
     Valid in DuckDB and Spark SQL alike.
     """
-    columns = [quote_identifier(c) for c in required_columns(spec) if c not in ("source",)]
+    columns = [
+        f"CAST(NULL AS VARCHAR) AS {quote_identifier(c)}" if c in absent else quote_identifier(c)
+        for c in required_columns(spec)
+        if c not in ("source",)
+    ]
     uid = f"{quote_identifier('source')} || ':' || {quote_identifier('record_id')}"
     select = ",\n    ".join(
         [
@@ -56,9 +61,10 @@ def create_model_input_view(
     Temporary, so it never lands in the store file.
     """
     check_model_fits_table(con, spec, records_table)
+    absent = absent_shared_ids(con, spec, records_table)
     con.execute(
         f"CREATE OR REPLACE TEMPORARY VIEW {quote_identifier(view_name)} AS\n"
-        + model_input_sql(spec, records_table)
+        + model_input_sql(spec, records_table, absent)
     )
     return view_name
 

@@ -83,24 +83,29 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
     return frozenset(str(row[0]) for row in rows)
 
 
+def absent_shared_ids(con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records") -> tuple[str, ...]:
+    """Shared-id columns the model reads that the table lacks (filled with NULL for the model)."""
+    available = table_columns(con, table)
+    return tuple(c for c in required_columns(spec) if c.startswith(SHARED_ID_PREFIX) and c not in available)
+
+
 def check_model_fits_table(con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records") -> None:
     """Raise ModelError naming every column the model needs that ``table`` lacks."""
     available = table_columns(con, table)
     if not available:
         raise ModelError(f'Table "{table}" does not exist in the store. Run "mpi ingest" first.')
     uses = columns_by_use(spec)
-    missing = [column for column in required_columns(spec) if column not in available]
+    # A shared identifier the project does not carry is simply never present: the model input view
+    # supplies it as NULL, which scores exactly like a source that leaves it empty.
+    missing = [
+        column
+        for column in required_columns(spec)
+        if column not in available and not column.startswith(SHARED_ID_PREFIX)
+    ]
     if not missing:
         return
     lines = []
     for column in missing:
         where = ", ".join(uses.get(column, ["the model output"]))
-        hint = ""
-        if column.startswith(SHARED_ID_PREFIX):
-            shared = column[len(SHARED_ID_PREFIX) :]
-            hint = (
-                f' Declare "{shared}" in [project].shared_ids in mpi.toml and re-run "mpi ingest", '
-                "or train a model without it."
-            )
-        lines.append(f'  - column "{column}" (used by {where}).{hint}')
+        lines.append(f'  - column "{column}" (used by {where}).')
     raise ModelError(f'Model "{spec.name}" uses column(s) that table "{table}" lacks:\n' + "\n".join(lines))
