@@ -82,3 +82,29 @@ def test_reingest_replaces_the_source(basic_project: Path) -> None:
         assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_placeholder_names_become_null_and_short_ssns_get_their_zeros(basic_project: Path) -> None:
+    csv = basic_project.parent / "people.csv"
+    csv.write_text(
+        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n"
+        "1,Baby Girl,Okafor,03/04/2024,2,1234567,06103,0\n"
+        "2,FNU,Smith,01/02/2003,1,12345678,06103,1\n"
+        "3,Junior,Pierre,01/02/2003,1,,06103,2\n"
+        "4,Unknown,LNU,01/02/2003,1,,06103,3\n",
+        encoding="utf-8",
+    )
+    (people,) = ingest_sources(load_config(basic_project)).sources
+    rows = records(basic_project)
+    assert (rows["1"]["first_name"], rows["1"]["last_name"], rows["1"]["first_name_raw"]) == (
+        None, "OKAFOR", "Baby Girl",
+    )  # fmt: skip
+    # 7 or 8 digits: an SSN stored as a number lost its leading zeros
+    assert rows["1"]["ssn"] == "001234567" and rows["2"]["ssn"] == "012345678"
+    assert rows["2"]["first_name"] is None
+    # JUNIOR is a given name, not a suffix, when it is the whole first name
+    assert (rows["3"]["first_name"], rows["3"]["suffix"]) == ("JUNIOR", None)
+    assert (rows["4"]["first_name"], rows["4"]["last_name"]) == (None, None)
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert issues[("first_name", "placeholder name (FNU, UNKNOWN, BABY GIRL ...)")] == 3
+    assert issues[("last_name", "placeholder name (FNU, UNKNOWN, BABY GIRL ...)")] == 1

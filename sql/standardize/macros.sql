@@ -83,6 +83,17 @@ CREATE OR REPLACE TEMP MACRO mpi_parse_name_comma(s) AS (
     FROM (SELECT mpi_name_tokens(substr(CAST(s AS VARCHAR), strpos(CAST(s AS VARCHAR), ',') + 1)) AS given)
 );
 
+-- Names that stand for "not known": FNU/LNU/NMN (first, last, no middle name), UNKNOWN, and the
+-- placeholders hospitals give newborns (BABY BOY, BABY GIRL). They would otherwise match each other.
+CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_name(s) AS
+    s IN ('FNU', 'LNU', 'MNU', 'NFN', 'NLN', 'NMN', 'NMI', 'UNK', 'UNKN', 'UNKNOWN', 'UNKNOWN UNKNOWN',
+          'NONE', 'NULL', 'NO NAME', 'NONAME', 'UNNAMED', 'TEST',
+          'BABY', 'BABY BOY', 'BABY GIRL', 'BABYBOY', 'BABYGIRL', 'BOY', 'GIRL', 'INFANT', 'INFANT BOY',
+          'INFANT GIRL', 'NEWBORN', 'MALE', 'FEMALE', 'TWIN', 'TWIN A', 'TWIN B')
+    OR regexp_full_match(s, '(XX+|BABY (BOY|GIRL) [A-Z]|TWIN [0-9])');
+
+CREATE OR REPLACE TEMP MACRO mpi_real_name(s) AS CASE WHEN mpi_is_placeholder_name(s) THEN NULL ELSE s END;
+
 -- SSNs the SSA never issues, or that are known to be shared by many people: area 000, 666 or 9xx,
 -- group 00, serial 0000, one repeated digit, 123456789, and the famous advertising numbers.
 CREATE OR REPLACE TEMP MACRO mpi_ssn_is_valid(d) AS

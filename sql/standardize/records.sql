@@ -5,16 +5,21 @@ CREATE OR REPLACE TEMP TABLE mpi__standardized AS
 WITH names AS (
     SELECT
         *,
-        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(first_name_in))) AS first_name_std_text,
-        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(middle_name_in))) AS middle_name_std_text,
-        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(last_name_in))) AS last_name_std_text,
+        -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name.
+        mpi_real_name(coalesce(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(first_name_in))),
+                               mpi_clean_text(first_name_in))) AS first_name_std_text,
+        mpi_real_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(middle_name_in)))) AS middle_name_std_text,
+        mpi_real_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(last_name_in)))) AS last_name_std_text,
         coalesce(
             mpi_suffix_std(mpi_clean_text(suffix_in)),
             mpi_suffix_in(last_name_in),
-            mpi_suffix_in(first_name_in),
+            CASE WHEN mpi_clean_text(mpi_join_tokens(mpi_name_tokens(first_name_in))) IS NOT NULL
+                 THEN mpi_suffix_in(first_name_in) END,
             mpi_suffix_in(middle_name_in)
         ) AS suffix_std_text,
-        mpi_digits(ssn_in) AS ssn_digits,
+        -- 7 or 8 digits: an SSN kept as a number lost its leading zeros (area 001-099).
+        CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) THEN lpad(mpi_digits(ssn_in), 9, '0')
+             ELSE mpi_digits(ssn_in) END AS ssn_digits,
         mpi_digits(zip_in) AS zip_digits,
         mpi_digits(phone_in) AS phone_digits,
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,

@@ -668,3 +668,116 @@ def override_remove(ctx: click.Context, override_id: int) -> None:
 
     remove_override(project_config(ctx), override_id)
     console.print(f"Override {override_id} removed. It stops applying from the next mpi link.")
+
+
+@main.command("hash", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option(
+    "--source", "source_name", required=True, help="The source to hash: a [sources.NAME] table in mpi.toml."
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The hashed Parquet file to write (send this file to the hub).",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File holding the agencies' shared key (at least 32 bytes). Default: the MPI_HASH_KEY environment variable.",
+)
+@click.option("--pseudonymize-ids", is_flag=True, help="Replace record ids by keyed pseudonyms.")
+@click.option(
+    "--id-map",
+    "id_map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --pseudonymize-ids: write record_id,pseudonym here, for the agency only.",
+)
+@click.option(
+    "--salt",
+    type=click.Choice(["birth_year", "none"]),
+    default="birth_year",
+    show_default=True,
+    help="Record attribute salting the Bloom filters; every agency of a project must use the same.",
+)
+@click.option("--key", "key_value", hidden=True, default=None)
+@click.pass_context
+@library_errors
+def hash_command(
+    ctx: click.Context,
+    source_name: str,
+    out_path: Path,
+    key_file: Path | None,
+    pseudonymize_ids: bool,
+    id_map_path: Path | None,
+    salt: str,
+    key_value: str | None,
+) -> None:
+    """At the agency: encode a source with the shared key into a file the hub can link but not read.
+
+    The source is read, mapped and standardized exactly as "mpi ingest" would; identifiers become
+    keyed tokens and Bloom filters, attributes stay in clear, rejected rows are counted and left out.
+    The key comes from --key-file or MPI_HASH_KEY, never from the command line.
+
+    Example: mpi hash --source k12 --out k12.hashed.parquet --key-file /secure/mpi_hash.key
+    """
+    from mpi.privacy.agency import hash_source
+    from mpi.privacy.bloom import BloomParameters
+    from mpi.privacy.keys import load_key
+
+    if key_value is not None:
+        raise UserFacingError(
+            "--key is refused: a key typed on the command line stays in shell history and process lists. "
+            "Put it in a file and pass --key-file PATH, or set MPI_HASH_KEY.",
+            2,
+        )
+    if ctx.args:
+        # Not echoed: a key pasted in the wrong place must not reach the terminal or a log.
+        raise UserFacingError(
+            f"mpi hash got {len(ctx.args)} unexpected argument(s) (not shown, in case one is a key). "
+            "It takes --source, --out, --key-file, --pseudonymize-ids, --id-map and --salt; the key comes "
+            "from --key-file PATH or MPI_HASH_KEY.",
+            2,
+        )
+    key = load_key(key_file)
+    result = hash_source(
+        project_config(ctx),
+        source_name,
+        out_path,
+        key,
+        pseudonymize_ids=pseudonymize_ids,
+        id_map_path=id_map_path,
+        bloom=BloomParameters(salt=salt),
+        progress=_progress,
+    )
+    table = Table(title=f"Hashed {result.source} -> {result.out_path}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    reasons = ", ".join(f"{k}: {v:,}" for k, v in result.reject_reasons.items()) or "-"
+    for label, value in (
+        ("rows read", f"{result.rows_read:,}"),
+        ("records hashed", f"{result.rows_written:,}"),
+        ("rows rejected (left out)", f"{result.rows_rejected:,}"),
+        ("reject reasons", reasons),
+        ("record ids", "keyed pseudonyms" if result.pseudonymized_ids else "the agency's own"),
+        ("key fingerprint", result.key_fingerprint),
+        ("Bloom filter salt", result.parameters.bloom.salt),
+        ("seconds", f"{result.seconds:.1f}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    if result.field_issues:
+        issues = Table(title="Values set to null (counts only)")
+        for column in ("field", "column", "problem", "count"):
+            issues.add_column(column, justify="right" if column == "count" else "left")
+        for fi in result.field_issues:
+            issues.add_row(fi.field, fi.column, fi.issue, f"{fi.count:,}")
+        console.print(issues)
+    if result.id_map_path:
+        console.print(f"Record id map (keep it at the agency): {result.id_map_path}")
+    console.print(
+        f"Send {result.out_path} to the hub. It holds no clear identifier; the hub checks the key fingerprint "
+        "against the other agencies' files."
+    )

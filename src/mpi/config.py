@@ -20,6 +20,7 @@ TOP_KEYS = ("project", "store", "sources")
 PROJECT_KEYS = ("name", "shared_ids")
 STORE_KEYS = ("path",)
 SOURCE_KEYS = (
+    "kind",
     "path",
     "format",
     "delimiter",
@@ -31,6 +32,9 @@ SOURCE_KEYS = (
     "on_bad_rows",
     "on_duplicate_ids",
 )
+# A hashed source is a file written by "mpi hash" at its agency: it describes itself.
+HASHED_SOURCE_KEYS = ("kind", "path", "format")
+SOURCE_KINDS = ("clear", "hashed")
 COLUMN_OPTION_KEYS = (
     "column",
     "date_format",
@@ -80,6 +84,12 @@ class SourceConfig:
     columns: tuple[ColumnMapping, ...]
     on_bad_rows: str
     on_duplicate_ids: str
+    # "clear": an agency file mapped by `columns`; "hashed": a file written by `mpi hash`.
+    kind: str = "clear"
+
+    @property
+    def hashed(self) -> bool:
+        return self.kind == "hashed"
 
     def mapping(self, field_name: str) -> ColumnMapping | None:
         return next((m for m in self.columns if m.field == field_name), None)
@@ -106,6 +116,11 @@ class ProjectConfig:
     @property
     def root(self) -> Path:
         return self.config_path.parent
+
+    @property
+    def hashed(self) -> bool:
+        """A hashed project links only files written by `mpi hash` (validation keeps projects unmixed)."""
+        return any(source.hashed for source in self.sources.values())
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -191,6 +206,7 @@ def parse_config(raw: Mapping[str, Any], *, config_path: Path) -> ProjectConfig:
         source = _parse_source(source_name, source_raw, shared_ids, config_path.parent, problems)
         if source is not None:
             sources[source_name] = source
+    _check_kinds_unmixed(sources_raw, problems)
 
     if problems:
         raise ConfigError(str(config_path), problems)
@@ -228,6 +244,64 @@ def _shared_ids(value: Any, problems: list[str]) -> tuple[str, ...]:
     return tuple(ids)
 
 
+def _source_kind(raw: Any) -> str | None:
+    kind = raw.get("kind", "clear") if isinstance(raw, Mapping) else "clear"
+    return kind if kind in SOURCE_KINDS else None
+
+
+def _check_kinds_unmixed(sources_raw: Mapping[str, Any], problems: list[str]) -> None:
+    kinds = {name: _source_kind(raw) for name, raw in sources_raw.items()}
+    hashed = [name for name, kind in kinds.items() if kind == "hashed"]
+    clear = [name for name, kind in kinds.items() if kind == "clear"]
+    if hashed and clear:
+        problems.append(
+            f'sources {", ".join(hashed)} are kind = "hashed" but {", ".join(clear)} '
+            f"{'is' if len(clear) == 1 else 'are'} clear text: a project links either hashed files or clear "
+            f'ones. Hash {", ".join(clear)} with "mpi hash" at the agency and declare '
+            f'{"it" if len(clear) == 1 else "them"} kind = "hashed", or link them in a separate clear project.'
+        )
+
+
+def _parse_hashed_source(
+    name: str, raw: Mapping[str, Any], root: Path, problems: list[str]
+) -> SourceConfig | None:
+    where = f"[sources.{name}]"
+    for key in raw:
+        if key not in HASHED_SOURCE_KEYS and key in SOURCE_KEYS:
+            problems.append(
+                f'{where}: "{key}" does not apply to a hashed source: the file written by "mpi hash" '
+                "carries its own record ids, encodings and attributes. Remove it."
+            )
+        elif key not in HASHED_SOURCE_KEYS:
+            problems.append(f'{where}: unknown key "{key}".{_suggest(key, HASHED_SOURCE_KEYS)}')
+    start = len(problems)
+    path_value = raw.get("path")
+    if not isinstance(path_value, str) or not path_value:
+        problems.append(
+            f'{where}: "path" is required: the Parquet file written by "mpi hash", e.g. path = "{name}.hashed.parquet".'
+        )
+        path_value = ""
+    file_format = raw.get("format", "parquet")
+    if file_format != "parquet":
+        problems.append(f'{where}: a hashed source is a Parquet file written by "mpi hash"; remove format.')
+    if len(problems) > start:
+        return None
+    return SourceConfig(
+        name=name,
+        path=(root / path_value).resolve(),
+        format="parquet",
+        delimiter=",",
+        encoding="utf-8",
+        header=True,
+        record_id="",
+        attributes=(),
+        columns=(),
+        on_bad_rows="error",
+        on_duplicate_ids="error",
+        kind="hashed",
+    )
+
+
 def _parse_source(
     name: str, raw: Any, shared_ids: tuple[str, ...], root: Path, problems: list[str]
 ) -> SourceConfig | None:
@@ -237,6 +311,12 @@ def _parse_source(
     if not isinstance(raw, Mapping):
         problems.append(f"{where} must be a table with path, record_id and columns.")
         return None
+    kind = raw.get("kind", "clear")
+    if kind not in SOURCE_KINDS:
+        problems.append(f'{where}: kind must be "clear" (the default) or "hashed", not "{kind}".')
+        return None
+    if kind == "hashed":
+        return _parse_hashed_source(name, raw, root, problems)
     _unknown_keys(where, raw, SOURCE_KEYS, problems)
     start = len(problems)
 

@@ -13,7 +13,17 @@ import duckdb
 from mpi.config import ProjectConfig, SourceConfig
 from mpi.errors import InputError, MpiError, MpiUserError
 from mpi.mapping import check_mapped_columns, map_source_sql, register_name_parser
-from mpi.reader import BAD_ROWS_TABLE, RAW_TABLE, check_source_file, read_source_file
+from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
+from mpi.privacy.hub import (
+    check_encodings_agree,
+    check_hashed_rows,
+    check_store_kind,
+    encoding_of,
+    ensure_shared_id_token_columns,
+    load_hashed_records,
+    stored_encodings,
+)
+from mpi.reader import BAD_ROWS_TABLE, RAW_TABLE, SourceFile, check_source_file, file_sha256, read_source_file
 from mpi.schema import IDENTIFYING_FIELDS, RECORD_COLUMN_NAMES, shared_id_column
 from mpi.sqlutil import quote_identifier, run_sql_file
 from mpi.standardize import install_macros, standardize_mapped
@@ -88,15 +98,29 @@ def ingest_sources(
     sources = select_sources(config, names)
     for source in sources:
         check_source_file(source)
+    hashed = {s.name: read_hashed_file_info(s.path, source=s.name) for s in sources if s.hashed}
     store = open_store(config.store_path)
     try:
         store.ensure_shared_id_columns(config.shared_ids)
+        check_store_kind(store.con, hashed=config.hashed, store=str(config.store_path))
+        if config.hashed:
+            ensure_shared_id_token_columns(store.con, config.shared_ids)
+            # Files already loaded come first, so a new file is named as the one that differs.
+            check_encodings_agree(
+                stored_encodings(store.con, excluding=list(hashed))
+                + [encoding_of(name, info) for name, info in hashed.items()]
+            )
         results = []
         with store.transaction() as con:
             install_macros(con)
             register_name_parser(con)
             for source in sources:
-                results.append(_ingest_one(store, con, source, config.shared_ids, report))
+                if source.hashed:
+                    results.append(
+                        _ingest_hashed_one(con, source, hashed[source.name], config.shared_ids, report)
+                    )
+                else:
+                    results.append(_ingest_one(store, con, source, config.shared_ids, report))
         return IngestResult(store_path=str(config.store_path), sources=tuple(results))
     finally:
         store.close()
@@ -105,6 +129,66 @@ def ingest_sources(
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
     row = con.execute(sql, params or []).fetchall()[0]
     return int(row[0]) if row and row[0] is not None else 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreparedSource:
+    """A source read, mapped and standardized on a connection, ready to be loaded or hashed.
+
+    Tables left on the connection: mpi__raw (as read), mpi__mapped, mpi__enriched (one row per
+    data row, standardized) and mpi__row_rejects (rows that cannot be indexed, with reasons);
+    ``drop_prepared_tables`` removes them.
+    """
+
+    read: SourceFile
+    field_issues: tuple[FieldIssue, ...]
+
+
+def prepare_source(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    shared_ids: tuple[str, ...],
+    *,
+    progress: Progress | None = None,
+    echo_values: bool = True,
+) -> PreparedSource:
+    """Read -> map -> standardize one clear source: the path `mpi ingest` and `mpi hash` share.
+
+    Needs the standardization macros and the name parser on ``con`` (``install_macros``,
+    ``register_name_parser``). ``echo_values`` False keeps input values (e.g. a duplicated
+    record id) out of error messages, for runs whose messages may leave the agency.
+    """
+    report = progress or (lambda _message: None)
+    report(f"{source.name}: reading {source.path.name}")
+    read = read_source_file(con, source)
+    check_mapped_columns(source, read.columns)
+    report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
+    sql, params = map_source_sql(source, read.column_types, shared_ids)
+    con.execute(sql, params)
+    issues = standardize_mapped(con)
+    _mark_identifiable(con, shared_ids)
+    run_sql_file(con, "ingest/row_rejects")
+    if source.on_duplicate_ids == "error":
+        _refuse_duplicate_ids(con, source, echo_values=echo_values)
+    field_issues = tuple(
+        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n) for f, i, n in issues
+    )
+    return PreparedSource(read=read, field_issues=field_issues)
+
+
+PREPARED_TABLES = (
+    RAW_TABLE,
+    BAD_ROWS_TABLE,
+    "mpi__mapped",
+    "mpi__standardized",
+    "mpi__enriched",
+    "mpi__row_rejects",
+)
+
+
+def drop_prepared_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in PREPARED_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _ingest_one(
@@ -116,17 +200,8 @@ def _ingest_one(
 ) -> SourceReconciliation:
     started = time.perf_counter()
     started_at = datetime.now()
-    report(f"{source.name}: reading {source.path.name}")
-    read = read_source_file(con, source)
-    check_mapped_columns(source, read.columns)
-    report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
-    sql, params = map_source_sql(source, read.column_types, shared_ids)
-    con.execute(sql, params)
-    issues = standardize_mapped(con)
-    _mark_identifiable(con, shared_ids)
-    run_sql_file(con, "ingest/row_rejects")
-    if source.on_duplicate_ids == "error":
-        _refuse_duplicate_ids(con, source)
+    prepared = prepare_source(con, source, shared_ids, progress=report)
+    read, field_issues = prepared.read, prepared.field_issues
 
     load_id = _count(con, "SELECT nextval('mpi__load_id_seq')")
     run_sql_file(con, "ingest/replace_source", {"source": source.name})
@@ -139,9 +214,6 @@ def _ingest_one(
     con.execute(
         f"INSERT INTO rejects SELECT $source, $load_id, line, NULL, reason, detail FROM {BAD_ROWS_TABLE}",
         {"source": source.name, "load_id": load_id},
-    )
-    field_issues = tuple(
-        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n) for f, i, n in issues
     )
     for fi in field_issues:
         con.execute(
@@ -168,15 +240,7 @@ def _ingest_one(
         [load_id, source.name, str(source.path), read.sha256, rows_read, rows_indexed, rows_rejected,
          started_at, datetime.now(), mpi_version()],
     )  # fmt: skip
-    for table in (
-        RAW_TABLE,
-        BAD_ROWS_TABLE,
-        "mpi__mapped",
-        "mpi__standardized",
-        "mpi__enriched",
-        "mpi__row_rejects",
-    ):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    drop_prepared_tables(con)
     seconds = time.perf_counter() - started
     report(f"{source.name}: {rows_indexed:,} indexed, {rows_rejected:,} rejected in {seconds:.1f}s")
     return SourceReconciliation(
@@ -188,6 +252,61 @@ def _ingest_one(
         rows_indexed=rows_indexed,
         rows_rejected=rows_rejected,
         reject_reasons={str(k): int(v) for k, v in reasons.items()},
+        field_issues=field_issues,
+        seconds=seconds,
+    )
+
+
+def _ingest_hashed_one(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    info: HashedFileInfo,
+    shared_ids: tuple[str, ...],
+    report: Progress,
+) -> SourceReconciliation:
+    """Load a file written by `mpi hash`: its rows were read, standardized and vetted at the agency."""
+    started = time.perf_counter()
+    started_at = datetime.now()
+    report(f"{source.name}: loading hashed file {source.path.name}")
+    rows_read = check_hashed_rows(con, source.name, info)
+    sha256 = file_sha256(source.path)
+    load_id = _count(con, "SELECT nextval('mpi__load_id_seq')")
+    run_sql_file(con, "ingest/replace_source", {"source": source.name})
+    con.execute("DELETE FROM hashed_loads WHERE source = ?", [source.name])
+    load_hashed_records(con, source.name, load_id, info, shared_ids)
+    # What the agency's run set to null, by field: counts only, as in a clear load.
+    field_issues = tuple(FieldIssue(field=f, column=c, issue=i, count=n) for f, c, i, n in info.field_issues)
+    for fi in field_issues:
+        con.execute(
+            "INSERT INTO field_issues VALUES (?, ?, ?, ?, ?, ?)",
+            [load_id, source.name, fi.field, fi.column, fi.issue, fi.count],
+        )
+    rows_indexed = _count(con, "SELECT count(*) FROM records WHERE source = ?", [source.name])
+    if rows_read != rows_indexed:
+        raise MpiError(
+            f'Hashed source "{source.name}": {rows_read} rows in the file but {rows_indexed} indexed. '
+            "Nothing was written; please report this as a bug."
+        )
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, source.name, str(source.path), sha256, rows_read, rows_indexed, 0,
+         started_at, datetime.now(), mpi_version()],
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    rejected_at_agency = sum(info.agency_rejects.values())
+    report(
+        f"{source.name}: {rows_indexed:,} hashed records indexed in {seconds:.1f}s "
+        f"({rejected_at_agency:,} rows were rejected at the agency)"
+    )
+    return SourceReconciliation(
+        source=source.name,
+        path=str(source.path),
+        sha256=sha256,
+        load_id=load_id,
+        rows_read=rows_read,
+        rows_indexed=rows_indexed,
+        rows_rejected=0,
+        reject_reasons={},
         field_issues=field_issues,
         seconds=seconds,
     )
@@ -209,7 +328,9 @@ def _mark_identifiable(con: duckdb.DuckDBPyConnection, shared_ids: tuple[str, ..
     )
 
 
-def _refuse_duplicate_ids(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+def _refuse_duplicate_ids(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, *, echo_values: bool = True
+) -> None:
     rows = con.execute(
         "SELECT record_id, list(mpi__row ORDER BY mpi__row) FROM mpi__row_rejects "
         "WHERE reason = 'duplicate record id' GROUP BY record_id ORDER BY min(mpi__row)"
@@ -217,7 +338,8 @@ def _refuse_duplicate_ids(con: duckdb.DuckDBPyConnection, source: SourceConfig) 
     if not rows:
         return
     first_id, first_rows = rows[0]
-    example = f'e.g. "{first_id}" on data rows {", ".join(str(r) for r in first_rows[:3])}'
+    at_rows = f"data rows {', '.join(str(r) for r in first_rows[:3])}"
+    example = f'e.g. "{first_id}" on {at_rows}' if echo_values else f"e.g. on {at_rows}"
     raise InputError(
         f'Source "{source.name}": {source.path} column "{source.record_id}" has {len(rows)} duplicated '
         f"record id(s) ({example}). Record ids must be unique in a file: fix the extract, or set "

@@ -23,6 +23,7 @@ from mpi.errors import MpiUserError
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.model import count_comparisons, linker_for_model, load_meta, load_model_file
 from mpi.model.columns import check_model_fits_table
+from mpi.model.hashed import is_hashed_spec
 from mpi.model.predict import (
     compute_term_frequency_tables,
     drop_splink_tables,
@@ -120,6 +121,7 @@ def link_records(
     started_at = datetime.now()
     location = locate_model(config, model_name)
     model = load_model_file(location.path)
+    _check_model_kind(config, model, location)
     meta = load_meta(location.directory, model_name)
     if threshold is None:
         threshold = float(
@@ -194,6 +196,23 @@ def link_records(
         seconds_predict=scored.seconds,
         seconds_cluster=seconds_cluster,
         seconds_total=seconds_total,
+    )
+
+
+def _check_model_kind(config: ProjectConfig, model: TrainedModel, location: ModelLocation) -> None:
+    """A hashed project links with a model over tokens and Bloom filters, a clear one with a clear model."""
+    hashed_model = is_hashed_spec(model.spec)
+    if config.hashed == hashed_model:
+        return
+    where = "shipped with mpi" if location.shipped else str(location.path)
+    if config.hashed:
+        raise MpiUserError(
+            f'The project is hashed but model "{location.name}" ({where}) compares clear-text fields. '
+            f'Train a model on the hashed records with "mpi train --name {location.name}", then link again.'
+        )
+    raise MpiUserError(
+        f'Model "{location.name}" ({where}) compares hashed tokens, but the project\'s sources are clear text. '
+        "Link with a clear-text model (e.g. --model default)."
     )
 
 

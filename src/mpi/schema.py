@@ -117,3 +117,58 @@ RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in RECORD_COLUMNS)
 def shared_id_column(name: str) -> str:
     """Column in `records` that holds the shared identifier `name`."""
     return f"{SHARED_ID_PREFIX}{name}"
+
+
+# Columns of `records` that hold a hashed source's encodings (store migration 004); a hashed
+# project leaves the clear-text columns above NULL and a clear project leaves these NULL.
+# Keyed tokens (tok_*) are 64-bit HMACs, lists of them for sets compared by intersection;
+# Bloom filters (bf_*) are bit strings compared by their Dice coefficient (mpi.privacy).
+# A shared identifier <name> is hashed into tok_id_<name>, added like id_<name>.
+HASHED_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("tok_first_name", "UBIGINT"),
+    ("tok_first_last_name", "UBIGINT"),
+    ("tok_first_name_std", "UBIGINT"),
+    ("tok_first_initial", "UBIGINT"),
+    ("tok_first_name_prefix3", "UBIGINT"),
+    ("tok_first_name_nysiis", "UBIGINT"),
+    ("tok_first_name_metaphone", "UBIGINT"),
+    ("tok_middle_name", "UBIGINT"),
+    ("tok_middle_initial", "UBIGINT"),
+    ("tok_last_name", "UBIGINT"),
+    ("tok_last_initial", "UBIGINT"),
+    ("tok_last_name_prefix3", "UBIGINT"),
+    ("tok_last_name_parts", "UBIGINT[]"),
+    ("tok_last_name_nysiis", "UBIGINT"),
+    ("tok_last_name_metaphone", "UBIGINT"),
+    ("tok_suffix", "UBIGINT"),
+    ("tok_suffix_counterpart", "UBIGINT"),
+    ("tok_dob", "UBIGINT"),
+    ("tok_dob_swapped", "UBIGINT"),
+    ("tok_dob_next_year", "UBIGINT"),
+    ("tok_dob_near", "UBIGINT[]"),
+    ("tok_birth_year", "UBIGINT"),
+    ("tok_birth_years", "UBIGINT[]"),
+    ("tok_sex", "UBIGINT"),
+    ("tok_ssn", "UBIGINT"),
+    ("tok_ssn_next", "UBIGINT"),
+    ("tok_ssn_near", "UBIGINT[]"),
+    ("tok_ssn_prefix", "UBIGINT"),
+    ("tok_address", "UBIGINT"),
+    ("tok_street", "UBIGINT"),
+    ("tok_street_number", "UBIGINT"),
+    ("tok_zip", "UBIGINT"),
+    ("tok_city", "UBIGINT"),
+    ("tok_phone", "UBIGINT"),
+    ("tok_email", "UBIGINT"),
+    ("bf_first_name", "BIT"),
+    ("bf_last_name", "BIT"),
+    ("bf_address", "BIT"),
+)
+
+HASHED_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in HASHED_RECORD_COLUMNS)
+SHARED_ID_TOKEN_PREFIX = "tok_" + SHARED_ID_PREFIX
+
+
+def shared_id_token_column(name: str) -> str:
+    """Column in `records` that holds the keyed token of the shared identifier `name`."""
+    return f"{SHARED_ID_TOKEN_PREFIX}{name}"

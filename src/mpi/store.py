@@ -37,11 +37,16 @@ def _migrate_to_v3(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, "store/003_history")
 
 
+def _migrate_to_v4(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, "store/004_hashed")
+
+
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
     _migrate_to_v2,
     _migrate_to_v3,
+    _migrate_to_v4,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

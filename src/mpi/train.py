@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.model import build_person_model, save_model
+from mpi.model.hashed import build_hashed_model
 from mpi.model.trained import TrainedModel
 from mpi.model.training import train_model
 from mpi.project_models import DEFAULT_MODEL, project_models_dir
@@ -52,8 +53,10 @@ def train_project_model(
                 f'The store {config.store_path} has no records to train on. Run "mpi ingest" first.'
             )
         report(f"training on {records:,} records from {len(loads)} source(s)")
+        # A hashed project holds tokens and Bloom filters, not clear text: it needs the hashed template.
+        template = build_hashed_model if config.hashed else build_person_model
         with store.splink_workspace() as con:
-            model = train_model(con, build_person_model(config.shared_ids, name=name), seed=seed)
+            model = train_model(con, template(config.shared_ids, name=name), seed=seed)
     finally:
         store.close()
     meta = save_model(

@@ -109,3 +109,42 @@ def test_person_model_reads_only_canonical_and_declared_id_columns() -> None:
     allowed = set(RECORD_COLUMN_NAMES) | {"id_sasid"}
     assert set(required_columns(spec)) <= allowed
     assert "id_sasid" in required_columns(spec)
+
+
+def test_stratified_levels_come_in_aligned_strata() -> None:
+    from mpi.model.spec import strata
+
+    last = build_person_model().comparison("last_name")
+    groups = strata(last)
+    assert set(groups) == {"same address", "elsewhere"}
+    inside, outside = groups["same address"], groups["elsewhere"]
+    assert len(inside) == len(outside)
+    # term frequencies only where the plain u applies
+    assert [last.levels[i].tf_column for i in inside] == [None] * len(inside)
+    assert last.levels[outside[0]].tf_column == "last_name"
+    assert last.levels[outside[-1]].creator == "ElseLevel"
+
+
+def test_strata_of_different_sizes_are_refused() -> None:
+    levels = (
+        null_level("ssn"),
+        LevelSpec(creator="ExactMatchLevel", args={"col_name": exact("ssn").args["col_name"]}, stratum="a"),
+        LevelSpec(creator="ElseLevel", stratum="a"),
+        LevelSpec(creator="ElseLevel", stratum="b"),
+    )
+    with pytest.raises(ModelError, match="strata hold different numbers of levels"):
+        ModelSpec(
+            name="m",
+            comparisons=(ComparisonSpec(name="ssn", levels=levels),),
+            prediction_rules=(block_on("ssn"),),
+            training_rules=(block_on("ssn"),),
+            deterministic_rules=(block_on("ssn"),),
+        )
+
+
+def test_fallback_training_rules_survive_json() -> None:
+    spec = build_person_model()
+    fallbacks = [r.description for r in spec.training_rules if r.fallback]
+    assert fallbacks and "first_name + last_name" in fallbacks
+    again = ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert [r.fallback for r in again.training_rules] == [r.fallback for r in spec.training_rules]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Union, cast
 
 from mpi.model.errors import ModelError
@@ -112,6 +112,13 @@ class LevelSpec:
     ``fixed_m`` / ``fixed_u`` are priors that training must not move (Splink's
     ``fix_m_probability``): used where the data cannot be trusted to teach the
     direction of the evidence, e.g. differing generational suffixes.
+
+    ``stratum`` names a group of levels that share a condition (e.g. "same address").
+    A comparison's strata hold the same levels in the same order, each AND its
+    condition; after training, u becomes the probability of the level *given* the
+    stratum's condition and m the level's probability pooled over strata. This is how a
+    comparison counts evidence that another comparison already counted: two people at one
+    address sharing a surname is common, so given the address the surname says little.
     """
 
     creator: str
@@ -123,6 +130,7 @@ class LevelSpec:
     tf_minimum_u: float | None = None
     fixed_m: float | None = None
     fixed_u: float | None = None
+    stratum: str | None = None
 
     def __post_init__(self) -> None:
         if self.creator not in LEVEL_CREATORS:
@@ -150,6 +158,7 @@ class LevelSpec:
             "tf_minimum_u": self.tf_minimum_u,
             "fixed_m": self.fixed_m,
             "fixed_u": self.fixed_u,
+            "stratum": self.stratum,
         }
         out.update({key: value for key, value in optional.items() if value is not None})
         return out
@@ -166,6 +175,7 @@ class LevelSpec:
             tf_minimum_u=data.get("tf_minimum_u"),
             fixed_m=data.get("fixed_m"),
             fixed_u=data.get("fixed_u"),
+            stratum=data.get("stratum"),
         )
 
 
@@ -218,11 +228,16 @@ class BlockingRuleSpec:
     """Pairs to generate: equality on ``columns`` (Splink's ``block_on``) or portable ``sql``.
 
     SQL refers to the two records as ``l`` and ``r``: ``l.zip = r.zip``.
+
+    ``fallback`` (training rules only): the session's m estimates are kept only for
+    comparisons no other session could estimate. For rules whose blocks are dominated by
+    related people (one address holds a household), whose EM would learn "same household".
     """
 
     columns: tuple[ColumnRef, ...] = ()
     sql: str | None = None
     arrays_to_explode: tuple[str, ...] = ()
+    fallback: bool = False
 
     def __post_init__(self) -> None:
         if bool(self.columns) == (self.sql is not None):
@@ -243,6 +258,8 @@ class BlockingRuleSpec:
             out["columns"] = [c.to_dict() for c in self.columns]
         if self.arrays_to_explode:
             out["arrays_to_explode"] = list(self.arrays_to_explode)
+        if self.fallback:
+            out["fallback"] = True
         return out
 
     @classmethod
@@ -251,6 +268,7 @@ class BlockingRuleSpec:
             columns=tuple(ColumnRef.from_dict(c) for c in data.get("columns", [])),
             sql=data.get("sql"),
             arrays_to_explode=tuple(data.get("arrays_to_explode", [])),
+            fallback=bool(data.get("fallback", False)),
         )
 
 
@@ -362,7 +380,25 @@ def spec_problems(spec: ModelSpec) -> list[str]:
                 problems.append(f'comparison "{comparison.name}" level {index}: fixed_u not in (0, 1]')
             if level.is_null and (level.fixed_m is not None or level.fixed_u is not None):
                 problems.append(f'comparison "{comparison.name}" level {index}: a null level has no m or u')
+            if level.stratum is not None and (
+                level.is_null or level.fixed_m is not None or level.fixed_u is not None
+            ):
+                problems.append(
+                    f'comparison "{comparison.name}" level {index}: a level in a stratum must be trained, not null or fixed'
+                )
+        sizes = {len(levels) for levels in strata(comparison).values()}
+        if len(sizes) > 1:
+            problems.append(f'comparison "{comparison.name}": its strata hold different numbers of levels')
     return problems
+
+
+def strata(comparison: ComparisonSpec) -> dict[str, tuple[int, ...]]:
+    """Stratum name -> indexes of its levels, in level order."""
+    out: dict[str, list[int]] = {}
+    for index, level in enumerate(comparison.levels):
+        if level.stratum is not None:
+            out.setdefault(level.stratum, []).append(index)
+    return {name: tuple(indexes) for name, indexes in out.items()}
 
 
 # --- Level constructors: short names for the levels a model is written with. ---
@@ -450,9 +486,44 @@ def else_level(*, label: str | None = None) -> LevelSpec:
     return LevelSpec(creator="ElseLevel", label=label)
 
 
-def block_on(*columns: str | ColumnRef) -> BlockingRuleSpec:
-    return BlockingRuleSpec(columns=tuple(as_column(c) for c in columns))
+def block_on(*columns: str | ColumnRef, fallback: bool = False) -> BlockingRuleSpec:
+    return BlockingRuleSpec(columns=tuple(as_column(c) for c in columns), fallback=fallback)
 
 
 def block_on_sql(sql: str) -> BlockingRuleSpec:
     return BlockingRuleSpec(sql=sql)
+
+
+def stratified(
+    levels: Sequence[LevelSpec],
+    *,
+    condition: LevelSpec,
+    stratum: str,
+    otherwise: str,
+    else_label: str = "All other comparisons",
+) -> tuple[LevelSpec, ...]:
+    """``levels`` (no null level, no else) in two strata: first each AND ``condition``, then as given.
+
+    Each stratum ends with its own else level, so the two line up level for level (see
+    ``LevelSpec.stratum``). Term-frequency adjustment is kept only outside the condition,
+    where the level's u is the usual one.
+    """
+
+    def named(level: LevelSpec) -> str:
+        return level.label or level.creator
+
+    inside = tuple(
+        LevelSpec(
+            creator="And",
+            args={"levels": (replace(level, tf_column=None), condition)},
+            label=f"{named(level)}; {stratum}",
+            stratum=stratum,
+        )
+        for level in levels
+    )
+    return (
+        *inside,
+        replace(condition, label=f"{else_label}; {stratum}", stratum=stratum),
+        *(replace(level, label=f"{named(level)}; {otherwise}", stratum=otherwise) for level in levels),
+        LevelSpec(creator="ElseLevel", label=f"{else_label}; {otherwise}", stratum=otherwise),
+    )

@@ -19,7 +19,15 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from mpi.model.errors import ModelError
-from mpi.model.spec import BlockingRuleSpec, ColumnRef, ComparisonSpec, LevelArg, LevelSpec, ModelSpec
+from mpi.model.spec import (
+    BlockingRuleSpec,
+    ColumnRef,
+    ComparisonSpec,
+    LevelArg,
+    LevelSpec,
+    ModelSpec,
+    strata,
+)
 from mpi.model.trained import LevelParameters, TrainedParameters
 
 Dialect = Literal["duckdb", "spark"]
@@ -217,3 +225,67 @@ def neutralise_untrained_levels(linker: Linker, spec: ModelSpec) -> tuple[tuple[
             level.u_probability = value
             changed.append((comparison.name, index, str(level.label_for_charts)))
     return tuple(changed)
+
+
+def normalise_strata(linker: Linker, spec: ModelSpec) -> None:
+    """Turn trained m and u of stratified levels into conditional form, in the linker itself.
+
+    Training estimates each level of a stratum jointly with the stratum's condition. Scoring
+    needs u given the condition (u / the stratum's total u) and m of the level alone, which
+    does not depend on the condition for a true match (m summed over the strata, then
+    normalised). Levels training never saw are left for ``neutralise_untrained_levels``.
+    """
+    for comparison, splink_comparison in zip(spec.comparisons, linker._settings_obj.comparisons, strict=True):
+        groups = strata(comparison)
+        if not groups:
+            continue
+        levels = splink_comparison.comparison_levels
+        width = len(next(iter(groups.values())))
+        pooled_m = [0.0] * width
+        for indexes in groups.values():
+            for position, index in enumerate(indexes):
+                if levels[index]._m_is_trained:
+                    pooled_m[position] += float(levels[index].m_probability)
+        m_total = sum(pooled_m)
+        for indexes in groups.values():
+            trained_u = [levels[i] for i in indexes if levels[i]._u_is_trained]
+            u_total = sum(float(level.u_probability) for level in trained_u)
+            for position, index in enumerate(indexes):
+                level = levels[index]
+                if level._u_is_trained and u_total > 0:
+                    level.u_probability = float(level.u_probability) / u_total
+                if level._m_is_trained and m_total > 0 and pooled_m[position] > 0:
+                    level.m_probability = pooled_m[position] / m_total
+
+
+LevelState = tuple[Any, Any]
+
+
+def snapshot_levels(linker: Linker) -> list[list[LevelState]]:
+    """The raw m and u of every level (trained, untrained or not observed), to put back later."""
+    return [
+        [(level._m_probability, level._u_probability) for level in comparison.comparison_levels]
+        for comparison in linker._settings_obj.comparisons
+    ]
+
+
+def restore_levels(linker: Linker, snapshot: list[list[LevelState]]) -> None:
+    for comparison, states in zip(linker._settings_obj.comparisons, snapshot, strict=True):
+        for level, (m, u) in zip(comparison.comparison_levels, states, strict=True):
+            if not level.is_null_level:
+                level._m_probability = m
+                level._u_probability = u
+
+
+def apply_parameters(linker: Linker, spec: ModelSpec, parameters: TrainedParameters) -> None:
+    """Make the linker score with ``parameters`` (m, u of every level, and lambda)."""
+    settings = linker._settings_obj
+    for comparison, splink_comparison in zip(spec.comparisons, settings.comparisons, strict=True):
+        for level, values in zip(
+            splink_comparison.comparison_levels, parameters.levels[comparison.name], strict=True
+        ):
+            if level.is_null_level:
+                continue
+            level.m_probability = values.m_probability
+            level.u_probability = values.u_probability
+    settings._probability_two_random_records_match = parameters.probability_two_random_records_match

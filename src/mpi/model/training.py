@@ -1,23 +1,43 @@
-"""Train a model on the records table: lambda, then u by sampling, then m by EM sessions."""
+"""Train a model on the records table (EM sessions, then EM over all candidate pairs); choose its threshold."""
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass, replace
 
 import duckdb
+import numpy as np
 from splink import Linker
 from splink.internals.exceptions import SplinkException
 
-from mpi.model.backend import drop_splink_tables, make_linker
+from mpi.model.backend import (
+    create_model_input_view,
+    drop_splink_tables,
+    make_db_api,
+    make_linker,
+    register_input,
+)
 from mpi.model.columns import comparison_columns, rule_columns
 from mpi.model.errors import ModelError
-from mpi.model.spec import BlockingRuleSpec, ModelSpec
+from mpi.model.spec import BlockingRuleSpec, ComparisonSpec, ModelSpec, block_on_sql, strata
 from mpi.model.splink_settings import (
+    apply_parameters,
     blocking_rule_creator,
     neutralise_untrained_levels,
+    normalise_strata,
     parameters_from_linker,
+    restore_levels,
+    settings_creator,
+    snapshot_levels,
 )
-from mpi.model.trained import EmSessionStats, TrainedModel, TrainingStats
+from mpi.model.trained import (
+    EmSessionStats,
+    LevelParameters,
+    TrainedModel,
+    TrainedParameters,
+    TrainingStats,
+)
 from mpi.sqlutil import quote_identifier
 
 # u sampling: pairs grow with the data, within Splink's advice (1e7 adequate, 1e9 best).
@@ -66,9 +86,13 @@ def train_model(
 ) -> TrainedModel:
     """Estimate every parameter of ``spec`` from ``records_table``.
 
-    lambda comes from the spec's deterministic rules and recall; u from a seeded random
-    sample of pairs (``u_max_pairs``, default scaled to the row count); m from one EM
-    session per training rule (``em_max_pairs`` caps the pairs of each session).
+    1. lambda from the spec's deterministic rules and recall; u from a seeded random sample
+       of pairs (``u_max_pairs``, default scaled to the row count); m from an EM session per
+       primary training rule (``em_max_pairs`` caps each), fallback rules only for what the
+       primaries left unestimated.
+    2. m and lambda again by EM over every candidate pair of the prediction rules, u fixed.
+    3. u again from fresh random pairs, each counted by its chance of being a non-match under
+       that model (stratified levels: u given the stratum), then m and lambda once more.
     Raises ModelError if the table lacks a column the spec reads.
     """
     linker, model = train_linker(
@@ -115,18 +139,54 @@ def train_linker(
     try:
         _estimate_match_rate(linker, spec, records_table)
         linker.training.estimate_u_using_random_sampling(max_pairs=pairs_for_u, seed=seed)
-        sessions = tuple(
-            _run_em_session(
-                linker,
-                spec,
-                rule,
-                max_pairs=em_max_pairs,
-                without_term_frequencies=em_without_term_frequencies,
-            )
-            for rule in spec.training_rules
+        sessions = _run_em_sessions(
+            linker,
+            spec,
+            max_pairs=em_max_pairs,
+            without_term_frequencies=em_without_term_frequencies,
         )
+        # Provisional model: the sessions' estimates, strata normalised, unseen levels neutral;
+        # then m and lambda re-estimated over all candidate pairs.
+        estimates = snapshot_levels(linker)
+        unseen = _untrained_u(linker, spec)
+        normalise_strata(linker, spec)
+        neutralise_untrained_levels(linker, spec)
+        provisional = _refine_over_candidates(
+            con,
+            spec,
+            parameters_from_linker(linker, spec),
+            records_table=records_table,
+            record_count=record_count,
+            frozen=unseen,
+            log_level=log_level,
+        )
+        # u again, counting only the pairs the provisional model takes for non-matches,
+        # then m and lambda once more with that u.
+        restore_levels(linker, estimates)
+        _estimate_u_without_matches(
+            con,
+            linker,
+            spec,
+            provisional,
+            records_table=records_table,
+            max_pairs=pairs_for_u,
+            seed=seed,
+            log_level=log_level,
+        )
+        unseen = _untrained_u(linker, spec)
+        normalise_strata(linker, spec)
+        _set_m(linker, spec, provisional, skip=unseen)
         untrained = neutralise_untrained_levels(linker, spec)
-        parameters = parameters_from_linker(linker, spec)
+        parameters = _refine_over_candidates(
+            con,
+            spec,
+            parameters_from_linker(linker, spec),
+            records_table=records_table,
+            record_count=record_count,
+            frozen=unseen | {(name, index) for name, index, _ in untrained},
+            log_level=log_level,
+        )
+        apply_parameters(linker, spec, parameters)
     except BaseException:
         drop_splink_tables(linker)
         raise
@@ -142,6 +202,331 @@ def train_linker(
         seconds=round(time.perf_counter() - started, 3),
     )
     return linker, TrainedModel(spec=spec, parameters=parameters, stats=stats)
+
+
+# Fixed-point iterations for the match rate; it settles to 1e-6 relative within a few dozen.
+MATCH_RATE_ITERATIONS = 200
+U_SAMPLE_TABLE = "mpi__u_sample"
+# Pairs scored at once when re-estimating u (every pair among ~2,000 sampled records).
+U_PAIRS_PER_ROUND = 2e6
+# Non-matching pairs credited to every level before counting, so a level the sample shows
+# only among matches (or never) gets u of about one pair in the sample, not zero.
+U_PSEUDO_PAIRS = 1.0
+# Pairs' worth of the overall u that a stratum's own u is shrunk towards.
+U_STRATUM_PRIOR_PAIRS = 20.0
+U_SAMPLE_VIEW = "mpi__u_sample_input"
+
+
+def _refine_match_rate(con: duckdb.DuckDBPyConnection, linker: Linker, record_count: int) -> None:
+    """Re-estimate lambda as the expected number of matches among all pairs, in the linker.
+
+    The deterministic rules' stated recall is a guess. With m and u trained, lambda's
+    maximum-likelihood value given them is the fixed point of lambda = sum(p) / all pairs,
+    where p are the match probabilities of the candidate pairs (pairs no prediction rule
+    makes are taken as non-matches). One prediction, then the iteration in SQL.
+    """
+    settings = linker._settings_obj
+    start = float(settings._probability_two_random_records_match)
+    pairs = linker.inference.predict()
+    all_pairs = record_count * (record_count - 1) / 2
+    try:
+        prior = math.log2(start / (1 - start))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__pair_evidence AS "
+            f"SELECT match_weight - {prior!r} AS evidence FROM {quote_identifier(pairs.physical_name)}"
+        )
+        rate = start
+        for _ in range(MATCH_RATE_ITERATIONS):
+            shift = math.log2(rate / (1 - rate))
+            expected = con.execute(
+                f"SELECT sum(1 / (1 + pow(2, -(evidence + {shift!r})))) FROM mpi__pair_evidence"
+            ).fetchall()[0][0]
+            new_rate = min(0.5, max(1e-12, float(expected or 0.0) / all_pairs))
+            if abs(new_rate - rate) <= 1e-6 * rate:
+                rate = new_rate
+                break
+            rate = new_rate
+    finally:
+        con.execute("DROP TABLE IF EXISTS mpi__pair_evidence")
+        pairs.drop_table_from_database_and_remove_from_cache()
+    settings._probability_two_random_records_match = rate
+
+
+# Expectation-maximisation over all candidate pairs: iterations and the pseudo-count of
+# matching pairs credited to every level (so a level no match shows is unlikely, not impossible).
+CANDIDATE_EM_ITERATIONS = 100
+M_PSEUDO_PAIRS = 0.5
+
+
+def _set_m(
+    linker: Linker, spec: ModelSpec, parameters: TrainedParameters, *, skip: frozenset[tuple[str, int]]
+) -> None:
+    """Put the m of ``parameters`` into the linker's free levels (not fixed, not in ``skip``)."""
+    for comparison, splink_comparison in zip(spec.comparisons, linker._settings_obj.comparisons, strict=True):
+        for index, level in enumerate(splink_comparison.comparison_levels):
+            m = parameters.levels[comparison.name][index].m_probability
+            if (
+                level.is_null_level
+                or level._fix_m_probability
+                or (comparison.name, index) in skip
+                or m is None
+            ):
+                continue
+            level.m_probability = m
+
+
+def _untrained_u(linker: Linker, spec: ModelSpec) -> frozenset[tuple[str, int]]:
+    return frozenset(
+        (comparison.name, index)
+        for comparison, splink_comparison in zip(
+            spec.comparisons, linker._settings_obj.comparisons, strict=True
+        )
+        for index, level in enumerate(splink_comparison.comparison_levels)
+        if not level.is_null_level and not level._u_is_trained
+    )
+
+
+def _refine_over_candidates(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    parameters: TrainedParameters,
+    *,
+    records_table: str,
+    record_count: int,
+    frozen: frozenset[tuple[str, int]] = frozenset(),
+    log_level: int | None = None,
+) -> TrainedParameters:
+    """Re-estimate m and lambda by EM over every pair the prediction rules make, u held fixed.
+
+    The EM sessions each see one slice of the pairs (those agreeing on the session's rule),
+    where relatives and look-alikes are over-represented. The candidate pairs of the
+    prediction rules hold nearly every true match, so the share of matches at each level
+    among them is m itself, and lambda is the expected number of matches over all pairs.
+    Term-frequency adjustments (which depend on u only) are read once from Splink.
+    Levels in ``frozen`` (and levels with fixed m) keep their m.
+    """
+    linker = make_linker(
+        con,
+        spec,
+        parameters,
+        records_table=records_table,
+        retain_intermediate_calculation_columns=True,
+        log_level=log_level,
+    )
+    try:
+        pairs = linker.inference.predict()
+        columns = [c.name for c in pairs.columns]
+        gammas = [f"gamma_{c.name}" for c in spec.comparisons]
+        adjustments = [c for c in columns if c.startswith("mw_tf_adj_")]
+        select = ", ".join(quote_identifier(c) for c in gammas)
+        tf_sum = " + ".join(f"coalesce({quote_identifier(c)}, 0)" for c in adjustments) or "0"
+        rows = con.execute(
+            f"SELECT {select}, {tf_sum} FROM {quote_identifier(pairs.physical_name)}"
+        ).fetchnumpy()
+        splink_levels = {
+            c.output_column_name: [level.comparison_vector_value for level in c.comparison_levels]
+            for c in linker._settings_obj.comparisons
+        }
+    finally:
+        drop_splink_tables(linker)
+    values = list(rows.values())
+    if len(values[0]) == 0:
+        return parameters
+    gamma = np.stack([np.asarray(v, dtype=np.int64) for v in values[:-1]], axis=1)
+    tf_adjustment = np.asarray(values[-1], dtype=np.float64)
+    all_pairs = record_count * (record_count - 1) / 2
+
+    m = {c.name: [p.m_probability for p in parameters.levels[c.name]] for c in spec.comparisons}
+    u = {c.name: [p.u_probability for p in parameters.levels[c.name]] for c in spec.comparisons}
+    rate = parameters.probability_two_random_records_match
+    for _ in range(CANDIDATE_EM_ITERATIONS):
+        log_odds = np.full(len(tf_adjustment), math.log2(rate / (1 - rate))) + tf_adjustment
+        for column, comparison in enumerate(spec.comparisons):
+            weights = np.zeros(max(splink_levels[comparison.name]) + 2)
+            for index, value in enumerate(splink_levels[comparison.name]):
+                mi, ui = m[comparison.name][index], u[comparison.name][index]
+                if value >= 0 and mi is not None and ui is not None:
+                    weights[value + 1] = math.log2(mi / ui)
+            log_odds += weights[gamma[:, column] + 1]
+        probability = 1 / (1 + np.exp2(-np.clip(log_odds, -60, 60)))
+        new_rate = float(min(0.5, max(1e-12, probability.sum() / all_pairs)))
+        change = abs(new_rate - rate) / rate
+        for column, comparison in enumerate(spec.comparisons):
+            counts = np.bincount(
+                gamma[:, column] + 1, weights=probability, minlength=len(splink_levels[comparison.name]) + 1
+            )
+            new_m = _m_from_counts(
+                comparison, splink_levels[comparison.name], counts, m[comparison.name], frozen
+            )
+            change = max(
+                change,
+                max(
+                    (
+                        abs(a - b)
+                        for a, b in zip(new_m, m[comparison.name], strict=True)
+                        if a is not None and b is not None
+                    ),
+                    default=0.0,
+                ),
+            )
+            m[comparison.name] = new_m
+        rate = new_rate
+        if change < 1e-6:
+            break
+    return TrainedParameters(
+        probability_two_random_records_match=rate,
+        levels={
+            c.name: tuple(
+                LevelParameters(m_probability=mi, u_probability=ui)
+                for mi, ui in zip(m[c.name], u[c.name], strict=True)
+            )
+            for c in spec.comparisons
+        },
+    )
+
+
+def _m_from_counts(
+    comparison: ComparisonSpec,
+    values: list[int],
+    counts: np.ndarray,
+    current: list[float | None],
+    frozen: frozenset[tuple[str, int]],
+) -> list[float | None]:
+    """m of every free level from the expected matches at each level.
+
+    A stratified level's m is pooled over its strata (as in ``normalise_strata``), so each
+    stratum position counts once towards the total. Free levels share what the fixed levels
+    leave; fixed and frozen levels (neutral: no u to weigh against) keep their m.
+    """
+    new = list(current)
+    free = [
+        index
+        for index, level in enumerate(comparison.levels)
+        if not level.is_null and level.fixed_m is None and (comparison.name, index) not in frozen
+    ]
+    if not free:
+        return new
+    held = sum(
+        current[i] or 0.0 for i, level in enumerate(comparison.levels) if not level.is_null and i not in free
+    )
+    groups = strata(comparison)
+    position_of = {index: position for indexes in groups.values() for position, index in enumerate(indexes)}
+
+    def matches_at(index: int) -> float:
+        return float(counts[values[index] + 1])
+
+    expected: dict[int, float] = {}
+    per_position: dict[int, float] = {}
+    for index in free:
+        if index in position_of:
+            position = position_of[index]
+            count = sum(matches_at(indexes[position]) for indexes in groups.values())
+            expected[index] = per_position[position] = count + M_PSEUDO_PAIRS
+        else:
+            expected[index] = matches_at(index) + M_PSEUDO_PAIRS
+    total = sum(e for i, e in expected.items() if i not in position_of) + sum(per_position.values())
+    mass = max(0.0, 1.0 - held) if not groups else 1.0
+    for index in free:
+        new[index] = max(1e-12, mass * expected[index] / total)
+    return new
+
+
+def _estimate_u_without_matches(
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    spec: ModelSpec,
+    provisional: TrainedParameters,
+    *,
+    records_table: str,
+    max_pairs: float,
+    seed: int,
+    log_level: int | None = None,
+) -> None:
+    """Re-estimate u from random pairs, each weighted by its chance of being a non-match.
+
+    Splink's random sample counts true matches as non-matches; for a strong identifier
+    in a small population they are most of the agreeing pairs (SSN agreement looked ten
+    times likelier than it is on a sample of 1,000 FEBRL records). The provisional model scores fresh random samples of
+    pairs and u counts each pair with weight 1 - p, plus ``U_PSEUDO_PAIRS`` for every
+    level, so a level seen only among matches (or never) is not taken to be impossible.
+    The pairs come in rounds of every pair among a small sample of records, so memory
+    stays flat however many pairs are asked for. Sets u in the linker.
+    """
+    available = _count_rows(con, records_table)
+    per_round = min(max_pairs, U_PAIRS_PER_ROUND)
+    records = max(2, min(record_count_for_pairs(per_round), available))
+    rounds = max(1, math.ceil(max_pairs / per_round)) if records < available else 1
+    every_pair = replace(spec, prediction_rules=(block_on_sql("1 = 1"),))
+    weights: dict[tuple[str, int], float] = {}
+    for round_number in range(rounds):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {U_SAMPLE_TABLE} AS SELECT * FROM {quote_identifier(records_table)} "
+            f"USING SAMPLE reservoir({int(records)} ROWS) REPEATABLE ({int(seed) + round_number})"
+        )
+        create_model_input_view(con, every_pair, records_table=U_SAMPLE_TABLE, view_name=U_SAMPLE_VIEW)
+        db_api = make_db_api(con)
+        settings = settings_creator(every_pair, provisional, additional_columns_to_retain=())
+        sample_linker = Linker(register_input(db_api, U_SAMPLE_VIEW), settings, log_level=log_level)
+        try:
+            pairs = sample_linker.inference.predict()
+            table = quote_identifier(pairs.physical_name)
+            for comparison in spec.comparisons:
+                gamma = quote_identifier(f"gamma_{comparison.name}")
+                rows = con.execute(
+                    f"SELECT {gamma}, sum(1 - match_probability) FROM {table} GROUP BY {gamma}"
+                ).fetchall()
+                for value, weight in rows:
+                    key = (comparison.name, int(value))
+                    weights[key] = weights.get(key, 0.0) + float(weight)
+        finally:
+            drop_splink_tables(sample_linker)
+            con.execute(f"DROP VIEW IF EXISTS {U_SAMPLE_VIEW}")
+            con.execute(f"DROP TABLE IF EXISTS {U_SAMPLE_TABLE}")
+
+    for comparison, splink_comparison in zip(spec.comparisons, linker._settings_obj.comparisons, strict=True):
+        levels = splink_comparison.comparison_levels
+        counted = {
+            index: weights.get((comparison.name, level.comparison_vector_value), 0.0)
+            for index, level in enumerate(levels)
+            if not level.is_null_level
+        }
+        if sum(counted.values()) <= 0:
+            continue  # the comparison is null in every sampled pair: nothing to learn
+        for index, u in _u_from_counts(comparison, counted).items():
+            if not levels[index]._fix_u_probability:
+                levels[index].u_probability = u
+
+
+def _u_from_counts(comparison: ComparisonSpec, counted: dict[int, float]) -> dict[int, float]:
+    """u of every non-null level from the non-matching pairs counted at each.
+
+    Each level is credited ``U_PSEUDO_PAIRS`` first. A stratified level's u is conditional
+    on its stratum (see ``normalise_strata``, which then leaves it as it is), shrunk towards
+    the level's u over all strata by ``U_STRATUM_PRIOR_PAIRS``: a stratum the sample barely
+    shows (no households in the data) falls back to the plain u instead of noise.
+    """
+    smoothed = {index: count + U_PSEUDO_PAIRS for index, count in counted.items()}
+    groups = strata(comparison)
+    stratified = {index for indexes in groups.values() for index in indexes}
+    total = sum(smoothed.values())
+    out = {index: value / total for index, value in smoothed.items() if index not in stratified}
+    if groups:
+        width = len(next(iter(groups.values())))
+        pooled = [
+            sum(smoothed[indexes[position]] for indexes in groups.values()) for position in range(width)
+        ]
+        overall = [value / sum(pooled) for value in pooled]
+        for indexes in groups.values():
+            stratum_total = sum(smoothed[index] for index in indexes)
+            for position, index in enumerate(indexes):
+                prior = U_STRATUM_PRIOR_PAIRS * overall[position]
+                out[index] = (smoothed[index] + prior) / (stratum_total + U_STRATUM_PRIOR_PAIRS)
+    return out
+
+
+def record_count_for_pairs(pairs: float) -> int:
+    """Records whose every pair makes about ``pairs`` pairs."""
+    return int(math.ceil((1 + math.sqrt(1 + 8 * pairs)) / 2))
 
 
 def _estimate_match_rate(linker: Linker, spec: ModelSpec, records_table: str) -> None:
@@ -162,13 +547,9 @@ def _estimate_match_rate(linker: Linker, spec: ModelSpec, records_table: str) ->
 def _training_warnings(
     spec: ModelSpec, sessions: tuple[EmSessionStats, ...], untrained: tuple[tuple[str, int, str], ...]
 ) -> tuple[str, ...]:
+    # A comparison no session estimated still gets m from the EM over all candidate pairs;
+    # only one that training never saw at all is worth a warning (below).
     warnings = [f"EM session on {s.blocking_rule} did not run: {s.error}" for s in sessions if s.error]
-    estimated = {name for s in sessions if s.error is None for name in s.comparisons_estimated}
-    warnings += [
-        f'comparison "{c.name}" has no trained m (no EM session estimated it): it carries no evidence'
-        for c in spec.comparisons
-        if c.name not in estimated
-    ]
     neutral = {(name, index) for name, index, _ in untrained}
     for comparison in spec.comparisons:
         evidence_levels = [i for i, level in enumerate(comparison.levels) if not level.is_null]
@@ -180,6 +561,62 @@ def _training_warnings(
     return tuple(warnings)
 
 
+def _run_em_sessions(
+    linker: Linker,
+    spec: ModelSpec,
+    *,
+    max_pairs: float | None,
+    without_term_frequencies: bool,
+) -> tuple[EmSessionStats, ...]:
+    """Every primary training rule, then the fallback rules for what the primaries left unestimated.
+
+    A fallback session that would estimate nothing new does not run.
+    """
+    sessions: list[EmSessionStats] = []
+    estimated: set[str] = set()
+    for rule in (r for r in spec.training_rules if not r.fallback):
+        session = _run_em_session(
+            linker, spec, rule, max_pairs=max_pairs, without_term_frequencies=without_term_frequencies
+        )
+        sessions.append(session)
+        estimated.update(session.comparisons_estimated)
+    for rule in (r for r in spec.training_rules if r.fallback):
+        wanted = tuple(name for name in rule_frees(spec, rule) if name not in estimated)
+        if not wanted:
+            continue
+        session = _run_em_session(
+            linker,
+            spec,
+            rule,
+            max_pairs=max_pairs,
+            without_term_frequencies=without_term_frequencies,
+            keep_only=wanted,
+        )
+        sessions.append(session)
+        estimated.update(session.comparisons_estimated)
+    return tuple(sessions)
+
+
+def _trained_m_counts(linker: Linker) -> dict[tuple[str, int], int]:
+    return {
+        (comparison.output_column_name, index): len(level._trained_m_probabilities)
+        for comparison in linker._settings_obj.comparisons
+        for index, level in enumerate(comparison.comparison_levels)
+    }
+
+
+def _forget_m_estimates_since(
+    linker: Linker, counts: dict[tuple[str, int], int], keep: tuple[str, ...]
+) -> None:
+    """Drop the m estimates a session added to comparisons outside ``keep``; re-take the medians."""
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name in keep:
+            continue
+        for index, level in enumerate(comparison.comparison_levels):
+            del level._trained_m_probabilities[counts[(comparison.output_column_name, index)] :]
+    linker._populate_m_u_from_trained_values()
+
+
 def _run_em_session(
     linker: Linker,
     spec: ModelSpec,
@@ -187,6 +624,7 @@ def _run_em_session(
     *,
     max_pairs: float | None,
     without_term_frequencies: bool,
+    keep_only: tuple[str, ...] | None = None,
 ) -> EmSessionStats:
     started = time.perf_counter()
 
@@ -212,6 +650,7 @@ def _run_em_session(
     # on success, so keep a copy to put back if the session fails.
     settings = linker._settings_obj
     before = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
+    m_counts = _trained_m_counts(linker)
     try:
         session = linker.training.estimate_parameters_using_expectation_maximisation(
             blocking_rule_creator(rule),
@@ -222,11 +661,115 @@ def _run_em_session(
         settings.core_model_settings = before
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return failed(message, pairs)
+    estimated = rule_frees(spec, rule)
+    if keep_only is not None:
+        _forget_m_estimates_since(linker, m_counts, keep_only)
+        estimated = tuple(name for name in estimated if name in keep_only)
     history = getattr(session, "_core_model_settings_history", None)
     return EmSessionStats(
         blocking_rule=rule.description,
-        comparisons_estimated=rule_frees(spec, rule),
+        comparisons_estimated=estimated,
         iterations=len(history) if history is not None else None,
         seconds=round(time.perf_counter() - started, 3),
         blocked_pairs=pairs,
     )
+
+
+# Link thresholds the chooser considers: below 0.5 a pair is likelier two people than one.
+THRESHOLD_GRID: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
+# Expected F1 within this of the best counts as a tie, won by the higher threshold.
+THRESHOLD_F1_TOLERANCE = 0.002
+# Pairs scored below this are not kept by `mpi link` either (link.KEEP_PAIRS_FROM_PROBABILITY).
+THRESHOLD_PAIRS_FLOOR = 0.01
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdChoice:
+    """The link threshold the model expects to do best with, and what it expects of it."""
+
+    match_probability: float
+    expected_precision: float
+    expected_recall: float
+    expected_f1: float
+
+
+def choose_match_threshold(
+    con: duckdb.DuckDBPyConnection,
+    model: TrainedModel,
+    *,
+    records_table: str = "records",
+    grid: tuple[float, ...] = THRESHOLD_GRID,
+    log_level: int | None = None,
+) -> ThresholdChoice:
+    """The threshold in ``grid`` whose clusters the model itself scores best (pairwise F1).
+
+    Clustering links every pair above the threshold and then everything connected to it,
+    so a pair below the threshold still ends up inside a cluster when a chain of stronger
+    pairs joins its records: that is how relatives and namesakes get merged at low
+    thresholds. For each threshold the scored pairs are clustered as ``mpi link`` would;
+    expected precision is the mean match probability of the scored pairs that end up in
+    one cluster, expected recall their share of all the probability mass. No labels needed.
+    """
+    linker = make_linker(con, model.spec, model.parameters, records_table=records_table, log_level=log_level)
+    try:
+        pairs = linker.inference.predict(threshold_match_probability=THRESHOLD_PAIRS_FLOOR)
+        rows = con.execute(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {quote_identifier(pairs.physical_name)}"
+        ).fetchnumpy()
+    finally:
+        drop_splink_tables(linker)
+    probability = np.asarray(rows["match_probability"], dtype=np.float64)
+    if probability.size == 0 or probability.sum() <= 0:
+        middle = grid[len(grid) // 2]
+        return ThresholdChoice(
+            match_probability=middle, expected_precision=1.0, expected_recall=1.0, expected_f1=1.0
+        )
+    ids, codes = np.unique(np.concatenate([rows["unique_id_l"], rows["unique_id_r"]]), return_inverse=True)
+    left, right = codes[: probability.size], codes[probability.size :]
+    choices = []
+    for threshold, roots in _components_by_threshold(len(ids), left, right, probability, grid):
+        inside = roots[left] == roots[right]
+        precision = float(probability[inside].mean()) if inside.any() else 1.0
+        recall = float(probability[inside].sum() / probability.sum())
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+        choices.append(
+            ThresholdChoice(
+                match_probability=threshold,
+                expected_precision=precision,
+                expected_recall=recall,
+                expected_f1=f1,
+            )
+        )
+    # The expected F1 is flat near its top; the highest threshold there merges least on a guess.
+    top = max(choice.expected_f1 for choice in choices)
+    return max(
+        (choice for choice in choices if choice.expected_f1 >= top - THRESHOLD_F1_TOLERANCE),
+        key=lambda choice: choice.match_probability,
+    )
+
+
+def _components_by_threshold(
+    count: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray, thresholds: tuple[float, ...]
+) -> list[tuple[float, np.ndarray]]:
+    """Connected-component root of every node after linking the pairs at or above each threshold."""
+    parent = list(range(count))
+
+    def find(node: int) -> int:
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    order = np.argsort(-probability, kind="stable")
+    out: list[tuple[float, np.ndarray]] = []
+    position = 0
+    for threshold in sorted(thresholds, reverse=True):
+        while position < order.size and probability[order[position]] >= threshold:
+            a, b = find(int(left[order[position]])), find(int(right[order[position]]))
+            if a != b:
+                parent[a] = b
+            position += 1
+        out.append((threshold, np.array([find(node) for node in range(count)])))
+    return sorted(out)

@@ -1,0 +1,53 @@
+-- The clear value behind every keyed token of a record, one column per token (VARCHAR, or
+-- VARCHAR[] for sets compared by intersection). Reads mpi__enriched and mpi__row_rejects
+-- (mpi.ingest.prepare_source); rejected rows get no tokens. mpi.privacy.tokens names each
+-- column's key domain: columns in one domain (the names) can be compared with each other.
+CREATE OR REPLACE TEMP TABLE mpi__token_inputs AS
+SELECT
+    -- The row number, and shared identifiers (id_<name>) under their names: they become tok_id_<name>.
+    COLUMNS('^(mpi__row|id_.*)$'),
+    first_name AS tok_first_name,
+    -- First and last name together: how often the pair occurs (names cluster by origin).
+    first_name || ' ' || last_name AS tok_first_last_name,
+    first_name_std AS tok_first_name_std,
+    left(first_name, 1) AS tok_first_initial,
+    -- Blocking keys: name prefixes (a typo after the third letter keeps them), the street number.
+    left(first_name, 3) AS tok_first_name_prefix3,
+    first_name_nysiis AS tok_first_name_nysiis,
+    first_name_metaphone AS tok_first_name_metaphone,
+    middle_name AS tok_middle_name,
+    left(middle_name, 1) AS tok_middle_initial,
+    last_name AS tok_last_name,
+    left(last_name, 1) AS tok_last_initial,
+    left(last_name, 3) AS tok_last_name_prefix3,
+    last_name_parts AS tok_last_name_parts,
+    last_name_nysiis AS tok_last_name_nysiis,
+    last_name_metaphone AS tok_last_name_metaphone,
+    suffix AS tok_suffix,
+    -- JR's counterpart is SR and the reverse: father and son differ by exactly this.
+    CASE suffix WHEN 'JR' THEN 'SR' WHEN 'SR' THEN 'JR' END AS tok_suffix_counterpart,
+    strftime(dob, '%Y-%m-%d') AS tok_dob,
+    -- Day and month read the other way round (only when that is another valid-looking date).
+    CASE WHEN day(dob) <= 12 AND day(dob) <> month(dob)
+         THEN printf('%04d-%02d-%02d', year(dob), day(dob), month(dob)) END AS tok_dob_swapped,
+    -- The same day a year later: equal to the other record's date when the years are one apart.
+    printf('%04d-%02d-%02d', year(dob) + 1, month(dob), day(dob)) AS tok_dob_next_year,
+    mpi_one_edit_variants(strftime(dob, '%Y%m%d')) AS tok_dob_near,
+    birth_year_min::VARCHAR AS tok_birth_year,
+    -- Every year of birth the record allows: one from a date of birth, two from an age.
+    list_transform(range(birth_year_min, birth_year_max + 1), lambda y: y::VARCHAR) AS tok_birth_years,
+    sex AS tok_sex,
+    ssn AS tok_ssn,
+    lpad((ssn::BIGINT + 1)::VARCHAR, 9, '0') AS tok_ssn_next,
+    mpi_adjacent_masks(ssn) AS tok_ssn_near,
+    left(ssn, 5) AS tok_ssn_prefix,
+    address AS tok_address,
+    CASE WHEN street_number IS NOT NULL AND street_name IS NOT NULL
+         THEN street_number || ' ' || street_name END AS tok_street,
+    street_number AS tok_street_number,
+    zip AS tok_zip,
+    city AS tok_city,
+    phone AS tok_phone,
+    email AS tok_email
+FROM mpi__enriched
+ANTI JOIN mpi__row_rejects USING (mpi__row);

@@ -1,0 +1,196 @@
+"""Tokens and Bloom filters: the SQL path equals the Python reference, encodings are deterministic per key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from privacy_helpers import OTHER_KEY
+
+from mpi.config import ProjectConfig, load_config
+from mpi.errors import InputError
+from mpi.privacy.agency import hash_source
+from mpi.privacy.bloom import BloomParameters, compute_blooms, dice, python_bloom
+from mpi.privacy.hashed_file import METADATA_KEY
+from mpi.privacy.keys import HashKey, hmac_pads, key_from_bytes
+from mpi.privacy.tokens import install_privacy_macros, pseudonym, token
+
+VALUES = ["JOHN", "O'BRIEN", "José", "GARCIA LOPEZ", "123456789", "2001-02-03", "x" * 200, ""]
+
+
+def sql_connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    install_privacy_macros(con)
+    return con
+
+
+def test_sql_hmac_equals_python_hmac(key: HashKey) -> None:
+    con = sql_connection()
+    ipad, opad = hmac_pads(key.subkey("token/name"))
+    for value in VALUES:
+        sql = con.execute("SELECT mpi_hmac64($i, $o, $v)", {"i": ipad, "o": opad, "v": value}).fetchall()[0][
+            0
+        ]
+        assert sql == token(key, "name", value), value
+
+
+def test_tokens_are_separated_by_domain_and_key(key: HashKey) -> None:
+    other = key_from_bytes(OTHER_KEY, origin="test")
+    assert token(key, "name", "JOHN") == token(key, "name", "JOHN")
+    assert token(key, "name", "JOHN") != token(key, "city", "JOHN")
+    assert token(key, "name", "JOHN") != token(other, "name", "JOHN")
+    assert 0 <= token(key, "ssn", "123456789") < 2**64
+
+
+def test_one_edit_variants_find_one_substitution_or_swap_only() -> None:
+    con = sql_connection()
+
+    def share(a: str, b: str) -> bool:
+        rows = con.execute(
+            "SELECT len(list_intersect(mpi_one_edit_variants($a), mpi_one_edit_variants($b)))",
+            {"a": a, "b": b},
+        ).fetchall()
+        return bool(rows[0][0])
+
+    assert share("20100514", "20100515")  # one digit
+    assert share("20100514", "20100541")  # adjacent swap
+    assert not share("20100514", "20100529")  # two digits: siblings born the same month
+    assert not share("20100514", "20111514")
+
+
+def test_adjacent_masks_find_a_wrong_digit() -> None:
+    con = sql_connection()
+    rows = con.execute(
+        "SELECT len(list_intersect(mpi_adjacent_masks('123456789'), mpi_adjacent_masks('123456780'))), "
+        "len(list_intersect(mpi_adjacent_masks('123456789'), mpi_adjacent_masks('923456781')))"
+    ).fetchall()
+    assert rows == [(1, 0)]
+
+
+def test_sql_bloom_filters_equal_the_python_reference(key: HashKey) -> None:
+    params = BloomParameters()
+    con = sql_connection()
+    con.execute(
+        "CREATE TEMP TABLE mpi__enriched AS SELECT * FROM (VALUES "
+        "(1, 'JOHN', 'SMITH', '12 MAIN ST', DATE '1980-05-01'), "
+        "(2, 'MARY ANN', 'GARCIA LOPEZ', NULL, NULL), "
+        "(3, NULL, 'LEE', '7 ELM AVE UNIT 2', DATE '2001-12-31')) "
+        "AS t(mpi__row, first_name, last_name, address, dob)"
+    )
+    con.execute("CREATE TEMP TABLE mpi__row_rejects (mpi__row BIGINT)")
+    compute_blooms(con, key, params)
+    rows = con.execute("SELECT * FROM mpi__blooms ORDER BY mpi__row").fetchall()
+    assert rows[0][1] == python_bloom(key, params, "bf_first_name", "JOHN", salt="1980")
+    assert rows[0][3] == python_bloom(key, params, "bf_address", "12 MAIN ST", salt="1980")
+    assert rows[1][1] == python_bloom(key, params, "bf_first_name", "MARYANN", salt="")
+    assert rows[1][2] == python_bloom(key, params, "bf_last_name", "GARCIALOPEZ", salt="")
+    assert rows[2][1] is None and rows[1][3] is None
+    assert all(
+        len(value) == params.stored_bits // 8 for row in rows for value in row[1:] if value is not None
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("JONATHAN", "JONATHON"), ("ELIZABETH", "ELISABETH"), ("KATHERINE", "CATHERINE"), ("SMITH", "SMYTH")],
+)
+def test_one_typo_keeps_a_high_dice(key: HashKey, a: str, b: str) -> None:
+    params = BloomParameters()
+    similarity = dice(
+        python_bloom(key, params, "bf_last_name", a), python_bloom(key, params, "bf_last_name", b)
+    )
+    assert similarity >= 0.6
+
+
+@pytest.mark.parametrize(("a", "b"), [("JOHN", "MARY"), ("WILLIAMS", "NGUYEN"), ("ROBERT", "ALICIA")])
+def test_unrelated_names_have_a_low_dice(key: HashKey, a: str, b: str) -> None:
+    params = BloomParameters()
+    similarity = dice(
+        python_bloom(key, params, "bf_last_name", a), python_bloom(key, params, "bf_last_name", b)
+    )
+    assert similarity < 0.35
+
+
+def test_salt_and_key_change_the_filter(key: HashKey) -> None:
+    params = BloomParameters()
+    base = python_bloom(key, params, "bf_first_name", "JOHN", salt="1980")
+    assert python_bloom(key, params, "bf_first_name", "JOHN", salt="1980") == base
+    assert dice(base, python_bloom(key, params, "bf_first_name", "JOHN", salt="1981")) < 0.5
+    other = key_from_bytes(OTHER_KEY, origin="test")
+    assert dice(base, python_bloom(other, params, "bf_first_name", "JOHN", salt="1980")) < 0.5
+    # Fields have their own keys: the same value in another field shares few bits.
+    assert dice(base, python_bloom(key, params, "bf_last_name", "JOHN", salt="1980")) < 0.5
+
+
+def encodings(path: str) -> list[dict[str, object]]:
+    return pq.read_table(path).to_pylist()
+
+
+def test_same_record_hashed_twice_gives_the_same_encoding(agency: ProjectConfig, key: HashKey) -> None:
+    first, second, other = (agency.root / f"{n}.parquet" for n in ("first", "second", "other"))
+    hash_source(agency, "hhs", first, key)
+    hash_source(agency, "hhs", second, key)
+    hash_source(agency, "hhs", other, key_from_bytes(OTHER_KEY, origin="test"))
+    a, b, c = encodings(str(first)), encodings(str(second)), encodings(str(other))
+    assert a == b
+    assert len(a) == len(c) > 0
+    for left, right in zip(a, c, strict=True):
+        assert left["record_id"] == right["record_id"]
+        for column, value in left.items():
+            if column.startswith(("tok_", "bf_")) and value is not None:
+                assert value != right[column], column
+
+
+def test_pseudonymized_ids_are_stable_and_mapped_at_the_agency(agency: ProjectConfig, key: HashKey) -> None:
+    out, id_map = agency.root / "hhs.parquet", agency.root / "hhs_ids.csv"
+    result = hash_source(agency, "hhs", out, key, pseudonymize_ids=True, id_map_path=id_map)
+    rows = encodings(str(out))
+    mapping = dict(line.split(",") for line in id_map.read_text(encoding="utf-8").splitlines()[1:])
+    assert result.pseudonymized_ids and len(mapping) == len(rows)
+    assert {r["record_id"] for r in rows} == set(mapping.values())
+    some_id = next(iter(mapping))
+    assert mapping[some_id] == pseudonym(key, "hhs", some_id)
+    assert not any(r["record_id"] in mapping for r in rows)
+    assert b'"pseudonymized_ids": true' in pq.ParquetFile(out).schema_arrow.metadata[METADATA_KEY]
+
+
+def test_rejected_rows_are_counted_not_shown(basic_project: Path, key: HashKey) -> None:
+    people = basic_project.parent / "people.csv"
+    with people.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "9,Quentin,Zabriskie,02/02/2002,1,,,3\n9,Quentin,Zabriskie,02/02/2002,1,,,3\n10,,,,,,,4\n"
+        )
+    config = load_config(basic_project)
+    config = replace(
+        config,
+        sources={"people": replace(config.sources["people"], on_duplicate_ids="reject")},
+    )
+    out = basic_project.parent / "people.hashed.parquet"
+    result = hash_source(config, "people", out, key)
+    assert result.reject_reasons == {
+        "duplicate record id": 2,
+        "missing record id": 1,
+        "no identifying field": 2,  # with row 5 of the fixture
+    }
+    assert result.rows_read == result.rows_written + result.rows_rejected
+    rows = encodings(str(out))
+    assert len(rows) == result.rows_written and "9" not in {r["record_id"] for r in rows}
+    meta = pq.ParquetFile(out).schema_arrow.metadata[METADATA_KEY]
+    assert (
+        b'"duplicate record id": 2' in meta
+        and b"Zabriskie" not in meta
+        and b"Quentin" not in out.read_bytes()
+    )
+
+
+def test_a_duplicated_id_is_refused_without_showing_it(basic_project: Path, key: HashKey) -> None:
+    people = basic_project.parent / "people.csv"
+    with people.open("a", encoding="utf-8") as handle:
+        handle.write("ZX-991,Quentin,Zabriskie,02/02/2002,1,,,3\nZX-991,Quentin,Zabriskie,02/02/2002,1,,,3\n")
+    with pytest.raises(InputError) as raised:
+        hash_source(load_config(basic_project), "people", basic_project.parent / "x.parquet", key)
+    assert "1 duplicated record id(s) (e.g. on data rows 7, 8)" in str(raised.value)
+    assert "ZX-991" not in str(raised.value)

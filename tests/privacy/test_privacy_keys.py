@@ -1,0 +1,144 @@
+"""The hashing key: from a file or MPI_HASH_KEY only, at least 32 bytes, never shown; its fingerprint."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mpi.cli import main
+from mpi.config import ProjectConfig
+from mpi.privacy.keys import KEY_ENV_VAR, HashKeyError, key_from_bytes, load_key
+
+SECRET = "s3cret-shared-by-the-agencies-0123456789"
+
+
+def test_key_from_file_and_from_environment_are_the_same_key(tmp_path: Path) -> None:
+    path = tmp_path / "mpi_hash.key"
+    path.write_text(SECRET + "\n", encoding="utf-8")  # a file written by echo or openssl ends in a newline
+    from_file = load_key(path, environ={})
+    from_env = load_key(None, environ={KEY_ENV_VAR: SECRET})
+    assert from_file.fingerprint == from_env.fingerprint
+    assert len(from_file.fingerprint) == 32
+
+
+def test_key_file_is_used_before_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "k"
+    path.write_text(SECRET, encoding="utf-8")
+    chosen = load_key(path, environ={KEY_ENV_VAR: "x" * 40})
+    assert chosen.fingerprint == load_key(None, environ={KEY_ENV_VAR: SECRET}).fingerprint
+
+
+@pytest.mark.parametrize(
+    ("length", "origin"),
+    [(31, "the MPI_HASH_KEY environment variable"), (5, "the MPI_HASH_KEY environment variable")],
+)
+def test_short_key_is_refused_with_exact_message(length: int, origin: str) -> None:
+    with pytest.raises(HashKeyError) as raised:
+        load_key(None, environ={KEY_ENV_VAR: "k" * length})
+    assert str(raised.value) == (
+        f"The hashing key from {origin} is {length} bytes long; at least 32 bytes are required. "
+        "Generate one with: openssl rand -hex 32 > mpi_hash.key"
+    )
+
+
+def test_short_key_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k"
+    path.write_bytes(b"short\n")
+    with pytest.raises(HashKeyError, match="^The hashing key from the key file is 5 bytes long; at least 32"):
+        load_key(path, environ={})
+
+
+def test_missing_key_names_both_ways_to_give_one() -> None:
+    with pytest.raises(HashKeyError) as raised:
+        load_key(None, environ={})
+    assert str(raised.value).startswith(
+        "No hashing key: pass --key-file PATH (a file holding the agencies' shared key) or set MPI_HASH_KEY. "
+        "A key is never accepted as a command-line value."
+    )
+
+
+def test_missing_key_file_does_not_echo_the_path(tmp_path: Path) -> None:
+    with pytest.raises(HashKeyError) as raised:
+        load_key(tmp_path / SECRET, environ={})
+    assert SECRET not in str(raised.value)
+    assert "does not exist" in str(raised.value)
+
+
+def test_key_is_never_shown() -> None:
+    key = key_from_bytes(SECRET.encode(), origin="test")
+    for text in (repr(key), str(key), f"{key}", f"{key!r}"):
+        assert SECRET not in text
+        assert key.fingerprint in text
+    assert SECRET not in key.fingerprint and SECRET.encode().hex() not in key.fingerprint
+
+
+def test_fingerprint_differs_between_keys_and_subkeys_between_purposes() -> None:
+    a = key_from_bytes(b"a" * 32, origin="test")
+    b = key_from_bytes(b"b" * 32, origin="test")
+    assert a.fingerprint != b.fingerprint
+    assert a.subkey("token/name") != a.subkey("token/ssn") != a.subkey("bloom/bf_first_name")
+    assert a.subkey("token/name") != b.subkey("token/name")
+
+
+def run_hash(config: ProjectConfig, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(config.config_path), "hash", "--source", "licensing", *args],
+        env=env or {},
+    )
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+def test_cli_refuses_a_key_given_as_an_argument(agency: ProjectConfig) -> None:
+    out = str(agency.root / "x.parquet")
+    code, output = run_hash(agency, "--out", out, "--key", SECRET)
+    assert code == 2
+    assert output.strip().splitlines()[-1] == (
+        "Error: --key is refused: a key typed on the command line stays in shell history and process lists. "
+        "Put it in a file and pass --key-file PATH, or set MPI_HASH_KEY."
+    )
+    assert SECRET not in output
+    assert not (agency.root / "x.parquet").exists()
+
+
+def test_cli_does_not_echo_stray_arguments(agency: ProjectConfig) -> None:
+    out = str(agency.root / "x.parquet")
+    code, output = run_hash(agency, "--out", out, SECRET, f"--secret={SECRET}", env={KEY_ENV_VAR: SECRET})
+    assert code == 2
+    assert "got 2 unexpected argument(s) (not shown, in case one is a key)" in output
+    assert SECRET not in output
+
+
+def test_cli_refuses_a_short_key_from_the_environment(agency: ProjectConfig) -> None:
+    code, output = run_hash(agency, "--out", str(agency.root / "x.parquet"), env={KEY_ENV_VAR: "tooshort"})
+    assert code == 2
+    assert output.strip().splitlines()[-1] == (
+        "Error: The hashing key from the MPI_HASH_KEY environment variable is 8 bytes long; at least 32 bytes "
+        "are required. Generate one with: openssl rand -hex 32 > mpi_hash.key"
+    )
+    assert "tooshort" not in output
+
+
+def test_cli_hashes_with_the_environment_key_and_never_prints_it(agency: ProjectConfig) -> None:
+    out = agency.root / "licensing.hashed.parquet"
+    code, output = run_hash(agency, "--out", str(out), env={KEY_ENV_VAR: SECRET})
+    assert code == 0, output
+    assert out.is_file()
+    key = key_from_bytes(SECRET.encode(), origin="test")
+    assert key.fingerprint in output
+    for form in (SECRET, SECRET.encode().hex(), base64.b64encode(SECRET.encode()).decode()):
+        assert form not in output
+    # Hashing happens at the agency on an in-memory database: no store is created.
+    assert not agency.store_path.exists()
+
+
+def test_cli_hashes_with_a_key_file(agency: ProjectConfig, tmp_path: Path) -> None:
+    key_file = tmp_path / "mpi_hash.key"
+    key_file.write_text(SECRET + "\n", encoding="utf-8")
+    out = agency.root / "licensing.hashed.parquet"
+    code, output = run_hash(agency, "--out", str(out), "--key-file", str(key_file))
+    assert code == 0, output
+    assert key_from_bytes(SECRET.encode(), origin="test").fingerprint in output
