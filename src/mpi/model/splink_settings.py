@@ -245,17 +245,20 @@ def normalise_strata(linker: Linker, spec: ModelSpec) -> None:
         for indexes in groups.values():
             for position, index in enumerate(indexes):
                 if levels[index]._m_is_trained:
-                    pooled_m[position] += float(levels[index].m_probability)
+                    pooled_m[position] += _probability(levels[index].m_probability)
         m_total = sum(pooled_m)
         for indexes in groups.values():
-            trained_u = [levels[i] for i in indexes if levels[i]._u_is_trained]
-            u_total = sum(float(level.u_probability) for level in trained_u)
+            u_total = sum(_probability(levels[i].u_probability) for i in indexes if levels[i]._u_is_trained)
             for position, index in enumerate(indexes):
                 level = levels[index]
                 if level._u_is_trained and u_total > 0:
-                    level.u_probability = float(level.u_probability) / u_total
+                    level.u_probability = _probability(level.u_probability) / u_total
                 if level._m_is_trained and m_total > 0 and pooled_m[position] > 0:
                     level.m_probability = pooled_m[position] / m_total
+
+
+def _probability(value: float | None) -> float:
+    return 0.0 if value is None else float(value)
 
 
 LevelState = tuple[Any, Any]

@@ -204,8 +204,6 @@ def train_linker(
     return linker, TrainedModel(spec=spec, parameters=parameters, stats=stats)
 
 
-# Fixed-point iterations for the match rate; it settles to 1e-6 relative within a few dozen.
-MATCH_RATE_ITERATIONS = 200
 U_SAMPLE_TABLE = "mpi__u_sample"
 # Pairs scored at once when re-estimating u (every pair among ~2,000 sampled records).
 U_PAIRS_PER_ROUND = 2e6
@@ -215,43 +213,6 @@ U_PSEUDO_PAIRS = 1.0
 # Pairs' worth of the overall u that a stratum's own u is shrunk towards.
 U_STRATUM_PRIOR_PAIRS = 20.0
 U_SAMPLE_VIEW = "mpi__u_sample_input"
-
-
-def _refine_match_rate(con: duckdb.DuckDBPyConnection, linker: Linker, record_count: int) -> None:
-    """Re-estimate lambda as the expected number of matches among all pairs, in the linker.
-
-    The deterministic rules' stated recall is a guess. With m and u trained, lambda's
-    maximum-likelihood value given them is the fixed point of lambda = sum(p) / all pairs,
-    where p are the match probabilities of the candidate pairs (pairs no prediction rule
-    makes are taken as non-matches). One prediction, then the iteration in SQL.
-    """
-    settings = linker._settings_obj
-    start = float(settings._probability_two_random_records_match)
-    pairs = linker.inference.predict()
-    all_pairs = record_count * (record_count - 1) / 2
-    try:
-        prior = math.log2(start / (1 - start))
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE mpi__pair_evidence AS "
-            f"SELECT match_weight - {prior!r} AS evidence FROM {quote_identifier(pairs.physical_name)}"
-        )
-        rate = start
-        for _ in range(MATCH_RATE_ITERATIONS):
-            shift = math.log2(rate / (1 - rate))
-            expected = con.execute(
-                f"SELECT sum(1 / (1 + pow(2, -(evidence + {shift!r})))) FROM mpi__pair_evidence"
-            ).fetchall()[0][0]
-            new_rate = min(0.5, max(1e-12, float(expected or 0.0) / all_pairs))
-            if abs(new_rate - rate) <= 1e-6 * rate:
-                rate = new_rate
-                break
-            rate = new_rate
-    finally:
-        con.execute("DROP TABLE IF EXISTS mpi__pair_evidence")
-        pairs.drop_table_from_database_and_remove_from_cache()
-    settings._probability_two_random_records_match = rate
-
-
 # Expectation-maximisation over all candidate pairs: iterations and the pseudo-count of
 # matching pairs credited to every level (so a level no match shows is unlikely, not impossible).
 CANDIDATE_EM_ITERATIONS = 100
@@ -614,7 +575,7 @@ def _forget_m_estimates_since(
             continue
         for index, level in enumerate(comparison.comparison_levels):
             del level._trained_m_probabilities[counts[(comparison.output_column_name, index)] :]
-    linker._populate_m_u_from_trained_values()
+    linker._populate_m_u_from_trained_values()  # type: ignore[no-untyped-call]
 
 
 def _run_em_session(
@@ -677,8 +638,9 @@ def _run_em_session(
 
 # Link thresholds the chooser considers: below 0.5 a pair is likelier two people than one.
 THRESHOLD_GRID: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
-# Expected F1 within this of the best counts as a tie, won by the higher threshold.
-THRESHOLD_F1_TOLERANCE = 0.002
+# An expected F1 within this share of the best one's error (1 - F1) of it is a tie, which the
+# higher threshold wins.
+THRESHOLD_ERROR_TOLERANCE = 0.05
 # Pairs scored below this are not kept by `mpi link` either (link.KEEP_PAIRS_FROM_PROBABILITY).
 THRESHOLD_PAIRS_FLOOR = 0.01
 
@@ -742,8 +704,9 @@ def choose_match_threshold(
         )
     # The expected F1 is flat near its top; the highest threshold there merges least on a guess.
     top = max(choice.expected_f1 for choice in choices)
+    tolerance = THRESHOLD_ERROR_TOLERANCE * (1 - top)
     return max(
-        (choice for choice in choices if choice.expected_f1 >= top - THRESHOLD_F1_TOLERANCE),
+        (choice for choice in choices if choice.expected_f1 >= top - tolerance),
         key=lambda choice: choice.match_probability,
     )
 
