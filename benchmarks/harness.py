@@ -14,8 +14,11 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -114,6 +117,45 @@ def parse_gnu_time(report: str) -> tuple[float, float, int]:
     return seconds, int(rss_match.group(1)) / 1024, status
 
 
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    """When the harness stops a run itself, so a runaway engine cannot take the shared machine down."""
+
+    max_seconds: float | None = None
+    # DuckDB spills to disk under memory pressure; the 1M baseline wrote ~40 GB before it was stopped.
+    min_free_disk_gb: float = 10.0
+
+
+WATCH_INTERVAL_SECONDS = 5.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _watch(
+    proc: subprocess.Popen[str], limits: Limits, disk: Path, done: threading.Event, stopped: list[str]
+) -> None:
+    """Stop the timed command (not GNU time, which must live to write its report) if it breaks a limit."""
+    started = time.monotonic()
+    while not done.wait(WATCH_INTERVAL_SECONDS):
+        elapsed = time.monotonic() - started
+        free_gb = shutil.disk_usage(disk).free / 1024**3
+        if limits.max_seconds is not None and elapsed > limits.max_seconds:
+            stopped.append(f"stopped by the benchmark at its time limit ({limits.max_seconds:.0f}s)")
+        elif free_gb < limits.min_free_disk_gb:
+            stopped.append(f"stopped by the benchmark: free disk fell to {free_gb:.1f} GB (DuckDB spill)")
+        else:
+            continue
+        print(f"!! {stopped[-1]}", flush=True)
+        for child in _children(proc.pid):
+            os.kill(child, signal.SIGTERM)
+        return
+
+
 def run_timed(
     label: str,
     command: Sequence[str | Path | int],
@@ -122,6 +164,7 @@ def run_timed(
     cwd: Path | None = None,
     echo: bool = False,
     check: bool = True,
+    limits: Limits | None = None,
 ) -> TimedRun:
     """Run `command` under GNU time; its output goes to log_dir/<label>.log (and the screen if echo).
 
@@ -131,41 +174,48 @@ def run_timed(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{label}.log"
     time_path = log_dir / f"{label}.time"
+    workdir = cwd or log_dir
     argv = [str(part) for part in command]
     shown = " ".join(argv)
     print(f"[{label}] {shown}\n[{label}] log: {log_path}", flush=True)
     # -o keeps time's report out of the command's own stderr, which we log verbatim.
     timed = [str(GNU_TIME), "-v", "-o", str(time_path), *argv]
+    stopped: list[str] = []
+    done = threading.Event()
     with (
         # Line-buffered, so `tail -f` on a long step's log shows its progress as it happens.
         log_path.open("w", encoding="utf-8", buffering=1) as log,
         subprocess.Popen(
-            timed,
-            cwd=cwd or log_dir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
+            timed, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
         ) as proc,
     ):
+        watcher = threading.Thread(target=_watch, args=(proc, limits or Limits(), workdir, done, stopped))
+        watcher.start()
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
             if echo:
                 sys.stdout.write(line)
                 sys.stdout.flush()
+        proc.wait()
+        done.set()
+        watcher.join()
     wall, rss_mb, status = parse_gnu_time(time_path.read_text(encoding="utf-8"))
     run = TimedRun(
         label=label, command=shown, wall_seconds=wall, peak_rss_mb=rss_mb, exit_code=status, log=str(log_path)
     )
     outcome = f"killed by signal {-status}" if status < 0 else f"exit {status}"
     print(f"[{label}] {outcome}, {wall:.1f}s wall, peak RSS {rss_mb:,.0f} MB", flush=True)
+    if status != 0:
+        # A killed DuckDB leaves its spill files behind; nothing else runs in workdir meanwhile.
+        shutil.rmtree(workdir / ".tmp", ignore_errors=True)
     if check and status != 0:
         text = log_path.read_text(encoding="utf-8", errors="replace")
         tail = "".join(text.splitlines(True)[-30:])
+        why = stopped[0] if stopped else failure_reason(text, status)
         raise BenchmarkError(
             f"{label} failed (exit {status}): {shown}\n--- end of {log_path} ---\n{tail}",
-            reason=f"{label.rsplit('.', 1)[-1]} {failure_reason(text, status)}",
+            reason=f"{label.rsplit('.', 1)[-1]} {why}",
             run=run,
         )
     return run

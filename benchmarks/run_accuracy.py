@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from harness import (
     BASELINE_SCRIPT,
     FEBRL_SCRIPT,
@@ -59,6 +60,7 @@ SYNTH_SEED = 1
 TRAINED_MODEL = "bench"  # written to <data set>/models/bench.json, never over the shipped "default"
 SHIPPED_MODEL = "default"
 ENGINES = ("mpi", "mpi-shipped", "baseline")
+BASELINE_THRESHOLD = 0.95  # baseline_splink.py's --threshold default, which the harness does not override
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +101,7 @@ class EngineRow:
     true_persons: int = 0
     predicted_persons: int = 0
     largest_person: int = 0  # records in the biggest predicted person
+    threshold: float | None = None  # match probability the engine clustered at
     pairwise_precision: float = 0.0
     pairwise_recall: float = 0.0
     pairwise_f1: float = 0.0
@@ -113,7 +116,9 @@ class EngineRow:
     mpi_commit: str = ""
 
 
-def scored_row(dataset: str, engine: str, scored: Scored, runs: list[TimedRun]) -> EngineRow:
+def scored_row(
+    dataset: str, engine: str, scored: Scored, runs: list[TimedRun], threshold: float | None
+) -> EngineRow:
     metrics = scored.metrics
     pw, b3 = metrics.pairwise, metrics.bcubed
     return EngineRow(
@@ -123,6 +128,7 @@ def scored_row(dataset: str, engine: str, scored: Scored, runs: list[TimedRun]) 
         true_persons=metrics.clusters.true_persons,
         predicted_persons=metrics.clusters.predicted_clusters,
         largest_person=scored.largest_person,
+        threshold=threshold,
         pairwise_precision=pw.precision,
         pairwise_recall=pw.recall,
         pairwise_f1=pw.f1,
@@ -161,6 +167,15 @@ def baseline_stage_seconds(log_path: str) -> dict[str, float]:
     }
 
 
+def last_link_threshold(store_path: Path) -> float:
+    """The threshold `mpi link` used (the model's own unless --threshold was given), from `runs`."""
+    con = duckdb.connect(str(store_path), read_only=True)
+    try:
+        return float(con.execute("SELECT threshold FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0])
+    finally:
+        con.close()
+
+
 def run_mpi(dataset: str, project: Path, engines: set[str], logs: Path, temp: Path) -> list[EngineRow]:
     """One ingest shared by both mpi engines; the shipped model links (and is scored) before training."""
     config_path = project / "mpi.toml"
@@ -178,7 +193,8 @@ def run_mpi(dataset: str, project: Path, engines: set[str], logs: Path, temp: Pa
             link_command = [*mpi, "link", "--full", "--model", SHIPPED_MODEL]
             link = run_timed(f"{dataset}.link_shipped", link_command, log_dir=logs)
             metrics = score_person_index(store_path, truth, temp_dir=temp)
-            rows.append(scored_row(dataset, "mpi-shipped", metrics, [ingest, link]))
+            row = scored_row(dataset, "mpi-shipped", metrics, [ingest, link], last_link_threshold(store_path))
+            rows.append(row)
         except Exception as exc:  # one engine failing must not stop the rest of the table
             rows.append(failed_row(dataset, "mpi-shipped", exc))
     if "mpi" in engines:
@@ -187,7 +203,8 @@ def run_mpi(dataset: str, project: Path, engines: set[str], logs: Path, temp: Pa
             link_command = [*mpi, "link", "--full", "--model", TRAINED_MODEL]
             link = run_timed(f"{dataset}.link", link_command, log_dir=logs)
             metrics = score_person_index(store_path, truth, temp_dir=temp)
-            rows.append(scored_row(dataset, "mpi", metrics, [ingest, train, link]))
+            row = scored_row(dataset, "mpi", metrics, [ingest, train, link], last_link_threshold(store_path))
+            rows.append(row)
         except Exception as exc:
             rows.append(failed_row(dataset, "mpi", exc))
     return rows
@@ -207,7 +224,7 @@ def run_baseline(dataset: str, project: Path, logs: Path, temp: Path) -> EngineR
     try:
         run = run_timed(f"{dataset}.baseline", command, log_dir=logs)
         metrics = score_clusters_csv(clusters_csv, project / "truth.csv", temp_dir=temp)
-        row = scored_row(dataset, "baseline", metrics, [run])
+        row = scored_row(dataset, "baseline", metrics, [run], BASELINE_THRESHOLD)
     except Exception as exc:
         return failed_row(dataset, "baseline", exc)
     # The baseline's whole pipeline is one process; its own stage timings say where the time went.
@@ -234,17 +251,17 @@ def run_dataset(dataset: Dataset, engines: set[str], work: Path) -> list[EngineR
 # --- reporting ------------------------------------------------------------------------------------
 
 TABLE_HEADERS = [
-    "data set", "engine", "records", "persons (pred / true)", "largest", "pairwise P", "pairwise R", "pairwise F1",
+    "data set", "engine", "threshold", "records", "persons (pred / true)", "largest", "pairwise P", "pairwise R", "pairwise F1",
     "B-cubed F1", "wall s", "peak RSS MB", "steps (wall s)",
 ]  # fmt: skip
 
 
 def table_cells(row: dict[str, Any]) -> list[str]:
     if row.get("error"):
-        return [row["dataset"], row["engine"], *["-"] * 9, f"FAILED {row['error']}"]
+        return [row["dataset"], row["engine"], *["-"] * 10, f"FAILED {row['error']}"]
     steps = ", ".join(f"{k} {v:.1f}" for k, v in row["stages"].items())
     return [
-        row["dataset"], row["engine"], f"{row['records']:,}",
+        row["dataset"], row["engine"], f"{row['threshold']}" if row.get("threshold") else "?", f"{row['records']:,}",
         f"{row['predicted_persons']:,} / {row['true_persons']:,}", f"{row.get('largest_person', 0):,}",
         f"{row['pairwise_precision']:.4f}", f"{row['pairwise_recall']:.4f}", f"{row['pairwise_f1']:.4f}",
         f"{row['bcubed_f1']:.4f}", f"{row['wall_seconds']:.1f}", f"{row['peak_rss_mb']:,.0f}", steps,
