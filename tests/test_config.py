@@ -9,6 +9,7 @@ import pytest
 from mpi.config import load_config
 from mpi.errors import ConfigError
 from mpi.project import write_example_config
+from mpi.store import open_store
 
 BROKEN = """
 [project]
@@ -85,3 +86,20 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     sex = k12.mapping("sex")
     assert sex is not None and sex.codes == {"1": "M", "2": "F"}
     assert config.sources["wages"].delimiter == "|"
+
+
+def test_memory_limit_is_validated_and_reaches_duckdb(tmp_path: Path) -> None:
+    config_path = tmp_path / "mpi.toml"
+    config_path.write_text('[store]\npath = "s.duckdb"\nmemory_limit = "lots"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'memory_limit must be a size such as "6GB"'):
+        load_config(config_path)
+    config_path.write_text('[store]\npath = "s.duckdb"\nmemory_limit = "512MB"\n', encoding="utf-8")
+    config = load_config(config_path)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
+    try:
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        spill = store.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    finally:
+        store.close()
+    assert limit in {"488.2 MiB", "512.0 MB"}
+    assert spill == str(tmp_path / "s.duckdb.tmp")

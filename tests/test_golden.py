@@ -31,7 +31,10 @@ def test_shipped_model_clusters_the_golden_case(tmp_path: Path) -> None:
     link_records(config)
     con = duckdb.connect(str(config.store_path), read_only=True)
     try:
-        found = [(str(r), str(p)) for r, p in con.execute("SELECT record_id, person_id FROM person_index").fetchall()]
+        found = [
+            (str(r), str(p))
+            for r, p in con.execute("SELECT record_id, person_id FROM person_index").fetchall()
+        ]
     finally:
         con.close()
     with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:

@@ -18,7 +18,7 @@ CONFIG_FILENAME = "mpi.toml"
 
 TOP_KEYS = ("project", "store", "sources")
 PROJECT_KEYS = ("name", "shared_ids")
-STORE_KEYS = ("path",)
+STORE_KEYS = ("path", "memory_limit")
 SOURCE_KEYS = (
     "kind",
     "path",
@@ -54,6 +54,10 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 SOURCE_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 SHARED_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_STORE_PATH = "mpi.duckdb"
+# DuckDB's own default is 80% of RAM; 6 GB keeps a whole 1M-person link or train under 8 GiB of
+# process memory (the rest is Python, Splink and polars), spilling to <store>.tmp beyond it.
+DEFAULT_MEMORY_LIMIT = "6GB"
+MEMORY_LIMIT_PATTERN = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +115,7 @@ class ProjectConfig:
     name: str
     shared_ids: tuple[str, ...]
     store_path: Path
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     sources: Mapping[str, SourceConfig] = field(default_factory=dict)
 
     @property
@@ -199,6 +204,13 @@ def parse_config(raw: Mapping[str, Any], *, config_path: Path) -> ProjectConfig:
         problems.append('[store] path must be a file name, e.g. path = "mpi.duckdb".')
         store_path_value = DEFAULT_STORE_PATH
     store_path = (config_path.parent / store_path_value).resolve()
+    memory_limit = store.get("memory_limit", DEFAULT_MEMORY_LIMIT)
+    if not isinstance(memory_limit, str) or not MEMORY_LIMIT_PATTERN.match(memory_limit):
+        problems.append(
+            f'[store] memory_limit must be a size such as "6GB" or "512MB" (got {memory_limit!r}); '
+            "it caps DuckDB's memory, the rest spills to disk next to the store."
+        )
+        memory_limit = DEFAULT_MEMORY_LIMIT
 
     sources_raw = _table(raw, "sources", "[sources]", problems)
     sources: dict[str, SourceConfig] = {}
@@ -211,7 +223,12 @@ def parse_config(raw: Mapping[str, Any], *, config_path: Path) -> ProjectConfig:
     if problems:
         raise ConfigError(str(config_path), problems)
     return ProjectConfig(
-        config_path=config_path, name=name, shared_ids=shared_ids, store_path=store_path, sources=sources
+        config_path=config_path,
+        name=name,
+        shared_ids=shared_ids,
+        store_path=store_path,
+        memory_limit=memory_limit,
+        sources=sources,
     )
 
 

@@ -17,7 +17,7 @@ def export_person_index(config: ProjectConfig, out_path: Path) -> int:
     options = EXPORT_FORMATS.get(out_path.suffix.lower())
     if options is None:
         raise MpiUserError(f"Cannot tell the format of {out_path}: use a .csv or .parquet file name.")
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         rows = int(store.con.execute("SELECT count(*) FROM person_index").fetchall()[0][0])
         if rows == 0:

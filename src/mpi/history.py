@@ -36,7 +36,7 @@ def person_story(config: ProjectConfig, person_id: str) -> PersonStory:
 
 
 def record_story(config: ProjectConfig, source: str, record_id: str) -> PersonStory:
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         current = store.con.execute(
             "SELECT person_id FROM person_index WHERE source = ? AND record_id = ?", [source, record_id]
@@ -56,7 +56,7 @@ def record_story(config: ProjectConfig, source: str, record_id: str) -> PersonSt
 def _story(
     config: ProjectConfig, sql: str, params: dict[str, str], subject: str, person_id: str | None
 ) -> PersonStory:
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         rows = store.con.execute(load_sql(sql), params).fetchall()
         records = (

@@ -99,7 +99,7 @@ def ingest_sources(
     for source in sources:
         check_source_file(source)
     hashed = {s.name: read_hashed_file_info(s.path, source=s.name) for s in sources if s.hashed}
-    store = open_store(config.store_path)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         store.ensure_shared_id_columns(config.shared_ids)
         check_store_kind(store.con, hashed=config.hashed, store=str(config.store_path))

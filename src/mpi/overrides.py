@@ -50,7 +50,7 @@ def add_override(
         raise MpiUserError(f"Cannot {kind} record {a} with itself.")
     if not reason.strip():
         raise MpiUserError("Say why: --reason is required for an override.")
-    store = open_store(config.store_path)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
         for key in (a, b):
@@ -97,7 +97,7 @@ def add_override(
 
 
 def list_overrides(config: ProjectConfig) -> list[Override]:
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         rows = store.con.execute("SELECT * FROM overrides ORDER BY override_id").fetchall()
     finally:
@@ -119,7 +119,7 @@ def list_overrides(config: ProjectConfig) -> list[Override]:
 
 def remove_override(config: ProjectConfig, override_id: int) -> None:
     """Forget a decision; the next `mpi link` clusters those records by the model again."""
-    store = open_store(config.store_path)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         with store.transaction() as con:
             deleted = con.execute(

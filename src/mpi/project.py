@@ -42,7 +42,7 @@ def list_rejects(config: ProjectConfig, *, source: str | None = None, limit: int
         raise MpiUserError(
             f'No source "{source}" in {config.config_path}. Sources: {", ".join(config.sources)}.'
         )
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         where, params = ("WHERE source = ?", [source]) if source else ("", [])
         counts = store.con.execute(

@@ -28,7 +28,7 @@ class RunRow:
 
 
 def list_runs(config: ProjectConfig) -> list[RunRow]:
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         rows = store.con.execute(
             "SELECT run_id, kind, model, threshold, records, records_new, comparisons, persons, ids_created, "
@@ -61,7 +61,7 @@ def undo_run(config: ProjectConfig, run_id: int) -> int:
 
     Returns how many records' person ids were restored. Issued person ids are not reused afterwards.
     """
-    store = open_store(config.store_path)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
         undone = con.execute(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from mpi.config import DEFAULT_MEMORY_LIMIT
 from mpi.errors import MpiUserError
 from mpi.schema import RECORD_COLUMNS, shared_id_column
 from mpi.sqlutil import load_sql, quote_identifier, quote_literal, run_sql_file
@@ -97,12 +98,17 @@ class Store:
         self.con.close()
 
 
-def open_store(path: Path, *, read_only: bool = False) -> Store:
+def spill_directory(path: Path) -> Path:
+    """Where DuckDB spills past its memory limit: beside the store, not in the current directory."""
+    return path.with_name(path.name + ".tmp")
+
+
+def open_store(path: Path, *, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Store:
     """Open (or create) the store file and bring its schema to the current version."""
     if read_only and not path.exists():
         raise MpiUserError(f'No store at {path}. Run "mpi ingest" first to create it.')
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill_directory(path))})
     mode = " (READ_ONLY)" if read_only else ""
     try:
         con.execute(f"ATTACH {quote_literal(str(path))} AS store{mode}")

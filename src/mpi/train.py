@@ -40,7 +40,7 @@ def train_project_model(
     """Estimate lambda, u and m on the ingested records; the store is left unchanged."""
     report = progress or (lambda _message: None)
     started = time.perf_counter()
-    store = open_store(config.store_path)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         loads = store.con.execute(
             "SELECT l.source, l.sha256, l.rows_indexed FROM loads AS l "

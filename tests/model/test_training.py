@@ -51,7 +51,9 @@ def test_training_gives_m_and_u_for_every_level(trained: TrainingRun) -> None:
     )
     # Every exact-match level saw data (FEBRL lacks compound names and nicknames, so a few others did not).
     assert not [
-        name for name in stats.untrained_levels if "[1]" in name and not name.startswith(("middle_name", "email"))
+        name
+        for name in stats.untrained_levels
+        if "[1]" in name and not name.startswith(("middle_name", "email"))
     ]
 
 

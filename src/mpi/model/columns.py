@@ -83,7 +83,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
     return frozenset(str(row[0]) for row in rows)
 
 
-def absent_shared_ids(con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records") -> tuple[str, ...]:
+def absent_shared_ids(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records"
+) -> tuple[str, ...]:
     """Shared-id columns the model reads that the table lacks (filled with NULL for the model)."""
     available = table_columns(con, table)
     return tuple(c for c in required_columns(spec) if c.startswith(SHARED_ID_PREFIX) and c not in available)

@@ -182,7 +182,7 @@ def evaluate_against_truth(
 ) -> EvaluationReport:
     """Compare person_index with truth (source, record_id, person_id); read-only on the store."""
     report = progress or (lambda _message: None)
-    store = open_store(config.store_path, read_only=True)
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         con = store.con
         run = con.execute("SELECT run_id, model, threshold FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
