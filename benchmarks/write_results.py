@@ -201,6 +201,95 @@ def scale_section(doc: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
+def incremental_section(doc: dict[str, Any]) -> str:
+    """benchmarks/run_incremental.py: a 10% batch linked incrementally beside a full relink of the union."""
+    steps, accuracy, checks = doc["steps"], doc.get("accuracy", {}), doc.get("checks", {})
+    mix, model = doc["split"]["mix"], steps.get("model", {})
+    trained = "trained on the base by `mpi train`" if model.get("trained_here") else "not trained in this run"
+    parts = [
+        f"## Incremental linking: a {doc['split']['share']:.0%} batch, {doc['persons']:,} persons "
+        f"(seed {doc['seed']})\n\n{provenance(doc)}",
+        f"Each source split by a seeded hash of its record ids into a base and a batch of "
+        f"{mix['batch_records']:,} records ({mix['batch_records_of_known_persons']:,} of persons in the base, "
+        f"{mix['batch_records_of_new_persons']:,} of {mix['new_persons']:,} persons new to the index). Base: "
+        "ingest, train, link; then the full files are ingested (a reload adding the batch) and linked "
+        "incrementally; then `mpi link --full` relinks the union on the same store; then `mpi link` once more "
+        f"with nothing new. Every link uses model `{model.get('name', '?')}` ({trained}).",
+    ]
+    rows = []
+    labels = {"ingest_base": "ingest base", "train": "train on base", "link_base": "link base",
+              "ingest_union": "ingest full files (reload + batch)", "link_incremental": "**link batch (incremental)**",
+              "link_full": "**full relink of the union**", "link_unchanged": "link again, nothing new"}  # fmt: skip
+    for key, label in labels.items():
+        step = steps.get(key)
+        if step is None:
+            continue
+        if "error" in step:
+            rows.append([label, "-", "-", "", "", "", "", f"FAILED {step['error']}"])
+            continue
+        run, stab = step.get("run"), step.get("stability")
+        rows.append([
+            label, f"{step['wall_seconds']:.1f}", f"{step['peak_rss_mb']:,.0f}",
+            f"{run['kind']}, {run['records_new']:,} new" if run else "",
+            f"{run['comparisons']:,}" if run else "",
+            f"{run['seconds_predict']:.1f} / {run['seconds_cluster']:.1f} / {run['seconds_other']:.1f}" if run else "",
+            f"{stab['persons_id_changed']:,} ({stab['records_id_changed']:,} records)" if stab else "",
+            "",
+        ])  # fmt: skip
+    headers = ["step", "wall s", "peak RSS MB", "link", "pairs scored", "score / cluster / rest s (`runs`)",
+               "persons whose id changed", "note"]  # fmt: skip
+    parts.append(markdown_table(headers, rows))
+    acc_rows = [
+        [name, f"{a['pairwise_precision']:.4f}", f"{a['pairwise_recall']:.4f}", f"{a['pairwise_f1']:.4f}",
+         f"{a['bcubed_f1']:.4f}", f"{a['predicted_persons']:,} / {a['true_persons']:,}",
+         f"{a.get('largest_predicted_person', 0):,}"]
+        for name, a in (("after the incremental link", accuracy.get("incremental")),
+                        ("after the full relink", accuracy.get("full")))
+        if a
+    ]  # fmt: skip
+    if acc_rows:
+        parts.append(markdown_table(["index", "pairwise P", "pairwise R", "pairwise F1", "B-cubed F1",
+                                     "persons (pred / true)", "largest person (records)"], acc_rows))  # fmt: skip
+    targets = []
+    if "wall_ratio" in checks:
+        targets.append(
+            f"- incremental link {checks['incremental_wall_seconds']:.1f} s vs full relink "
+            f"{checks['full_wall_seconds']:.1f} s: **{checks['wall_ratio']:.1%}** (target < 25%): "
+            f"{'met' if checks['wall_target_met'] else '**missed**'}; inside `link_records` (`runs.seconds_total`, "
+            f"no process start-up) {checks['inside_link_ratio']:.1%}"
+        )
+    if "f1_difference" in checks:
+        targets.append(
+            f"- pairwise F1 incremental {checks['f1_incremental']:.4f} vs full {checks['f1_full']:.4f}: "
+            f"difference **{checks['f1_difference']:+.4f}** (target within 0.002): "
+            f"{'met' if checks['f1_target_met'] else '**missed**'}"
+        )
+    inc = steps.get("link_incremental", {}).get("stability")
+    if inc:
+        warranted = "all of them persons that merged or split" if inc["ids_stable_where_unchanged"] else (
+            f"**{inc['intact_persons_whose_id_changed']:,} of them persons that neither merged nor split**")  # fmt: skip
+        in_history = "every change has its `record_moved` row in person_history" if inc["all_changes_in_history"] else (
+            f"**{inc['changes_missing_from_history']:,} changed records missing from person_history**")  # fmt: skip
+        targets.append(
+            f"- the batch changed the ids of {inc['persons_id_changed']:,} persons ({inc['records_id_changed']:,} "
+            f"records), {warranted}; {in_history}; {inc['changed_persons_with_merge_or_split_event']:,} of those "
+            f"persons have a `merged` or `split` event (the rest lost records to an existing id: `record_moved` only)"
+        )
+    relinks = (("link_full", "the full relink after it"), ("link_unchanged", "a relink with nothing new"))
+    for key, what in relinks:
+        stab = steps.get(key, {}).get("stability")
+        if stab:
+            verdict = "met" if stab["persons_id_changed"] == 0 else "**not 0**"
+            history = "" if stab["all_changes_in_history"] else ", some not in person_history"
+            targets.append(
+                f"- {what} changed the ids of {stab['persons_id_changed']:,} persons ({stab['records_id_changed']:,} "
+                f"records; target 0: {verdict}{history})"
+            )
+    if targets:
+        parts.append("Targets:\n\n" + "\n".join(targets))
+    return "\n\n".join(parts)
+
+
 def generated_text() -> str:
     foundation, accuracy, scale = load("foundation"), load("accuracy"), load("scale")
     docs = [d for d in (foundation, accuracy, scale) if d]
@@ -215,6 +304,9 @@ def generated_text() -> str:
         )
         if doc
     )
+    incremental = load("incremental")
+    if incremental:
+        sections.append(incremental_section(incremental))
     return "\n\n".join(sections)
 
 

@@ -1,5 +1,7 @@
 -- The graph clustered into persons: every record is a node; edges are the pairs the index keeps after
--- this run (mpi__pairs_next) at or above the threshold, plus forced links. Unlinks are kept aside for mpi.clustering. Parameter: $threshold.
+-- this run (mpi__pairs_next) at or above the threshold, plus forced links. Pairs that must end in
+-- different persons are kept aside for mpi.clustering: forced unlinks, and vetoes (pairs the model
+-- scored below $veto, strong evidence of two people). Parameters: $threshold, $veto.
 CREATE OR REPLACE TEMP TABLE mpi__graph_nodes AS
 SELECT source || ':' || record_id AS unique_id, source, record_id FROM records;
 
@@ -14,6 +16,17 @@ CREATE OR REPLACE TEMP TABLE mpi__unlinks AS
 SELECT source_a || ':' || record_id_a AS unique_id_a, source_b || ':' || record_id_b AS unique_id_b
 FROM overrides
 WHERE kind = 'unlink';
+
+CREATE OR REPLACE TEMP TABLE mpi__apart AS
+SELECT unique_id_a, unique_id_b, true AS hard FROM mpi__unlinks
+UNION ALL
+SELECT p.source_l || ':' || p.record_id_l, p.source_r || ':' || p.record_id_r, false
+FROM mpi__pairs_next AS p
+WHERE p.match_probability < $veto
+  AND NOT EXISTS (
+      SELECT 1 FROM mpi__forced_links AS f
+      WHERE (f.unique_id_l = p.source_l || ':' || p.record_id_l AND f.unique_id_r = p.source_r || ':' || p.record_id_r)
+         OR (f.unique_id_r = p.source_l || ':' || p.record_id_l AND f.unique_id_l = p.source_r || ':' || p.record_id_r));
 
 CREATE OR REPLACE TEMP TABLE mpi__graph_edges AS
 SELECT

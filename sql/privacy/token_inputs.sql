@@ -1,7 +1,22 @@
--- The clear value behind every keyed token of a record, one column per token (VARCHAR, or
--- VARCHAR[] for sets compared by intersection). Reads mpi__enriched and mpi__row_rejects
--- (mpi.ingest.prepare_source); rejected rows get no tokens. mpi.privacy.tokens names each
--- column's key domain: columns in one domain (the names) can be compared with each other.
+-- The clear value behind every keyed token of a record, one column per token. Reads mpi__enriched
+-- and mpi__row_rejects (mpi.ingest.prepare_source); rejected rows get no tokens. mpi.privacy.tokens
+-- names each column's key domain: columns in one domain (the names) can be compared with each other.
+--
+-- A set compared by intersection (tok_last_name_parts, tok_dob_near, tok_birth_years, tok_ssn_near)
+-- is held here as the key it is made from (the surname's parts, the date, the year range, the SSN);
+-- its macro mpi_token_set_<column>(key) below gives the set's values (VARCHAR[]). The set is
+-- built and hashed once per distinct key, not once per record: a date's fifteen variants are
+-- the same for everyone born that day.
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_last_name_parts(parts) AS parts;
+
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_dob_near(yyyymmdd) AS mpi_one_edit_variants(yyyymmdd);
+
+-- Every year of birth the record allows: one from a date of birth, two from an age.
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_birth_years(years) AS
+    list_transform(range(years[1], years[2] + 1), lambda y: y::VARCHAR);
+
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_ssn_near(ssn) AS mpi_adjacent_masks(ssn);
+
 CREATE OR REPLACE TEMP TABLE mpi__token_inputs AS
 SELECT
     -- The row number, and shared identifiers (id_<name>) under their names: they become tok_id_<name>.
@@ -32,14 +47,14 @@ SELECT
          THEN printf('%04d-%02d-%02d', year(dob), day(dob), month(dob)) END AS tok_dob_swapped,
     -- The same day a year later: equal to the other record's date when the years are one apart.
     printf('%04d-%02d-%02d', year(dob) + 1, month(dob), day(dob)) AS tok_dob_next_year,
-    mpi_one_edit_variants(strftime(dob, '%Y%m%d')) AS tok_dob_near,
+    strftime(dob, '%Y%m%d') AS tok_dob_near,
     birth_year_min::VARCHAR AS tok_birth_year,
-    -- Every year of birth the record allows: one from a date of birth, two from an age.
-    list_transform(range(birth_year_min, birth_year_max + 1), lambda y: y::VARCHAR) AS tok_birth_years,
+    CASE WHEN birth_year_min IS NOT NULL AND birth_year_max IS NOT NULL
+         THEN [birth_year_min, birth_year_max] END AS tok_birth_years,
     sex AS tok_sex,
     ssn AS tok_ssn,
     lpad((ssn::BIGINT + 1)::VARCHAR, 9, '0') AS tok_ssn_next,
-    mpi_adjacent_masks(ssn) AS tok_ssn_near,
+    ssn AS tok_ssn_near,
     left(ssn, 5) AS tok_ssn_prefix,
     address AS tok_address,
     CASE WHEN street_number IS NOT NULL AND street_name IS NOT NULL

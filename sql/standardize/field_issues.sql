@@ -11,16 +11,16 @@ FROM (
            count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM mpi__enriched
     UNION ALL
     SELECT 'first_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL ...)',
-           count(*) FILTER (WHERE mpi_is_placeholder_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(first_name_in)))))
-    FROM mpi__mapped
+           count(*) FILTER (WHERE is_placeholder)
+    FROM mpi__mapped JOIN mpi__name_values ON value = first_name_in
     UNION ALL
     SELECT 'middle_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL ...)',
-           count(*) FILTER (WHERE mpi_is_placeholder_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(middle_name_in)))))
-    FROM mpi__mapped
+           count(*) FILTER (WHERE is_placeholder)
+    FROM mpi__mapped JOIN mpi__name_values ON value = middle_name_in
     UNION ALL
     SELECT 'last_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL ...)',
-           count(*) FILTER (WHERE mpi_is_placeholder_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(last_name_in)))))
-    FROM mpi__mapped
+           count(*) FILTER (WHERE is_placeholder)
+    FROM mpi__mapped JOIN mpi__name_values ON value = last_name_in
     UNION ALL
     SELECT 'ssn', 'structurally invalid SSN',
            count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM mpi__enriched

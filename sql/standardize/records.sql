@@ -1,21 +1,47 @@
 -- Standardize mapped rows (mpi__mapped: <field>_raw as read, <field>_in after the source's parse
 -- options) into canonical values. Phonetic codes and nickname forms are joined afterwards
 -- (enrich_names.sql) from lookup tables built over the distinct names.
+
+-- Name cleaning is the costly part (regular expressions, token lists, and macros that expand their
+-- argument several times), and a million rows hold far fewer distinct names: each distinct name
+-- value is cleaned once here and joined back by value. field_issues.sql reads this table too.
+CREATE OR REPLACE TEMP TABLE mpi__name_values AS
+WITH name_values AS (
+    SELECT DISTINCT value
+    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in, suffix_in]) AS value FROM mpi__mapped)
+    WHERE value IS NOT NULL
+),
+cleaned AS (
+    SELECT
+        value,
+        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(value))) AS tokens_text,
+        mpi_clean_text(value) AS text,
+        mpi_suffix_in(value) AS suffix_found
+    FROM name_values
+)
+SELECT
+    value,
+    tokens_text,
+    mpi_real_name(tokens_text) AS name_text,
+    -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name.
+    mpi_real_name(coalesce(tokens_text, text)) AS first_name_text,
+    coalesce(mpi_is_placeholder_name(tokens_text), false) AS is_placeholder,
+    mpi_suffix_std(text) AS suffix_word,
+    suffix_found
+FROM cleaned;
+
 CREATE OR REPLACE TEMP TABLE mpi__standardized AS
 WITH names AS (
     SELECT
-        *,
-        -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name.
-        mpi_real_name(coalesce(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(first_name_in))),
-                               mpi_clean_text(first_name_in))) AS first_name_std_text,
-        mpi_real_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(middle_name_in)))) AS middle_name_std_text,
-        mpi_real_name(mpi_clean_text(mpi_join_tokens(mpi_name_tokens(last_name_in)))) AS last_name_std_text,
+        m.*,
+        first_value.first_name_text AS first_name_std_text,
+        middle_value.name_text AS middle_name_std_text,
+        last_value.name_text AS last_name_std_text,
         coalesce(
-            mpi_suffix_std(mpi_clean_text(suffix_in)),
-            mpi_suffix_in(last_name_in),
-            CASE WHEN mpi_clean_text(mpi_join_tokens(mpi_name_tokens(first_name_in))) IS NOT NULL
-                 THEN mpi_suffix_in(first_name_in) END,
-            mpi_suffix_in(middle_name_in)
+            suffix_value.suffix_word,
+            last_value.suffix_found,
+            CASE WHEN first_value.tokens_text IS NOT NULL THEN first_value.suffix_found END,
+            middle_value.suffix_found
         ) AS suffix_std_text,
         -- 7 or 8 digits: an SSN kept as a number lost its leading zeros (area 001-099).
         CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) THEN lpad(mpi_digits(ssn_in), 9, '0')
@@ -24,7 +50,11 @@ WITH names AS (
         mpi_digits(phone_in) AS phone_digits,
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,
         mpi_clean_text(address_in) AS address_text
-    FROM mpi__mapped
+    FROM mpi__mapped AS m
+    LEFT JOIN mpi__name_values AS first_value ON first_value.value = m.first_name_in
+    LEFT JOIN mpi__name_values AS middle_value ON middle_value.value = m.middle_name_in
+    LEFT JOIN mpi__name_values AS last_value ON last_value.value = m.last_name_in
+    LEFT JOIN mpi__name_values AS suffix_value ON suffix_value.value = m.suffix_in
 ),
 addresses AS (
     SELECT

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from mpi.clustering import VETO_BELOW_PROBABILITY
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
 from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
 
@@ -299,8 +300,12 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
             console.print(f"EM session blocked on {session.blocking_rule}: {status}")
         for warning in stats.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")
+    chosen = result.threshold
     console.print(
         f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
+        f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
+        f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
+        "check with mpi evaluate --truth)\n"
         f"Inspect it with: mpi models show {result.name}"
     )
 
@@ -401,6 +406,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
             "forced links / clusters split by unlinks",
             f"{result.clustering.forced_links:,} / {result.clustering.clusters_split_by_unlinks:,}",
         ),
+        (f"clusters split by model vetoes (p < {VETO_BELOW_PROBABILITY})", f"{result.clustering.clusters_split_by_vetoes:,}"),
         ("persons", f"{result.ids.persons:,}"),
         ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),
         ("records whose id changed", f"{result.ids.records_changed:,}"),

@@ -34,7 +34,6 @@ from mpi.model.trained import TrainedModel
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.sqlutil import quote_identifier, run_sql_file
 from mpi.store import Store, open_store
-from mpi.train import DEFAULT_MATCH_PROBABILITY
 from mpi.version import mpi_version
 
 # Pairs scored at or above this probability are kept in `pairs` for evaluation sweeps, explanations and
@@ -45,6 +44,10 @@ KEEP_PAIRS_FROM_PROBABILITY = 0.01
 EXACT_COUNT_MAX_RECORDS = 200_000
 
 Progress = Callable[[str], None]
+
+# A model file without a meta file (copied in by hand) links at this match probability;
+# `mpi train` records the threshold it chose for each model it writes.
+FALLBACK_MATCH_PROBABILITY = 0.9
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,7 +128,7 @@ def link_records(
     meta = load_meta(location.directory, model_name)
     if threshold is None:
         threshold = float(
-            (meta.thresholds if meta else {}).get("match_probability", DEFAULT_MATCH_PROBABILITY)
+            (meta.thresholds if meta else {}).get("match_probability", FALLBACK_MATCH_PROBABILITY)
         )
     if not 0.0 < threshold < 1.0:
         raise MpiUserError(f"--threshold must be a match probability between 0 and 1, not {threshold}.")
@@ -338,6 +341,6 @@ def _write_pairs(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("mpi__scored_pairs", "mpi__pairs_next", "mpi__clusters", "mpi__votes", "mpi__id_home",
                   "mpi__inherited", "mpi__cluster_ids", "mpi__index_changes", "mpi__retired",
-                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__unlinks",
+                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__unlinks", "mpi__apart",
                   "mpi__new_records", "mpi__removed_records", "mpi__stale_records"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")

@@ -11,7 +11,10 @@ import jellyfish
 import nicknames
 import polars as pl
 
-from mpi.sqlutil import load_sql
+from mpi.sqlutil import load_sql, run_sql_file
+
+# Each distinct name value cleaned once (records.sql), read again by field_issues.sql.
+NAME_VALUES_TABLE = "mpi__name_values"
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -109,9 +112,9 @@ def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
 
 def standardize_mapped(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     """mpi__mapped -> mpi__enriched; returns (field, issue, count) for values that became NULL."""
-    con.execute(load_sql("standardize/records"))
+    run_sql_file(con, "standardize/records")
     build_name_lookups(con)
     con.execute(load_sql("standardize/enrich_names"))
-    return [
-        (str(f), str(i), int(n)) for f, i, n in con.execute(load_sql("standardize/field_issues")).fetchall()
-    ]
+    issues = con.execute(load_sql("standardize/field_issues")).fetchall()
+    con.execute(f"DROP TABLE {NAME_VALUES_TABLE}")
+    return [(str(f), str(i), int(n)) for f, i, n in issues]

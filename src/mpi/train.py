@@ -11,13 +11,9 @@ from mpi.errors import MpiUserError
 from mpi.model import build_person_model, save_model
 from mpi.model.hashed import build_hashed_model
 from mpi.model.trained import TrainedModel
-from mpi.model.training import train_model
+from mpi.model.training import ThresholdChoice, choose_match_threshold, train_model
 from mpi.project_models import DEFAULT_MODEL, project_models_dir
 from mpi.store import open_store
-
-# Link threshold recorded with a new model: pairs at or above this match probability are the
-# same person. `mpi evaluate` prints a threshold sweep for choosing another with labelled data.
-DEFAULT_MATCH_PROBABILITY = 0.9
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +23,7 @@ class TrainResult:
     records: int
     seconds: float
     model: TrainedModel
+    threshold: ThresholdChoice
 
 
 def train_project_model(
@@ -57,6 +54,10 @@ def train_project_model(
         template = build_hashed_model if config.hashed else build_person_model
         with store.splink_workspace() as con:
             model = train_model(con, template(config.shared_ids, name=name), seed=seed)
+            # Without labels, the threshold is the one whose clusters the model itself expects
+            # to score best; `mpi evaluate` sweeps thresholds against truth when there is some.
+            report("choosing the link threshold")
+            threshold = choose_match_threshold(con, model)
     finally:
         store.close()
     meta = save_model(
@@ -65,11 +66,21 @@ def train_project_model(
         name=name,
         seed=seed,
         row_counts={str(source): int(n) for source, _, n in loads},
-        thresholds={"match_probability": DEFAULT_MATCH_PROBABILITY},
+        thresholds={
+            "match_probability": threshold.match_probability,
+            "expected_precision": round(threshold.expected_precision, 4),
+            "expected_recall": round(threshold.expected_recall, 4),
+            "expected_f1": round(threshold.expected_f1, 4),
+        },
         extra={"loads": [{"source": s, "sha256": h, "rows": int(n)} for s, h, n in loads]},
         overwrite=overwrite,
     )
     path = project_models_dir(config) / f"{meta.name}.json"
     return TrainResult(
-        name=meta.name, path=str(path), records=records, seconds=time.perf_counter() - started, model=model
+        name=meta.name,
+        path=str(path),
+        records=records,
+        seconds=time.perf_counter() - started,
+        model=model,
+        threshold=threshold,
     )

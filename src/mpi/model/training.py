@@ -44,6 +44,10 @@ from mpi.sqlutil import quote_identifier
 U_MAX_PAIRS_FLOOR = 1e6
 U_MAX_PAIRS_CEILING = 1e8
 U_PAIRS_PER_RECORD = 100
+# Pairs each EM session samples at most (Splink's max_pairs): the sessions only give starting
+# values for the EM over all candidate pairs, and at 1M persons the dob session alone made
+# 28M pairs (188 s). 5M keeps every session whole up to ~200k persons.
+EM_MAX_PAIRS = 5e6
 
 
 def default_u_max_pairs(record_count: int) -> float:
@@ -134,6 +138,7 @@ def train_linker(
             f'Table "{records_table}" has {record_count} row(s); training needs records to compare.'
         )
     pairs_for_u = u_max_pairs if u_max_pairs is not None else default_u_max_pairs(record_count)
+    pairs_for_em = em_max_pairs if em_max_pairs is not None else EM_MAX_PAIRS
 
     linker = make_linker(con, spec, records_table=records_table, log_level=log_level)
     try:
@@ -142,7 +147,7 @@ def train_linker(
         sessions = _run_em_sessions(
             linker,
             spec,
-            max_pairs=em_max_pairs,
+            max_pairs=pairs_for_em,
             without_term_frequencies=em_without_term_frequencies,
         )
         # Provisional model: the sessions' estimates, strata normalised, unseen levels neutral;
@@ -281,8 +286,12 @@ def _refine_over_candidates(
         adjustments = [c for c in columns if c.startswith("mw_tf_adj_")]
         select = ", ".join(quote_identifier(c) for c in gammas)
         tf_sum = " + ".join(f"coalesce({quote_identifier(c)}, 0)" for c in adjustments) or "0"
+        # One row per distinct comparison pattern, not per pair: 52M pairs at 1M persons were
+        # ~6 GB of numpy arrays; the patterns are far fewer. Term-frequency adjustments are
+        # rounded to 1/1000 of a bit, far below any change EM makes.
         rows = con.execute(
-            f"SELECT {select}, {tf_sum} FROM {quote_identifier(pairs.physical_name)}"
+            f"SELECT {select}, round({tf_sum}, 3) AS tf, count(*) AS n "
+            f"FROM {quote_identifier(pairs.physical_name)} GROUP BY ALL"
         ).fetchnumpy()
         splink_levels = {
             c.output_column_name: [level.comparison_vector_value for level in c.comparison_levels]
@@ -293,8 +302,9 @@ def _refine_over_candidates(
     values = list(rows.values())
     if len(values[0]) == 0:
         return parameters
-    gamma = np.stack([np.asarray(v, dtype=np.int64) for v in values[:-1]], axis=1)
-    tf_adjustment = np.asarray(values[-1], dtype=np.float64)
+    gamma = np.stack([np.asarray(v, dtype=np.int64) for v in values[:-2]], axis=1)
+    tf_adjustment = np.asarray(values[-2], dtype=np.float64)
+    pattern_pairs = np.asarray(values[-1], dtype=np.float64)
     all_pairs = record_count * (record_count - 1) / 2
 
     m = {c.name: [p.m_probability for p in parameters.levels[c.name]] for c in spec.comparisons}
@@ -310,11 +320,12 @@ def _refine_over_candidates(
                     weights[value + 1] = math.log2(mi / ui)
             log_odds += weights[gamma[:, column] + 1]
         probability = 1 / (1 + np.exp2(-np.clip(log_odds, -60, 60)))
-        new_rate = float(min(0.5, max(1e-12, probability.sum() / all_pairs)))
+        expected_matches = probability * pattern_pairs
+        new_rate = float(min(0.5, max(1e-12, expected_matches.sum() / all_pairs)))
         change = abs(new_rate - rate) / rate
         for column, comparison in enumerate(spec.comparisons):
             counts = np.bincount(
-                gamma[:, column] + 1, weights=probability, minlength=len(splink_levels[comparison.name]) + 1
+                gamma[:, column] + 1, weights=expected_matches, minlength=len(splink_levels[comparison.name]) + 1
             )
             new_m = _m_from_counts(
                 comparison, splink_levels[comparison.name], counts, m[comparison.name], frozen

@@ -14,7 +14,6 @@ SQL to.
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 
 from mpi.privacy.keys import HashKey, hmac_pads, hmac_sha256
 from mpi.schema import SHARED_ID_PREFIX, shared_id_token_column
@@ -69,7 +68,8 @@ PSEUDONYM_HEX_CHARS = 32
 
 TOKEN_INPUTS_TABLE = "mpi__token_inputs"
 TOKENS_TABLE = "mpi__tokens"
-_WORK_TABLES = ("mpi__token_columns", "mpi__token_keys", "mpi__token_long", "mpi__token_values")
+_VALUES_PREFIX = "mpi__token_values_"
+_SETS_PREFIX = "mpi__token_sets_"
 
 
 def token_columns(shared_ids: tuple[str, ...] = ()) -> dict[str, str]:
@@ -100,17 +100,21 @@ def install_privacy_macros(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, "privacy/macros")
 
 
-def _register_keys(con: duckdb.DuckDBPyConnection, key: HashKey, domains: list[str]) -> None:
-    """mpi__token_keys: (domain number, ipad, opad) for each domain, numbered in list order."""
-    # The pads go in as parameters into a temporary table of the in-memory database: never in SQL text.
-    con.execute("CREATE OR REPLACE TEMP TABLE mpi__token_keys (domain INTEGER, ipad BLOB, opad BLOB)")
-    for index, domain in enumerate(domains):
-        ipad, opad = hmac_pads(token_subkey(key, domain))
-        con.execute("INSERT INTO mpi__token_keys VALUES (?, ?, ?)", [index, ipad, opad])
+def _hmac_params(key: HashKey, domain: str) -> dict[str, object]:
+    # The pads go in as parameters: key material never appears in SQL text.
+    ipad, opad = hmac_pads(token_subkey(key, domain))
+    return {"ipad": ipad, "opad": opad}
 
 
 def compute_tokens(con: duckdb.DuckDBPyConnection, key: HashKey, shared_ids: tuple[str, ...]) -> None:
-    """mpi__enriched -> mpi__tokens (mpi__row, one column per token), each distinct value hashed once."""
+    """mpi__enriched -> mpi__tokens (mpi__row, one column per token), each distinct value hashed once.
+
+    Per key domain, the distinct values of all its scalar columns are hashed into one lookup
+    table; per set column, each distinct key (a date, an SSN) gets its sorted list of tokens.
+    One pass then joins every column to its lookup. The cost is the HMACs (one per distinct
+    value, four SHA-256 blocks each, in parallel in DuckDB) and hash joins, never a pass over
+    one row per (record, value).
+    """
     run_sql_file(con, "privacy/token_inputs")
     columns = token_columns(shared_ids)
     for shared in shared_ids:
@@ -118,76 +122,54 @@ def compute_tokens(con: duckdb.DuckDBPyConnection, key: HashKey, shared_ids: tup
             f"ALTER TABLE {TOKEN_INPUTS_TABLE} RENAME COLUMN "
             f"{quote_identifier(SHARED_ID_PREFIX + shared)} TO {quote_identifier(shared_id_token_column(shared))}"
         )
-    domains = sorted(set(columns.values()))
-    codes = {column: index for index, column in enumerate(columns)}
-    con.register(
-        "mpi__token_columns_frame",
-        pl.DataFrame(
-            {
-                "col": list(columns),
-                "code": list(codes.values()),
-                "domain": [domains.index(d) for d in columns.values()],
-            }
-        ),
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE mpi__token_columns AS SELECT * FROM mpi__token_columns_frame")
-    con.unregister("mpi__token_columns_frame")
-    _register_keys(con, key, domains)
     scalars = [c for c in columns if c not in TOKEN_LIST_COLUMNS]
     lists = [c for c in columns if c in TOKEN_LIST_COLUMNS]
-    scalar_list = ", ".join(quote_identifier(c) for c in scalars)
-    list_list = ", ".join(quote_identifier(c) for c in lists)
-    # Long form, to hash each (domain, value) once: one row per (record, column, value); UNPIVOT drops NULLs.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__token_long AS "
-        "SELECT l.mpi__row, c.code, c.domain, l.value FROM ("
-        f"SELECT mpi__row, col, value FROM (UNPIVOT (SELECT mpi__row, {scalar_list} FROM {TOKEN_INPUTS_TABLE}) "
-        f"ON {scalar_list} INTO NAME col VALUE value) "
-        "UNION ALL "
-        f"SELECT mpi__row, col, unnest(value) AS value FROM (UNPIVOT (SELECT mpi__row, {list_list} "
-        f"FROM {TOKEN_INPUTS_TABLE}) ON {list_list} INTO NAME col VALUE value)"
-        ") AS l JOIN mpi__token_columns AS c USING (col) WHERE l.value IS NOT NULL"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__token_values AS "
-        "SELECT v.domain, v.value, mpi_hmac64(k.ipad, k.opad, v.value) AS token "
-        "FROM (SELECT DISTINCT domain, value FROM mpi__token_long) AS v JOIN mpi__token_keys AS k USING (domain)"
-    )
-    con.execute("DROP TABLE mpi__token_keys")
-    # One lookup table per domain: a join per scalar column is far cheaper than pivoting the long form.
-    for index in range(len(domains)):
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE mpi__token_values_{index} AS "
-            "SELECT value, token FROM mpi__token_values WHERE domain = ?",
-            [index],
+    domains = sorted({columns[c] for c in scalars})
+    lookups: dict[str, str] = {}
+    for index, domain in enumerate(domains):
+        table = f"{_VALUES_PREFIX}{index}"
+        lookups[domain] = table
+        union = " UNION ALL ".join(
+            f"SELECT {quote_identifier(c)} AS value FROM {TOKEN_INPUTS_TABLE}"
+            for c in scalars
+            if columns[c] == domain
         )
-    joins = " ".join(
-        f"LEFT JOIN mpi__token_values_{domains.index(columns[c])} AS j{i} ON j{i}.value = i.{quote_identifier(c)}"
-        for i, c in enumerate(scalars)
-    )
-    picks = ", ".join(f"j{i}.token AS {quote_identifier(c)}" for i, c in enumerate(scalars))
-    # Sets: their elements' tokens gathered back per record, sorted so equal sets are equal lists.
-    gathers = ", ".join(
-        f"list_sort(list_distinct(list(v.token) FILTER (WHERE l.code = {codes[c]}))) AS {quote_identifier(c)}"
-        for c in lists
-    )
-    list_codes = ", ".join(str(codes[c]) for c in lists)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__token_sets AS "
-        f"SELECT l.mpi__row, {gathers} FROM mpi__token_long AS l "
-        "JOIN mpi__token_values AS v USING (domain, value) "
-        f"WHERE l.code IN ({list_codes}) GROUP BY l.mpi__row"
-    )
-    set_columns = ", ".join(f"s.{quote_identifier(c)}" for c in lists)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT value, mpi_hmac64($ipad, $opad, value) AS token "
+            f"FROM (SELECT DISTINCT value FROM ({union}) WHERE value IS NOT NULL)",
+            _hmac_params(key, domain),
+        )
+    for index, column in enumerate(lists):
+        # A set is its distinct tokens in ascending order, so equal sets are equal lists; no token: NULL.
+        hashed = f"list_transform(mpi_token_set_{column}(key), lambda v: mpi_hmac64($ipad, $opad, v))"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_SETS_PREFIX}{index} AS "
+            f"SELECT key, CASE WHEN len(t) > 0 THEN t END AS tokens FROM ("
+            f"SELECT key, list_sort(list_distinct({hashed})) AS t FROM ("
+            f"SELECT DISTINCT {quote_identifier(column)} AS key FROM {TOKEN_INPUTS_TABLE} "
+            f"WHERE {quote_identifier(column)} IS NOT NULL))",
+            _hmac_params(key, columns[column]),
+        )
+    picks, joins = [], []
+    for index, column in enumerate(scalars):
+        picks.append(f"j{index}.token AS {quote_identifier(column)}")
+        joins.append(
+            f"LEFT JOIN {lookups[columns[column]]} AS j{index} ON j{index}.value = i.{quote_identifier(column)}"
+        )
+    for index, column in enumerate(lists):
+        picks.append(f"s{index}.tokens AS {quote_identifier(column)}")
+        joins.append(
+            f"LEFT JOIN {_SETS_PREFIX}{index} AS s{index} ON s{index}.key = i.{quote_identifier(column)}"
+        )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {TOKENS_TABLE} AS "
-        f"SELECT i.mpi__row, {picks}, {set_columns} FROM {TOKEN_INPUTS_TABLE} AS i {joins} "
-        "LEFT JOIN mpi__token_sets AS s ON s.mpi__row = i.mpi__row"
+        f"SELECT i.mpi__row, {', '.join(picks)} FROM {TOKEN_INPUTS_TABLE} AS i {' '.join(joins)}"
     )
     for index in range(len(domains)):
-        con.execute(f"DROP TABLE IF EXISTS mpi__token_values_{index}")
-    for table in (*_WORK_TABLES, "mpi__token_sets", TOKEN_INPUTS_TABLE):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS {_VALUES_PREFIX}{index}")
+    for index in range(len(lists)):
+        con.execute(f"DROP TABLE IF EXISTS {_SETS_PREFIX}{index}")
+    con.execute(f"DROP TABLE IF EXISTS {TOKEN_INPUTS_TABLE}")
 
 
 def pseudonymize_sql(key: HashKey, source: str, column: str = "record_id") -> tuple[str, dict[str, object]]:
