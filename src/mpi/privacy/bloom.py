@@ -41,7 +41,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import polars as pl
+import pyarrow as pa
 
 from mpi.privacy.keys import HashKey, hmac_sha256
 from mpi.sqlutil import quote_identifier, quote_literal, run_sql_file
@@ -51,6 +51,8 @@ SALTS: tuple[str, ...] = ("none", "birth_year")
 BLOOM_INPUTS_TABLE = "mpi__bloom_inputs"
 BLOOMS_TABLE = "mpi__blooms"
 _WORD_BITS = 64
+# Values whose filters numpy ORs at once: bounds the gathered masks to about 100 MB.
+_VALUES_PER_SLICE = 50_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +119,11 @@ def keyed_permutation(key: HashKey, field_name: str, length: int) -> np.ndarray:
 
 def bigram_positions(key: HashKey, field_name: str, salt: str, gram: str, k: int, length: int) -> list[int]:
     """The k positions (before permutation) a salted bigram sets: double hashing h1 + i*h2 mod length."""
-    digest = hmac_sha256(key.subkey(f"bloom/{field_name}"), f"{salt}\x1f{gram}".encode())
+    return _positions(key.subkey(f"bloom/{field_name}"), salt, gram, k, length)
+
+
+def _positions(subkey: bytes, salt: str, gram: str, k: int, length: int) -> list[int]:
+    digest = hmac_sha256(subkey, f"{salt}\x1f{gram}".encode())
     h1 = int.from_bytes(digest[:8], "big") % length
     # An odd step visits k distinct positions of a power-of-two array.
     h2 = (int.from_bytes(digest[8:16], "big") % length) | 1
@@ -128,13 +134,15 @@ def bigram_masks(key: HashKey, params: BloomParameters, grams: list[tuple[str, s
     """(field, salt, bigram) rows -> their bit masks, as length/64 uint64 words (bit 0 = MSB of word 0)."""
     words = params.length // _WORD_BITS
     masks = np.zeros((len(grams), words), dtype=np.uint64)
-    for field_name in sorted({g[0] for g in grams}):
-        rows = [i for i, g in enumerate(grams) if g[0] == field_name]
+    by_field: dict[str, list[int]] = {}
+    for i, g in enumerate(grams):
+        by_field.setdefault(g[0], []).append(i)
+    for field_name, rows in sorted(by_field.items()):
         k = params.hashes[field_name]
         permutation = keyed_permutation(key, field_name, params.length)
+        subkey = key.subkey(f"bloom/{field_name}")  # derived once per field, not once per bigram
         raw = np.array(
-            [bigram_positions(key, field_name, grams[i][1], grams[i][2], k, params.length) for i in rows],
-            dtype=np.int64,
+            [_positions(subkey, grams[i][1], grams[i][2], k, params.length) for i in rows], dtype=np.int64
         ).reshape(len(rows), k)
         bits = np.zeros((len(rows), params.length), dtype=bool)
         bits[np.arange(len(rows))[:, None], permutation[raw]] = True
@@ -144,80 +152,108 @@ def bigram_masks(key: HashKey, params: BloomParameters, grams: list[tuple[str, s
     return masks
 
 
+def _fold(words: np.ndarray, params: BloomParameters) -> np.ndarray:
+    """OR-ed masks (rows of length/64 words) -> the stored words: XOR-folded in half, or as they are."""
+    if not params.xor_fold:
+        return words
+    half = params.stored_bits // _WORD_BITS
+    return np.bitwise_xor(words[:, :half], words[:, half:])
+
+
+def _filters_of_values(
+    gram_masks: np.ndarray, value_ids: np.ndarray, gram_ids: np.ndarray, values: int, params: BloomParameters
+) -> pa.Array:
+    """Each value's filter: the OR of its bigrams' masks, folded, as ``stored_bits / 8`` bytes per value.
+
+    ``value_ids`` (sorted, every id in range(values) present) and ``gram_ids`` list each value's
+    bigrams; the ORs are one numpy reduceat per slice of values, never a loop over records.
+    """
+    stored_bytes = params.stored_bits // 8
+    out = np.empty((values, params.stored_bits // _WORD_BITS), dtype=">u8")
+    starts = (
+        np.flatnonzero(np.r_[True, value_ids[1:] != value_ids[:-1]]) if len(value_ids) else np.empty(0, int)
+    )
+    if len(starts) != values:
+        raise AssertionError("every distinct value has at least one bigram")
+    for first in range(0, values, _VALUES_PER_SLICE):
+        last = min(first + _VALUES_PER_SLICE, values)
+        begin = starts[first]
+        end = starts[last] if last < values else len(gram_ids)
+        ored = np.bitwise_or.reduceat(gram_masks[gram_ids[begin:end]], starts[first:last] - begin, axis=0)
+        out[first:last] = _fold(ored, params)
+    buffer = pa.py_buffer(out.tobytes())
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(stored_bytes), values, [None, buffer])
+    return fixed.cast(pa.binary())
+
+
 def compute_blooms(con: duckdb.DuckDBPyConnection, key: HashKey, params: BloomParameters) -> None:
     """mpi__enriched -> mpi__blooms (mpi__row, bf_first_name, bf_last_name, bf_address as BLOBs).
 
-    Each distinct (field, salt, value) is encoded once: its bigrams' masks are OR-ed in SQL.
+    Each distinct (field, salt, value) is encoded once, and each distinct (field, salt, bigram)
+    hashed once: DuckDB lists every value's bigrams by number, numpy ORs their masks
+    (``_filters_of_values``), and one join per field puts the filters on the records.
     """
     run_sql_file(con, "privacy/bloom_inputs", {"salt": params.salt})
-    fields = ", ".join(quote_identifier(f) for f in BLOOM_FIELDS)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__bloom_long AS "
-        f"SELECT mpi__row, salt, field, value FROM (UNPIVOT (SELECT mpi__row, salt, {fields} FROM {BLOOM_INPUTS_TABLE}) "
-        f"ON {fields} INTO NAME field VALUE value)"
+    distinct = " UNION ALL ".join(
+        f"SELECT DISTINCT {quote_literal(f)} AS field, salt, {quote_identifier(f)} AS value "
+        f"FROM {BLOOM_INPUTS_TABLE} WHERE {quote_identifier(f)} IS NOT NULL"
+        for f in BLOOM_FIELDS
     )
-    # Each distinct (field, salt, value) is numbered: grouping by a number is twice as fast as by text.
+    # Value ids run 0..n-1, so a value's id is its row in the numpy result.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__bloom_distinct AS SELECT row_number() OVER () AS vid, field, salt, value "
-        "FROM (SELECT DISTINCT field, salt, value FROM mpi__bloom_long)"
+        "CREATE OR REPLACE TEMP TABLE mpi__bloom_distinct AS "
+        f"SELECT (row_number() OVER () - 1)::BIGINT AS vid, field, salt, value FROM ({distinct})"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__bloom_value_grams AS "
+        "SELECT vid, field, salt, unnest(mpi_bigrams(value)) AS gram FROM mpi__bloom_distinct"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE mpi__bloom_grams AS "
-        "SELECT vid, field, salt, unnest(mpi_bigrams(value)) AS gram FROM mpi__bloom_distinct"
+        "SELECT (row_number() OVER (ORDER BY field, salt, gram) - 1)::BIGINT AS gid, field, salt, gram "
+        "FROM (SELECT DISTINCT field, salt, gram FROM mpi__bloom_value_grams)"
     )
     grams = [
         (str(f), str(s), str(g))
-        for f, s, g in con.execute(
-            "SELECT DISTINCT field, salt, gram FROM mpi__bloom_grams ORDER BY ALL"
-        ).fetchall()
+        for f, s, g in con.execute("SELECT field, salt, gram FROM mpi__bloom_grams ORDER BY gid").fetchall()
     ]
-    masks = bigram_masks(key, params, grams)
-    words = params.length // _WORD_BITS
-    frame = pl.DataFrame(
+    gram_masks = bigram_masks(key, params, grams)
+    # Arrow, not fetchnumpy: that imports pandas, a second of start-up for every agency run.
+    pairs = con.sql(
+        "SELECT v.vid, g.gid FROM mpi__bloom_value_grams AS v JOIN mpi__bloom_grams AS g "
+        "USING (field, salt, gram) ORDER BY v.vid"
+    ).to_arrow_table()
+    values = int(con.execute("SELECT count(*) FROM mpi__bloom_distinct").fetchall()[0][0])
+    value_ids = pairs.column("vid").to_numpy()
+    gram_ids = pairs.column("gid").to_numpy()
+    filters = pa.table(
         {
-            "field": [g[0] for g in grams],
-            "salt": [g[1] for g in grams],
-            "gram": [g[2] for g in grams],
-            **{f"w{i}": pl.Series(masks[:, i], dtype=pl.UInt64) for i in range(words)},
+            "vid": pa.array(np.arange(values, dtype=np.int64)),
+            "bloom": _filters_of_values(gram_masks, value_ids, gram_ids, values, params),
         }
     )
-    con.register("mpi__bloom_masks_frame", frame)
-    con.execute("CREATE OR REPLACE TEMP TABLE mpi__bloom_masks AS SELECT * FROM mpi__bloom_masks_frame")
-    con.unregister("mpi__bloom_masks_frame")
-    stored_words = params.stored_bits // _WORD_BITS
-    if params.xor_fold:
-        folded = [f"xor(bit_or(m.w{i}), bit_or(m.w{i + stored_words})) AS f{i}" for i in range(stored_words)]
-    else:
-        folded = [f"bit_or(m.w{i}) AS f{i}" for i in range(stored_words)]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__bloom_words AS "
-        f"SELECT g.vid, {', '.join(folded)} FROM mpi__bloom_grams AS g "
-        "JOIN mpi__bloom_masks AS m USING (field, salt, gram) GROUP BY g.vid"
-    )
-    hex_format = quote_literal("{:016x}" * stored_words)
-    word_list = ", ".join(f"w.f{i}" for i in range(stored_words))
+    con.register("mpi__bloom_filters_frame", filters)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE mpi__bloom_values AS "
-        f"SELECT d.field, d.salt, d.value, unhex(format({hex_format}, {word_list})) AS bloom "
-        "FROM mpi__bloom_words AS w JOIN mpi__bloom_distinct AS d USING (vid)"
+        "SELECT d.field, d.salt, d.value, f.bloom FROM mpi__bloom_distinct AS d "
+        "JOIN mpi__bloom_filters_frame AS f USING (vid)"
     )
-    pivots = ", ".join(
-        f"max(lv.bloom) FILTER (WHERE lv.field = {quote_literal(f)}) AS {quote_identifier(f)}"
-        for f in BLOOM_FIELDS
-    )
+    con.unregister("mpi__bloom_filters_frame")
+    picks, joins = [], []
+    for index, name in enumerate(BLOOM_FIELDS):
+        picks.append(f"b{index}.bloom AS {quote_identifier(name)}")
+        joins.append(
+            f"LEFT JOIN mpi__bloom_values AS b{index} ON b{index}.field = {quote_literal(name)} "
+            f"AND b{index}.salt = i.salt AND b{index}.value = i.{quote_identifier(name)}"
+        )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {BLOOMS_TABLE} AS "
-        f"SELECT i.mpi__row, {pivots} FROM {BLOOM_INPUTS_TABLE} AS i "
-        "LEFT JOIN (SELECT l.mpi__row, l.field, v.bloom FROM mpi__bloom_long AS l JOIN mpi__bloom_values AS v "
-        "ON v.field = l.field AND v.salt = l.salt AND v.value = l.value) AS lv ON lv.mpi__row = i.mpi__row "
-        "GROUP BY i.mpi__row"
+        f"SELECT i.mpi__row, {', '.join(picks)} FROM {BLOOM_INPUTS_TABLE} AS i {' '.join(joins)}"
     )
     for table in (
-        "mpi__bloom_long",
         "mpi__bloom_distinct",
+        "mpi__bloom_value_grams",
         "mpi__bloom_grams",
-        "mpi__bloom_masks",
-        "mpi__bloom_words",
         "mpi__bloom_values",
         BLOOM_INPUTS_TABLE,
     ):
