@@ -406,7 +406,10 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
             "forced links / clusters split by unlinks",
             f"{result.clustering.forced_links:,} / {result.clustering.clusters_split_by_unlinks:,}",
         ),
-        (f"clusters split by model vetoes (p < {VETO_BELOW_PROBABILITY})", f"{result.clustering.clusters_split_by_vetoes:,}"),
+        (
+            f"clusters split by model vetoes (p < {VETO_BELOW_PROBABILITY})",
+            f"{result.clustering.clusters_split_by_vetoes:,}",
+        ),
         ("persons", f"{result.ids.persons:,}"),
         ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),
         ("records whose id changed", f"{result.ids.records_changed:,}"),

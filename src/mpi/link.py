@@ -23,6 +23,7 @@ from mpi.errors import MpiUserError
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.model import count_comparisons, linker_for_model, load_meta, load_model_file
 from mpi.model.columns import check_model_fits_table
+from mpi.model.errors import ModelError
 from mpi.model.hashed import is_hashed_spec
 from mpi.model.predict import (
     compute_term_frequency_tables,
@@ -31,6 +32,7 @@ from mpi.model.predict import (
     register_records,
 )
 from mpi.model.trained import TrainedModel
+from mpi.model.training import estimate_deterministic_match_rate
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.sqlutil import quote_identifier, run_sql_file
 from mpi.store import Store, open_store
@@ -236,6 +238,12 @@ def _score(
     """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels)."""
     linker = linker_for_model(con, model)
     try:
+        rate = _fit_match_rate_to_population(linker, model)
+        if rate != model.parameters.probability_two_random_records_match:
+            report(
+                f"prior match rate {rate:.3g} for this population "
+                f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
+            )
         if kind == "full":
             sample = 1.0 if records <= EXACT_COUNT_MAX_RECORDS else EXACT_COUNT_MAX_RECORDS / records
             counts = count_comparisons(linker, model.spec, record_sample_proportion=sample)
@@ -259,6 +267,27 @@ def _score(
         return _Scored(comparisons=comparisons, estimated=estimated, seconds=seconds)
     finally:
         drop_splink_tables(linker)
+
+
+def _fit_match_rate_to_population(linker: Linker, model: TrainedModel) -> float:
+    """Set the linker's prior match rate for the records being linked; return it.
+
+    The chance that two random records match falls as a population grows (a model trained
+    on 20k persons linked 1M with a prior 50 times too high, and merged thousands of
+    namesakes). The deterministic rules measure it on any data without labels, so the
+    model's trained rate is scaled by their rate here over their rate on the training data.
+    """
+    trained_rate = model.parameters.probability_two_random_records_match
+    at_training = model.stats.deterministic_match_rate if model.stats else None
+    if not at_training:
+        return trained_rate
+    try:
+        here = estimate_deterministic_match_rate(linker, model.spec, "records")
+    except ModelError:  # no deterministic pairs here: nothing to scale by
+        here = at_training
+    rate = min(0.5, trained_rate * here / at_training)
+    linker._settings_obj._probability_two_random_records_match = rate
+    return rate
 
 
 def _score_new_records(
