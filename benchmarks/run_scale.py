@@ -21,6 +21,7 @@ reported as a lower bound. This takes about an hour on 2 cores:
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ import baseline_splink as baseline
 import duckdb
 from harness import (
     BASELINE_SCRIPT,
+    RESULTS_DIR,
     BenchmarkError,
     Limits,
     TimedRun,
@@ -188,6 +190,18 @@ def run_baseline(data_dir: Path, logs: Path, temp: Path, *, timeout: float | Non
     return {"run": run.as_dict(), "accuracy": score(clusters_csv, data_dir / "truth.csv", temp)}
 
 
+def previous_baseline(persons: int, seed: int) -> dict[str, Any]:
+    """The baseline of the last scale run on the same files, marked as carried over, with its date."""
+    previous = json.loads((RESULTS_DIR / "scale.json").read_text(encoding="utf-8"))
+    if previous.get("persons") != persons or previous.get("seed") != seed or not previous.get("baseline"):
+        raise SystemExit(
+            f"--reuse-baseline: results/scale.json has no baseline for {persons} persons, seed {seed}"
+        )
+    baseline: dict[str, Any] = previous["baseline"]
+    baseline["carried_over_from"] = previous.get("finished_at", "an earlier run")
+    return baseline
+
+
 def baseline_candidate_pairs(config_path: Path) -> dict[str, Any]:
     """Splink's estimate of the pairs the baseline's blocking rules generate: the work its predict faces.
 
@@ -317,6 +331,12 @@ def main() -> None:
     )
     parser.add_argument("--no-baseline", action="store_true", help="mpi only (no ratio check)")
     parser.add_argument(
+        "--reuse-baseline",
+        action="store_true",
+        help="take the baseline from the last results/scale.json of the same persons and seed "
+        "(it does not change with mpi; at 1M it runs into its 30-minute limit)",
+    )
+    parser.add_argument(
         "--baseline-timeout",
         type=float,
         default=BASELINE_TIMEOUT_SECONDS,
@@ -333,8 +353,12 @@ def main() -> None:
     temp = args.work / "duckdb_temp"
     mpi = run_mpi(data_dir, logs, temp, train=not args.no_train, link_trained=args.link_trained)
     timeout = args.baseline_timeout or None
-    baseline = None if args.no_baseline else run_baseline(data_dir, logs, temp, timeout=timeout)
-    if baseline is not None:
+    if args.reuse_baseline:
+        baseline = previous_baseline(args.persons, args.seed)
+    elif args.no_baseline:
+        baseline = None
+    else:
+        baseline = run_baseline(data_dir, logs, temp, timeout=timeout)
         baseline["candidate_pairs"] = baseline_candidate_pairs(data_dir / "mpi.toml")
     checks = verdict(mpi, baseline)
     print_summary(mpi, baseline, checks)
