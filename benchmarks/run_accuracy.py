@@ -28,7 +28,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from harness import (
     run_timed,
     write_result,
 )
-from scoring import Scored, score_clusters_csv, score_person_index
+from scoring import Scored, blocking_recall_of_model, score_clusters_csv, score_person_index
 
 from mpi.config import load_config
 
@@ -108,6 +108,7 @@ class EngineRow:
     bcubed_precision: float = 0.0
     bcubed_recall: float = 0.0
     bcubed_f1: float = 0.0
+    blocking_recall: float | None = None  # share of true pairs the model's prediction rules compare
     wall_seconds: float = 0.0
     peak_rss_mb: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # step -> wall seconds
@@ -194,6 +195,7 @@ def run_mpi(dataset: str, project: Path, engines: set[str], logs: Path, temp: Pa
             link = run_timed(f"{dataset}.link_shipped", link_command, log_dir=logs)
             metrics = score_person_index(store_path, truth, temp_dir=temp)
             row = scored_row(dataset, "mpi-shipped", metrics, [ingest, link], last_link_threshold(store_path))
+            row = replace(row, blocking_recall=blocking_recall_of_model(config_path, SHIPPED_MODEL, truth))
             rows.append(row)
         except Exception as exc:  # one engine failing must not stop the rest of the table
             rows.append(failed_row(dataset, "mpi-shipped", exc))
@@ -204,6 +206,7 @@ def run_mpi(dataset: str, project: Path, engines: set[str], logs: Path, temp: Pa
             link = run_timed(f"{dataset}.link", link_command, log_dir=logs)
             metrics = score_person_index(store_path, truth, temp_dir=temp)
             row = scored_row(dataset, "mpi", metrics, [ingest, train, link], last_link_threshold(store_path))
+            row = replace(row, blocking_recall=blocking_recall_of_model(config_path, TRAINED_MODEL, truth))
             rows.append(row)
         except Exception as exc:
             rows.append(failed_row(dataset, "mpi", exc))
@@ -252,19 +255,20 @@ def run_dataset(dataset: Dataset, engines: set[str], work: Path) -> list[EngineR
 
 TABLE_HEADERS = [
     "data set", "engine", "threshold", "records", "persons (pred / true)", "largest", "pairwise P", "pairwise R", "pairwise F1",
-    "B-cubed F1", "wall s", "peak RSS MB", "steps (wall s)",
+    "B-cubed F1", "blocking recall", "wall s", "peak RSS MB", "steps (wall s)",
 ]  # fmt: skip
 
 
 def table_cells(row: dict[str, Any]) -> list[str]:
     if row.get("error"):
-        return [row["dataset"], row["engine"], *["-"] * 10, f"FAILED {row['error']}"]
+        return [row["dataset"], row["engine"], *["-"] * 11, f"FAILED {row['error']}"]
     steps = ", ".join(f"{k} {v:.1f}" for k, v in row["stages"].items())
     return [
         row["dataset"], row["engine"], f"{row['threshold']}" if row.get("threshold") else "?", f"{row['records']:,}",
         f"{row['predicted_persons']:,} / {row['true_persons']:,}", f"{row.get('largest_person', 0):,}",
         f"{row['pairwise_precision']:.4f}", f"{row['pairwise_recall']:.4f}", f"{row['pairwise_f1']:.4f}",
-        f"{row['bcubed_f1']:.4f}", f"{row['wall_seconds']:.1f}", f"{row['peak_rss_mb']:,.0f}", steps,
+        f"{row['bcubed_f1']:.4f}", f"{row['blocking_recall']:.4f}" if row.get("blocking_recall") else "-",
+        f"{row['wall_seconds']:.1f}", f"{row['peak_rss_mb']:,.0f}", steps,
     ]  # fmt: skip
 
 

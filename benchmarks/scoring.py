@@ -13,7 +13,12 @@ from pathlib import Path
 
 import duckdb
 
+from mpi.config import load_config
+from mpi.model import load_model_file
+from mpi.project_models import locate_model
+from mpi.quality.blocking import blocking_recall
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
+from mpi.store import open_store
 
 # evaluate_clustering's exact-match count joins cells to cluster sizes and person sizes with
 # `cells.n = cs.n AND cells.n = ps.n`; DuckDB 2.0's join-order optimizer derives `cs.n = ps.n`
@@ -87,3 +92,20 @@ def score_person_index(store_path: Path, truth_csv: Path, *, temp_dir: Path) -> 
         return _score(con)
     finally:
         con.close()
+
+
+def blocking_recall_of_model(config_path: Path, model_name: str, truth_csv: Path) -> float | None:
+    """Share of true pairs the model's prediction rules compare (mpi.quality.blocking), or None."""
+    config = load_config(config_path)
+    spec = load_model_file(locate_model(config, model_name).path).spec
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
+    try:
+        store.con.execute(
+            "CREATE TEMP TABLE bench__truth AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+            [str(truth_csv)],
+        )
+        with store.splink_workspace():
+            result = blocking_recall(store.con, spec, "bench__truth")
+    finally:
+        store.close()
+    return None if result is None else result.recall

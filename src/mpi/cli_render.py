@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample
 
 
@@ -28,8 +29,11 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"false merges: {report.false_merge_clusters:,} person ids hold more than one true person "
         f"({report.false_positive_pairs:,} wrong pairs)\n"
         f"false splits: {report.false_split_persons:,} true persons spread over several ids "
-        f"({report.false_negative_pairs:,} missed pairs, {report.true_pairs_not_scored:,} of them never scored)"
+        f"({report.false_negative_pairs:,} missed pairs, {report.true_pairs_not_scored:,} of them not among the "
+        "kept pairs: never compared, or scored below 0.01)"
     )
+    if report.blocking is not None:
+        _print_blocking(console, report.blocking)
     _print_examples(console, "False merges (linked, but different people)", report.false_merges)
     _print_examples(console, "False splits (same person, not linked)", report.false_splits)
     if report.sweep:
@@ -46,6 +50,18 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
             )
         console.print(sweep)
     console.print(f"[bold]Pairwise F1 {m.pairwise.f1:.4f}[/bold]  B-cubed F1 {m.bcubed.f1:.4f}")
+
+
+def _print_blocking(console: Console, blocking: BlockingRecall) -> None:
+    table = Table(
+        title=f"Blocking recall {blocking.recall:.4f}: {blocking.true_pairs_caught:,} of "
+        f"{blocking.true_pairs:,} true pairs are compared by some rule"
+    )
+    for column in ("prediction rule", "true pairs caught", "by this rule only"):
+        table.add_column(column, justify="left" if column == "prediction rule" else "right")
+    for rule in blocking.rules:
+        table.add_row(rule.rule, f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
+    console.print(table)
 
 
 def _print_examples(console: Console, title: str, examples: tuple[PairExample, ...]) -> None:

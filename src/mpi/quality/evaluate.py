@@ -15,6 +15,7 @@ from mpi.errors import InputError, MpiUserError
 from mpi.model import load_model_file, make_db_api
 from mpi.model.spec import ModelSpec
 from mpi.project_models import locate_model
+from mpi.quality.blocking import BlockingRecall, blocking_recall
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
 from mpi.sqlutil import load_sql, quote_identifier
 from mpi.store import open_store
@@ -58,6 +59,7 @@ class EvaluationReport:
     false_merges: tuple[PairExample, ...]
     false_splits: tuple[PairExample, ...]
     sweep: tuple[SweepRow, ...]
+    blocking: BlockingRecall | None = None
 
 
 def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> None:
@@ -213,6 +215,9 @@ def evaluate_against_truth(
             spec,
             examples,
         )
+        report("blocking recall: which true pairs the model's rules compare")
+        with store.splink_workspace():
+            blocking = blocking_recall(con, spec, "mpi__truth")
         sweep_rows: tuple[SweepRow, ...] = ()
         if sweep:
             report("threshold sweep: re-clustering the kept pairs")
@@ -233,4 +238,5 @@ def evaluate_against_truth(
         false_merges=merges,
         false_splits=splits,
         sweep=sweep_rows,
+        blocking=blocking,
     )
