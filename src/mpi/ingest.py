@@ -180,7 +180,6 @@ PREPARED_TABLES = (
     RAW_TABLE,
     BAD_ROWS_TABLE,
     "mpi__mapped",
-    "mpi__standardized",
     "mpi__enriched",
     "mpi__row_rejects",
 )

@@ -13,8 +13,15 @@ import polars as pl
 
 from mpi.sqlutil import load_sql, run_sql_file
 
-# Each distinct name value cleaned once (records.sql), read again by field_issues.sql.
-NAME_VALUES_TABLE = "mpi__name_values"
+# Tables of distinct values and their standard forms, used while one source is standardized.
+LOOKUP_TABLES = (
+    "mpi__name_values",
+    "mpi__name_lookup",
+    "mpi__text_values",
+    "mpi__address_values",
+    "mpi__nickname_map",
+    "mpi__phonetic",
+)
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -93,7 +100,7 @@ def _create_lookup(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
 
 
 def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """mpi__nickname_map and mpi__phonetic over the distinct names in mpi__standardized."""
+    """mpi__nickname_map and mpi__phonetic over the distinct names in mpi__name_values."""
     pairs = nickname_to_formal()
     _create_lookup(
         con,
@@ -104,17 +111,19 @@ def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
         ),
     )
     rows = con.execute(
-        "SELECT DISTINCT name FROM (SELECT first_name AS name FROM mpi__standardized "
-        "UNION ALL SELECT last_name FROM mpi__standardized) WHERE name IS NOT NULL"
+        "SELECT DISTINCT name FROM (SELECT first_name_text AS name FROM mpi__name_values "
+        "UNION ALL SELECT name_text FROM mpi__name_values) WHERE name IS NOT NULL"
     ).fetchall()
     _create_lookup(con, "mpi__phonetic", phonetic_codes([r[0] for r in rows]))
 
 
 def standardize_mapped(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     """mpi__mapped -> mpi__enriched; returns (field, issue, count) for values that became NULL."""
-    run_sql_file(con, "standardize/records")
+    run_sql_file(con, "standardize/values")
     build_name_lookups(con)
-    con.execute(load_sql("standardize/enrich_names"))
+    run_sql_file(con, "standardize/enrich_names")
+    run_sql_file(con, "standardize/records")
     issues = con.execute(load_sql("standardize/field_issues")).fetchall()
-    con.execute(f"DROP TABLE {NAME_VALUES_TABLE}")
+    for table in LOOKUP_TABLES:
+        con.execute(f"DROP TABLE {table}")
     return [(str(f), str(i), int(n)) for f, i, n in issues]

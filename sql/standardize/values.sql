@@ -1,0 +1,66 @@
+-- Clean each distinct input value once. Cleaning is the costly part of standardization (regular
+-- expressions, token lists, macros that expand their argument several times), and the values
+-- repeat: a common first name, a household's address, a city. records.sql joins these tables back
+-- by value; field_issues.sql reads mpi__name_values too.
+
+-- First, middle, last and suffix inputs share one table: the rules differ by field, not by value.
+CREATE OR REPLACE TEMP TABLE mpi__name_values AS
+WITH name_values AS (
+    SELECT DISTINCT value
+    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in, suffix_in]) AS value FROM mpi__mapped)
+    WHERE value IS NOT NULL
+),
+cleaned AS (
+    SELECT
+        value,
+        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(value))) AS tokens_text,
+        mpi_clean_text(value) AS text,
+        mpi_suffix_in(value) AS suffix_found
+    FROM name_values
+),
+real_names AS (
+    SELECT
+        *,
+        mpi_real_name(tokens_text) AS name_text,
+        -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name.
+        mpi_real_name(coalesce(tokens_text, text)) AS first_name_text
+    FROM cleaned
+)
+SELECT
+    value,
+    tokens_text,
+    name_text,
+    first_name_text,
+    coalesce(mpi_is_placeholder_name(tokens_text), false) AS is_placeholder,
+    mpi_suffix_std(text) AS suffix_word,
+    suffix_found,
+    CASE WHEN name_text IS NOT NULL THEN list_distinct(list_concat(
+        [name_text, replace(name_text, ' ', '')],
+        list_filter(string_split(name_text, ' '), lambda t: length(t) > 1 AND NOT mpi_is_particle(t))
+    )) END AS last_name_parts
+FROM real_names;
+
+-- Address parts given in separate columns, cities and states.
+CREATE OR REPLACE TEMP TABLE mpi__text_values AS
+SELECT value, mpi_clean_text(value) AS text
+FROM (
+    SELECT DISTINCT value
+    FROM (SELECT unnest([street_number_in, street_name_in, unit_in, city_in, state_in]) AS value FROM mpi__mapped)
+    WHERE value IS NOT NULL
+);
+
+-- A whole address line is split into number / street / unit.
+CREATE OR REPLACE TEMP TABLE mpi__address_values AS
+WITH cleaned AS (
+    SELECT value, mpi_clean_text(value) AS address_text
+    FROM (SELECT DISTINCT address_in AS value FROM mpi__mapped WHERE address_in IS NOT NULL)
+)
+SELECT
+    value,
+    regexp_extract(address_text, '^([0-9]+[A-Z]?) ', 1) AS street_number_text,
+    nullif(regexp_extract(address_text, ' (APT|APARTMENT|UNIT|STE|SUITE|FL|FLOOR|RM|ROOM|NO) ?([A-Z0-9]+)$', 2), '')
+        AS unit_text,
+    mpi_street_std(nullif(trim(regexp_replace(
+        regexp_replace(address_text, '^[0-9]+[A-Z]? ', ''),
+        ' (APT|APARTMENT|UNIT|STE|SUITE|FL|FLOOR|RM|ROOM|NO) ?[A-Z0-9]+$', '')), '')) AS street_name_text
+FROM cleaned;
