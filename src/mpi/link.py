@@ -8,6 +8,7 @@ so an incremental load ends where a full relink of the same data would.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ class _Scored:
     comparisons: int
     estimated: bool
     seconds: float
+    prior_weight: float  # log2 of the prior match odds this run scored with
 
 
 def _choose_kind(
@@ -152,7 +154,7 @@ def link_records(
         with store.splink_workspace():
             scored = _score(con, model, kind=kind, records=records, new=int(new), report=report)
             t0 = time.perf_counter()
-            _update_pairs_table_input(con, kind)
+            _update_pairs_table_input(con, kind, prior_weight=scored.prior_weight)
             clustering = cluster_records(con, threshold=threshold)
             seconds_cluster = time.perf_counter() - t0
         if after_scoring is not None:
@@ -260,11 +262,16 @@ def _score(
             frames = _score_new_records(con, linker, model)
             comparisons, estimated = -1, True
         seconds = time.perf_counter() - t0
-        _collect_scored_pairs(con, frames)
+        _collect_scored_pairs(con, frames, prior_weight=math.log2(rate / (1 - rate)))
         if comparisons < 0:
             comparisons = int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0])
         report(f"scored in {seconds:.1f}s")
-        return _Scored(comparisons=comparisons, estimated=estimated, seconds=seconds)
+        return _Scored(
+            comparisons=comparisons,
+            estimated=estimated,
+            seconds=seconds,
+            prior_weight=math.log2(rate / (1 - rate)),
+        )
     finally:
         drop_splink_tables(linker)
 
@@ -275,7 +282,8 @@ def _fit_match_rate_to_population(linker: Linker, model: TrainedModel) -> float:
     The chance that two random records match falls as a population grows (a model trained
     on 20k persons linked 1M with a prior 50 times too high, and merged thousands of
     namesakes). The deterministic rules measure it on any data without labels, so the
-    model's trained rate is scaled by their rate here over their rate on the training data.
+    model's trained rate is scaled by their rate here over their rate on the training data,
+    when that is lower.
     """
     trained_rate = model.parameters.probability_two_random_records_match
     at_training = model.stats.deterministic_match_rate if model.stats else None
@@ -285,7 +293,10 @@ def _fit_match_rate_to_population(linker: Linker, model: TrainedModel) -> float:
         here = estimate_deterministic_match_rate(linker, model.spec, "records")
     except ModelError:  # no deterministic pairs here: nothing to scale by
         here = at_training
-    rate = min(0.5, trained_rate * here / at_training)
+    # Only ever down: a small or duplicate-heavy load measures a high rate by chance (17 golden
+    # records measured 2,000 times the training rate and merged twins), and in a person index a
+    # false merge costs more than a missed link.
+    rate = trained_rate * min(1.0, here / at_training)
     linker._settings_obj._probability_two_random_records_match = rate
     return rate
 
@@ -315,10 +326,13 @@ def _score_new_records(
     return [between, within]
 
 
-def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDataFrame]) -> None:
+def _collect_scored_pairs(
+    con: duckdb.DuckDBPyConnection, frames: list[SplinkDataFrame], *, prior_weight: float
+) -> None:
     selects = [
         "SELECT source_dataset_l AS source_l, record_id_l, source_dataset_r AS source_r, record_id_r, "
-        f"match_weight, match_probability, COLUMNS('^gamma_') FROM {quote_identifier(frame.physical_name)}"
+        f"match_weight, match_probability, {float(prior_weight)!r}::DOUBLE AS prior_weight, COLUMNS('^gamma_') "
+        f"FROM {quote_identifier(frame.physical_name)}"
         for frame in frames
     ]
     if selects:
@@ -331,8 +345,13 @@ def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDat
         )
 
 
-def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, kind: str) -> None:
-    """mpi__pairs_next: the pairs the index will keep after this run (old ones minus stale, plus new)."""
+def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, kind: str, *, prior_weight: float) -> None:
+    """mpi__pairs_next: the pairs the index will keep after this run (old ones minus stale, plus new).
+
+    Pairs scored by earlier runs are brought to this run's prior (the prior follows the
+    population, see _fit_match_rate_to_population): their weight differs from a fresh score
+    only by the prior, so an incremental run clusters as a full relink of the same records would.
+    """
     if kind == "full":
         con.execute(
             "CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS SELECT NULL::INTEGER AS run_id, * FROM mpi__scored_pairs"
@@ -345,6 +364,14 @@ def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, kind: str) -> None
         "WHERE NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_l AND s.record_id = p.record_id_l) "
         "AND NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_r AND s.record_id = p.record_id_r) "
         "UNION ALL BY NAME SELECT * FROM mpi__scored_pairs"
+    )
+    # Stores written before pairs carried their prior: those pairs are taken as scored at this one.
+    con.execute("ALTER TABLE mpi__pairs_next ADD COLUMN IF NOT EXISTS prior_weight DOUBLE")
+    con.execute(
+        "UPDATE mpi__pairs_next SET match_weight = match_weight - coalesce(prior_weight, $w) + $w, "
+        "match_probability = 1 / (1 + pow(2, -(match_weight - coalesce(prior_weight, $w) + $w))), "
+        "prior_weight = $w WHERE prior_weight IS DISTINCT FROM $w",
+        {"w": float(prior_weight)},
     )
 
 
