@@ -293,8 +293,8 @@ def _fit_match_rate_to_population(linker: Linker, model: TrainedModel) -> float:
         here = estimate_deterministic_match_rate(linker, model.spec, "records")
     except ModelError:  # no deterministic pairs here: nothing to scale by
         here = at_training
-    # Only ever down: a small or duplicate-heavy load measures a high rate by chance (17 golden
-    # records measured 2,000 times the training rate and merged twins), and in a person index a
+    # Only ever down: a small or duplicate-heavy load measures a high rate (the 17 golden
+    # records measured 5,500 times the training rate and merged twins), and in a person index a
     # false merge costs more than a missed link.
     rate = trained_rate * min(1.0, here / at_training)
     linker._settings_obj._probability_two_random_records_match = rate
