@@ -84,10 +84,14 @@ def make_linker(
     records_table: str = "records",
     view_name: str = MODEL_INPUT_VIEW,
     retain_intermediate_calculation_columns: bool = False,
+    retain_matching_columns: bool = True,
     log_level: int | None = None,
 ) -> Linker:
     """A Splink Linker over ``records_table`` with settings built from the spec.
 
+    ``retain_matching_columns`` False leaves the compared values (first_name_l, first_name_r,
+    ...) and the comparison levels (Splink keeps gamma columns only with them) out of
+    predictions: for callers that need the match probability alone.
     ``log_level`` None leaves Splink's logging to the application's configuration.
     """
     view = create_model_input_view(con, spec, records_table=records_table, view_name=view_name)
@@ -97,6 +101,7 @@ def make_linker(
         spec,
         parameters,
         retain_intermediate_calculation_columns=retain_intermediate_calculation_columns,
+        retain_matching_columns=retain_matching_columns,
     )
     return Linker(table, settings, log_level=log_level)
 

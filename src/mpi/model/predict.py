@@ -39,6 +39,7 @@ def linker_for_model(
     records_table: str = "records",
     view_name: str = MODEL_INPUT_VIEW,
     retain_intermediate_calculation_columns: bool = False,
+    retain_matching_columns: bool = True,
     log_level: int | None = None,
 ) -> Linker:
     """A DuckDB Linker that scores with the model's trained parameters.
@@ -54,6 +55,7 @@ def linker_for_model(
         records_table=records_table,
         view_name=view_name,
         retain_intermediate_calculation_columns=retain_intermediate_calculation_columns,
+        retain_matching_columns=retain_matching_columns,
         log_level=log_level,
     )
 

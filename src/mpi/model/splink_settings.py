@@ -124,6 +124,7 @@ def settings_creator(
     *,
     retain_intermediate_calculation_columns: bool = False,
     additional_columns_to_retain: tuple[str, ...] = RETAINED_COLUMNS,
+    retain_matching_columns: bool = True,
 ) -> SettingsCreator:
     """Dialect-free Splink settings; ``Linker`` renders them for its backend."""
     levels: Mapping[str, tuple[LevelParameters, ...]] = parameters.levels if parameters else {}
@@ -139,7 +140,7 @@ def settings_creator(
         comparisons=[comparison_creator(c, levels.get(c.name)) for c in spec.comparisons],
         blocking_rules_to_generate_predictions=[blocking_rule_creator(r) for r in spec.prediction_rules],
         probability_two_random_records_match=lam,
-        retain_matching_columns=True,
+        retain_matching_columns=retain_matching_columns,
         retain_intermediate_calculation_columns=retain_intermediate_calculation_columns,
         additional_columns_to_retain=list(additional_columns_to_retain),
     )

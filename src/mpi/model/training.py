@@ -688,7 +688,14 @@ def choose_match_threshold(
     expected precision is the mean match probability of the scored pairs that end up in
     one cluster, expected recall their share of all the probability mass. No labels needed.
     """
-    linker = make_linker(con, model.spec, model.parameters, records_table=records_table, log_level=log_level)
+    linker = make_linker(
+        con,
+        model.spec,
+        model.parameters,
+        records_table=records_table,
+        retain_matching_columns=False,
+        log_level=log_level,
+    )
     try:
         pairs = linker.inference.predict(threshold_match_probability=THRESHOLD_PAIRS_FLOOR)
         rows = con.execute(
