@@ -61,27 +61,25 @@ CREATE OR REPLACE TEMP MACRO mpi_surname_width(tokens) AS
         WHEN len(tokens) >= 3 AND mpi_is_particle(tokens[-2]) THEN 2
         ELSE 1 END;
 
--- "FIRST MIDDLE LAST SUFFIX" in one column -> struct of parts.
-CREATE OR REPLACE TEMP MACRO mpi_parse_name_spaced(s) AS (
-    SELECT {
-        'first': CASE WHEN len(tokens) >= 2 THEN tokens[1] END,
-        'middle': mpi_join_tokens(tokens[2:len(tokens) - mpi_surname_width(tokens)]),
-        'last': mpi_join_tokens(tokens[len(tokens) - mpi_surname_width(tokens) + 1:]),
-        'suffix': mpi_suffix_in(s)
-    }
-    FROM (SELECT mpi_name_tokens(s) AS tokens)
-);
+-- Full names are parsed from token lists the mapping computes once per row (mpi_name_tokens of the
+-- whole name, or of the parts around its comma): a macro has no local variables, and taking the
+-- name itself would expand the tokenizing several times per row.
 
--- "LAST, FIRST MIDDLE SUFFIX" in one column -> struct of parts; without a comma, read it spaced.
-CREATE OR REPLACE TEMP MACRO mpi_parse_name_comma(s) AS (
-    SELECT CASE WHEN strpos(CAST(s AS VARCHAR), ',') = 0 THEN mpi_parse_name_spaced(s) ELSE {
-        'first': given[1],
-        'middle': mpi_join_tokens(given[2:]),
-        'last': mpi_join_tokens(mpi_name_tokens(split_part(CAST(s AS VARCHAR), ',', 1))),
-        'suffix': mpi_suffix_in(s)
-    } END
-    FROM (SELECT mpi_name_tokens(substr(CAST(s AS VARCHAR), strpos(CAST(s AS VARCHAR), ',') + 1)) AS given)
-);
+-- "FIRST MIDDLE LAST SUFFIX" tokens -> struct of parts; suffix is mpi_suffix_in of the whole name.
+CREATE OR REPLACE TEMP MACRO mpi_name_from_tokens(tokens, suffix) AS {
+    'first': CASE WHEN len(tokens) >= 2 THEN tokens[1] END,
+    'middle': mpi_join_tokens(tokens[2:len(tokens) - mpi_surname_width(tokens)]),
+    'last': mpi_join_tokens(tokens[len(tokens) - mpi_surname_width(tokens) + 1:]),
+    'suffix': suffix
+};
+
+-- "LAST, FIRST MIDDLE SUFFIX": the tokens after the comma and before it -> struct of parts.
+CREATE OR REPLACE TEMP MACRO mpi_name_from_comma_tokens(given, family, suffix) AS {
+    'first': given[1],
+    'middle': mpi_join_tokens(given[2:]),
+    'last': mpi_join_tokens(family),
+    'suffix': suffix
+};
 
 -- Names that stand for "not known": FNU/LNU/NMN (first, last, no middle name), UNKNOWN, and the
 -- placeholders hospitals give newborns (BABY BOY, BABY GIRL). They would otherwise match each other.

@@ -111,11 +111,33 @@ def register_name_parser(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-FULL_NAME_PARSERS = {
-    "LAST, FIRST MIDDLE SUFFIX": "mpi_parse_name_comma",
-    "FIRST MIDDLE LAST SUFFIX": "mpi_parse_name_spaced",
-    "auto": "mpi_parse_name_auto",
-}
+def _full_name_sql(column: str, name_format: str) -> tuple[list[str], str]:
+    """Columns worked out once per row from the full name, and the mpi__name struct built from them.
+
+    The SQL formats tokenize once per row and build the parts from the tokens (macros.sql); "auto"
+    hands the name to nameparser.
+    """
+    name = _text_sql(column)
+    if name_format == "auto":
+        return [], f"mpi_parse_name_auto({name})"
+    suffix = f"mpi_suffix_in({name}) AS mpi__name_suffix"
+    spaced = "mpi_name_from_tokens(mpi__name_tokens, mpi__name_suffix)"
+    if name_format == "FIRST MIDDLE LAST SUFFIX":
+        return [f"mpi_name_tokens({name}) AS mpi__name_tokens", suffix], spaced
+    # "LAST, FIRST MIDDLE SUFFIX"; a name without a comma is read as spaced. Each CASE tokenizes
+    # only the rows it applies to.
+    comma = f"strpos({name}, ',')"
+    return [
+        f"CASE WHEN {comma} = 0 THEN mpi_name_tokens({name}) END AS mpi__name_tokens",
+        f"CASE WHEN {comma} <> 0 OR {comma} IS NULL THEN mpi_name_tokens(substr({name}, {comma} + 1)) END "
+        "AS mpi__given_tokens",
+        f"CASE WHEN {comma} <> 0 OR {comma} IS NULL THEN mpi_name_tokens(split_part({name}, ',', 1)) END "
+        "AS mpi__family_tokens",
+        suffix,
+    ], (
+        f"CASE WHEN {comma} = 0 THEN {spaced} "
+        "ELSE mpi_name_from_comma_tokens(mpi__given_tokens, mpi__family_tokens, mpi__name_suffix) END"
+    )
 
 
 def map_source_sql(
@@ -147,13 +169,12 @@ def map_source_sql(
         pad = params.add(mapping.pad) + "::INTEGER" if mapping and mapping.pad else "NULL::INTEGER"
         value = f"mpi_clean_id({_text_sql(mapping.column)}, {pad})" if mapping else "NULL::VARCHAR"
         selects.append(f"{value} AS {quote_identifier(shared_id_column(shared))}")
-    name_struct = ""
+    source_rows = RAW_TABLE
     if full_name:
-        parser = FULL_NAME_PARSERS[full_name.name_format or "auto"]
-        name_struct = f", {parser}({_text_sql(full_name.column)}) AS mpi__name"
+        name_columns, name_struct = _full_name_sql(full_name.column, full_name.name_format or "auto")
+        if name_columns:
+            source_rows = f"(SELECT *, {', '.join(name_columns)} FROM {RAW_TABLE})"
+        source_rows = f"(SELECT *, {name_struct} AS mpi__name FROM {source_rows})"
     select_list = ",\n    ".join(selects)
-    sql = (
-        f"CREATE OR REPLACE TEMP TABLE {MAPPED_TABLE} AS\n"
-        f"SELECT\n    {select_list}\nFROM (SELECT *{name_struct} FROM {RAW_TABLE})"
-    )
+    sql = f"CREATE OR REPLACE TEMP TABLE {MAPPED_TABLE} AS\nSELECT\n    {select_list}\nFROM {source_rows}"
     return sql, params.values
