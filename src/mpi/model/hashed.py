@@ -39,7 +39,6 @@ from mpi.model.spec import (
     ComparisonSpec,
     LevelSpec,
     ModelSpec,
-    array_intersect,
     custom,
 )
 from mpi.schema import SHARED_ID_PREFIX, shared_id_token_column
@@ -103,6 +102,22 @@ def dice_sql(column: str, threshold: float) -> str:
     return f"2 * bit_count({left} & {right}) >= {threshold} * (bit_count({left}) + bit_count({right}))"
 
 
+def overlap_sql(column: str) -> str:
+    """The two records' token sets share an element.
+
+    DuckDB's list_has_any stops at the first common token; Splink's ArrayIntersectLevel renders
+    array_length(list_intersect(l, r)) >= 1, which builds the whole intersection first: 3.5 times
+    the cost on the fifteen one-edit variants of a date, evaluated for nearly every candidate pair
+    (measured on synth 100k: the date comparison fell from 4.3 to 1.2 CPU seconds). Hashed models
+    are DuckDB-only anyway (Dice on BIT strings).
+    """
+    return f"list_has_any({column}_l, {column}_r)"
+
+
+def _overlap_level(level: LevelSpec, column: str) -> LevelSpec:
+    return replace(level, creator="CustomLevel", args={"sql_condition": overlap_sql(column)})
+
+
 def _middle_first(level: LevelSpec) -> LevelSpec:
     # A middle name equal to its own initial is one letter long: not a name to go by.
     return replace(
@@ -119,10 +134,10 @@ def _sql(sql: str) -> Callable[[LevelSpec], LevelSpec]:
 
 
 def _age_overlap(level: LevelSpec) -> LevelSpec:
-    # A composite, so the list intersection is rendered by Splink for each SQL dialect.
+    # A composite of two custom conditions: no date of birth on one side, and the years overlap.
     both = (
         custom("tok_dob_l IS NULL OR tok_dob_r IS NULL", label="An age on one side"),
-        array_intersect("tok_birth_years", 1),
+        custom(overlap_sql("tok_birth_years"), label="Years of birth overlap"),
     )
     return replace(level, creator="And", args={"levels": both})
 
@@ -273,6 +288,10 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
         return None if child is None else replace(base, args={"level": child})
     if creator == "ElseLevel":
         return base
+    if creator == "ArrayIntersectLevel" and level.args.get("min_intersection", 1) == 1:
+        ref = level.args["col_name"]
+        assert isinstance(ref, ColumnRef)
+        return _overlap_level(base, _column(ref))
     if creator in ("NullLevel", "ExactMatchLevel", "ArrayIntersectLevel"):
         ref = level.args["col_name"]
         assert isinstance(ref, ColumnRef)
@@ -298,9 +317,7 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
             or ref.ops not in ((), (("cast_to_string", ()),))
         ):
             raise _Untranslatable(f"Damerau-Levenshtein on {ref.name}")
-        return replace(
-            base, creator="ArrayIntersectLevel", args={"col_name": ColumnRef(near), "min_intersection": 1}
-        )
+        return _overlap_level(base, near)
     if creator == "CustomLevel":
         sql = str(level.args["sql_condition"])
         translate = CUSTOM_LEVELS.get(_normalize_sql(sql))
