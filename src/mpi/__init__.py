@@ -32,6 +32,9 @@ _PUBLIC = {
     "inspect_file": "mpi.inspect",
     "open_store": "mpi.store",
     "run_demo": "mpi.demo",
+    "hash_source": "mpi.privacy.agency",
+    "HashResult": "mpi.privacy.agency",
+    "load_key": "mpi.privacy.keys",
 }
 
 __all__ = sorted(_PUBLIC)
