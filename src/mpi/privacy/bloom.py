@@ -36,12 +36,16 @@ and turn Dice into one minus the Hamming distance, squeezing every pair into a n
 
 from __future__ import annotations
 
+import hmac
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from mpi.privacy.keys import HashKey, hmac_sha256
 from mpi.sqlutil import quote_identifier, quote_literal, run_sql_file
@@ -130,6 +134,23 @@ def _positions(subkey: bytes, salt: str, gram: str, k: int, length: int) -> list
     return [(h1 + i * h2) % length for i in range(k)]
 
 
+def _positions_of(subkey: bytes, salted: list[tuple[str, ...]], k: int, length: int) -> np.ndarray:
+    """``_positions`` of many (salt, bigram) pairs at once: one HMAC each, the arithmetic in numpy."""
+    inner = hmac.new(subkey, digestmod="sha256")
+
+    def digest(salt: str, gram: str) -> bytes:
+        h = inner.copy()  # the key's pad is hashed once, not once per bigram
+        h.update(f"{salt}\x1f{gram}".encode())
+        return h.digest()[:16]
+
+    halves = np.frombuffer(b"".join(digest(salt, gram) for salt, gram in salted), dtype=">u8")
+    halves = halves.astype(np.uint64).reshape(len(salted), 2)
+    h1 = halves[:, 0] % np.uint64(length)
+    h2 = (halves[:, 1] % np.uint64(length)) | np.uint64(1)
+    steps = np.arange(k, dtype=np.uint64)
+    return ((h1[:, None] + steps[None, :] * h2[:, None]) % np.uint64(length)).astype(np.int64)
+
+
 def bigram_masks(key: HashKey, params: BloomParameters, grams: list[tuple[str, str, str]]) -> np.ndarray:
     """(field, salt, bigram) rows -> their bit masks, as length/64 uint64 words (bit 0 = MSB of word 0)."""
     words = params.length // _WORD_BITS
@@ -140,10 +161,7 @@ def bigram_masks(key: HashKey, params: BloomParameters, grams: list[tuple[str, s
     for field_name, rows in sorted(by_field.items()):
         k = params.hashes[field_name]
         permutation = keyed_permutation(key, field_name, params.length)
-        subkey = key.subkey(f"bloom/{field_name}")  # derived once per field, not once per bigram
-        raw = np.array(
-            [_positions(subkey, grams[i][1], grams[i][2], k, params.length) for i in rows], dtype=np.int64
-        ).reshape(len(rows), k)
+        raw = _positions_of(key.subkey(f"bloom/{field_name}"), [grams[i][1:] for i in rows], k, params.length)
         bits = np.zeros((len(rows), params.length), dtype=bool)
         bits[np.arange(len(rows))[:, None], permutation[raw]] = True
         # packbits puts position 0 in the top bit of byte 0; big-endian words keep that order.
@@ -186,6 +204,17 @@ def _filters_of_values(
     return fixed.cast(pa.binary())
 
 
+def _int64s(column: pa.ChunkedArray) -> np.ndarray:
+    """A BIGINT column without NULLs as a numpy array, read from its buffers (pyarrow's to_numpy imports pandas)."""
+    if column.null_count:
+        raise AssertionError("value and bigram ids are never NULL")
+    parts = [
+        np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk), offset=chunk.offset * 8)
+        for chunk in column.chunks
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
 def compute_blooms(con: duckdb.DuckDBPyConnection, key: HashKey, params: BloomParameters) -> None:
     """mpi__enriched -> mpi__blooms (mpi__row, bf_first_name, bf_last_name, bf_address as BLOBs).
 
@@ -218,27 +247,31 @@ def compute_blooms(con: duckdb.DuckDBPyConnection, key: HashKey, params: BloomPa
         for f, s, g in con.execute("SELECT field, salt, gram FROM mpi__bloom_grams ORDER BY gid").fetchall()
     ]
     gram_masks = bigram_masks(key, params, grams)
-    # Arrow, not fetchnumpy: that imports pandas, a second of start-up for every agency run.
     pairs = con.sql(
         "SELECT v.vid, g.gid FROM mpi__bloom_value_grams AS v JOIN mpi__bloom_grams AS g "
         "USING (field, salt, gram) ORDER BY v.vid"
     ).to_arrow_table()
     values = int(con.execute("SELECT count(*) FROM mpi__bloom_distinct").fetchall()[0][0])
-    value_ids = pairs.column("vid").to_numpy()
-    gram_ids = pairs.column("gid").to_numpy()
+    ids = np.arange(values, dtype=np.int64)
     filters = pa.table(
         {
-            "vid": pa.array(np.arange(values, dtype=np.int64)),
-            "bloom": _filters_of_values(gram_masks, value_ids, gram_ids, values, params),
+            "vid": pa.Array.from_buffers(pa.int64(), values, [None, pa.py_buffer(ids.tobytes())]),
+            "bloom": _filters_of_values(
+                gram_masks, _int64s(pairs.column("vid")), _int64s(pairs.column("gid")), values, params
+            ),
         }
     )
-    con.register("mpi__bloom_filters_frame", filters)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__bloom_values AS "
-        "SELECT d.field, d.salt, d.value, f.bloom FROM mpi__bloom_distinct AS d "
-        "JOIN mpi__bloom_filters_frame AS f USING (vid)"
-    )
-    con.unregister("mpi__bloom_filters_frame")
+    # Through a private temporary Parquet file: con.register (like fetchnumpy, to_numpy and
+    # pa.array) imports pandas, about a second of every agency run. The file holds filters only.
+    with tempfile.TemporaryDirectory(prefix="mpi-bloom-") as directory:
+        path = Path(directory) / "filters.parquet"
+        pq.write_table(filters, path, compression="none")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__bloom_values AS "
+            "SELECT d.field, d.salt, d.value, f.bloom FROM mpi__bloom_distinct AS d "
+            "JOIN read_parquet($path) AS f USING (vid)",
+            {"path": str(path)},
+        )
     picks, joins = [], []
     for index, name in enumerate(BLOOM_FIELDS):
         picks.append(f"b{index}.bloom AS {quote_identifier(name)}")
