@@ -290,6 +290,82 @@ def incremental_section(doc: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
+LINK_HEADERS = ["side", "ingest wall s", "link wall s", "link peak RSS MB", "candidate pairs", "score / cluster s",
+                "pairwise F1", "note"]  # fmt: skip
+
+
+def privacy_section(doc: dict[str, Any]) -> str:
+    """Clear vs hashed (`mpi hash`) runs of one pipeline: accuracy at 100k and FEBRL4, hashing and linking at 1M."""
+    from run_privacy import F1_TOLERANCE, HASH_TARGET_SECONDS, LINK_RATIO_TARGET, sides_table
+
+    parts = [
+        "## Privacy-preserving linkage: clear vs hashed files\n\n"
+        f"{provenance(doc)}\n\n"
+        "`clear` = ingest, train, link --full on the agencies' files; `hashed` = `mpi hash` of each source with a "
+        'key file, then ingest, train, link --full at a hub whose sources are `kind = "hashed"`. Both person '
+        "indexes are scored against the same truth.csv."
+    ]
+    rows = doc.get("rows") or []
+    if rows:
+        parts.append(sides_table(rows))
+        checks = [
+            f"- {c['dataset']}: hashed F1 - clear F1 = {c['f1_delta']:+.4f} (target within {F1_TOLERANCE}): "
+            f"{'met' if c['met'] else '**missed**'}"
+            for c in doc.get("accuracy_checks", [])
+        ]
+        if checks:
+            parts.append("Targets:\n\n" + "\n".join(checks))
+    scale = doc.get("scale")
+    if scale:
+        hashes = scale["hash"]
+        stage_names = sorted({name for h in hashes.values() for name in h.get("stage_seconds", {})},
+                             key=["read and standardize", "tokens", "bloom filters", "write"].index)  # fmt: skip
+        hash_rows = [
+            [source, f"{h['rows']:,}", f"{h['wall_seconds']:.1f}", f"{h['peak_rss_mb']:,.0f}",
+             *(f"{h.get('stage_seconds', {}).get(n, 0):.1f}" for n in stage_names)]
+            for source, h in hashes.items()
+        ]  # fmt: skip
+        total_rows = sum(h["rows"] for h in hashes.values())
+        hash_rows.append(["**all**", f"{total_rows:,}", f"**{scale['hash_wall_seconds']:.1f}**",
+                          f"{scale['hash_peak_rss_mb']:,.0f}", *("" for _ in stage_names)])  # fmt: skip
+        parts.append(
+            f"### {scale['persons']:,} persons (seed {scale['seed']}): `mpi hash` of every source, hashed vs clear link\n\n"
+            f"Measured {scale['measured_at']} on mpi commit `{scale['mpi_commit']}`, holding /tmp/mpi-heavy.lock; "
+            f"1-minute load average before: {scale.get('load_average_before', '?')}.\n\n"
+            + markdown_table(
+                ["source", "records hashed", "wall s", "peak RSS MB", *(f"{n} s" for n in stage_names)],
+                hash_rows,
+            )
+        )
+        link_rows: list[list[str]] = []
+        for side in ("clear", "hashed"):
+            s = scale.get(side) or {}
+            if "error" in s and "link" not in s:
+                link_rows.append([side, "-", "-", "-", "-", "-", "-", f"FAILED {s['error']}"])
+                continue
+            ingest, link = s.get("ingest", {}), s.get("link", {})
+            stages, acc = link.get("stages", {}), s.get("accuracy", {})
+            link_rows.append([
+                side, f"{ingest.get('wall_seconds', 0):.1f}", f"{link.get('wall_seconds', 0):.1f}",
+                f"{link.get('peak_rss_mb', 0):,.0f}", f"{stages.get('comparisons', 0):,}",
+                f"{stages.get('seconds_predict') or 0:.1f} / {stages.get('seconds_cluster') or 0:.1f}",
+                f"{acc.get('pairwise_f1', 0):.4f}" if acc else "-", s.get("error", ""),
+            ])  # fmt: skip
+        parts.append(f"Model: {scale.get('model', '?')}.\n\n" + markdown_table(LINK_HEADERS, link_rows))
+        checks = scale.get("checks", {})
+        targets = [
+            f"- `mpi hash` of all {len(hashes)} sources: {scale['hash_wall_seconds']:.1f} s (target < "
+            f"{HASH_TARGET_SECONDS:.0f} s): {'met' if checks.get('hash_target_met') else '**missed**'}"
+        ]
+        if "link_ratio" in checks:
+            targets.append(
+                f"- hashed link / clear link wall time: **{checks['link_ratio']:.2f}x** (target <= "
+                f"{LINK_RATIO_TARGET:.0f}x): {'met' if checks.get('link_target_met') else '**missed**'}"
+            )
+        parts.append("Targets:\n\n" + "\n".join(targets))
+    return "\n\n".join(parts)
+
+
 def generated_text() -> str:
     foundation, accuracy, scale = load("foundation"), load("accuracy"), load("scale")
     docs = [d for d in (foundation, accuracy, scale) if d]
@@ -307,6 +383,9 @@ def generated_text() -> str:
     incremental = load("incremental")
     if incremental:
         sections.append(incremental_section(incremental))
+    privacy = load("privacy")
+    if privacy:
+        sections.append(privacy_section(privacy))
     return "\n\n".join(sections)
 
 
