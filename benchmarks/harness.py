@@ -207,8 +207,11 @@ def run_timed(
     outcome = f"killed by signal {-status}" if status < 0 else f"exit {status}"
     print(f"[{label}] {outcome}, {wall:.1f}s wall, peak RSS {rss_mb:,.0f} MB", flush=True)
     if status != 0:
-        # A killed DuckDB leaves its spill files behind; nothing else runs in workdir meanwhile.
+        # A killed DuckDB leaves its spill files behind (mpi's beside its store, removed when mpi
+        # next opens it read-write); nothing else runs in workdir meanwhile.
         shutil.rmtree(workdir / ".tmp", ignore_errors=True)
+        for spill in workdir.glob("**/*.duckdb.tmp"):
+            shutil.rmtree(spill, ignore_errors=True)
     if check and status != 0:
         text = log_path.read_text(encoding="utf-8", errors="replace")
         tail = "".join(text.splitlines(True)[-30:])

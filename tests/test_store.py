@@ -10,7 +10,7 @@ import pytest
 from mpi import standardize
 from mpi.config import load_config
 from mpi.ingest import ingest_sources
-from mpi.store import SCHEMA_VERSION, open_store
+from mpi.store import SCHEMA_VERSION, open_store, spill_directory
 
 
 def test_new_store_is_migrated_once(tmp_path: Path) -> None:
@@ -46,3 +46,15 @@ def test_failure_midway_leaves_store_unchanged(basic_project: Path, monkeypatch:
         assert con.execute("SELECT * FROM loads").fetchall() == loads_before
     finally:
         con.close()
+
+
+def test_spill_files_of_a_killed_run_are_removed_on_open(tmp_path: Path) -> None:
+    store_path = tmp_path / "s.duckdb"
+    open_store(store_path).close()
+    leftover = spill_directory(store_path) / "duckdb_temp_block-1.block"
+    leftover.parent.mkdir()
+    leftover.write_bytes(b"x" * 1024)
+    open_store(store_path, read_only=True).close()
+    assert leftover.exists()  # a reader may share the store with a running writer
+    open_store(store_path).close()
+    assert not spill_directory(store_path).exists()

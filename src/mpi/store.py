@@ -7,6 +7,7 @@ work never touches the store file and a stage writes its results in one short tr
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,6 +119,9 @@ def open_store(path: Path, *, read_only: bool = False, memory_limit: str = DEFAU
     con.execute("USE store")
     store = Store(path=path, con=con)
     if not read_only:
+        # The attach holds the store's write lock, so spill files left here belong to a run that
+        # was killed (DuckDB removes its own on a clean exit); at 1M persons they can be tens of GB.
+        shutil.rmtree(spill_directory(path), ignore_errors=True)
         migrate(store)
     return store
 

@@ -48,6 +48,12 @@ U_PAIRS_PER_RECORD = 100
 # values for the EM over all candidate pairs, and at 1M persons the dob session alone made
 # 28M pairs (188 s). 5M keeps every session whole up to ~200k persons.
 EM_MAX_PAIRS = 5e6
+# Records the EM over candidate pairs reads at most. Above it, a seeded random sample of records
+# stands in: every candidate pair survives with the same chance (the sample share squared)
+# whatever its comparison levels, so m and lambda estimated on it are unbiased. At 1M persons
+# all 52M candidate pairs with their compared values took over 15 minutes per pass.
+REFINE_MAX_RECORDS = 400_000
+REFINE_SAMPLE_TABLE = "mpi__refine_sample"
 
 
 def default_u_max_pairs(record_count: int) -> float:
@@ -139,6 +145,7 @@ def train_linker(
         )
     pairs_for_u = u_max_pairs if u_max_pairs is not None else default_u_max_pairs(record_count)
     pairs_for_em = em_max_pairs if em_max_pairs is not None else EM_MAX_PAIRS
+    refine_table, refine_count = _refine_records(con, records_table, record_count, seed=seed)
 
     linker = make_linker(con, spec, records_table=records_table, log_level=log_level)
     try:
@@ -160,8 +167,8 @@ def train_linker(
             con,
             spec,
             parameters_from_linker(linker, spec),
-            records_table=records_table,
-            record_count=record_count,
+            records_table=refine_table,
+            record_count=refine_count,
             frozen=unseen,
             log_level=log_level,
         )
@@ -186,8 +193,8 @@ def train_linker(
             con,
             spec,
             parameters_from_linker(linker, spec),
-            records_table=records_table,
-            record_count=record_count,
+            records_table=refine_table,
+            record_count=refine_count,
             frozen=unseen | {(name, index) for name, index, _ in untrained},
             log_level=log_level,
         )
@@ -195,6 +202,8 @@ def train_linker(
     except BaseException:
         drop_splink_tables(linker)
         raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {REFINE_SAMPLE_TABLE}")
 
     stats = TrainingStats(
         record_count=record_count,
@@ -223,6 +232,19 @@ U_SAMPLE_VIEW = "mpi__u_sample_input"
 # matching pairs credited to every level (so a level no match shows is unlikely, not impossible).
 CANDIDATE_EM_ITERATIONS = 100
 M_PSEUDO_PAIRS = 0.5
+
+
+def _refine_records(
+    con: duckdb.DuckDBPyConnection, records_table: str, record_count: int, *, seed: int
+) -> tuple[str, int]:
+    """The records the EM over candidate pairs reads: all of them, or a seeded sample (REFINE_MAX_RECORDS)."""
+    if record_count <= REFINE_MAX_RECORDS:
+        return records_table, record_count
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REFINE_SAMPLE_TABLE} AS SELECT * FROM {quote_identifier(records_table)} "
+        f"USING SAMPLE reservoir({REFINE_MAX_RECORDS} ROWS) REPEATABLE ({int(seed)})"
+    )
+    return REFINE_SAMPLE_TABLE, REFINE_MAX_RECORDS
 
 
 def _set_m(
