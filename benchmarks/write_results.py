@@ -213,13 +213,16 @@ def incremental_section(doc: dict[str, Any]) -> str:
         f"{mix['batch_records']:,} records ({mix['batch_records_of_known_persons']:,} of persons in the base, "
         f"{mix['batch_records_of_new_persons']:,} of {mix['new_persons']:,} persons new to the index). Base: "
         "ingest, train, link; then the full files are ingested (a reload adding the batch) and linked "
-        "incrementally; then `mpi link --full` relinks the union on the same store; then `mpi link` once more "
-        f"with nothing new. Every link uses model `{model.get('name', '?')}` ({trained}).",
+        "incrementally; then `mpi link --full` relinks the union on the same store, twice, and `mpi link` runs "
+        f"once more with nothing new. Every link uses model `{model.get('name', '?')}` ({trained}). "
+        "Pairs scored: a full link's candidate pairs (estimated from a sample at this size); an incremental "
+        "link's pairs kept (p >= 0.01), as mpi's `runs` table counts them.",
     ]
     rows = []
     labels = {"ingest_base": "ingest base", "train": "train on base", "link_base": "link base",
               "ingest_union": "ingest full files (reload + batch)", "link_incremental": "**link batch (incremental)**",
-              "link_full": "**full relink of the union**", "link_unchanged": "link again, nothing new"}  # fmt: skip
+              "link_full": "**full relink of the union**", "link_full_again": "full relink again, nothing new",
+              "link_unchanged": "incremental link, nothing new"}  # fmt: skip
     for key, label in labels.items():
         step = steps.get(key)
         if step is None:
@@ -275,7 +278,8 @@ def incremental_section(doc: dict[str, Any]) -> str:
             f"records), {warranted}; {in_history}; {inc['changed_persons_with_merge_or_split_event']:,} of those "
             f"persons have a `merged` or `split` event (the rest lost records to an existing id: `record_moved` only)"
         )
-    relinks = (("link_full", "the full relink after it"), ("link_unchanged", "a relink with nothing new"))
+    relinks = (("link_full", "the full relink after it"), ("link_full_again", "a second full relink (nothing new)"),
+               ("link_unchanged", "an incremental link with nothing new"))  # fmt: skip
     for key, what in relinks:
         stab = steps.get(key, {}).get("stability")
         if stab:
@@ -285,6 +289,17 @@ def incremental_section(doc: dict[str, Any]) -> str:
                 f"- {what} changed the ids of {stab['persons_id_changed']:,} persons ({stab['records_id_changed']:,} "
                 f"records; target 0: {verdict}{history})"
             )
+    drift = steps.get("link_full", {}).get("pairs_against_incremental") or {}
+    earlier, scored_now = drift.get("earlier_runs"), drift.get("incremental_run") or {}
+    if earlier:
+        targets.append(
+            f"- why the full relink moves ids: of the {earlier['kept_after_incremental']:,} pairs the incremental run "
+            f"kept from the base link (scored then, with term frequencies of the base), the full relink scores "
+            f"{earlier['rescored']:,} differently (largest change {earlier['largest_change']:.3f}), "
+            f"{earlier['crossed_threshold']:,} across the link threshold {drift['threshold']}; of the "
+            f"{scored_now.get('kept_after_incremental', 0):,} pairs the incremental run scored itself, "
+            f"{scored_now.get('rescored', 0):,} score differently"
+        )
     if targets:
         parts.append("Targets:\n\n" + "\n".join(targets))
     return "\n\n".join(parts)
