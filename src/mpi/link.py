@@ -24,7 +24,6 @@ from mpi.errors import MpiUserError
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.model import count_comparisons, linker_for_model, load_meta, load_model_file
 from mpi.model.columns import check_model_fits_table
-from mpi.model.errors import ModelError
 from mpi.model.hashed import is_hashed_spec
 from mpi.model.predict import (
     compute_term_frequency_tables,
@@ -33,7 +32,6 @@ from mpi.model.predict import (
     register_records,
 )
 from mpi.model.trained import TrainedModel
-from mpi.model.training import estimate_deterministic_match_rate
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.sqlutil import quote_identifier, run_sql_file
 from mpi.store import Store, open_store
@@ -240,7 +238,7 @@ def _score(
     """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels)."""
     linker = linker_for_model(con, model)
     try:
-        rate = _fit_match_rate_to_population(linker, model)
+        rate = _fit_match_rate_to_population(linker, model, records)
         if rate != model.parameters.probability_two_random_records_match:
             report(
                 f"prior match rate {rate:.3g} for this population "
@@ -276,27 +274,22 @@ def _score(
         drop_splink_tables(linker)
 
 
-def _fit_match_rate_to_population(linker: Linker, model: TrainedModel) -> float:
+def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: int) -> float:
     """Set the linker's prior match rate for the records being linked; return it.
 
-    The chance that two random records match falls as a population grows (a model trained
-    on 20k persons linked 1M with a prior 50 times too high, and merged thousands of
-    namesakes). The deterministic rules measure it on any data without labels, so the
-    model's trained rate is scaled by their rate here over their rate on the training data,
-    when that is lower.
+    The chance that two random records match falls as a population grows: a person's records
+    are among ever more pairs. A model trained on 39k records linked 2M with a prior 50 times
+    too high and merged thousands of namesakes. So the trained rate is scaled by the pairs at
+    training over the pairs here (on the synthetic data this equals the rate the deterministic
+    rules measure, and unlike that it does not collapse when a file lacks dob or SSN), and only
+    ever down: in a small load duplicates are a larger share of pairs, but a false merge costs
+    more than a missed link (17 golden records scaled up merged twins).
     """
     trained_rate = model.parameters.probability_two_random_records_match
-    at_training = model.stats.deterministic_match_rate if model.stats else None
-    if not at_training:
+    trained_on = model.stats.record_count if model.stats else 0
+    if trained_on < 2 or records <= trained_on:
         return trained_rate
-    try:
-        here = estimate_deterministic_match_rate(linker, model.spec, "records")
-    except ModelError:  # no deterministic pairs here: nothing to scale by
-        here = at_training
-    # Only ever down: a small or duplicate-heavy load measures a high rate (the 17 golden
-    # records measured 5,500 times the training rate and merged twins), and in a person index a
-    # false merge costs more than a missed link.
-    rate = trained_rate * min(1.0, here / at_training)
+    rate = trained_rate * (trained_on - 1) / (records - 1)
     linker._settings_obj._probability_two_random_records_match = rate
     return rate
 

@@ -104,9 +104,6 @@ class TrainingStats:
     untrained_levels: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
-    # The match rate the deterministic rules alone gave on the training records: linking
-    # another population scales the model's rate by that population's own (see link).
-    deterministic_match_rate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,7 +115,6 @@ class TrainingStats:
             "untrained_levels": list(self.untrained_levels),
             "warnings": list(self.warnings),
             "seconds": self.seconds,
-            "deterministic_match_rate": self.deterministic_match_rate,
         }
 
     @classmethod
@@ -132,11 +128,6 @@ class TrainingStats:
             untrained_levels=tuple(data.get("untrained_levels", [])),
             warnings=tuple(data.get("warnings", [])),
             seconds=float(data.get("seconds", 0.0)),
-            deterministic_match_rate=(
-                float(data["deterministic_match_rate"])
-                if data.get("deterministic_match_rate") is not None
-                else None
-            ),
         )
 
 

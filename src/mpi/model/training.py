@@ -149,7 +149,7 @@ def train_linker(
 
     linker = make_linker(con, spec, records_table=records_table, log_level=log_level)
     try:
-        deterministic_rate = estimate_deterministic_match_rate(linker, spec, records_table)
+        _estimate_match_rate(linker, spec, records_table)
         linker.training.estimate_u_using_random_sampling(max_pairs=pairs_for_u, seed=seed)
         sessions = _run_em_sessions(
             linker,
@@ -214,7 +214,6 @@ def train_linker(
         untrained_levels=tuple(f"{name}[{index}] {label}" for name, index, label in untrained),
         warnings=_training_warnings(spec, sessions, untrained),
         seconds=round(time.perf_counter() - started, 3),
-        deterministic_match_rate=deterministic_rate,
     )
     return linker, TrainedModel(spec=spec, parameters=parameters, stats=stats)
 
@@ -526,8 +525,7 @@ def record_count_for_pairs(pairs: float) -> int:
     return int(math.ceil((1 + math.sqrt(1 + 8 * pairs)) / 2))
 
 
-def estimate_deterministic_match_rate(linker: Linker, spec: ModelSpec, records_table: str) -> float:
-    """Set the linker's match rate from the spec's deterministic rules and recall; return it."""
+def _estimate_match_rate(linker: Linker, spec: ModelSpec, records_table: str) -> None:
     try:
         linker.training.estimate_probability_two_random_records_match(
             [blocking_rule_creator(rule) for rule in spec.deterministic_rules],
@@ -540,7 +538,6 @@ def estimate_deterministic_match_rate(linker: Linker, spec: ModelSpec, records_t
             f'Model "{spec.name}": the deterministic rules found no matching pairs in "{records_table}", '
             "so the match rate cannot be estimated. Check the data, or the model's deterministic rules."
         )
-    return float(linker._settings_obj._probability_two_random_records_match)
 
 
 def _training_warnings(
