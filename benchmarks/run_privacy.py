@@ -348,20 +348,18 @@ def accuracy_figures(scored: Scored) -> dict[str, Any]:
     }
 
 
-def run_scale_part(work: Path, key_file: Path) -> dict[str, Any]:
-    data = synth_dir(work, SCALE_PERSONS, SCALE_SEED)
-    if not stamp_matches(data, SCALE_PERSONS, SCALE_SEED):
+def run_scale_part(work: Path, key_file: Path, persons: int = SCALE_PERSONS) -> dict[str, Any]:
+    data = synth_dir(work, persons, SCALE_SEED)
+    if not stamp_matches(data, persons, SCALE_SEED):
         raise SystemExit(
-            f"{data} is not a finished synth of {SCALE_PERSONS:,} persons: run run_foundation.py first."
+            f"{data} is not a finished synth of {persons:,} persons: run run_foundation.py first."
         )
     base = work / "privacy" / "scale"
     logs = work / "logs" / "privacy"
     temp = work / "duckdb_temp"
     models_from = work / "privacy" / SCALE_MODEL_FROM
-    print(
-        f"\n=== scale: {SCALE_PERSONS:,} persons, mpi hash of every source, hashed vs clear link", flush=True
-    )
-    result: dict[str, Any] = {"persons": SCALE_PERSONS, "seed": SCALE_SEED, "model": (
+    print(f"\n=== scale: {persons:,} persons, mpi hash of every source, hashed vs clear link", flush=True)
+    result: dict[str, Any] = {"persons": persons, "seed": SCALE_SEED, "model": (
         f"'{TRAINED_MODEL}' trained by the {SCALE_MODEL_FROM} part: clear on the clear files, hashed on the "
         "hashed files (the hashed person model), each linking its own kind of 1M project")}  # fmt: skip
     clear_config = linked_project(data, base / "clear")
@@ -475,6 +473,12 @@ def main() -> None:
         default=list(PARTS),
         help=f"comma-separated parts (default all: {','.join(PARTS)})",
     )
+    parser.add_argument(
+        "--scale-persons",
+        type=int,
+        default=SCALE_PERSONS,
+        help="persons of the scale part's synth directory (default 1,000,000; smaller only to try the script out)",
+    )
     add_common_arguments(parser, RESULT_NAME)
     args = parser.parse_args()
     require_gnu_time()
@@ -485,7 +489,7 @@ def main() -> None:
     rows: list[SideRow] = []
     for name in (p for p in args.only if p in ACCURACY_PARTS):
         rows.extend(run_accuracy_part(name, args.work, key_file))
-    scale = run_scale_part(args.work, key_file) if "scale" in args.only else None
+    scale = run_scale_part(args.work, key_file, args.scale_persons) if "scale" in args.only else None
     new_rows = [asdict(r) for r in rows]
     if new_rows:
         print("\n" + sides_table(new_rows))
