@@ -2,18 +2,19 @@
 
 Parts (``--only``, default all):
 
-    synth100k   mpi synth, 100,000 persons, seed 1        clear vs hashed: P/R/F1, B-cubed, wall, RSS
+    synth10k    mpi synth, 10,000 persons, seed 1         clear vs hashed: P/R/F1, B-cubed, wall, RSS
+    synth100k   mpi synth, 100,000 persons, seed 1        the same
     febrl4      FEBRL4, 2 x 5,000 records                 the same
     scale       the 1M-person files of run_foundation.py   `mpi hash` of every source; hashed vs clear `mpi link`
 
-For synth100k and FEBRL4 both runs are the whole pipeline, each step its own process under GNU time:
+For the synthetic sets and FEBRL4 both runs are the whole pipeline, each step its own process under GNU time:
 
     clear   ingest -> train -> link --full                                  (the project as prepared)
     hashed  mpi hash each source with a key file -> a hub project declaring
             the files kind = "hashed" -> ingest -> train -> link --full      (the hub never sees the key)
 
 and both person indexes are scored by benchmarks/scoring.py against the same truth.csv. Targets:
-hashed pairwise F1 within 0.01 of clear.
+hashed pairwise F1 within 0.01 of clear (synth100k and FEBRL4; synth10k is shown for reference).
 
 The scale part reads <work>/synth_1000000_seed1 (written by run_foundation.py; nothing is written
 there) through symlinks, and holds /tmp/mpi-heavy.lock throughout, so no other 1M run shares the
@@ -71,7 +72,7 @@ from scoring import Scored, score_person_index
 from mpi.config import load_config
 
 RESULT_NAME = "privacy"
-ACCURACY_PARTS = ("synth100k", "febrl4")
+ACCURACY_PARTS = ("synth10k", "synth100k", "febrl4")
 PARTS = (*ACCURACY_PARTS, "scale")
 SIDES = ("clear", "hashed")
 TRAINED_MODEL = "bench"
