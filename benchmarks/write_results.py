@@ -322,7 +322,9 @@ def privacy_section(doc: dict[str, Any]) -> str:
     ]
     rows = doc.get("rows") or []
     if rows:
-        parts.append(sides_table(rows))
+        runs = sorted({(r["measured_at"][:10], r["mpi_commit"]) for r in rows if r.get("mpi_commit")})
+        commits = ", ".join(f"`{commit}` ({day})" for day, commit in runs)
+        parts.append(f"Clear and hashed runs below measured on mpi commit(s) {commits}.\n\n{sides_table(rows)}")
         checks = [
             f"- {c['dataset']}: hashed F1 - clear F1 = {c['f1_delta']:+.4f} (target within {F1_TOLERANCE}): "
             f"{'met' if c['met'] else '**missed**'}"
