@@ -41,7 +41,7 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -349,7 +349,15 @@ def accuracy_figures(scored: Scored) -> dict[str, Any]:
     }
 
 
-def run_scale_part(work: Path, key_file: Path, persons: int = SCALE_PERSONS) -> dict[str, Any]:
+def run_scale_part(
+    work: Path,
+    key_file: Path,
+    persons: int = SCALE_PERSONS,
+    *,
+    score: bool = True,
+    save: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Hash, then link each side; ``save`` gets the result so far after the hashing and after each side."""
     data = synth_dir(work, persons, SCALE_SEED)
     if not stamp_matches(data, persons, SCALE_SEED):
         raise SystemExit(
@@ -377,6 +385,7 @@ def run_scale_part(work: Path, key_file: Path, persons: int = SCALE_PERSONS) -> 
         }  # fmt: skip
         result["hash_wall_seconds"] = round(sum(r.wall_seconds for r in hashes.values()), 2)
         result["hash_peak_rss_mb"] = round(max(r.peak_rss_mb for r in hashes.values()), 1)
+        _finish_scale(result, save)
         hub_config = write_hub_config(hub, clear_config, files)
         copy_model(models_from / "hub", hub)
         for side, config_path in (("clear", clear_config), ("hashed", hub_config)):
@@ -390,14 +399,22 @@ def run_scale_part(work: Path, key_file: Path, persons: int = SCALE_PERSONS) -> 
                 link_command = [*mpi, "link", "--full", "--model", TRAINED_MODEL]
                 link = run_timed(f"scale.{side}.link", link_command, log_dir=logs)
                 side_result["link"] = {**step_figures(link), "stages": link_stages(store)}
-                side_result["accuracy"] = accuracy_figures(
-                    score_person_index(store, data / "truth.csv", temp_dir=temp)
-                )
+                if score:
+                    side_result["accuracy"] = accuracy_figures(
+                        score_person_index(store, data / "truth.csv", temp_dir=temp)
+                    )
             except BenchmarkError as exc:
                 print(f"!! scale / {side} failed: {exc}", file=sys.stderr)
                 side_result["error"] = exc.reason
             result[side] = side_result
-    clear_link, hashed_link = result["clear"].get("link"), result["hashed"].get("link")
+            _finish_scale(result, save)
+    return result
+
+
+def _finish_scale(result: dict[str, Any], save: Callable[[dict[str, Any]], None] | None) -> None:
+    """Checks on what has been measured so far, then hand it to ``save``: a late failure loses nothing."""
+    clear_link = (result.get("clear") or {}).get("link")
+    hashed_link = (result.get("hashed") or {}).get("link")
     checks: dict[str, Any] = {
         "hash_wall_seconds": result["hash_wall_seconds"],
         "hash_target_met": result["hash_wall_seconds"] < HASH_TARGET_SECONDS,
@@ -408,7 +425,8 @@ def run_scale_part(work: Path, key_file: Path, persons: int = SCALE_PERSONS) -> 
     result["checks"] = checks
     result["measured_at"] = datetime.now().isoformat(timespec="seconds")
     result["mpi_commit"] = code_version()["mpi_commit"]
-    return result
+    if save is not None:
+        save(result)
 
 
 def _parquet_rows(path: Path) -> int:
@@ -464,6 +482,15 @@ def merged_with_saved(payload: dict[str, Any], path: Path) -> dict[str, Any]:
     return {**payload, "rows": rows, "scale": payload.get("scale") or saved.get("scale")}
 
 
+def save_results(new_rows: list[dict[str, Any]], scale: dict[str, Any] | None, load_before: float) -> None:
+    payload = merged_with_saved(
+        {"load_average_before": load_before, "rows": new_rows, "scale": scale},
+        RESULTS_DIR / f"{RESULT_NAME}.json",
+    )
+    payload["accuracy_checks"] = accuracy_checks(payload["rows"])
+    write_result(RESULT_NAME, payload)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -480,6 +507,9 @@ def main() -> None:
         default=SCALE_PERSONS,
         help="persons of the scale part's synth directory (default 1,000,000; smaller only to try the script out)",
     )
+    parser.add_argument(
+        "--scale-no-score", action="store_true", help="scale part: leave out scoring the 1M person indexes"
+    )
     add_common_arguments(parser, RESULT_NAME)
     args = parser.parse_args()
     require_gnu_time()
@@ -490,7 +520,12 @@ def main() -> None:
     rows: list[SideRow] = []
     for name in (p for p in args.only if p in ACCURACY_PARTS):
         rows.extend(run_accuracy_part(name, args.work, key_file))
-    scale = run_scale_part(args.work, key_file, args.scale_persons) if "scale" in args.only else None
+    scale = None
+    if "scale" in args.only:
+        save = None if args.no_save else (lambda partial: save_results([], partial, load_before))
+        scale = run_scale_part(
+            args.work, key_file, args.scale_persons, score=not args.scale_no_score, save=save
+        )
     new_rows = [asdict(r) for r in rows]
     if new_rows:
         print("\n" + sides_table(new_rows))
@@ -500,12 +535,7 @@ def main() -> None:
     if scale:
         print(f"\nscale: mpi hash {scale['hash_wall_seconds']:.1f} s in all; checks {scale['checks']}")
     if not args.no_save:
-        payload = merged_with_saved(
-            {"load_average_before": load_before, "rows": new_rows, "scale": scale},
-            RESULTS_DIR / f"{RESULT_NAME}.json",
-        )
-        payload["accuracy_checks"] = accuracy_checks(payload["rows"])
-        write_result(RESULT_NAME, payload)
+        save_results(new_rows, scale, load_before)
     if any(r.error for r in rows) or (scale and any("error" in scale.get(s, {}) for s in SIDES)):
         sys.exit(1)
 
