@@ -206,14 +206,18 @@ def incremental_section(doc: dict[str, Any]) -> str:
     steps, accuracy, checks = doc["steps"], doc.get("accuracy", {}), doc.get("checks", {})
     mix, model = doc["split"]["mix"], steps.get("model", {})
     trained = "trained on the base by `mpi train`" if model.get("trained_here") else "not trained in this run"
+    if model.get("copied_from"):
+        trained = f"trained elsewhere, copied from `{model['copied_from']}`"
+    twice = ", twice," if "link_full_again" in steps else ""
+    base_steps = "ingest, train, link" if model.get("trained_here") else "ingest, link"
     parts = [
         f"## Incremental linking: a {doc['split']['share']:.0%} batch, {doc['persons']:,} persons "
         f"(seed {doc['seed']})\n\n{provenance(doc)}",
         f"Each source split by a seeded hash of its record ids into a base and a batch of "
         f"{mix['batch_records']:,} records ({mix['batch_records_of_known_persons']:,} of persons in the base, "
         f"{mix['batch_records_of_new_persons']:,} of {mix['new_persons']:,} persons new to the index). Base: "
-        "ingest, train, link; then the full files are ingested (a reload adding the batch) and linked "
-        "incrementally; then `mpi link --full` relinks the union on the same store, twice, and `mpi link` runs "
+        f"{base_steps}; then the full files are ingested (a reload adding the batch) and linked "
+        f"incrementally; then `mpi link --full` relinks the union on the same store{twice} and `mpi link` runs "
         f"once more with nothing new. Every link uses model `{model.get('name', '?')}` ({trained}). "
         "Pairs scored: a full link's candidate pairs (estimated from a sample at this size); an incremental "
         "link's pairs kept (p >= 0.01), as mpi's `runs` table counts them.",
