@@ -141,7 +141,12 @@ def accuracy_section(doc: dict[str, Any]) -> str:
 def scale_section(doc: dict[str, Any]) -> str:
     mpi, base, checks = doc["mpi"], doc.get("baseline") or {}, doc.get("checks", {})
     steps = [step_row(f"mpi {k}", mpi.get(k)) for k in ("ingest", "link", "train", "link_trained")]
-    steps.append(step_row("baseline (read, clean, train, predict, cluster)", base.get("run")))
+    carried = (
+        f" (carried over from the run of {base['carried_over_from']})"
+        if base.get("carried_over_from")
+        else ""
+    )
+    steps.append(step_row(f"baseline (read, clean, train, predict, cluster){carried}", base.get("run")))
     parts = [
         f"## Scale: {doc['persons']:,} persons (seed {doc['seed']})\n\n{provenance(doc)}",
         markdown_table(["step", "wall s", "peak RSS MB", "note"], steps),
@@ -328,7 +333,9 @@ def privacy_section(doc: dict[str, Any]) -> str:
     if rows:
         runs = sorted({(r["measured_at"][:10], r["mpi_commit"]) for r in rows if r.get("mpi_commit")})
         commits = ", ".join(f"`{commit}` ({day})" for day, commit in runs)
-        parts.append(f"Clear and hashed runs below measured on mpi commit(s) {commits}.\n\n{sides_table(rows)}")
+        parts.append(
+            f"Clear and hashed runs below measured on mpi commit(s) {commits}.\n\n{sides_table(rows)}"
+        )
         checks = [
             f"- {c['dataset']}: hashed F1 - clear F1 = {c['f1_delta']:+.4f} (target within {F1_TOLERANCE}): "
             f"{'met' if c['met'] else '**missed**'}"
