@@ -12,7 +12,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mpi.clustering import VETO_BELOW_PROBABILITY
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
 from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
 
@@ -385,6 +384,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
 
     Example: mpi link --model default --threshold 0.95
     """
+    from mpi.clustering import VETO_BELOW_PROBABILITY
     from mpi.link import link_records
 
     result = link_records(
