@@ -353,6 +353,13 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def add_synthetic_population_arguments(parser: argparse.ArgumentParser) -> None:
+    """--persons, --seed and --fresh for the benchmarks that reuse run_foundation.py's 1M files."""
+    parser.add_argument("--persons", type=int, default=1_000_000, help="people to simulate")
+    parser.add_argument("--seed", type=int, default=1, help="synth seed (the same as run_foundation.py's)")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic files")
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, result_name: str) -> None:
     parser.add_argument(
         "--work",

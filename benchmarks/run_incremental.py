@@ -76,6 +76,7 @@ from harness import (
     BenchmarkError,
     TimedRun,
     add_common_arguments,
+    add_synthetic_population_arguments,
     load_average,
     markdown_table,
     mpi_command,
@@ -597,9 +598,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--persons", type=int, default=1_000_000, help="people to simulate")
-    parser.add_argument("--seed", type=int, default=1, help="synth seed (the same as run_foundation.py's)")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic files")
+    add_synthetic_population_arguments(parser)
     parser.add_argument("--split-seed", type=int, default=1, help="seed of the base/batch hash")
     parser.add_argument(
         "--batch-share", type=float, default=BATCH_SHARE, help="share of records in the batch"

@@ -37,6 +37,7 @@ from harness import (
     Limits,
     TimedRun,
     add_common_arguments,
+    add_synthetic_population_arguments,
     load_average,
     markdown_table,
     mpi_command,
@@ -322,9 +323,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--persons", type=int, default=1_000_000, help="people to simulate")
-    parser.add_argument("--seed", type=int, default=1, help="synth seed (the same as run_foundation.py's)")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic files")
+    add_synthetic_population_arguments(parser)
     parser.add_argument("--no-train", action="store_true", help="skip timing mpi train")
     parser.add_argument(
         "--link-trained", action="store_true", help="also link and score with the trained model"
