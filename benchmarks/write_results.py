@@ -31,7 +31,10 @@ apt-get install -y time
 # or one at a time:
 /tmp/venv/bin/python benchmarks/run_foundation.py     # synth + ingest, 1M persons, reconciliation
 /tmp/venv/bin/python benchmarks/run_accuracy.py       # --only synth10k,febrl4  --engines mpi,baseline
-/tmp/venv/bin/python benchmarks/run_scale.py --link-trained
+/tmp/venv/bin/python benchmarks/run_scale.py --link-trained   # --reuse-baseline: keep the last 1M baseline row
+# not in run_all.py (each about half an hour at 1M):
+/tmp/venv/bin/python benchmarks/run_incremental.py    # 10% batch vs full relink, 1M persons
+/tmp/venv/bin/python benchmarks/run_privacy.py        # clear vs hashed; --only scale for the 1M part
 /tmp/venv/bin/python benchmarks/write_results.py
 ```"""
 
