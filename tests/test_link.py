@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mpi.config import ProjectConfig, load_config
@@ -171,7 +171,12 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
 def test_batches_in_any_order_keep_ids_of_untouched_persons(
     tmp_path_factory: pytest.TempPathFactory, order: list[str], seed: int
 ) -> None:
-    config = make_population(tmp_path_factory.mktemp("batches"), persons=120, seed=seed)
+    directory = tmp_path_factory.mktemp("batches")
+    summary = generate_population(persons=120, seed=seed, out_dir=directory)
+    # 120 persons can leave a small agency (licensing, ece) with no rows at all, and an empty file
+    # is rightly refused by ingest; this property is about batch order, not empty files.
+    assume(all(summary.rows[source] > 0 for source in SOURCES))
+    config = load_config(summary.config_path)
     previous: dict[tuple[str, str], str] = {}
     for batch in (order[:2], order[2:4], order[4:]):
         ingest_sources(config, list(batch))
