@@ -17,14 +17,10 @@ from mpi.config import load_config
 from mpi.model import load_model_file
 from mpi.project_models import locate_model
 from mpi.quality.blocking import blocking_recall
+from mpi.quality.evaluate import load_truth
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
 from mpi.store import open_store
 
-# evaluate_clustering's exact-match count joins cells to cluster sizes and person sizes with
-# `cells.n = cs.n AND cells.n = ps.n`; DuckDB 2.0's join-order optimizer derives `cs.n = ps.n`
-# and joins the two size tables on size alone, which at 1M persons is ~1e11 rows (it filled
-# the disk with spill files). Without join reordering the query takes seconds.
-WORKAROUND_SETTINGS = ("SET disabled_optimizers = 'join_order'",)
 # Bounds so a bad plan fails fast instead of taking the machine's memory or disk.
 MEMORY_LIMIT = "4GB"
 MAX_TEMP_SIZE = "20GB"
@@ -44,8 +40,6 @@ def _connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET temp_directory = ?", [str(temp_dir)])
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(f"SET max_temp_directory_size = '{MAX_TEMP_SIZE}'")
-    for setting in WORKAROUND_SETTINGS:
-        con.execute(setting)
     return con
 
 
@@ -100,12 +94,9 @@ def blocking_recall_of_model(config_path: Path, model_name: str, truth_csv: Path
     spec = load_model_file(locate_model(config, model_name).path).spec
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
-        store.con.execute(
-            "CREATE TEMP TABLE bench__truth AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
-            [str(truth_csv)],
-        )
+        load_truth(store.con, truth_csv)
         with store.splink_workspace():
-            result = blocking_recall(store.con, spec, "bench__truth")
+            result = blocking_recall(store.con, spec, "mpi__truth")
     finally:
         store.close()
     return None if result is None else result.recall

@@ -12,13 +12,10 @@ WHERE o.kind = 'link'
   AND EXISTS (SELECT 1 FROM records AS r WHERE r.source = o.source_a AND r.record_id = o.record_id_a)
   AND EXISTS (SELECT 1 FROM records AS r WHERE r.source = o.source_b AND r.record_id = o.record_id_b);
 
-CREATE OR REPLACE TEMP TABLE mpi__unlinks AS
-SELECT source_a || ':' || record_id_a AS unique_id_a, source_b || ':' || record_id_b AS unique_id_b
-FROM overrides
-WHERE kind = 'unlink';
-
 CREATE OR REPLACE TEMP TABLE mpi__apart AS
-SELECT unique_id_a, unique_id_b, true AS hard FROM mpi__unlinks
+SELECT source_a || ':' || record_id_a AS unique_id_a, source_b || ':' || record_id_b AS unique_id_b, true AS hard
+FROM overrides
+WHERE kind = 'unlink'
 UNION ALL
 SELECT p.source_l || ':' || p.record_id_l, p.source_r || ':' || p.record_id_r, false
 FROM mpi__pairs_next AS p

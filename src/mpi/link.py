@@ -239,6 +239,7 @@ def _score(
     linker = linker_for_model(con, model)
     try:
         rate = _fit_match_rate_to_population(linker, model, records)
+        prior_weight = math.log2(rate / (1 - rate))
         if rate != model.parameters.probability_two_random_records_match:
             report(
                 f"prior match rate {rate:.3g} for this population "
@@ -260,7 +261,7 @@ def _score(
             frames = _score_new_records(con, linker, model)
             comparisons, estimated = -1, True
         seconds = time.perf_counter() - t0
-        _collect_scored_pairs(con, frames, prior_weight=math.log2(rate / (1 - rate)))
+        _collect_scored_pairs(con, frames, prior_weight=prior_weight)
         if comparisons < 0:
             comparisons = int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0])
         report(f"scored in {seconds:.1f}s")
@@ -268,7 +269,7 @@ def _score(
             comparisons=comparisons,
             estimated=estimated,
             seconds=seconds,
-            prior_weight=math.log2(rate / (1 - rate)),
+            prior_weight=prior_weight,
         )
     finally:
         drop_splink_tables(linker)
@@ -390,6 +391,6 @@ def _write_pairs(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("mpi__scored_pairs", "mpi__pairs_next", "mpi__clusters", "mpi__votes", "mpi__id_home",
                   "mpi__inherited", "mpi__cluster_ids", "mpi__index_changes", "mpi__retired",
-                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__unlinks", "mpi__apart",
+                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__apart",
                   "mpi__new_records", "mpi__removed_records", "mpi__stale_records"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")

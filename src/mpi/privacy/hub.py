@@ -113,26 +113,20 @@ def ensure_shared_id_token_columns(con: duckdb.DuckDBPyConnection, shared_ids: S
 
 def check_store_kind(con: duckdb.DuckDBPyConnection, *, hashed: bool, store: str) -> None:
     """A store holds clear-text records or hashed ones, never both."""
-    if hashed:
-        rows = con.execute(
-            "SELECT DISTINCT source FROM records WHERE source NOT IN (SELECT source FROM hashed_loads) ORDER BY 1"
-        ).fetchall()
-        if rows:
-            names = ", ".join(f'"{r[0]}"' for r in rows)
-            raise MpiUserError(
-                f"The store {store} holds clear-text records (source {names}); a hashed project needs a store of "
-                "its own. Point [store] path in mpi.toml at a new file."
-            )
-    else:
-        rows = con.execute(
-            "SELECT DISTINCT source FROM hashed_loads WHERE source IN (SELECT source FROM records) ORDER BY 1"
-        ).fetchall()
-        if rows:
-            names = ", ".join(f'"{r[0]}"' for r in rows)
-            raise MpiUserError(
-                f"The store {store} holds hashed records (source {names}); a clear-text project needs a store "
-                "of its own. Point [store] path in mpi.toml at a new file."
-            )
+    # Records of the other kind: clear sources (not loaded as hashed files), or hashed ones.
+    other_kind_sql = (
+        "SELECT DISTINCT source FROM records WHERE source NOT IN (SELECT source FROM hashed_loads) ORDER BY 1"
+        if hashed
+        else "SELECT DISTINCT source FROM hashed_loads WHERE source IN (SELECT source FROM records) ORDER BY 1"
+    )
+    rows = con.execute(other_kind_sql).fetchall()
+    if rows:
+        names = ", ".join(f'"{r[0]}"' for r in rows)
+        held, wanted = ("clear-text", "hashed") if hashed else ("hashed", "clear-text")
+        raise MpiUserError(
+            f"The store {store} holds {held} records (source {names}); a {wanted} project needs a store "
+            "of its own. Point [store] path in mpi.toml at a new file."
+        )
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> int:

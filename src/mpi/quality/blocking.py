@@ -54,10 +54,9 @@ def blocking_recall(
         for rule in rules
     ]
     hits = ", ".join(f"{condition} AS hit_{i}" for i, condition in enumerate(conditions))
-    any_hit = " OR ".join(f"hit_{i}" for i in range(len(rules)))
+    rules_hit = " + ".join(f"hit_{i}::INTEGER" for i in range(len(rules)))
     per_rule = ", ".join(
-        f"count(*) FILTER (WHERE hit_{i}), "
-        f"count(*) FILTER (WHERE hit_{i} AND NOT ({' OR '.join(f'hit_{j}' for j in range(len(rules)) if j != i) or 'false'}))"
+        f"count(*) FILTER (WHERE hit_{i}), count(*) FILTER (WHERE hit_{i} AND rules_hit = 1)"
         for i in range(len(rules))
     )
     truth = quote_identifier(truth_table)
@@ -72,12 +71,15 @@ def blocking_recall(
                  AND (a.source || ':' || a.record_id) < (b.source || ':' || b.record_id)
             ),
             judged AS (
-                SELECT {hits}
-                FROM true_pairs AS p
-                JOIN {view} AS l ON l.unique_id = p.id_l
-                JOIN {view} AS r ON r.unique_id = p.id_r
+                SELECT *, {rules_hit} AS rules_hit
+                FROM (
+                    SELECT {hits}
+                    FROM true_pairs AS p
+                    JOIN {view} AS l ON l.unique_id = p.id_l
+                    JOIN {view} AS r ON r.unique_id = p.id_r
+                )
             )
-            SELECT count(*), count(*) FILTER (WHERE {any_hit}), {per_rule} FROM judged
+            SELECT count(*), count(*) FILTER (WHERE rules_hit > 0), {per_rule} FROM judged
             """
         ).fetchall()[0]
     finally:
