@@ -25,6 +25,26 @@ def test_new_store_is_migrated_once(tmp_path: Path) -> None:
         store.close()
 
 
+def test_records_from_before_version_5_get_their_formal_names(basic_project: Path) -> None:
+    ingest_sources(load_config(basic_project))
+    store_path = basic_project.parent / "mpi.duckdb"
+    con = duckdb.connect(str(store_path))
+    ingested = con.execute("SELECT record_id, first_name_formals FROM records ORDER BY record_id").fetchall()
+    # Take the store back to version 4, as an older mpi left it.
+    con.execute("ALTER TABLE records DROP COLUMN first_name_formals")
+    con.execute("ALTER TABLE records DROP COLUMN tok_first_name_formals")
+    con.execute("DELETE FROM mpi_schema_version WHERE version = 5")
+    con.close()
+
+    store = open_store(store_path)
+    try:
+        migrated = store.con.execute("SELECT record_id, first_name_formals FROM records ORDER BY record_id").fetchall()
+    finally:
+        store.close()
+    assert migrated == ingested
+    assert any(formals is not None and len(formals) > 1 for _, formals in migrated)  # a nickname (BILL)
+
+
 def test_failure_midway_leaves_store_unchanged(basic_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(basic_project)
     ingest_sources(config)

@@ -2,11 +2,14 @@
 -- and mpi__row_rejects (mpi.ingest.prepare_source); rejected rows get no tokens. mpi.privacy.tokens
 -- names each column's key domain: columns in one domain (the names) can be compared with each other.
 --
--- A set compared by intersection (tok_last_name_parts, tok_dob_near, tok_birth_years, tok_ssn_near)
+-- A set compared by intersection (tok_first_name_formals, tok_last_name_parts, tok_dob_near,
+-- tok_birth_years, tok_ssn_near)
 -- is held here as the key it is made from (the surname's parts, the date, the year range, the SSN);
 -- its macro mpi_token_set_<column>(key) below gives the set's values (VARCHAR[]). The set is
 -- built and hashed once per distinct key, not once per record: a date's fifteen variants are
 -- the same for everyone born that day.
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_first_name_formals(names) AS names;
+
 CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_last_name_parts(parts) AS parts;
 
 CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_dob_near(yyyymmdd) AS mpi_one_edit_variants(yyyymmdd);
@@ -25,6 +28,7 @@ SELECT
     -- First and last name together: how often the pair occurs (names cluster by origin).
     first_name || ' ' || last_name AS tok_first_last_name,
     first_name_std AS tok_first_name_std,
+    first_name_formals AS tok_first_name_formals,
     left(first_name, 1) AS tok_first_initial,
     -- Blocking keys: name prefixes (a typo after the third letter keeps them), the street number.
     left(first_name, 3) AS tok_first_name_prefix3,

@@ -16,6 +16,7 @@ WITH names AS (
             middle_value.suffix_found
         ) AS suffix_std_text,
         first_value.first_name_std,
+        first_value.first_name_formals,
         first_value.first_name_nysiis,
         first_value.first_name_metaphone,
         last_value.last_name_nysiis,
@@ -95,6 +96,7 @@ standardized AS (
         CASE WHEN regexp_full_match(lower(trim(email_in)), '[^@\s]+@[^@\s]+\.[a-z]{2,}') THEN lower(trim(email_in)) END AS email,
         email_raw,
         first_name_std,
+        first_name_formals,
         first_name_nysiis,
         first_name_metaphone,
         last_name_nysiis,

@@ -71,6 +71,7 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("first_name", "VARCHAR"),
     ("first_name_raw", "VARCHAR"),
     ("first_name_std", "VARCHAR"),  # nickname -> formal name
+    ("first_name_formals", "VARCHAR[]"),  # the name and every formal name it can stand for
     ("first_name_nysiis", "VARCHAR"),
     ("first_name_metaphone", "VARCHAR"),
     ("middle_name", "VARCHAR"),
@@ -128,6 +129,7 @@ HASHED_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tok_first_name", "UBIGINT"),
     ("tok_first_last_name", "UBIGINT"),
     ("tok_first_name_std", "UBIGINT"),
+    ("tok_first_name_formals", "UBIGINT[]"),
     ("tok_first_initial", "UBIGINT"),
     ("tok_first_name_prefix3", "UBIGINT"),
     ("tok_first_name_nysiis", "UBIGINT"),

@@ -30,6 +30,52 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @cache
+def _nicknames_of() -> dict[str, frozenset[str]]:
+    """Name -> the names the `nicknames` package's curated table lists as its nicknames (upper case)."""
+    nicknames_of: dict[str, set[str]] = defaultdict(set)
+    with nicknames.with_names_csv_path() as path, open(path, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["relationship"] == "has_nickname":
+                nicknames_of[row["name1"].upper()].add(row["name2"].upper())
+    return {name: frozenset(nicks) for name, nicks in nicknames_of.items()}
+
+
+@cache
+def nickname_formals() -> dict[str, tuple[str, ...]]:
+    """Name -> the name and every formal name it can stand for, following chains (sorted).
+
+    Two first names sharing one of these are a nickname and its formal name (DANNY, DANIEL) or two
+    nicknames of one name (BILL, BILLY); two formal names that merely share a nickname (WILLIAM
+    and ROBERT share BILLY) are not. Unlike the single formal name of `nickname_to_formal`, this
+    keeps every reading of an ambiguous nickname: TESS is TERESA or THERESA. "Formal" is decided
+    as there: a name the table relates to this one, with a larger nickname family.
+    """
+    formals: dict[str, tuple[str, ...]] = {}
+
+    def formals_of(name: str) -> tuple[str, ...]:
+        if name not in formals:
+            found = {name}
+            for candidate in _formal_candidates().get(name, ()):
+                found.update(formals_of(candidate))  # families only grow along a chain, so it ends
+            formals[name] = tuple(sorted(found))
+        return formals[name]
+
+    return {name: formals_of(name) for name in _formal_candidates()}
+
+
+@cache
+def _formal_candidates() -> dict[str, tuple[str, ...]]:
+    """Name -> the names that list it as a nickname and have a larger nickname family."""
+    nicknames_of = _nicknames_of()
+    candidates: dict[str, set[str]] = defaultdict(set)
+    for formal, nicks in nicknames_of.items():
+        for nick in nicks:
+            if len(nicknames_of[formal]) > len(nicknames_of.get(nick, ())):
+                candidates[nick].add(formal)
+    return {name: tuple(sorted(found)) for name, found in candidates.items()}
+
+
+@cache
 def nickname_to_formal() -> dict[str, str]:
     """Name -> formal first name, upper case, from the `nicknames` package's curated table.
 
@@ -38,13 +84,10 @@ def nickname_to_formal() -> dict[str, str]:
     is a name with a larger nickname family (WILLIAM over BILL; MARGARET over PEGGY); among
     several, the one sharing most of the name's own family, then the larger family, then the
     longer name, then the alphabetically first. Both records of a pair go through the same map, so
-    any fixed choice among true alternatives is fine. Names that map to themselves are left out.
+    any fixed choice among true alternatives is fine, and comparisons use `nickname_formals`,
+    which keeps every alternative. Names that map to themselves are left out.
     """
-    nicknames_of: dict[str, set[str]] = defaultdict(set)
-    with nicknames.with_names_csv_path() as path, open(path, encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["relationship"] == "has_nickname":
-                nicknames_of[row["name1"].upper()].add(row["name2"].upper())
+    nicknames_of = _nicknames_of()
     formals_of: dict[str, set[str]] = defaultdict(set)
     for formal, nicks in nicknames_of.items():
         for nick in nicks:
@@ -52,7 +95,7 @@ def nickname_to_formal() -> dict[str, str]:
 
     mapping = {}
     for name in set(nicknames_of) | set(formals_of):
-        own = nicknames_of.get(name, set())
+        own = nicknames_of.get(name, frozenset())
         # Only names with a larger nickname family than this one can be its formal form.
         candidates = [c for c in formals_of.get(name, set()) if len(nicknames_of.get(c, ())) > len(own)]
         if not candidates:
@@ -60,8 +103,8 @@ def nickname_to_formal() -> dict[str, str]:
 
         # The candidate sharing more of this name's family wins (BILL: WILLIAM shares BILLY and
         # WILLIE, ROBERT fewer); then the one with more nicknames; then the longer; then A-Z.
-        def formality(candidate: str, own: set[str] = own) -> tuple[int, int, int, str]:
-            family = nicknames_of.get(candidate, set())
+        def formality(candidate: str, own: frozenset[str] = own) -> tuple[int, int, int, str]:
+            family = nicknames_of.get(candidate, frozenset())
             return (-len(family & own), -len(family), -len(candidate), candidate)
 
         mapping[name] = min(candidates, key=formality)
@@ -100,14 +143,20 @@ def _create_lookup(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
 
 
 def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """mpi__nickname_map and mpi__phonetic over the distinct names in mpi__name_values."""
-    pairs = nickname_to_formal()
+    """mpi__nickname_map (formal name and nickname family) and mpi__phonetic over the names in mpi__name_values."""
+    formal = nickname_to_formal()
+    formals = nickname_formals()
+    names = sorted(set(formal) | set(formals))
     _create_lookup(
         con,
         "mpi__nickname_map",
         pl.DataFrame(
-            {"name": list(pairs), "formal_name": list(pairs.values())},
-            schema={"name": pl.String, "formal_name": pl.String},
+            {
+                "name": names,
+                "formal_name": [formal.get(name, name) for name in names],
+                "formals": [formals.get(name, (name,)) for name in names],
+            },
+            schema={"name": pl.String, "formal_name": pl.String, "formals": pl.List(pl.String)},
         ),
     )
     rows = con.execute(

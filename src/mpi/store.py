@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from mpi.config import DEFAULT_MEMORY_LIMIT
 from mpi.errors import MpiUserError
 from mpi.schema import RECORD_COLUMNS, shared_id_column
 from mpi.sqlutil import load_sql, quote_identifier, quote_literal, run_sql_file
+from mpi.standardize import nickname_formals
 
 
 def _create_records_sql() -> str:
@@ -43,12 +45,35 @@ def _migrate_to_v4(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, "store/004_hashed")
 
 
+def _migrate_to_v5(con: duckdb.DuckDBPyConnection) -> None:
+    """records.first_name_formals, filled for records ingested before it existed as ingest fills it.
+
+    Hashed records cannot be filled here (no key): a hashed source is loaded again from a file
+    hashed with this mpi (encoding schema version 2), which the hub requires anyway.
+    """
+    run_sql_file(con, "store/005_first_name_formals")
+    formals = nickname_formals()
+    frame = pl.DataFrame(
+        {"name": list(formals), "formals": list(formals.values())},
+        schema={"name": pl.String, "formals": pl.List(pl.String)},
+    )
+    con.register("mpi__formals_frame", frame)
+    try:
+        con.execute(
+            "UPDATE records SET first_name_formals = f.formals FROM mpi__formals_frame AS f "
+            "WHERE records.first_name = f.name"
+        )
+    finally:
+        con.unregister("mpi__formals_frame")
+
+
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
     _migrate_to_v2,
     _migrate_to_v3,
     _migrate_to_v4,
+    _migrate_to_v5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -80,15 +80,17 @@ def test_adjacent_masks_find_a_wrong_digit() -> None:
 
 ENRICHED_FOR_TOKENS = """
 CREATE TEMP TABLE mpi__enriched AS SELECT * FROM (VALUES
-    (1, 'JOHN', 'JOHN', 'J', 'SMITH', ['SMITH'], 'JN', 'JAN', 'SNAT', 'SM0', 'JR', DATE '1980-05-01', 1980, 1980,
-     'M', '123456789', '12 MAIN ST', '12', 'MAIN ST', '02134', 'BOSTON', '6175550100', 'j@x.org', '0000012345'),
-    (2, 'MARY ANN', 'MARY', NULL, 'GARCIA LOPEZ', ['GARCIA', 'LOPEZ', 'GARCIA'], 'MARY', 'MR', 'GARC', 'KRS', NULL,
-     NULL, 1979, 1980, 'F', '12', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-    (3, 'LEE', 'LEE', 'ANN', 'SMITH', [], 'L', 'L', 'SNAT', 'SM0', 'SR', DATE '1980-01-05', 1980, 1980,
-     NULL, NULL, '7 ELM AVE', '7', 'ELM AVE', '02134', 'BOSTON', NULL, NULL, '0000012345'))
-AS t(mpi__row, first_name, first_name_std, middle_name, last_name, last_name_parts, first_name_nysiis,
-     first_name_metaphone, last_name_nysiis, last_name_metaphone, suffix, dob, birth_year_min, birth_year_max, sex, ssn,
-     address, street_number, street_name, zip, city, phone, email, id_sasid)
+    (1, 'JOHN', 'JOHN', ['JOHN'], 'J', 'SMITH', ['SMITH'], 'JN', 'JAN', 'SNAT', 'SM0', 'JR', DATE '1980-05-01',
+     1980, 1980, 'M', '123456789', '12 MAIN ST', '12', 'MAIN ST', '02134', 'BOSTON', '6175550100', 'j@x.org',
+     '0000012345'),
+    (2, 'MARY ANN', 'MARY', ['MARY ANN'], NULL, 'GARCIA LOPEZ', ['GARCIA', 'LOPEZ', 'GARCIA'], 'MARY', 'MR', 'GARC',
+     'KRS', NULL, NULL, 1979, 1980, 'F', '12', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (3, 'TESS', 'THERESA', ['TERESA', 'TESS', 'THERESA'], 'ANN', 'SMITH', [], 'T', 'TS', 'SNAT', 'SM0', 'SR',
+     DATE '1980-01-05', 1980, 1980, NULL, NULL, '7 ELM AVE', '7', 'ELM AVE', '02134', 'BOSTON', NULL, NULL,
+     '0000012345'))
+AS t(mpi__row, first_name, first_name_std, first_name_formals, middle_name, last_name, last_name_parts,
+     first_name_nysiis, first_name_metaphone, last_name_nysiis, last_name_metaphone, suffix, dob, birth_year_min,
+     birth_year_max, sex, ssn, address, street_number, street_name, zip, city, phone, email, id_sasid)
 """
 
 
@@ -126,6 +128,7 @@ def test_sql_tokens_equal_the_python_reference(key: HashKey) -> None:
     assert len(hashed[0]["tok_birth_years"]) == 1 and len(hashed[1]["tok_birth_years"]) == 2
     assert len(hashed[1]["tok_last_name_parts"]) == 2 and hashed[2]["tok_last_name_parts"] is None
     assert hashed[1]["tok_ssn_near"] is None and len(hashed[0]["tok_ssn_near"]) == 8
+    assert len(hashed[2]["tok_first_name_formals"]) == 3
 
 
 def test_sql_bloom_filters_equal_the_python_reference(key: HashKey) -> None:

@@ -50,6 +50,7 @@ HASHED_COLUMN_PREFIXES = ("tok_", "bf_")
 TOKEN_FOR_COLUMN: dict[str, str] = {
     "first_name": "tok_first_name",
     "first_name_std": "tok_first_name_std",
+    "first_name_formals": "tok_first_name_formals",
     "first_name_nysiis": "tok_first_name_nysiis",
     "first_name_metaphone": "tok_first_name_metaphone",
     "first_last_name": "tok_first_last_name",

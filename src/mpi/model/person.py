@@ -37,11 +37,15 @@ def first_name_comparison() -> ComparisonSpec:
         name="first_name",
         description="Given name: exact, nickname-canonical, middle name used, phonetic, close spelling, initial",
         levels=(
-            null_level("first_name"),
+            names_missing_or_swapped("first_name"),
             *stratified(
                 (
                     exact("first_name", tf=True, label="Same first name"),
-                    exact("first_name_std", label="Same formal name (nickname resolved)"),
+                    any_of(
+                        exact("first_name_std"),
+                        array_intersect("first_name_formals", 1),
+                        label="Nickname, or the same formal name",
+                    ),
                     # People who go by their middle name are recorded under either name.
                     custom(
                         "(first_name_l = middle_name_r AND length(middle_name_r) > 1) "
@@ -126,7 +130,7 @@ def last_name_comparison() -> ComparisonSpec:
         name="last_name",
         description="Family name: exact, a shared part of a compound name, phonetic, close spelling",
         levels=(
-            null_level("last_name"),
+            names_missing_or_swapped("last_name"),
             *stratified(
                 (
                     exact("last_name", tf=True, label="Same last name"),
@@ -149,9 +153,26 @@ def last_name_comparison() -> ComparisonSpec:
     )
 
 
+# First and last names entered the other way round: exactly, or sounding alike (a typo, or
+# a compound name squashed: ST FLEUR / STFLEUR). Sound codes ignore spaces on both sides.
+SWAPPED_EXACTLY = "first_name_l = last_name_r AND last_name_l = first_name_r AND first_name_l <> first_name_r"
+SWAPPED_BY_SOUND = (
+    "first_name_nysiis_l = last_name_nysiis_r AND last_name_nysiis_l = first_name_nysiis_r "
+    "AND first_name_nysiis_l <> first_name_nysiis_r"
+)
+
+
+def names_missing_or_swapped(column: str) -> LevelSpec:
+    # A swapped pair's names are scored once, by name_swap: the first and last name comparisons
+    # would otherwise both count "different" against it, taking back most of what the swap earns.
+    return custom(
+        f"{column}_l IS NULL OR {column}_r IS NULL OR ({SWAPPED_EXACTLY}) OR ({SWAPPED_BY_SOUND})",
+        label=f"{column.replace('_', ' ').capitalize()} missing, or names swapped (scored by name_swap)",
+        is_null_level=True,
+    )
+
+
 def name_swap_comparison() -> ComparisonSpec:
-    # Its own comparison, so a swapped pair earns this evidence on top of the two
-    # name comparisons, which both see disagreement.
     return ComparisonSpec(
         name="name_swap",
         description="First and last names entered the other way round",
@@ -161,10 +182,8 @@ def name_swap_comparison() -> ComparisonSpec:
                 label="A name is missing",
                 is_null_level=True,
             ),
-            custom(
-                "first_name_l = last_name_r AND last_name_l = first_name_r AND first_name_l <> first_name_r",
-                label="First and last names swapped",
-            ),
+            custom(SWAPPED_EXACTLY, label="First and last names swapped"),
+            custom(SWAPPED_BY_SOUND, label="Names swapped, spelt differently (same sounds)"),
             else_level(),
         ),
     )

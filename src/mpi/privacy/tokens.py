@@ -25,6 +25,7 @@ TOKEN_DOMAINS: dict[str, str] = {
     "tok_first_name": "name",
     "tok_first_last_name": "first-last-name",
     "tok_first_name_std": "name",
+    "tok_first_name_formals": "name",
     "tok_first_initial": "name",
     "tok_first_name_prefix3": "name-prefix",
     "tok_first_name_nysiis": "nysiis",
@@ -60,7 +61,7 @@ TOKEN_DOMAINS: dict[str, str] = {
 }
 # Sets of tokens (compared by intersection); every other token column holds one token.
 TOKEN_LIST_COLUMNS: frozenset[str] = frozenset(
-    {"tok_last_name_parts", "tok_dob_near", "tok_birth_years", "tok_ssn_near"}
+    {"tok_first_name_formals", "tok_last_name_parts", "tok_dob_near", "tok_birth_years", "tok_ssn_near"}
 )
 TOKEN_PREFIX = "tok_"
 RECORD_ID_PURPOSE = "record-id"
