@@ -38,7 +38,9 @@ def test_records_from_before_version_5_get_their_formal_names(basic_project: Pat
 
     store = open_store(store_path)
     try:
-        migrated = store.con.execute("SELECT record_id, first_name_formals FROM records ORDER BY record_id").fetchall()
+        migrated = store.con.execute(
+            "SELECT record_id, first_name_formals FROM records ORDER BY record_id"
+        ).fetchall()
     finally:
         store.close()
     assert migrated == ingested
