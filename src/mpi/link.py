@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
@@ -31,6 +31,8 @@ from mpi.model.predict import (
     predict_pairs,
     register_records,
 )
+from mpi.model.spec import BlockingRuleSpec, ColumnRef
+from mpi.model.splink_settings import blocking_rule_creator
 from mpi.model.trained import TrainedModel
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.sqlutil import quote_identifier, run_sql_file
@@ -40,6 +42,8 @@ from mpi.version import mpi_version
 # Pairs scored at or above this probability are kept in `pairs` for evaluation sweeps, explanations and
 # clerical review, even when they fall below the link threshold.
 KEEP_PAIRS_FROM_PROBABILITY = 0.01
+# The array of keys of the kept pairs a record is in, by which kept pairs are rescored.
+PAIR_KEYS_COLUMN = "mpi_pair_keys"
 # Counting comparisons rule by rule costs a pass per rule; above this many records it is estimated
 # from a sample of records instead.
 EXACT_COUNT_MAX_RECORDS = 200_000
@@ -79,6 +83,7 @@ class _Scored:
     estimated: bool
     seconds: float
     prior_weight: float  # log2 of the prior match odds this run scored with
+    all_pairs_scored: bool  # mpi__scored_pairs holds every pair to keep (kept pairs were rescored)
 
 
 def _choose_kind(
@@ -150,9 +155,11 @@ def link_records(
         ).fetchall()[0]
         report(f"{kind} link ({reason}): {records:,} records, {new:,} new or changed, {removed:,} removed")
         with store.splink_workspace():
-            scored = _score(con, model, kind=kind, records=records, new=int(new), report=report)
+            scored = _score(
+                con, model, kind=kind, records=records, changed=int(new) + int(removed), report=report
+            )
             t0 = time.perf_counter()
-            _update_pairs_table_input(con, kind, prior_weight=scored.prior_weight)
+            _update_pairs_table_input(con, all_pairs_scored=scored.all_pairs_scored)
             clustering = cluster_records(con, threshold=threshold)
             seconds_cluster = time.perf_counter() - t0
         if after_scoring is not None:
@@ -232,10 +239,16 @@ def _score(
     *,
     kind: str,
     records: int,
-    new: int,
+    changed: int,
     report: Progress,
 ) -> _Scored:
-    """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels)."""
+    """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels).
+
+    An incremental run with new, changed or removed records scores those against the rest and
+    among themselves, and rescores the pairs kept from earlier runs: term frequencies and the
+    prior follow the records in the store, so a kept pair's old score is not what a full relink
+    would give it. It then holds every pair to keep, as a full run does.
+    """
     linker = linker_for_model(con, model)
     try:
         rate = _fit_match_rate_to_population(linker, model, records)
@@ -253,23 +266,26 @@ def _score(
             t0 = time.perf_counter()
             frames = [predict_pairs(linker, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY)]
             comparisons, estimated = counts.total, counts.is_estimate
-        elif new == 0:
+        elif changed == 0:
             t0 = time.perf_counter()
             frames, comparisons, estimated = [], 0, False
         else:
             t0 = time.perf_counter()
+            # Term frequencies come from every record, as a full link would compute them.
+            compute_term_frequency_tables(linker, model.spec)
             frames = _score_new_records(con, linker, model)
-            comparisons, estimated = -1, True
+            # Counted before the rescored pairs join them: the pairs this load made.
+            comparisons, estimated = sum(_row_count(con, frame) for frame in frames), True
+            frames.append(_rescore_kept_pairs(con, linker, model, report))
         seconds = time.perf_counter() - t0
         _collect_scored_pairs(con, frames, prior_weight=prior_weight)
-        if comparisons < 0:
-            comparisons = int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0])
         report(f"scored in {seconds:.1f}s")
         return _Scored(
             comparisons=comparisons,
             estimated=estimated,
             seconds=seconds,
             prior_weight=prior_weight,
+            all_pairs_scored=bool(frames),
         )
     finally:
         drop_splink_tables(linker)
@@ -295,11 +311,13 @@ def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: 
     return rate
 
 
+def _row_count(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {quote_identifier(frame.physical_name)}").fetchall()[0][0])
+
+
 def _score_new_records(
     con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel
 ) -> list[SplinkDataFrame]:
-    # Term frequencies come from every record, as a full link would compute them.
-    compute_term_frequency_tables(linker, model.spec)
     con.execute(
         "CREATE OR REPLACE TEMP VIEW mpi__existing_records AS "
         "SELECT * FROM records ANTI JOIN mpi__new_records USING (source, record_id)"
@@ -318,6 +336,50 @@ def _score_new_records(
     )
     within = linker.inference.predict_within(fresh, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY)
     return [between, within]
+
+
+def _rescore_kept_pairs(
+    con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel, report: Progress
+) -> SplinkDataFrame:
+    """Score again, with this run's term frequencies and prior, the kept pairs of unchanged records.
+
+    Splink scores a given list of pairs through a blocking rule: each kept pair gets a key that
+    only its two records carry (in an array Splink explodes), so blocking on it makes exactly
+    those pairs. A pair now scored below the keep floor is dropped, as a full relink would.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__kept_pair_keys AS "
+        "WITH kept AS (SELECT row_number() OVER () AS pair_key, source_l, record_id_l, source_r, record_id_r "
+        "FROM pairs AS p "
+        "WHERE NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_l AND s.record_id = p.record_id_l) "
+        "AND NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_r AND s.record_id = p.record_id_r)) "
+        f"SELECT source, record_id, list(pair_key) AS {PAIR_KEYS_COLUMN} FROM ("
+        "SELECT source_l AS source, record_id_l AS record_id, pair_key FROM kept "
+        "UNION ALL SELECT source_r, record_id_r, pair_key FROM kept) GROUP BY source, record_id"
+    )
+    kept = con.execute(
+        f"SELECT coalesce(sum(len({PAIR_KEYS_COLUMN})), 0) // 2 FROM mpi__kept_pair_keys"
+    ).fetchall()
+    report(f"rescoring {int(kept[0][0]):,} kept pairs with this run's term frequencies and prior")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW mpi__kept_pair_records AS "
+        "SELECT * FROM records JOIN mpi__kept_pair_keys USING (source, record_id)"
+    )
+    by_pair_key = BlockingRuleSpec(
+        columns=(ColumnRef(PAIR_KEYS_COLUMN),), arrays_to_explode=(PAIR_KEYS_COLUMN,)
+    )
+    records = register_records(
+        con,
+        linker,
+        replace(model.spec, prediction_rules=(by_pair_key,)),
+        records_table="mpi__kept_pair_records",
+        view_name="mpi__model_input_kept",
+    )
+    return linker.inference.predict_within(
+        records,
+        blocking_rules_to_generate_predictions=[blocking_rule_creator(by_pair_key)],
+        threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY,
+    )
 
 
 def _collect_scored_pairs(
@@ -339,34 +401,21 @@ def _collect_scored_pairs(
         )
 
 
-def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, kind: str, *, prior_weight: float) -> None:
-    """mpi__pairs_next: the pairs the index will keep after this run (old ones minus stale, plus new).
+def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, *, all_pairs_scored: bool) -> None:
+    """mpi__pairs_next: the pairs the index will keep after this run.
 
-    Pairs scored by earlier runs are brought to this run's prior (the prior follows the
-    population, see _fit_match_rate_to_population): their weight differs from a fresh score
-    only by the prior, so an incremental run clusters as a full relink of the same records would.
+    This run's scores when it scored (or rescored) every pair; otherwise (an incremental run
+    with nothing new, changed or removed) the pairs kept so far, unchanged.
     """
-    if kind == "full":
+    if all_pairs_scored:
+        # Written with this run's id (see _write_pairs).
         con.execute(
             "CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS SELECT NULL::INTEGER AS run_id, * FROM mpi__scored_pairs"
         )
         return
-    # Pairs keep the run that scored them; the new ones get this run's id when written.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS "
-        "SELECT * FROM pairs AS p "
-        "WHERE NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_l AND s.record_id = p.record_id_l) "
-        "AND NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_r AND s.record_id = p.record_id_r) "
-        "UNION ALL BY NAME SELECT * FROM mpi__scored_pairs"
-    )
-    # Stores written before pairs carried their prior: those pairs are taken as scored at this one.
+    con.execute("CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS SELECT * FROM pairs")
+    # Stores written before pairs carried their prior.
     con.execute("ALTER TABLE mpi__pairs_next ADD COLUMN IF NOT EXISTS prior_weight DOUBLE")
-    con.execute(
-        "UPDATE mpi__pairs_next SET match_weight = match_weight - coalesce(prior_weight, $w) + $w, "
-        "match_probability = 1 / (1 + pow(2, -(match_weight - coalesce(prior_weight, $w) + $w))), "
-        "prior_weight = $w WHERE prior_weight IS DISTINCT FROM $w",
-        {"w": float(prior_weight)},
-    )
 
 
 def _snapshot_before_run(store: Store, run_id: int) -> None:
@@ -392,5 +441,5 @@ def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("mpi__scored_pairs", "mpi__pairs_next", "mpi__clusters", "mpi__votes", "mpi__id_home",
                   "mpi__inherited", "mpi__cluster_ids", "mpi__index_changes", "mpi__retired",
                   "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__apart",
-                  "mpi__new_records", "mpi__removed_records", "mpi__stale_records"):  # fmt: skip
+                  "mpi__new_records", "mpi__removed_records", "mpi__stale_records", "mpi__kept_pair_keys"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
