@@ -731,7 +731,7 @@ def choose_match_threshold(
     ids, codes = np.unique(np.concatenate([rows["unique_id_l"], rows["unique_id_r"]]), return_inverse=True)
     left, right = codes[: probability.size], codes[probability.size :]
     choices = []
-    for threshold, roots in _components_by_threshold(len(ids), left, right, probability, grid):
+    for threshold, roots in components_by_threshold(len(ids), left, right, probability, grid):
         inside = roots[left] == roots[right]
         precision = float(probability[inside].mean()) if inside.any() else 1.0
         recall = float(probability[inside].sum() / probability.sum())
@@ -753,7 +753,7 @@ def choose_match_threshold(
     )
 
 
-def _components_by_threshold(
+def components_by_threshold(
     count: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray, thresholds: tuple[float, ...]
 ) -> list[tuple[float, np.ndarray]]:
     """Connected-component root of every node after linking the pairs at or above each threshold."""

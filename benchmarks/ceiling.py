@@ -1,0 +1,124 @@
+"""How far could any scoring of these comparisons go? An in-sample ceiling for pairwise F1.
+
+Every candidate pair of a model's prediction rules is compared (all of them, not only the kept
+ones) and given, instead of the model's probability, the share of true matches among the
+candidate pairs with the same comparison pattern: every comparison's level plus the name
+frequencies (first and last, log2 buckets: what term-frequency adjustment sees). That is the
+best probability any function of the pattern can give, fitted on the answers themselves, so
+it is optimistic. Clustering is connected components at each threshold, scored with
+`mpi.quality.metrics.evaluate_clustering`, as `mpi evaluate` scores `mpi link`.
+
+If this ceiling is below a target, no re-weighting of the same comparisons and blocking
+reaches it: the missing evidence is not in the compared fields.
+
+    /tmp/venv/bin/python benchmarks/ceiling.py /tmp/mpi-bench/accuracy/synth100k --model bench
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from mpi.config import load_config
+from mpi.model import drop_splink_tables, linker_for_model, load_model_file
+from mpi.model.training import components_by_threshold
+from mpi.project_models import locate_model
+from mpi.quality.evaluate import load_truth
+from mpi.quality.metrics import evaluate_clustering
+from mpi.sqlutil import quote_identifier
+from mpi.store import open_store
+
+THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9)
+
+
+def candidate_pairs(con: duckdb.DuckDBPyConnection, project: Path, model_name: str) -> None:
+    """mpi__candidates (uid_l, uid_r, model, pattern, is_match): every blocked pair, scored."""
+    config = load_config(project / "mpi.toml")
+    model = load_model_file(locate_model(config, model_name).path)
+    linker = linker_for_model(con, model)
+    try:
+        pairs = quote_identifier(linker.inference.predict().physical_name)
+        gammas = [c[0] for c in con.execute(f"DESCRIBE {pairs}").fetchall() if str(c[0]).startswith("gamma_")]
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__name_frequency AS SELECT source || ':' || record_id AS uid, "
+            "ceil(log2(count(*) OVER (PARTITION BY first_name)))::INTEGER AS first_bucket, "
+            "ceil(log2(count(*) OVER (PARTITION BY last_name)))::INTEGER AS last_bucket FROM records"
+        )
+        pattern = ", ".join([*(f"p.{g}" for g in gammas), "greatest(fl.first_bucket, fr.first_bucket)",
+                             "greatest(fl.last_bucket, fr.last_bucket)"])  # fmt: skip
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__candidates AS "
+            "SELECT p.unique_id_l AS uid_l, p.unique_id_r AS uid_r, p.match_probability AS model, "
+            f"({pattern})::VARCHAR AS pattern, a.person_id = b.person_id AS is_match FROM {pairs} AS p "
+            "JOIN mpi__truth_uid AS a ON a.uid = p.unique_id_l JOIN mpi__truth_uid AS b ON b.uid = p.unique_id_r "
+            "JOIN mpi__name_frequency AS fl ON fl.uid = p.unique_id_l "
+            "JOIN mpi__name_frequency AS fr ON fr.uid = p.unique_id_r"
+        )
+    finally:
+        drop_splink_tables(linker)
+
+
+def scores_at_thresholds(
+    con: duckdb.DuckDBPyConnection, probability_sql: str
+) -> list[tuple[float, float, float, float]]:
+    """(threshold, pairwise P, R, F1) of connected components over the candidates at each threshold."""
+    rows = con.execute(f"SELECT uid_l, uid_r, {probability_sql} FROM mpi__candidates").fetchall()
+    ids, codes = np.unique(
+        np.array([r[0] for r in rows] + [r[1] for r in rows], dtype=object), return_inverse=True
+    )
+    left, right = codes[: len(rows)], codes[len(rows) :]
+    probability = np.array([r[2] for r in rows], dtype=np.float64)
+    out = []
+    for threshold, roots in components_by_threshold(len(ids), left, right, probability, THRESHOLDS):
+        con.execute("CREATE OR REPLACE TEMP TABLE mpi__component AS SELECT unnest($u) AS uid, unnest($c) AS cid",
+                    {"u": list(ids), "c": [int(r) for r in roots]})  # fmt: skip
+        # Records in no candidate pair are persons of their own.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE mpi__predicted AS SELECT t.source, t.record_id, "
+            "coalesce('c' || c.cid, 'r' || t.uid) AS person_id FROM mpi__truth_uid AS t "
+            "LEFT JOIN mpi__component AS c USING (uid)"
+        )
+        pairwise = evaluate_clustering(con, "mpi__predicted", "mpi__truth").pairwise
+        out.append((threshold, pairwise.precision, pairwise.recall, pairwise.f1))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "project", type=Path, help="an ingested project directory with truth.csv and the model"
+    )
+    parser.add_argument(
+        "--model", default="bench", help="model whose prediction rules and comparisons to use"
+    )
+    args = parser.parse_args()
+    store = open_store(load_config(args.project / "mpi.toml").store_path, read_only=True)
+    con = store.con
+    try:
+        with store.splink_workspace():
+            load_truth(con, args.project / "truth.csv")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE mpi__truth_uid AS "
+                "SELECT source, record_id, source || ':' || record_id AS uid, person_id FROM mpi__truth"
+            )
+            candidate_pairs(con, args.project, args.model)
+            count, matches, patterns = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE is_match), count(DISTINCT pattern) FROM mpi__candidates"
+            ).fetchall()[0]
+            print(f"{count:,} candidate pairs, {matches:,} true, {patterns:,} comparison patterns")
+            oracle = "avg(is_match::INTEGER) OVER (PARTITION BY pattern)"
+            for name, sql in (("ceiling (true match rate of the pattern)", oracle), ("model", "model")):
+                print(name)
+                for threshold, precision, recall, f1 in scores_at_thresholds(con, sql):
+                    print(f"  threshold {threshold}: pairwise P {precision:.4f} R {recall:.4f} F1 {f1:.4f}")
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
