@@ -109,6 +109,19 @@ def test_agencies_one_at_a_time_end_like_one_shot(population: Path, tmp_path: Pa
     assert agreement.f1 == 1.0, agreement
 
 
+def test_incremental_link_with_no_kept_pairs_to_rescore(population: Path, tmp_path: Path) -> None:
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config, ["ece"])
+    link_records(config)
+    con = duckdb.connect(str(config.store_path))
+    con.execute("DELETE FROM pairs")  # as if the first load had no pair worth keeping
+    con.close()
+    ingest_sources(config, ["k12"])
+    result = link_records(config)
+    assert result.kind == "incremental"
+    assert read(config, "SELECT count(*) FROM person_index") == read(config, "SELECT count(*) FROM records")
+
+
 def test_failure_after_scoring_leaves_store_unchanged(population: Path, tmp_path: Path) -> None:
     config = fresh_copy(population, tmp_path)
     ingest_sources(config, ["k12", "ece"])

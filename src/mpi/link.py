@@ -276,7 +276,8 @@ def _score(
             frames = _score_new_records(con, linker, model)
             # Counted before the rescored pairs join them: the pairs this load made.
             comparisons, estimated = sum(_row_count(con, frame) for frame in frames), True
-            frames.append(_rescore_kept_pairs(con, linker, model, report))
+            rescored = _rescore_kept_pairs(con, linker, model, report)
+            frames.extend([rescored] if rescored is not None else [])
         seconds = time.perf_counter() - t0
         _collect_scored_pairs(con, frames, prior_weight=prior_weight)
         report(f"scored in {seconds:.1f}s")
@@ -340,12 +341,13 @@ def _score_new_records(
 
 def _rescore_kept_pairs(
     con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel, report: Progress
-) -> SplinkDataFrame:
+) -> SplinkDataFrame | None:
     """Score again, with this run's term frequencies and prior, the kept pairs of unchanged records.
 
     Splink scores a given list of pairs through a blocking rule: each kept pair gets a key that
     only its two records carry (in an array Splink explodes), so blocking on it makes exactly
     those pairs. A pair now scored below the keep floor is dropped, as a full relink would.
+    None when no kept pair is left to rescore.
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE mpi__kept_pair_keys AS "
@@ -359,8 +361,10 @@ def _rescore_kept_pairs(
     )
     kept = con.execute(
         f"SELECT coalesce(sum(len({PAIR_KEYS_COLUMN})), 0) // 2 FROM mpi__kept_pair_keys"
-    ).fetchall()
-    report(f"rescoring {int(kept[0][0]):,} kept pairs with this run's term frequencies and prior")
+    ).fetchall()[0][0]
+    if not kept:
+        return None
+    report(f"rescoring {int(kept):,} kept pairs with this run's term frequencies and prior")
     con.execute(
         "CREATE OR REPLACE TEMP VIEW mpi__kept_pair_records AS "
         "SELECT * FROM records JOIN mpi__kept_pair_keys USING (source, record_id)"

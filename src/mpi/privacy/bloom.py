@@ -175,7 +175,8 @@ def _fold(words: np.ndarray, params: BloomParameters) -> np.ndarray:
     if not params.xor_fold:
         return words
     half = params.stored_bits // _WORD_BITS
-    return np.bitwise_xor(words[:, :half], words[:, half:])
+    folded: np.ndarray = np.bitwise_xor(words[:, :half], words[:, half:])
+    return folded
 
 
 def _filters_of_values(
