@@ -18,6 +18,10 @@ CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_dob_near(yyyymmdd) AS mpi_one_edi
 CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_birth_years(years) AS
     list_transform(range(years[1], years[2] + 1), lambda y: y::VARCHAR);
 
+-- The year of a date of birth and the years either side of it.
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_birth_year_near(years) AS
+    list_transform(range(years[1], years[2] + 1), lambda y: y::VARCHAR);
+
 CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_ssn_near(ssn) AS mpi_adjacent_masks(ssn);
 
 CREATE OR REPLACE TEMP TABLE mpi__token_inputs AS
@@ -52,9 +56,11 @@ SELECT
     -- The same day a year later: equal to the other record's date when the years are one apart.
     printf('%04d-%02d-%02d', year(dob) + 1, month(dob), day(dob)) AS tok_dob_next_year,
     strftime(dob, '%Y%m%d') AS tok_dob_near,
+    strftime(dob, '%Y-%m') AS tok_dob_year_month,
     birth_year_min::VARCHAR AS tok_birth_year,
     CASE WHEN birth_year_min IS NOT NULL AND birth_year_max IS NOT NULL
          THEN [birth_year_min, birth_year_max] END AS tok_birth_years,
+    CASE WHEN dob IS NOT NULL THEN [year(dob) - 1, year(dob) + 1] END AS tok_birth_year_near,
     sex AS tok_sex,
     ssn AS tok_ssn,
     lpad((ssn::BIGINT + 1)::VARCHAR, 9, '0') AS tok_ssn_next,

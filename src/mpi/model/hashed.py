@@ -187,6 +187,18 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec]] = {
             _sql("tok_dob_l = tok_dob_next_year_r OR tok_dob_next_year_l = tok_dob_r"),
         ),
         (
+            "year(dob_l) = year(dob_r) AND month(dob_l) = month(dob_r)",
+            _sql("tok_dob_year_month_l = tok_dob_year_month_r"),
+        ),
+        # A date's year and the years either side, against the other's year.
+        (
+            "abs(year(dob_l) - year(dob_r)) <= 1",
+            _sql(
+                "tok_dob_l IS NOT NULL AND tok_dob_r IS NOT NULL "
+                "AND list_contains(tok_birth_year_near_l, tok_birth_year_r)"
+            ),
+        ),
+        (
             "(dob_l IS NULL OR dob_r IS NULL) "
             "AND birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",
             _age_overlap,

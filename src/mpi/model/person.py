@@ -213,6 +213,12 @@ def date_of_birth_comparison() -> ComparisonSpec:
                         "AND abs(year(dob_l) - year(dob_r)) = 1",
                         label="Birth year off by one",
                     ),
+                    # A day or a month mistyped beyond one digit, or a different date altogether.
+                    custom(
+                        "year(dob_l) = year(dob_r) AND month(dob_l) = month(dob_r)",
+                        label="Same year and month",
+                    ),
+                    custom("abs(year(dob_l) - year(dob_r)) <= 1", label="Birth years within one"),
                     custom(
                         "(dob_l IS NULL OR dob_r IS NULL) "
                         "AND birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",

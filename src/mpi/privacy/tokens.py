@@ -44,8 +44,10 @@ TOKEN_DOMAINS: dict[str, str] = {
     "tok_dob_swapped": "dob",
     "tok_dob_next_year": "dob",
     "tok_dob_near": "dob-near",
+    "tok_dob_year_month": "dob-year-month",
     "tok_birth_year": "birth-year",
     "tok_birth_years": "birth-year",
+    "tok_birth_year_near": "birth-year",
     "tok_sex": "sex",
     "tok_ssn": "ssn",
     "tok_ssn_next": "ssn",
@@ -61,7 +63,14 @@ TOKEN_DOMAINS: dict[str, str] = {
 }
 # Sets of tokens (compared by intersection); every other token column holds one token.
 TOKEN_LIST_COLUMNS: frozenset[str] = frozenset(
-    {"tok_first_name_formals", "tok_last_name_parts", "tok_dob_near", "tok_birth_years", "tok_ssn_near"}
+    {
+        "tok_first_name_formals",
+        "tok_last_name_parts",
+        "tok_dob_near",
+        "tok_birth_years",
+        "tok_birth_year_near",
+        "tok_ssn_near",
+    }
 )
 TOKEN_PREFIX = "tok_"
 RECORD_ID_PURPOSE = "record-id"
