@@ -206,3 +206,27 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
         indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
         assert len(current) == indexed
         previous = current
+
+
+def _prior_after_fit(trained_rate: float, trained_on: int, records: int) -> float:
+    from types import SimpleNamespace
+
+    from mpi.link import _fit_match_rate_to_population
+
+    settings = SimpleNamespace(_probability_two_random_records_match=trained_rate)
+    linker = SimpleNamespace(_settings_obj=settings)
+    model = SimpleNamespace(
+        parameters=SimpleNamespace(probability_two_random_records_match=trained_rate),
+        stats=SimpleNamespace(record_count=trained_on),
+    )
+    rate = _fit_match_rate_to_population(linker, model, records)  # type: ignore[arg-type]
+    assert settings._probability_two_random_records_match == rate
+    return rate
+
+
+def test_prior_follows_the_population_within_bounds() -> None:
+    assert _prior_after_fit(1e-4, 40_001, 400_001) == pytest.approx(1e-5)  # ten times the records
+    assert _prior_after_fit(1e-4, 40_001, 8_001) == pytest.approx(5e-4)  # five times fewer
+    assert _prior_after_fit(1e-4, 40_001, 17) == pytest.approx(1e-3)  # at most ten times up
+    assert _prior_after_fit(0.2, 1_001, 11) == 0.5  # never above even odds
+    assert _prior_after_fit(1e-4, 40_001, 40_001) == 1e-4

@@ -315,6 +315,9 @@ def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: 
         return trained_rate
     factor = min(MAX_PRIOR_SCALE_UP, (trained_on - 1) / (records - 1))
     rate = trained_rate * factor
+    if factor > 1:
+        # A prior above even odds would link on no evidence at all.
+        rate = max(trained_rate, min(rate, 0.5))
     linker._settings_obj._probability_two_random_records_match = rate
     return rate
 
