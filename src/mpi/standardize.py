@@ -88,18 +88,9 @@ def nickname_to_formal() -> dict[str, str]:
     which keeps every alternative. Names that map to themselves are left out.
     """
     nicknames_of = _nicknames_of()
-    formals_of: dict[str, set[str]] = defaultdict(set)
-    for formal, nicks in nicknames_of.items():
-        for nick in nicks:
-            formals_of[nick].add(formal)
-
     mapping = {}
-    for name in set(nicknames_of) | set(formals_of):
+    for name, candidates in _formal_candidates().items():
         own = nicknames_of.get(name, frozenset())
-        # Only names with a larger nickname family than this one can be its formal form.
-        candidates = [c for c in formals_of.get(name, set()) if len(nicknames_of.get(c, ())) > len(own)]
-        if not candidates:
-            continue
 
         # The candidate sharing more of this name's family wins (BILL: WILLIAM shares BILLY and
         # WILLIE, ROBERT fewer); then the one with more nicknames; then the longer; then A-Z.
@@ -143,7 +134,7 @@ def _create_lookup(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
 
 
 def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """mpi__nickname_map (formal name and nickname family) and mpi__phonetic over the names in mpi__name_values."""
+    """mpi__nickname_map (formal name, every formal name) and mpi__phonetic over the names in mpi__name_values."""
     formal = nickname_to_formal()
     formals = nickname_formals()
     names = sorted(set(formal) | set(formals))
