@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from mpi.config import load_config
+from mpi.config import ProjectConfig, load_config
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
 from mpi.model.training import components_by_threshold
 from mpi.project_models import locate_model
@@ -34,9 +34,8 @@ from mpi.store import open_store
 THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9)
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection, project: Path, model_name: str) -> None:
+def candidate_pairs(con: duckdb.DuckDBPyConnection, config: ProjectConfig, model_name: str) -> None:
     """mpi__candidates (uid_l, uid_r, model, pattern, is_match): every blocked pair, scored."""
-    config = load_config(project / "mpi.toml")
     model = load_model_file(locate_model(config, model_name).path)
     linker = linker_for_model(con, model)
     try:
@@ -97,7 +96,8 @@ def main() -> None:
         "--model", default="bench", help="model whose prediction rules and comparisons to use"
     )
     args = parser.parse_args()
-    store = open_store(load_config(args.project / "mpi.toml").store_path, read_only=True)
+    config = load_config(args.project / "mpi.toml")
+    store = open_store(config.store_path, read_only=True)
     con = store.con
     try:
         with store.splink_workspace():
@@ -106,7 +106,7 @@ def main() -> None:
                 "CREATE OR REPLACE TEMP TABLE mpi__truth_uid AS "
                 "SELECT source, record_id, source || ':' || record_id AS uid, person_id FROM mpi__truth"
             )
-            candidate_pairs(con, args.project, args.model)
+            candidate_pairs(con, config, args.model)
             count, matches, patterns = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE is_match), count(DISTINCT pattern) FROM mpi__candidates"
             ).fetchall()[0]

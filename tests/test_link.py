@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from mpi.config import ProjectConfig, load_config
 from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
-from mpi.link import link_records
+from mpi.link import _fit_match_rate_to_population, link_records
 from mpi.overrides import RecordKey, add_override
 from mpi.quality.metrics import evaluate_clustering
 from mpi.runs import undo_run
@@ -209,10 +210,6 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
 
 
 def _prior_after_fit(trained_rate: float, trained_on: int, records: int) -> float:
-    from types import SimpleNamespace
-
-    from mpi.link import _fit_match_rate_to_population
-
     settings = SimpleNamespace(_probability_two_random_records_match=trained_rate)
     linker = SimpleNamespace(_settings_obj=settings)
     model = SimpleNamespace(

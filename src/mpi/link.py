@@ -8,7 +8,6 @@ so an incremental load ends where a full relink of the same data would.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -87,7 +86,6 @@ class _Scored:
     comparisons: int
     estimated: bool
     seconds: float
-    prior_weight: float  # log2 of the prior match odds this run scored with
     all_pairs_scored: bool  # mpi__scored_pairs holds every pair to keep (kept pairs were rescored)
 
 
@@ -257,7 +255,6 @@ def _score(
     linker = linker_for_model(con, model)
     try:
         rate = _fit_match_rate_to_population(linker, model, records)
-        prior_weight = math.log2(rate / (1 - rate))
         if rate != model.parameters.probability_two_random_records_match:
             report(
                 f"prior match rate {rate:.3g} for this population "
@@ -284,13 +281,12 @@ def _score(
             rescored = _rescore_kept_pairs(con, linker, model, report)
             frames.extend([rescored] if rescored is not None else [])
         seconds = time.perf_counter() - t0
-        _collect_scored_pairs(con, frames, prior_weight=prior_weight)
+        _collect_scored_pairs(con, frames)
         report(f"scored in {seconds:.1f}s")
         return _Scored(
             comparisons=comparisons,
             estimated=estimated,
             seconds=seconds,
-            prior_weight=prior_weight,
             all_pairs_scored=bool(frames),
         )
     finally:
@@ -382,6 +378,7 @@ def _rescore_kept_pairs(
     by_pair_key = BlockingRuleSpec(
         columns=(ColumnRef(PAIR_KEYS_COLUMN),), arrays_to_explode=(PAIR_KEYS_COLUMN,)
     )
+    # The spec with this rule makes the input view carry the key column the rule reads.
     records = register_records(
         con,
         linker,
@@ -396,13 +393,10 @@ def _rescore_kept_pairs(
     )
 
 
-def _collect_scored_pairs(
-    con: duckdb.DuckDBPyConnection, frames: list[SplinkDataFrame], *, prior_weight: float
-) -> None:
+def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDataFrame]) -> None:
     selects = [
         "SELECT source_dataset_l AS source_l, record_id_l, source_dataset_r AS source_r, record_id_r, "
-        f"match_weight, match_probability, {float(prior_weight)!r}::DOUBLE AS prior_weight, COLUMNS('^gamma_') "
-        f"FROM {quote_identifier(frame.physical_name)}"
+        f"match_weight, match_probability, COLUMNS('^gamma_') FROM {quote_identifier(frame.physical_name)}"
         for frame in frames
     ]
     if selects:
@@ -428,8 +422,6 @@ def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, *, all_pairs_score
         )
         return
     con.execute("CREATE OR REPLACE TEMP TABLE mpi__pairs_next AS SELECT * FROM pairs")
-    # Stores written before pairs carried their prior.
-    con.execute("ALTER TABLE mpi__pairs_next ADD COLUMN IF NOT EXISTS prior_weight DOUBLE")
 
 
 def _snapshot_before_run(store: Store, run_id: int) -> None:
