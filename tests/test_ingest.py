@@ -108,3 +108,27 @@ def test_placeholder_names_become_null_and_short_ssns_get_their_zeros(basic_proj
     issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
     assert issues[("first_name", "placeholder name (FNU, UNKNOWN, BABY GIRL ...)")] == 3
     assert issues[("last_name", "placeholder name (FNU, UNKNOWN, BABY GIRL ...)")] == 1
+
+
+def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay(basic_project: Path) -> None:
+    csv = basic_project.parent / "people.csv"
+    csv.write_text(
+        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n"
+        "1,Lady of the House,Okafor,03/04/1980,2,,06103,0\n"
+        "2,Mrs,Respondent,01/02/1970,2,,06103,1\n"
+        "3,Son Of,Pierre,01/02/2003,1,,06103,2\n"
+        "4,Son,Parent,01/02/2003,1,,06103,3\n"
+        "5,Daughter,House,01/02/2003,2,,06103,4\n",
+        encoding="utf-8",
+    )
+    ingest_sources(load_config(basic_project))
+    rows = records(basic_project)
+    names = {rid: (row["first_name"], row["last_name"]) for rid, row in rows.items()}
+    assert names == {
+        "1": (None, "OKAFOR"),
+        "2": (None, None),
+        "3": (None, "PIERRE"),
+        # SON is a Korean surname and a Vietnamese given name, PARENT and HOUSE are surnames
+        "4": ("SON", "PARENT"),
+        "5": (None, "HOUSE"),
+    }

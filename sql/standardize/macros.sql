@@ -83,12 +83,27 @@ CREATE OR REPLACE TEMP MACRO mpi_name_from_comma_tokens(given, family, suffix) A
 
 -- Names that stand for "not known": FNU/LNU/NMN (first, last, no middle name), UNKNOWN, and the
 -- placeholders hospitals give newborns (BABY BOY, BABY GIRL). They would otherwise match each other.
+-- Surveys and forms add the words people write when they leave a name out: a relationship
+-- (WIFE, SON OF), a role (RESPONDENT, OCCUPANT, LADY OF THE HOUSE), a title alone (MRS), a refusal
+-- (the US Census Bureau's list of "fake names" found in census returns has these). Words that are
+-- also real surnames or given names are left out: SON (Korean surname, Vietnamese given name),
+-- PARENT, HOUSE, CHILD, FRIEND, MINOR, MAN, NINO, DOE.
 CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_name(s) AS
     s IN ('FNU', 'LNU', 'MNU', 'NFN', 'NLN', 'NMN', 'NMI', 'UNK', 'UNKN', 'UNKNOWN', 'UNKNOWN UNKNOWN',
           'NONE', 'NULL', 'NO NAME', 'NONAME', 'UNNAMED', 'TEST',
           'BABY', 'BABY BOY', 'BABY GIRL', 'BABYBOY', 'BABYGIRL', 'BOY', 'GIRL', 'INFANT', 'INFANT BOY',
-          'INFANT GIRL', 'NEWBORN', 'MALE', 'FEMALE', 'TWIN', 'TWIN A', 'TWIN B')
-    OR regexp_full_match(s, '(XX+|BABY (BOY|GIRL) [A-Z]|TWIN [0-9])');
+          'INFANT GIRL', 'NEWBORN', 'MALE', 'FEMALE', 'TWIN', 'TWIN A', 'TWIN B',
+          'MOM', 'MOTHER', 'DAD', 'FATHER', 'WIFE', 'HUSBAND', 'DAUGHTER', 'DAU', 'BROTHER', 'SISTER',
+          'GRANDSON', 'GRANDDAUGHTER', 'GRANDCHILD', 'NEPHEW', 'NIECE', 'HIJO', 'HIJA', 'KID',
+          'MALE CHILD', 'FEMALE CHILD', 'ADULT', 'ADULT MALE', 'ADULT FEMALE', 'YOUNGEST', 'OLDEST',
+          'PERSON', 'RESIDENT', 'RESPONDENT', 'RESPONDANT', 'OCCUPANT', 'HOUSEHOLD', 'HOUSEHOLDER',
+          'HEAD OF HOUSEHOLD', 'INMATE', 'LADY', 'GENTLEMAN', 'GENTLEMEN', 'WOMAN',
+          'MR', 'MRS', 'MS', 'MISS', 'SENOR', 'SENORA', 'ONE', 'TWO', 'THREE', 'FOUR',
+          'ANON', 'ANONYMOUS', 'REFUSED', 'DECLINED', 'DONT KNOW', 'NA', 'N A',
+          'FIRST NAME', 'LAST NAME', 'NO FIRST NAME', 'NO LAST NAME', 'APELLIDO', 'NOMBRE')
+    OR regexp_full_match(s, '(XX+|BABY (BOY|GIRL) [A-Z]|TWIN [0-9])')
+    -- LADY OF THE HOUSE, MAN IN THE HOME, SON OF, DE LA CASA
+    OR regexp_full_match(s, '(.* )?(OF|IN) (THE )?(HOUSE|HOME)|(SON|DAUGHTER|WIFE|HUSBAND|CHILD) OF( .*)?|DE (LA )?CASA');
 
 CREATE OR REPLACE TEMP MACRO mpi_real_name(s) AS CASE WHEN mpi_is_placeholder_name(s) THEN NULL ELSE s END;
 

@@ -1,0 +1,226 @@
+"""Turn pseudopeople's simulated US records into an mpi project with known truth.
+
+pseudopeople (IHME, `pip install pseudopeople`, or `pip install -e ".[bench]"`) ships a small
+simulated population (about 10,000 people in one town) and the records government files would
+hold about them: the 2020 census, Social Security, W-2/1099 tax forms, WIC, and two surveys.
+It adds its own noise (nicknames, fake names, phonetic and OCR errors, typos, swapped day and
+month, a household member's date of birth, guardians' addresses, wrong digits). It is a
+generator we did not write, with households (shared last names and addresses, twins, parents
+and children), so it tests mpi on data its development never saw.
+
+Writes, into --out: one CSV per source, truth.csv (source, record_id, person_id: pseudopeople's
+simulant_id) and an mpi.toml mapping pseudopeople's columns onto mpi's canonical fields.
+simulant_id and household_id are not written to the source files.
+
+    --noise-scale K   multiplies every cell and row noise probability by K (capped at 0.5);
+                      1 is pseudopeople's default
+
+Example:
+    python benchmarks/pseudopeople_to_mpi.py --out /tmp/pp/project --noise-scale 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+MAX_NOISE_PROBABILITY = 0.5
+SEED = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PseudopeopleSource:
+    name: str  # source name in mpi.toml
+    generator: str  # pseudopeople.generate_<generator>
+    config_key: str  # the data set's key in pseudopeople's noise configuration
+    # mpi canonical field -> pseudopeople column (dob is handled apart: it needs a format)
+    columns: dict[str, str]
+    dob_format: str | None = None
+
+
+ADDRESS = {
+    "street_number": "street_number",
+    "street_name": "street_name",
+    "unit": "unit_number",
+    "city": "city",
+    "state": "state",
+    "zip": "zipcode",
+}
+NAMES = {"first_name": "first_name", "middle_name": "middle_initial", "last_name": "last_name"}
+
+SOURCES: tuple[PseudopeopleSource, ...] = (
+    PseudopeopleSource(
+        name="census",
+        generator="decennial_census",
+        config_key="decennial_census",
+        columns={**NAMES, **ADDRESS, "sex": "sex"},
+        dob_format="%m/%d/%Y",
+    ),
+    PseudopeopleSource(
+        name="ssa",
+        generator="social_security",
+        config_key="social_security",
+        columns={
+            "first_name": "first_name",
+            "middle_name": "middle_name",
+            "last_name": "last_name",
+            "ssn": "ssn",
+            "sex": "sex",
+        },
+        dob_format="%Y%m%d",
+    ),  # fmt: skip
+    PseudopeopleSource(
+        name="taxes",
+        generator="taxes_w2_and_1099",
+        config_key="taxes_w2_and_1099",
+        columns={
+            **NAMES,
+            "ssn": "ssn",
+            "street_number": "mailing_address_street_number",
+            "street_name": "mailing_address_street_name",
+            "unit": "mailing_address_unit_number",
+            "city": "mailing_address_city",
+            "state": "mailing_address_state",
+            "zip": "mailing_address_zipcode",
+        },
+    ),
+    PseudopeopleSource(
+        name="wic",
+        generator="women_infants_and_children",
+        config_key="women_infants_and_children",
+        columns={**NAMES, **ADDRESS, "sex": "sex"},
+        dob_format="%m%d%Y",
+    ),
+    PseudopeopleSource(
+        name="acs",
+        generator="american_community_survey",
+        config_key="american_community_survey",
+        columns={**NAMES, **ADDRESS, "sex": "sex"},
+        dob_format="%m/%d/%Y",
+    ),
+    PseudopeopleSource(
+        name="cps",
+        generator="current_population_survey",
+        config_key="current_population_survey",
+        columns={**NAMES, **ADDRESS, "sex": "sex"},
+        dob_format="%m/%d/%Y",
+    ),
+)
+DOB_COLUMN = "date_of_birth"
+SEX_CODES = {"Male": "M", "Female": "F"}
+
+
+def scaled_noise(config: Any, scale: float) -> Any:
+    """pseudopeople's noise configuration with every cell and row probability times `scale`.
+
+    Token probabilities (how many characters a typo touches) stay as they are; only how often
+    a field or row is noised changes.
+    """
+    if isinstance(config, dict):
+        return {
+            key: (
+                min(MAX_NOISE_PROBABILITY, value * scale)
+                if isinstance(value, int | float)
+                and str(key).endswith("probability")
+                and key != "token_probability"
+                else scaled_noise(value, scale)
+            )
+            for key, value in config.items()
+        }
+    return config
+
+
+def generate(source: PseudopeopleSource, noise: dict[str, Any]) -> pl.DataFrame:
+    import pseudopeople  # only this script needs it, and it is a large install
+
+    make: Callable[..., Any] = getattr(pseudopeople, f"generate_{source.generator}")
+    frame = make(seed=SEED, config={source.config_key: noise[source.config_key]})
+    wanted = ["simulant_id", *source.columns.values(), *([DOB_COLUMN] if source.dob_format else [])]
+    # Categoricals (sex, state) become plain text; everything is text, as an agency extract is.
+    return pl.from_pandas(frame[wanted].astype("string"))
+
+
+def split_answer_from_records(df: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Number the rows and move simulant_id, which names the person, into the truth."""
+    numbered = df.with_row_index("record_id", offset=1).with_columns(pl.col("record_id").cast(pl.String))
+    truth = numbered.select(
+        pl.lit(source).alias("source"), "record_id", pl.col("simulant_id").alias("person_id")
+    )
+    return numbered.drop("simulant_id"), truth
+
+
+def toml_string(value: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes for these plain values.
+    return json.dumps(value)
+
+
+def source_toml(source: PseudopeopleSource, csv_name: str) -> str:
+    lines = [f"[sources.{source.name}]", f"path = {toml_string(csv_name)}", 'record_id = "record_id"', ""]
+    lines.append(f"[sources.{source.name}.columns]")
+    for field, column in source.columns.items():
+        if field == "sex":
+            codes = ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in SEX_CODES.items())
+            lines.append(f"sex = {{ column = {toml_string(column)}, codes = {{ {codes} }} }}")
+        elif field == "zip":
+            lines.append(f"zip = {{ column = {toml_string(column)}, pad = 5 }}")
+        else:
+            lines.append(f"{field} = {toml_string(column)}")
+    if source.dob_format:
+        lines.append(
+            f"dob = {{ column = {toml_string(DOB_COLUMN)}, date_format = {toml_string(source.dob_format)} }}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def convert(out: Path, *, noise_scale: float) -> None:
+    import pseudopeople
+
+    out.mkdir(parents=True, exist_ok=True)
+    noise = scaled_noise(pseudopeople.get_config(), noise_scale)
+    truths: list[pl.DataFrame] = []
+    tables: list[str] = []
+    for source in SOURCES:
+        records, truth = split_answer_from_records(generate(source, noise), source.name)
+        csv_name = f"{source.name}.csv"
+        records.write_csv(out / csv_name)
+        truths.append(truth)
+        tables.append(source_toml(source, csv_name))
+        print(f"{source.name}: {records.height} records -> {out / csv_name}")
+    truth_all = pl.concat(truths)
+    truth_all.write_csv(out / "truth.csv")
+    header = (
+        f"# Generated by benchmarks/pseudopeople_to_mpi.py (pseudopeople {pseudopeople.__version__},"
+        f" seed {SEED}, noise x{noise_scale:g}).\n"
+        "[project]\n"
+        f'name = "pseudopeople_x{noise_scale:g}"\n'
+        "shared_ids = []\n\n"
+        "[store]\n"
+        'path = "mpi.duckdb"\n'
+    )
+    (out / "mpi.toml").write_text(header + "".join("\n" + t for t in tables), encoding="utf-8")
+    persons = truth_all["person_id"].n_unique()
+    print(f"truth: {truth_all.height} records, {persons} persons -> {out / 'truth.csv'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, required=True, help="directory to write into")
+    parser.add_argument(
+        "--noise-scale", type=float, default=1.0, help="multiply noise probabilities (default 1)"
+    )
+    args = parser.parse_args()
+    if args.noise_scale <= 0:
+        parser.error("--noise-scale must be positive")
+    convert(args.out, noise_scale=args.noise_scale)
+
+
+if __name__ == "__main__":
+    main()
