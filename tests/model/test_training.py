@@ -73,7 +73,7 @@ def test_trained_weights_point_the_right_way(trained: TrainingRun) -> None:
         "first_name": "Same first name; other surnames",
         "last_name": "Same last name; elsewhere",
         "dob": "Same date of birth; other pairs",
-        "ssn": 1,
+        "ssn": "Same SSN",
         "id_sasid": 1,
         "location": 1,
     }
@@ -147,5 +147,6 @@ def test_threshold_choice_comes_from_the_grid(trained: TrainingRun) -> None:
 def test_u_is_estimated_without_the_true_matches_in_the_sample(trained: TrainingRun) -> None:
     # In a sample of 1,000 records, pairs with the same SSN are nearly all one person: counted
     # as non-matches they would make SSN agreement look hundreds of times likelier than it is.
-    ssn_exact = trained.model.parameters.levels["ssn"][1]
+    labels = [level.label for level in trained.model.spec.comparison("ssn").levels]
+    ssn_exact = trained.model.parameters.levels["ssn"][labels.index("Same SSN")]
     assert ssn_exact.u_probability is not None and ssn_exact.u_probability < 1e-4

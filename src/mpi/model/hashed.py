@@ -32,7 +32,7 @@ from sqlglot import exp
 
 from mpi.model.columns import columns_by_use
 from mpi.model.errors import ModelError
-from mpi.model.person import build_person_model
+from mpi.model.person import GIVEN_NAMES_DIFFER, build_person_model
 from mpi.model.spec import (
     BlockingRuleSpec,
     ColumnRef,
@@ -171,6 +171,15 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec]] = {
             "AND (length(middle_name_l) = 1 OR length(middle_name_r) = 1)",
             _sql("tok_middle_name_l = tok_middle_initial_r OR tok_middle_initial_l = tok_middle_name_r"),
         ),
+        # All name tokens share one key domain, so a first initial compares with a middle one.
+        (
+            GIVEN_NAMES_DIFFER,
+            _sql(
+                "tok_first_initial_l <> tok_first_initial_r AND tok_middle_initial_l <> tok_middle_initial_r "
+                "AND tok_first_initial_l <> tok_middle_initial_r AND tok_middle_initial_l <> tok_first_initial_r "
+                "AND tok_first_name_nysiis_l <> tok_first_name_nysiis_r"
+            ),
+        ),
         # Number and street name were hashed together.
         (
             "street_number_l = street_number_r AND street_name_l = street_name_r",
@@ -297,8 +306,8 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
             return None
         return replace(base, args={"levels": kept})
     if creator == "Not":
-        child = hashed_level(cast(LevelSpec, level.args["level"]))
-        return None if child is None else replace(base, args={"level": child})
+        child = hashed_level(cast(LevelSpec, level.args["comparison_level"]))
+        return None if child is None else replace(base, args={"comparison_level": child})
     if creator == "ElseLevel":
         return base
     if creator == "ArrayIntersectLevel" and level.args.get("min_intersection", 1) == 1:

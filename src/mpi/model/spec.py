@@ -482,6 +482,10 @@ def all_of(*levels: LevelSpec, label: str | None = None) -> LevelSpec:
     return LevelSpec(creator="And", args={"levels": tuple(levels)}, label=label)
 
 
+def not_(level: LevelSpec, *, label: str | None = None) -> LevelSpec:
+    return LevelSpec(creator="Not", args={"comparison_level": level}, label=label)
+
+
 def else_level(*, label: str | None = None) -> LevelSpec:
     return LevelSpec(creator="ElseLevel", label=label)
 
