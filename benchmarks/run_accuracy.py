@@ -1,7 +1,9 @@
 """Accuracy benchmark: mpi and the plain-Splink baseline on the same files, scored against the same truth.
 
-Data sets: synthetic 10k and 100k persons (`mpi synth`, fixed seeds) and FEBRL3, FEBRL4 and
-their "hard" variants without SSN and date of birth (`febrl_to_mpi.py`). Engines:
+Data sets: synthetic 10k and 100k persons (`mpi synth`, fixed seeds), FEBRL3, FEBRL4 and
+their "hard" variants without SSN and date of birth (`febrl_to_mpi.py`), and records from a
+generator mpi was not developed on: IHME's pseudopeople at its default noise and at three
+times it (`pseudopeople_to_mpi.py`; needs `pip install -e ".[bench]"`). Engines:
 
     mpi           ingest -> train (a model fitted to this data) -> link with it
     mpi-shipped   ingest -> link with the model shipped in mpi (no training: the out-of-the-box result)
@@ -37,6 +39,7 @@ import duckdb
 from harness import (
     BASELINE_SCRIPT,
     FEBRL_SCRIPT,
+    PSEUDOPEOPLE_SCRIPT,
     RESULTS_DIR,
     BenchmarkError,
     TimedRun,
@@ -80,6 +83,11 @@ def febrl(dataset: str, *, hard: bool) -> Callable[[Path], list[str]]:
     return lambda out: [*python_command(), str(FEBRL_SCRIPT), "--dataset", dataset, *flags, "--out", str(out)]
 
 
+def pseudopeople(noise_scale: int) -> Callable[[Path], list[str]]:
+    scale = ["--noise-scale", str(noise_scale)]
+    return lambda out: [*python_command(), str(PSEUDOPEOPLE_SCRIPT), *scale, "--out", str(out)]
+
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -89,6 +97,8 @@ DATASETS: dict[str, Dataset] = {
         Dataset(name="febrl4", description="FEBRL4 link, 2 x 5,000 records", prepare=febrl("febrl4", hard=False)),
         Dataset(name="febrl3_hard", description="FEBRL3 without SSN and DOB", prepare=febrl("febrl3", hard=True)),
         Dataset(name="febrl4_hard", description="FEBRL4 without SSN and DOB", prepare=febrl("febrl4", hard=True)),
+        Dataset(name="pseudopeople", description="pseudopeople sample, 6 files, default noise", prepare=pseudopeople(1)),
+        Dataset(name="pseudopeople_x3", description="pseudopeople sample, noise x3", prepare=pseudopeople(3)),
     )
 }  # fmt: skip
 
