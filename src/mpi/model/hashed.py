@@ -177,7 +177,8 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec]] = {
             _sql(
                 "tok_first_initial_l <> tok_first_initial_r AND tok_middle_initial_l <> tok_middle_initial_r "
                 "AND tok_first_initial_l <> tok_middle_initial_r AND tok_middle_initial_l <> tok_first_initial_r "
-                "AND tok_first_name_nysiis_l <> tok_first_name_nysiis_r"
+                "AND tok_first_name_nysiis_l <> tok_first_name_nysiis_r "
+                "AND tok_first_name_metaphone_l <> tok_first_name_metaphone_r"
             ),
         ),
         # Number and street name were hashed together.

@@ -192,13 +192,14 @@ def name_swap_comparison() -> ComparisonSpec:
 
 
 # Initials of the first and middle names all differ (crosswise too: people who go by their
-# middle name), and so do the first names' sounds.
+# middle name), and so do the first names' sounds (JORGE and GEORGE share a Metaphone code).
 GIVEN_NAMES_DIFFER = (
     "substr(first_name_l, 1, 1) <> substr(first_name_r, 1, 1) "
     "AND substr(middle_name_l, 1, 1) <> substr(middle_name_r, 1, 1) "
     "AND substr(first_name_l, 1, 1) <> substr(middle_name_r, 1, 1) "
     "AND substr(middle_name_l, 1, 1) <> substr(first_name_r, 1, 1) "
-    "AND first_name_nysiis_l <> first_name_nysiis_r"
+    "AND first_name_nysiis_l <> first_name_nysiis_r "
+    "AND first_name_metaphone_l <> first_name_metaphone_r"
 )
 
 

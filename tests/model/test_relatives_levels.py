@@ -1,0 +1,98 @@
+"""A date of birth or SSN shared by two people whose given names both differ carries no evidence."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import jellyfish
+import pytest
+
+from mpi.model.person import build_person_model
+from mpi.model.splink_settings import settings_dict
+from mpi.standardize import nickname_formals
+
+SSN = "123450789"
+DOB = "1990-04-01"
+
+
+def person(first: str, middle: str | None, *, ssn: str | None = SSN, dob: str | None = DOB) -> dict[str, Any]:
+    return {
+        "first_name": first,
+        "middle_name": middle,
+        "first_name_nysiis": jellyfish.nysiis(first),
+        "first_name_metaphone": jellyfish.metaphone(first),
+        "first_name_formals": list(nickname_formals().get(first, (first,))),
+        "ssn": ssn,
+        "dob": dob,
+    }
+
+
+def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str:
+    """The label of the level Splink's DuckDB SQL puts this pair in (levels are tried in order)."""
+    settings = settings_dict(build_person_model(), "duckdb")
+    (levels,) = [
+        c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison
+    ]
+    columns = {
+        f"{name}_{side}": value for side, row in (("l", left), ("r", right)) for name, value in row.items()
+    }
+    con = duckdb.connect()
+    try:
+        # Columns a comparison reads but these rows lack (address, surnames) are NULL.
+        extra = ["last_name", "address", "street_number", "street_name", "last_name_parts", "birth_year_min",
+                 "birth_year_max"]  # fmt: skip
+        select = [
+            f"CAST(? AS {'VARCHAR[]' if isinstance(v, list) else 'VARCHAR'}) AS {k}"
+            for k, v in columns.items()
+        ]
+        select += [f"NULL AS {name}_{side}" for name in extra for side in "lr"]
+        con.execute(f"CREATE TABLE pair AS SELECT {', '.join(select)}", list(columns.values()))
+        con.execute(
+            "CREATE OR REPLACE TABLE pair AS SELECT * REPLACE (CAST(dob_l AS DATE) AS dob_l, CAST(dob_r AS DATE) AS dob_r, "
+            "year(CAST(dob_l AS DATE)) AS birth_year_min_l, year(CAST(dob_r AS DATE)) AS birth_year_min_r) FROM pair"
+        )
+        cases = " ".join(
+            f"WHEN {level['sql_condition']} THEN {index}"
+            for index, level in enumerate(levels)
+            if level["sql_condition"] != "ELSE"
+        )
+        (found,) = con.execute(f"SELECT CASE {cases} ELSE {len(levels) - 1} END FROM pair").fetchall()[0]
+    finally:
+        con.close()
+    return str(levels[found]["label_for_charts"])
+
+
+RELATIVES_SSN = "Same SSN, but first and middle names differ (a relative's number?)"
+RELATIVES_DOB = "Same date of birth, but first and middle names differ (twins?)"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        (person("JORGE", "MATTHEW"), person("EDWARD", "R"), RELATIVES_SSN),
+        # a nickname of the other's name, a middle name gone by, a name unknown: one person
+        (person("WILLIAM", "JOHN"), person("BILL", "K"), "Same SSN"),
+        (person("ROBERT", "MARK"), person("MARK", "R"), "Same SSN"),
+        (person("JORGE", None), person("EDWARD", "R"), "Same SSN"),
+        (person("JORGE", "MATTHEW"), person("GEORGE", "R"), "Same SSN"),  # same sound
+    ],
+)
+def test_ssn_shared_by_relatives(left: dict[str, Any], right: dict[str, Any], expected: str) -> None:
+    assert level_label("ssn", left, right) == expected
+
+
+def test_twins_date_of_birth_carries_no_evidence() -> None:
+    twins = person("STEVEN", "J", ssn=None), person("MARK", "A", ssn=None)
+    assert level_label("dob", *twins) == RELATIVES_DOB
+    same = person("STEVEN", "J", ssn=None), person("STEVE", "J", ssn=None)
+    assert level_label("dob", *same).startswith("Same date of birth; ")
+
+
+def test_relatives_levels_are_fixed_at_no_evidence() -> None:
+    model = build_person_model()
+    for comparison, label in (("ssn", RELATIVES_SSN), ("dob", RELATIVES_DOB)):
+        (level,) = [lv for lv in model.comparison(comparison).levels if lv.label == label]
+        assert level.fixed_m is not None and level.fixed_u is not None
+        assert math.log2(level.fixed_m / level.fixed_u) == 0
