@@ -22,13 +22,13 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from febrl_to_mpi import project_toml, split_answer_from_records, toml_string
 
 MAX_NOISE_PROBABILITY = 0.5
 SEED = 1
@@ -37,8 +37,7 @@ SEED = 1
 @dataclass(frozen=True, kw_only=True)
 class PseudopeopleSource:
     name: str  # source name in mpi.toml
-    generator: str  # pseudopeople.generate_<generator>
-    config_key: str  # the data set's key in pseudopeople's noise configuration
+    generator: str  # pseudopeople.generate_<generator>, and the data set's key in its noise configuration
     # mpi canonical field -> pseudopeople column (dob is handled apart: it needs a format)
     columns: dict[str, str]
     dob_format: str | None = None
@@ -54,18 +53,19 @@ ADDRESS = {
 }
 NAMES = {"first_name": "first_name", "middle_name": "middle_initial", "last_name": "last_name"}
 
+
+def person_at_an_address(name: str, generator: str, dob_format: str) -> PseudopeopleSource:
+    """The census, WIC and the surveys: names, date of birth, sex and the home address."""
+    return PseudopeopleSource(
+        name=name, generator=generator, columns={**NAMES, **ADDRESS, "sex": "sex"}, dob_format=dob_format
+    )
+
+
 SOURCES: tuple[PseudopeopleSource, ...] = (
-    PseudopeopleSource(
-        name="census",
-        generator="decennial_census",
-        config_key="decennial_census",
-        columns={**NAMES, **ADDRESS, "sex": "sex"},
-        dob_format="%m/%d/%Y",
-    ),
+    person_at_an_address("census", "decennial_census", "%m/%d/%Y"),
     PseudopeopleSource(
         name="ssa",
         generator="social_security",
-        config_key="social_security",
         columns={
             "first_name": "first_name",
             "middle_name": "middle_name",
@@ -74,43 +74,19 @@ SOURCES: tuple[PseudopeopleSource, ...] = (
             "sex": "sex",
         },
         dob_format="%Y%m%d",
-    ),  # fmt: skip
+    ),
     PseudopeopleSource(
         name="taxes",
         generator="taxes_w2_and_1099",
-        config_key="taxes_w2_and_1099",
         columns={
             **NAMES,
             "ssn": "ssn",
-            "street_number": "mailing_address_street_number",
-            "street_name": "mailing_address_street_name",
-            "unit": "mailing_address_unit_number",
-            "city": "mailing_address_city",
-            "state": "mailing_address_state",
-            "zip": "mailing_address_zipcode",
+            **{field: f"mailing_address_{column}" for field, column in ADDRESS.items()},
         },
     ),
-    PseudopeopleSource(
-        name="wic",
-        generator="women_infants_and_children",
-        config_key="women_infants_and_children",
-        columns={**NAMES, **ADDRESS, "sex": "sex"},
-        dob_format="%m%d%Y",
-    ),
-    PseudopeopleSource(
-        name="acs",
-        generator="american_community_survey",
-        config_key="american_community_survey",
-        columns={**NAMES, **ADDRESS, "sex": "sex"},
-        dob_format="%m/%d/%Y",
-    ),
-    PseudopeopleSource(
-        name="cps",
-        generator="current_population_survey",
-        config_key="current_population_survey",
-        columns={**NAMES, **ADDRESS, "sex": "sex"},
-        dob_format="%m/%d/%Y",
-    ),
+    person_at_an_address("wic", "women_infants_and_children", "%m%d%Y"),
+    person_at_an_address("acs", "american_community_survey", "%m/%d/%Y"),
+    person_at_an_address("cps", "current_population_survey", "%m/%d/%Y"),
 )
 DOB_COLUMN = "date_of_birth"
 SEX_CODES = {"Male": "M", "Female": "F"}
@@ -140,24 +116,10 @@ def generate(source: PseudopeopleSource, noise: dict[str, Any]) -> pl.DataFrame:
     import pseudopeople  # only this script needs it, and it is a large install
 
     make: Callable[..., Any] = getattr(pseudopeople, f"generate_{source.generator}")
-    frame = make(seed=SEED, config={source.config_key: noise[source.config_key]})
+    frame = make(seed=SEED, config={source.generator: noise[source.generator]})
     wanted = ["simulant_id", *source.columns.values(), *([DOB_COLUMN] if source.dob_format else [])]
     # Categoricals (sex, state) become plain text; everything is text, as an agency extract is.
     return pl.from_pandas(frame[wanted].astype("string"))
-
-
-def split_answer_from_records(df: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Number the rows and move simulant_id, which names the person, into the truth."""
-    numbered = df.with_row_index("record_id", offset=1).with_columns(pl.col("record_id").cast(pl.String))
-    truth = numbered.select(
-        pl.lit(source).alias("source"), "record_id", pl.col("simulant_id").alias("person_id")
-    )
-    return numbered.drop("simulant_id"), truth
-
-
-def toml_string(value: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes for these plain values.
-    return json.dumps(value)
 
 
 def source_toml(source: PseudopeopleSource, csv_name: str) -> str:
@@ -186,7 +148,9 @@ def convert(out: Path, *, noise_scale: float) -> None:
     truths: list[pl.DataFrame] = []
     tables: list[str] = []
     for source in SOURCES:
-        records, truth = split_answer_from_records(generate(source, noise), source.name)
+        records, truth = split_answer_from_records(
+            generate(source, noise), source.name, answer="simulant_id", person_id=pl.col("simulant_id")
+        )
         csv_name = f"{source.name}.csv"
         records.write_csv(out / csv_name)
         truths.append(truth)
@@ -194,16 +158,12 @@ def convert(out: Path, *, noise_scale: float) -> None:
         print(f"{source.name}: {records.height} records -> {out / csv_name}")
     truth_all = pl.concat(truths)
     truth_all.write_csv(out / "truth.csv")
-    header = (
-        f"# Generated by benchmarks/pseudopeople_to_mpi.py (pseudopeople {pseudopeople.__version__},"
-        f" seed {SEED}, noise x{noise_scale:g}).\n"
-        "[project]\n"
-        f'name = "pseudopeople_x{noise_scale:g}"\n'
-        "shared_ids = []\n\n"
-        "[store]\n"
-        'path = "mpi.duckdb"\n'
+    generated_by = (
+        f"benchmarks/pseudopeople_to_mpi.py (pseudopeople {pseudopeople.__version__}, seed {SEED},"
+        f" noise x{noise_scale:g})"
     )
-    (out / "mpi.toml").write_text(header + "".join("\n" + t for t in tables), encoding="utf-8")
+    toml = project_toml(f"pseudopeople_x{noise_scale:g}", tables, generated_by=generated_by)
+    (out / "mpi.toml").write_text(toml, encoding="utf-8")
     persons = truth_all["person_id"].n_unique()
     print(f"truth: {truth_all.height} records, {persons} persons -> {out / 'truth.csv'}")
 

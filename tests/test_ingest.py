@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -84,17 +85,23 @@ def test_reingest_replaces_the_source(basic_project: Path) -> None:
         con.close()
 
 
+def ingest_people(config_path: Path, rows: str) -> Any:
+    """Ingest these data rows as the basic project's people.csv; the source's ingest result."""
+    (config_path.parent / "people.csv").write_text(
+        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n" + rows, encoding="utf-8"
+    )
+    (people,) = ingest_sources(load_config(config_path)).sources
+    return people
+
+
 def test_placeholder_names_become_null_and_short_ssns_get_their_zeros(basic_project: Path) -> None:
-    csv = basic_project.parent / "people.csv"
-    csv.write_text(
-        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n"
+    people = ingest_people(
+        basic_project,
         "1,Baby Girl,Okafor,03/04/2024,2,1234567,06103,0\n"
         "2,FNU,Smith,01/02/2003,1,12345678,06103,1\n"
         "3,Junior,Pierre,01/02/2003,1,,06103,2\n"
         "4,Unknown,LNU,01/02/2003,1,,06103,3\n",
-        encoding="utf-8",
     )
-    (people,) = ingest_sources(load_config(basic_project)).sources
     rows = records(basic_project)
     assert (rows["1"]["first_name"], rows["1"]["last_name"], rows["1"]["first_name_raw"]) == (
         None, "OKAFOR", "Baby Girl",
@@ -111,17 +118,14 @@ def test_placeholder_names_become_null_and_short_ssns_get_their_zeros(basic_proj
 
 
 def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay(basic_project: Path) -> None:
-    csv = basic_project.parent / "people.csv"
-    csv.write_text(
-        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n"
+    ingest_people(
+        basic_project,
         "1,Lady of the House,Okafor,03/04/1980,2,,06103,0\n"
         "2,Mrs,Respondent,01/02/1970,2,,06103,1\n"
         "3,Son Of,Pierre,01/02/2003,1,,06103,2\n"
         "4,Son,Parent,01/02/2003,1,,06103,3\n"
         "5,Daughter,House,01/02/2003,2,,06103,4\n",
-        encoding="utf-8",
     )
-    ingest_sources(load_config(basic_project))
     rows = records(basic_project)
     names = {rid: (row["first_name"], row["last_name"]) for rid, row in rows.items()}
     assert names == {

@@ -9,6 +9,7 @@ import duckdb
 import jellyfish
 import pytest
 
+from mpi.model.columns import comparison_columns
 from mpi.model.person import build_person_model
 from mpi.model.splink_settings import settings_dict
 from mpi.standardize import nickname_formals
@@ -26,12 +27,14 @@ def person(first: str, middle: str | None, *, ssn: str | None = SSN, dob: str | 
         "first_name_formals": list(nickname_formals().get(first, (first,))),
         "ssn": ssn,
         "dob": dob,
+        "birth_year_min": dob[:4] if dob else None,
     }
 
 
 def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str:
     """The label of the level Splink's DuckDB SQL puts this pair in (levels are tried in order)."""
-    settings = settings_dict(build_person_model(), "duckdb")
+    model = build_person_model()
+    settings = settings_dict(model, "duckdb")
     (levels,) = [
         c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison
     ]
@@ -40,9 +43,8 @@ def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) ->
     }
     con = duckdb.connect()
     try:
-        # Columns a comparison reads but these rows lack (address, surnames) are NULL.
-        extra = ["last_name", "address", "street_number", "street_name", "last_name_parts", "birth_year_min",
-                 "birth_year_max"]  # fmt: skip
+        # Columns the comparison reads but these rows lack (address, surnames) are NULL.
+        extra = sorted(comparison_columns(model, comparison) - set(left))
         select = [
             f"CAST(? AS {'VARCHAR[]' if isinstance(v, list) else 'VARCHAR'}) AS {k}"
             for k, v in columns.items()
@@ -50,8 +52,8 @@ def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) ->
         select += [f"NULL AS {name}_{side}" for name in extra for side in "lr"]
         con.execute(f"CREATE TABLE pair AS SELECT {', '.join(select)}", list(columns.values()))
         con.execute(
-            "CREATE OR REPLACE TABLE pair AS SELECT * REPLACE (CAST(dob_l AS DATE) AS dob_l, CAST(dob_r AS DATE) AS dob_r, "
-            "year(CAST(dob_l AS DATE)) AS birth_year_min_l, year(CAST(dob_r AS DATE)) AS birth_year_min_r) FROM pair"
+            "CREATE OR REPLACE TABLE pair AS SELECT * REPLACE "
+            "(CAST(dob_l AS DATE) AS dob_l, CAST(dob_r AS DATE) AS dob_r) FROM pair"
         )
         cases = " ".join(
             f"WHEN {level['sql_condition']} THEN {index}"
