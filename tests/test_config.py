@@ -103,3 +103,29 @@ def test_memory_limit_is_validated_and_reaches_duckdb(tmp_path: Path) -> None:
         store.close()
     assert limit in {"488.2 MiB", "512.0 MB"}
     assert spill == str(tmp_path / "s.duckdb.tmp")
+
+
+def test_age_range_is_validated(tmp_path: Path) -> None:
+    config_path = tmp_path / "mpi.toml"
+    source = '[sources.wages]\npath = "w.csv"\nrecord_id = "ID"\n[sources.wages.columns]\nssn = "SSN"\n'
+    config_path.write_text(
+        source.replace('"ID"\n', '"ID"\nage_range = { min = 65, max = 14, as_of = "last year", size = 3 }\n'),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_path)
+    assert caught.value.problems == [
+        '[sources.wages] age_range: unknown key "size". Allowed: min, max, as_of, as_of_column, as_of_format.',
+        "[sources.wages] age_range: min (65) is above max (14).",
+        '[sources.wages] age_range: as_of must be a date like "2024-09-01".',
+    ]
+    config_path.write_text(source.replace('"ID"\n', '"ID"\nage_range = { min = 14 }\n'), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"age_range: an age range needs the date the ages held on"):
+        load_config(config_path)
+    config_path.write_text(
+        source.replace('"ID"\n', '"ID"\nage_range = { min = 14, as_of_column = "QTR_END" }\n'),
+        encoding="utf-8",
+    )
+    wages = load_config(config_path).sources["wages"]
+    assert wages.age_range is not None and (wages.age_range.min_age, wages.age_range.max_age) == (14, None)
+    assert "QTR_END" in wages.agency_columns()  # checked against the file's header like any mapped column

@@ -67,6 +67,8 @@ standardized AS (
         CASE WHEN age_number BETWEEN 0 AND 120 AND age_as_of IS NOT NULL THEN age_number END AS age,
         age_raw,
         age_as_of,
+        source_birth_year_min,
+        source_birth_year_max,
         mpi_sex_std(sex_in) AS sex,
         sex_raw,
         CASE WHEN mpi_ssn_is_valid(ssn_digits) THEN ssn_digits END AS ssn,

@@ -31,10 +31,12 @@ SOURCE_KEYS = (
     "columns",
     "on_bad_rows",
     "on_duplicate_ids",
+    "age_range",
 )
 # A hashed source is a file written by "mpi hash" at its agency: it describes itself.
 HASHED_SOURCE_KEYS = ("kind", "path", "format")
 SOURCE_KINDS = ("clear", "hashed")
+AGE_RANGE_KEYS = ("min", "max", "as_of", "as_of_column", "as_of_format")
 COLUMN_OPTION_KEYS = (
     "column",
     "date_format",
@@ -61,6 +63,15 @@ MEMORY_LIMIT_PATTERN = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)
 
 
 @dataclass(frozen=True, kw_only=True)
+class AsOf:
+    """The date a value held on: one date for the whole file, or a date column per row."""
+
+    date: date | None = None
+    column: str | None = None
+    formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class ColumnMapping:
     """One canonical field filled from one agency column, with its parse options."""
 
@@ -70,9 +81,16 @@ class ColumnMapping:
     name_format: str | None = None
     codes: Mapping[str, str] | None = None
     pad: int | None = None
-    as_of: date | None = None
-    as_of_column: str | None = None
-    as_of_formats: tuple[str, ...] = ()
+    as_of: AsOf | None = None  # age only
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgeRange:
+    """Every person in a source was between min_age and max_age years old on as_of (either may be open)."""
+
+    min_age: int | None
+    max_age: int | None
+    as_of: AsOf
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +108,7 @@ class SourceConfig:
     on_duplicate_ids: str
     # "clear": an agency file mapped by `columns`; "hashed": a file written by `mpi hash`.
     kind: str = "clear"
+    age_range: AgeRange | None = None
 
     @property
     def hashed(self) -> bool:
@@ -103,8 +122,10 @@ class SourceConfig:
         wanted = [self.record_id]
         for m in self.columns:
             wanted.append(m.column)
-            if m.as_of_column:
-                wanted.append(m.as_of_column)
+            if m.as_of is not None and m.as_of.column:
+                wanted.append(m.as_of.column)
+        if self.age_range is not None and self.age_range.as_of.column:
+            wanted.append(self.age_range.as_of.column)
         wanted.extend(self.attributes)
         return tuple(dict.fromkeys(wanted))
 
@@ -404,6 +425,7 @@ def _parse_source(
             problems.append(
                 f"[sources.{name}.columns]: map either full_name or first_name/middle_name/last_name, not both."
             )
+    age_range = _parse_age_range(where, raw["age_range"], problems) if "age_range" in raw else None
 
     if len(problems) > start:
         return None
@@ -419,6 +441,7 @@ def _parse_source(
         columns=tuple(columns),
         on_bad_rows=policies["on_bad_rows"],
         on_duplicate_ids=policies["on_duplicate_ids"],
+        age_range=age_range,
     )
 
 
@@ -484,32 +507,10 @@ def _parse_column(
             problems.append(f"{where}: pad applies to ssn, zip, phone and shared ids only.")
         elif not isinstance(pad, int) or isinstance(pad, bool) or not 1 <= pad <= 30:
             problems.append(f"{where}: pad must be a number of digits between 1 and 30.")
-    as_of = spec.get("as_of")
-    as_of_column = spec.get("as_of_column")
-    as_of_formats: tuple[str, ...] = ()
+    as_of = None
     if field_name == "age":
-        if as_of is None and as_of_column is None:
-            problems.append(
-                f'{where}: an age needs the date it was recorded: as_of = "2024-09-01" or as_of_column = "COL".'
-            )
-        if isinstance(as_of, str):
-            try:
-                as_of = date.fromisoformat(as_of)
-            except ValueError:
-                problems.append(f'{where}: as_of must be a date like "2024-09-01".')
-        elif as_of is not None and not isinstance(as_of, date):
-            problems.append(f'{where}: as_of must be a date like "2024-09-01".')
-        if as_of_column is not None and not isinstance(as_of_column, str):
-            problems.append(f"{where}: as_of_column must be a column name.")
-        if "as_of_format" in spec:
-            parsed = _formats(spec["as_of_format"])
-            if parsed is None:
-                problems.append(f'{where}: as_of_format must be a format or a list, e.g. "%Y-%m-%d".')
-            else:
-                as_of_formats = parsed
-        else:
-            as_of_formats = (DEFAULT_DATE_FORMAT,)
-    elif as_of is not None or as_of_column is not None or "as_of_format" in spec:
+        as_of = _parse_as_of(where, spec, problems, needs="an age needs the date it was recorded")
+    elif any(key in spec for key in ("as_of", "as_of_column", "as_of_format")):
         problems.append(f"{where}: as_of, as_of_column and as_of_format apply to age only.")
     if len(problems) > start or not isinstance(column, str):
         return None
@@ -520,7 +521,63 @@ def _parse_column(
         name_format=name_format if field_name == "full_name" else None,
         codes={str(k).strip().upper(): v for k, v in codes.items()} if isinstance(codes, Mapping) else None,
         pad=pad,
-        as_of=as_of if isinstance(as_of, date) else None,
-        as_of_column=as_of_column if isinstance(as_of_column, str) else None,
-        as_of_formats=as_of_formats,
+        as_of=as_of,
     )
+
+
+def _parse_as_of(where: str, spec: Mapping[str, Any], problems: list[str], *, needs: str) -> AsOf | None:
+    """as_of = "2024-09-01" (the whole file), or as_of_column with as_of_format (each row)."""
+    start = len(problems)
+    as_of = spec.get("as_of")
+    column = spec.get("as_of_column")
+    if as_of is None and column is None:
+        problems.append(f'{where}: {needs}: as_of = "2024-09-01" or as_of_column = "COL".')
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of)
+        except ValueError:
+            problems.append(f'{where}: as_of must be a date like "2024-09-01".')
+    elif as_of is not None and not isinstance(as_of, date):
+        problems.append(f'{where}: as_of must be a date like "2024-09-01".')
+    if column is not None and not isinstance(column, str):
+        problems.append(f"{where}: as_of_column must be a column name.")
+    formats: tuple[str, ...] = (DEFAULT_DATE_FORMAT,)
+    if "as_of_format" in spec:
+        parsed = _formats(spec["as_of_format"])
+        if parsed is None:
+            problems.append(f'{where}: as_of_format must be a format or a list, e.g. "%Y-%m-%d".')
+        else:
+            formats = parsed
+    if len(problems) > start:
+        return None
+    return AsOf(
+        date=as_of if isinstance(as_of, date) else None,
+        column=column if isinstance(column, str) else None,
+        formats=formats,
+    )
+
+
+def _parse_age_range(where: str, raw: Any, problems: list[str]) -> AgeRange | None:
+    """age_range = { min = 14, as_of = "2024-09-01" }: the ages every person in the file had on a date."""
+    where = f"{where} age_range"
+    if not isinstance(raw, Mapping):
+        problems.append(f'{where}: give a table like {{ min = 14, as_of = "2024-09-01" }}.')
+        return None
+    _unknown_keys(where, raw, AGE_RANGE_KEYS, problems)
+    start = len(problems)
+    ages = {}
+    for key in ("min", "max"):
+        value = raw.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 120
+        ):
+            problems.append(f"{where}: {key} must be an age in whole years between 0 and 120.")
+        ages[key] = value if isinstance(value, int) else None
+    if ages["min"] is None and ages["max"] is None:
+        problems.append(f"{where}: give min, max or both (ages in years), e.g. {{ min = 14, ... }}.")
+    elif ages["min"] is not None and ages["max"] is not None and ages["min"] > ages["max"]:
+        problems.append(f"{where}: min ({ages['min']}) is above max ({ages['max']}).")
+    as_of = _parse_as_of(where, raw, problems, needs="an age range needs the date the ages held on")
+    if len(problems) > start or as_of is None:
+        return None
+    return AgeRange(min_age=ages["min"], max_age=ages["max"], as_of=as_of)

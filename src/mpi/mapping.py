@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 from nameparser import HumanName
 
-from mpi.config import ColumnMapping, SourceConfig
+from mpi.config import AgeRange, AsOf, ColumnMapping, SourceConfig
 from mpi.errors import InputError
 from mpi.reader import RAW_TABLE
 from mpi.schema import shared_id_column
@@ -81,12 +81,24 @@ def _input_sql(mapping: ColumnMapping, column_type: str, params: _Params) -> str
     return value
 
 
-def _age_as_of_sql(mapping: ColumnMapping, column_types: dict[str, str], params: _Params) -> str:
-    if mapping.as_of_column:
-        return _date_sql(
-            mapping.as_of_column, mapping.as_of_formats, column_types[mapping.as_of_column], params
-        )
-    return f"{params.add(mapping.as_of)}::DATE"
+def _as_of_sql(as_of: AsOf, column_types: dict[str, str], params: _Params) -> str:
+    if as_of.column:
+        return _date_sql(as_of.column, as_of.formats, column_types[as_of.column], params)
+    return f"{params.add(as_of.date)}::DATE"
+
+
+def _source_birth_years_sql(
+    age_range: AgeRange | None, column_types: dict[str, str], params: _Params
+) -> list[str]:
+    """The birth years a source's age_range allows: loose by a year, as only the year is kept."""
+    low = high = "NULL::INTEGER"
+    if age_range is not None:
+        year = f"year({_as_of_sql(age_range.as_of, column_types, params)})"
+        if age_range.max_age is not None:
+            low = f"{year} - {params.add(age_range.max_age)}::INTEGER - 1"
+        if age_range.min_age is not None:
+            high = f"{year} - {params.add(age_range.min_age)}::INTEGER"
+    return [f"{low} AS source_birth_year_min", f"{high} AS source_birth_year_max"]
 
 
 def _parse_name_auto(name: str | None) -> dict[str, str | None] | None:
@@ -161,9 +173,11 @@ def map_source_sql(
         selects.append(f"{raw} AS {name}_raw")
         selects.append(f"{value} AS {name}_in")
     age = source.mapping("age")
+    as_of = age.as_of if age else None
     selects.append(
-        f"{_age_as_of_sql(age, column_types, params)} AS age_as_of" if age else "NULL::DATE AS age_as_of"
+        f"{_as_of_sql(as_of, column_types, params)} AS age_as_of" if as_of else "NULL::DATE AS age_as_of"
     )
+    selects.extend(_source_birth_years_sql(source.age_range, column_types, params))
     for shared in shared_ids:
         mapping = source.mapping(shared)
         pad = params.add(mapping.pad) + "::INTEGER" if mapping and mapping.pad else "NULL::INTEGER"

@@ -91,6 +91,10 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("age_as_of", "DATE"),
     ("birth_year_min", "INTEGER"),  # from dob, or from age at age_as_of
     ("birth_year_max", "INTEGER"),
+    # The birth years the source's age_range (mpi.toml) allows anyone in it: a wage file holds
+    # people of working age. Store migration 006.
+    ("source_birth_year_min", "INTEGER"),
+    ("source_birth_year_max", "INTEGER"),
     ("sex", "VARCHAR"),
     ("sex_raw", "VARCHAR"),
     ("ssn", "VARCHAR"),

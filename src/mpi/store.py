@@ -67,6 +67,10 @@ def _migrate_to_v5(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("mpi__formals_frame")
 
 
+def _migrate_to_v6(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, "store/006_source_birth_years")
+
+
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
@@ -74,6 +78,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v3,
     _migrate_to_v4,
     _migrate_to_v5,
+    _migrate_to_v6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

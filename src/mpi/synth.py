@@ -2354,6 +2354,7 @@ class SourceFile:
     format: str = "csv"
     delimiter: str = ","
     encoding: str = "utf-8"
+    age_range: dict[str, Any] | None = None
 
 
 SOURCE_FILES: dict[str, SourceFile] = {
@@ -2422,6 +2423,9 @@ SOURCE_FILES: dict[str, SourceFile] = {
             "middle_name": "MIDDLE_INIT",
             "last_name": "LAST_NAME",
         },
+        # What the labor agency knows of its file: covered workers are 14 or older (child labor
+        # law); as of the extract date, as its quarters go back years.
+        age_range={"min": 14, "as_of": AS_OF.isoformat()},
     ),
     "licensing": SourceFile(
         file_name="professional_licenses.tsv",
@@ -2507,6 +2511,8 @@ def config_toml() -> str:
             f"record_id = {_toml_value(spec.record_id)}",
             f"attributes = {_toml_value(list(spec.attributes))}",
         ]
+        if spec.age_range:
+            lines.append(f"age_range = {_toml_value(spec.age_range)}")
         lines += ["", f"[sources.{source}.columns]"]
         lines += [f"{fieldname} = {_toml_value(mapping)}" for fieldname, mapping in spec.columns.items()]
     return "\n".join(lines) + "\n"

@@ -271,6 +271,41 @@ def date_of_birth_comparison() -> ComparisonSpec:
     )
 
 
+# One side has no date of birth or age, only its source's age range (a wage file holds people of
+# working age); the other side's birth year is outside that range.
+BORN_OUTSIDE_SOURCE_AGES = (
+    "(birth_year_min_r IS NULL AND (birth_year_min_l > source_birth_year_max_r "
+    "OR birth_year_max_l < source_birth_year_min_r)) "
+    "OR (birth_year_min_l IS NULL AND (birth_year_min_r > source_birth_year_max_l "
+    "OR birth_year_max_r < source_birth_year_min_l))"
+)
+
+
+def source_age_range_comparison() -> ComparisonSpec:
+    """A birth year the other record's source cannot hold: a child against a wage record.
+
+    The date-of-birth comparison sees nothing when one side has no date or age; the source's
+    age_range (mpi.toml) still rules people out. A true match lands here only through a
+    mistyped birth year or a range set too tight, so m is fixed small; u is estimated as usual.
+    Both sides with a birth year are left to the date-of-birth comparison, so nothing counts twice.
+    """
+    return ComparisonSpec(
+        name="source_ages",
+        description="Birth year against the age range of the other record's source (age_range in mpi.toml)",
+        levels=(
+            custom(
+                BORN_OUTSIDE_SOURCE_AGES,
+                label="Born outside the ages the other record's source holds",
+                fixed_m=0.001,
+            ),
+            # No evidence either way: most pairs have no range to check.
+            LevelSpec(
+                creator="ElseLevel", label="Nothing to check, or within range", fixed_m=0.5, fixed_u=0.5
+            ),
+        ),
+    )
+
+
 def ssn_comparison() -> ComparisonSpec:
     return ComparisonSpec(
         name="ssn",
@@ -453,6 +488,7 @@ def build_person_model(
         last_name_comparison(),
         name_swap_comparison(),
         date_of_birth_comparison(),
+        source_age_range_comparison(),
         ssn_comparison(),
         *(shared_id_comparison(shared_id) for shared_id in shared_ids),
         location_comparison(),
