@@ -46,6 +46,12 @@ def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
     assert 'first_name = "FNAME"' in result.output
     assert 'dob = "DOB"' in result.output
     assert 'ssn = "SSN"' in result.output
+    assert "age_range" not in result.output  # it has a date of birth
+    (basic_project.parent / "wages.csv").write_text(
+        "ID,FNAME,LNAME,SSN\n1,Ann,Lee,123456789\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(basic_project.parent / "wages.csv")])
+    assert '# age_range = { min = 14, as_of = "YYYY-MM-DD" }' in result.output
 
 
 def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:

@@ -58,6 +58,12 @@ class FileProfile:
         lines = [f"[sources.{source_name}]", f'path = "{Path(self.path).name}"']
         if self.suggested_record_id:
             lines.append(f'record_id = "{self.suggested_record_id}"')
+        if not {c.suggested_field for c in self.columns} & {"dob", "age"}:
+            # Without birth information the source's known ages still rule people out (docs/config.md).
+            lines += [
+                "# No date of birth or age: if everyone in the file is of a known age (a wage file: 14+), say so:",
+                '# age_range = { min = 14, as_of = "YYYY-MM-DD" }',
+            ]
         lines += ["", f"[sources.{source_name}.columns]"]
         for column in self.columns:
             if column.suggested_field and column.name != self.suggested_record_id:
