@@ -53,11 +53,11 @@ def train_project_model(
         # A hashed project holds tokens and Bloom filters, not clear text: it needs the hashed template.
         template = build_hashed_model if config.hashed else build_person_model
         with store.splink_workspace() as con:
-            model = train_model(con, template(config.shared_ids, name=name), seed=seed)
+            model = train_model(con, template(config.shared_ids, name=name), seed=seed, progress=report)
             # Without labels, the threshold is the one whose clusters the model itself expects
             # to score best; `mpi evaluate` sweeps thresholds against truth when there is some.
             report("choosing the link threshold")
-            threshold = choose_match_threshold(con, model)
+            threshold = choose_match_threshold(con, model, progress=report)
     finally:
         store.close()
     meta = save_model(

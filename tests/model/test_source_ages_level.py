@@ -8,7 +8,8 @@ import pytest
 from level_sql import level_label
 
 OUTSIDE = "Born outside the ages the other record's source holds"
-NOTHING = "Nothing to check, or within range"
+NOTHING = "Within range, or no birth year to check"
+NO_RANGE = "No age range on either side"
 # A wage file's age_range: 14 or older on 2024-09-01, so born in 2010 or before.
 WAGE_RECORD = {
     "birth_year_min": None,
@@ -38,7 +39,7 @@ def born(year: int, **more: Any) -> dict[str, Any]:
         (WAGE_RECORD, WAGE_RECORD, NOTHING),  # no birth year on either side
         # Both have a birth year: the date-of-birth comparison decides, this one stays silent.
         (born(2015), {**WAGE_RECORD, "birth_year_min": 1990, "birth_year_max": 1990}, NOTHING),
-        (born(2015), born(1990), NOTHING),  # no age range
+        (born(2015), born(1990), NO_RANGE),
         # An upper age bound too: a pre-school file of children 5 or under.
         (born(1990), {**WAGE_RECORD, "source_birth_year_min": 2018, "source_birth_year_max": None}, OUTSIDE),
     ],

@@ -33,7 +33,7 @@ from sqlglot import exp
 
 from mpi.model.columns import columns_by_use
 from mpi.model.errors import ModelError
-from mpi.model.person import BORN_OUTSIDE_SOURCE_AGES, GIVEN_NAMES_DIFFER, build_person_model
+from mpi.model.person import BORN_OUTSIDE_SOURCE_AGES, GIVEN_NAMES_DIFFER, NO_SOURCE_AGES, build_person_model
 from mpi.model.spec import (
     BlockingRuleSpec,
     ColumnRef,
@@ -224,7 +224,8 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
             _sql("tok_suffix_l = tok_suffix_counterpart_r"),
         ),
         # A birth year against a range needs the year in clear; a hashed record has only its
-        # token, so the level (and with it the source_ages comparison) is left out.
+        # token, so these levels (and with them the source_ages comparison) are left out.
+        (NO_SOURCE_AGES, lambda _level: None),
         (BORN_OUTSIDE_SOURCE_AGES, lambda _level: None),
     )
 }

@@ -271,6 +271,10 @@ def date_of_birth_comparison() -> ComparisonSpec:
     )
 
 
+NO_SOURCE_AGES = (
+    "coalesce(source_birth_year_min_l, source_birth_year_max_l, "
+    "source_birth_year_min_r, source_birth_year_max_r) IS NULL"
+)
 # One side has no date of birth or age, only its source's age range (a wage file holds people of
 # working age); the other side's birth year is outside that range.
 BORN_OUTSIDE_SOURCE_AGES = (
@@ -294,13 +298,18 @@ def source_age_range_comparison() -> ComparisonSpec:
         description="Birth year against the age range of the other record's source (age_range in mpi.toml)",
         levels=(
             custom(
+                NO_SOURCE_AGES,
+                label="No age range on either side",
+                is_null_level=True,
+            ),
+            custom(
                 BORN_OUTSIDE_SOURCE_AGES,
                 label="Born outside the ages the other record's source holds",
                 fixed_m=0.001,
             ),
-            # No evidence either way: most pairs have no range to check.
+            # No evidence either way: no birth year to check, or one within the range.
             LevelSpec(
-                creator="ElseLevel", label="Nothing to check, or within range", fixed_m=0.5, fixed_u=0.5
+                creator="ElseLevel", label="Within range, or no birth year to check", fixed_m=0.5, fixed_u=0.5
             ),
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -93,8 +94,9 @@ def train_model(
     em_max_pairs: float | None = None,
     em_without_term_frequencies: bool = False,
     log_level: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
-    """Estimate every parameter of ``spec`` from ``records_table``.
+    """Estimate every parameter of ``spec`` from ``records_table``; ``progress`` hears each stage's time.
 
     1. lambda from the spec's deterministic rules and recall; u from a seeded random sample
        of pairs (``u_max_pairs``, default scaled to the row count); m from an EM session per
@@ -114,6 +116,7 @@ def train_model(
         em_max_pairs=em_max_pairs,
         em_without_term_frequencies=em_without_term_frequencies,
         log_level=log_level,
+        progress=progress,
     )
     drop_splink_tables(linker)
     return model
@@ -129,9 +132,11 @@ def train_linker(
     em_max_pairs: float | None = None,
     em_without_term_frequencies: bool = False,
     log_level: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[Linker, TrainedModel]:
     """``train_model``, also handing back the trained Splink linker (caller drops its tables)."""
     started = time.perf_counter()
+    stage_done = _stage_timer(progress)
     never_free = comparisons_never_free(spec)
     if never_free:
         raise ModelError(
@@ -150,13 +155,16 @@ def train_linker(
     linker = make_linker(con, spec, records_table=records_table, log_level=log_level)
     try:
         _estimate_match_rate(linker, spec, records_table)
+        stage_done(f"match rate from {len(spec.deterministic_rules)} deterministic rules")
         linker.training.estimate_u_using_random_sampling(max_pairs=pairs_for_u, seed=seed)
+        stage_done(f"u from up to {pairs_for_u:,.0f} random pairs")
         sessions = _run_em_sessions(
             linker,
             spec,
             max_pairs=pairs_for_em,
             without_term_frequencies=em_without_term_frequencies,
         )
+        stage_done(f"m by EM in {len(sessions)} blocked sessions")
         # Provisional model: the sessions' estimates, strata normalised, unseen levels neutral;
         # then m and lambda re-estimated over all candidate pairs.
         estimates = snapshot_levels(linker)
@@ -172,6 +180,7 @@ def train_linker(
             frozen=unseen,
             log_level=log_level,
         )
+        stage_done(f"m and match rate over the candidate pairs of {refine_count:,} records")
         # u again, counting only the pairs the provisional model takes for non-matches,
         # then m and lambda once more with that u.
         restore_levels(linker, estimates)
@@ -185,6 +194,7 @@ def train_linker(
             seed=seed,
             log_level=log_level,
         )
+        stage_done("u again, leaving out the pairs that model takes for matches")
         unseen = _untrained_u(linker, spec)
         normalise_strata(linker, spec)
         _set_m(linker, spec, provisional, skip=unseen)
@@ -198,6 +208,7 @@ def train_linker(
             frozen=unseen | {(name, index) for name, index, _ in untrained},
             log_level=log_level,
         )
+        stage_done("m and match rate once more with that u")
         apply_parameters(linker, spec, parameters)
     except BaseException:
         drop_splink_tables(linker)
@@ -216,6 +227,20 @@ def train_linker(
         seconds=round(time.perf_counter() - started, 3),
     )
     return linker, TrainedModel(spec=spec, parameters=parameters, stats=stats)
+
+
+def _stage_timer(progress: Callable[[str], None] | None) -> Callable[[str], None]:
+    """Report each finished stage with the seconds it took (training at 1M runs for many minutes)."""
+    last = time.perf_counter()
+
+    def stage_done(stage: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if progress is not None:
+            progress(f"{stage}: {now - last:.1f}s")
+        last = now
+
+    return stage_done
 
 
 U_SAMPLE_TABLE = "mpi__u_sample"
@@ -697,6 +722,7 @@ def choose_match_threshold(
     records_table: str = "records",
     grid: tuple[float, ...] = THRESHOLD_GRID,
     log_level: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ThresholdChoice:
     """The threshold in ``grid`` whose clusters the model itself scores best (pairwise F1).
 
@@ -716,10 +742,14 @@ def choose_match_threshold(
         log_level=log_level,
     )
     try:
+        stage_done = _stage_timer(progress)
         pairs = linker.inference.predict(threshold_match_probability=THRESHOLD_PAIRS_FLOOR)
         rows = con.execute(
             f"SELECT unique_id_l, unique_id_r, match_probability FROM {quote_identifier(pairs.physical_name)}"
         ).fetchnumpy()
+        stage_done(
+            f"scored the candidate pairs ({len(rows['match_probability']):,} above {THRESHOLD_PAIRS_FLOOR})"
+        )
     finally:
         drop_splink_tables(linker)
     probability = np.asarray(rows["match_probability"], dtype=np.float64)
