@@ -3,7 +3,7 @@
 -- names each column's key domain: columns in one domain (the names) can be compared with each other.
 --
 -- A set compared by intersection (tok_first_name_formals, tok_last_name_parts, tok_dob_near,
--- tok_birth_years, tok_ssn_near)
+-- tok_birth_years, tok_birth_years_outside, tok_ssn_near)
 -- is held here as the key it is made from (the surname's parts, the date, the year range, the SSN);
 -- its macro mpi_token_set_<column>(key) below gives the set's values (VARCHAR[]). The set is
 -- built and hashed once per distinct key, not once per record: a date's fifteen variants are
@@ -21,6 +21,15 @@ CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_birth_years(years) AS
 -- The year of a date of birth and the years either side of it.
 CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_birth_year_near(years) AS
     list_transform(range(years[1], years[2] + 1), lambda y: y::VARCHAR);
+
+-- The birth years a source's age_range rules out (bounds: [earliest, latest] allowed, either NULL),
+-- from 1900 (no valid date of birth is earlier) to this year: the hub tests whether another
+-- record's birth years all fall among them, without seeing either year.
+CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_birth_years_outside(bounds) AS
+    list_transform(
+        list_filter(range(1900, year(current_date) + 1),
+                    lambda y: y < coalesce(bounds[1], 0) OR y > coalesce(bounds[2], 9999)),
+        lambda y: y::VARCHAR);
 
 CREATE OR REPLACE TEMP MACRO mpi_token_set_tok_ssn_near(ssn) AS mpi_adjacent_masks(ssn);
 
@@ -61,6 +70,8 @@ SELECT
     CASE WHEN birth_year_min IS NOT NULL AND birth_year_max IS NOT NULL
          THEN [birth_year_min, birth_year_max] END AS tok_birth_years,
     CASE WHEN dob IS NOT NULL THEN [year(dob) - 1, year(dob) + 1] END AS tok_birth_year_near,
+    CASE WHEN source_birth_year_min IS NOT NULL OR source_birth_year_max IS NOT NULL
+         THEN [source_birth_year_min, source_birth_year_max] END AS tok_birth_years_outside,
     sex AS tok_sex,
     ssn AS tok_ssn,
     lpad((ssn::BIGINT + 1)::VARCHAR, 9, '0') AS tok_ssn_next,

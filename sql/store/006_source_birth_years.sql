@@ -2,3 +2,5 @@
 -- before it have none; ingesting the source again with an age_range fills them.
 ALTER TABLE records ADD COLUMN IF NOT EXISTS source_birth_year_min INTEGER;
 ALTER TABLE records ADD COLUMN IF NOT EXISTS source_birth_year_max INTEGER;
+-- Hashed sources: the birth years outside that range, as keyed tokens (encoding schema version 3).
+ALTER TABLE records ADD COLUMN IF NOT EXISTS tok_birth_years_outside UBIGINT[];

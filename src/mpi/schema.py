@@ -156,6 +156,7 @@ HASHED_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tok_birth_year", "UBIGINT"),
     ("tok_birth_years", "UBIGINT[]"),
     ("tok_birth_year_near", "UBIGINT[]"),
+    ("tok_birth_years_outside", "UBIGINT[]"),  # store migration 006
     ("tok_sex", "UBIGINT"),
     ("tok_ssn", "UBIGINT"),
     ("tok_ssn_next", "UBIGINT"),

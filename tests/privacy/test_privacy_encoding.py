@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -82,15 +83,16 @@ ENRICHED_FOR_TOKENS = """
 CREATE TEMP TABLE mpi__enriched AS SELECT * FROM (VALUES
     (1, 'JOHN', 'JOHN', ['JOHN'], 'J', 'SMITH', ['SMITH'], 'JN', 'JAN', 'SNAT', 'SM0', 'JR', DATE '1980-05-01',
      1980, 1980, 'M', '123456789', '12 MAIN ST', '12', 'MAIN ST', '02134', 'BOSTON', '6175550100', 'j@x.org',
-     '0000012345'),
+     '0000012345', NULL, NULL),
     (2, 'MARY ANN', 'MARY', ['MARY ANN'], NULL, 'GARCIA LOPEZ', ['GARCIA', 'LOPEZ', 'GARCIA'], 'MARY', 'MR', 'GARC',
-     'KRS', NULL, NULL, 1979, 1980, 'F', '12', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+     'KRS', NULL, NULL, 1979, 1980, 'F', '12', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2010),
     (3, 'TESS', 'THERESA', ['TERESA', 'TESS', 'THERESA'], 'ANN', 'SMITH', [], 'T', 'TS', 'SNAT', 'SM0', 'SR',
      DATE '1980-01-05', 1980, 1980, NULL, NULL, '7 ELM AVE', '7', 'ELM AVE', '02134', 'BOSTON', NULL, NULL,
-     '0000012345'))
+     '0000012345', 1959, NULL))
 AS t(mpi__row, first_name, first_name_std, first_name_formals, middle_name, last_name, last_name_parts,
      first_name_nysiis, first_name_metaphone, last_name_nysiis, last_name_metaphone, suffix, dob, birth_year_min,
-     birth_year_max, sex, ssn, address, street_number, street_name, zip, city, phone, email, id_sasid)
+     birth_year_max, sex, ssn, address, street_number, street_name, zip, city, phone, email, id_sasid,
+     source_birth_year_min, source_birth_year_max)
 """
 
 
@@ -129,6 +131,13 @@ def test_sql_tokens_equal_the_python_reference(key: HashKey) -> None:
     assert len(hashed[1]["tok_last_name_parts"]) == 2 and hashed[2]["tok_last_name_parts"] is None
     assert hashed[1]["tok_ssn_near"] is None and len(hashed[0]["tok_ssn_near"]) == 8
     assert len(hashed[2]["tok_first_name_formals"]) == 3
+    # An age range rules out the years after its latest birth year (to this year), or from 1900 to
+    # before its earliest; no range, no set.
+    assert len(hashed[1]["tok_birth_years_outside"]) == date.today().year - 2010
+    assert (
+        len(hashed[2]["tok_birth_years_outside"]) == 1959 - 1900
+        and hashed[0]["tok_birth_years_outside"] is None
+    )
 
 
 def test_sql_bloom_filters_equal_the_python_reference(key: HashKey) -> None:

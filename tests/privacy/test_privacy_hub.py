@@ -26,7 +26,10 @@ from mpi.sqlutil import load_sql
 
 def test_hashed_columns_agree_everywhere() -> None:
     assert (*TOKEN_DOMAINS, *BLOOM_FIELDS) == HASHED_RECORD_COLUMN_NAMES
-    migrations = load_sql("store/004_hashed") + load_sql("store/005_first_name_formals")
+    migrations = "".join(
+        load_sql(f"store/{name}")
+        for name in ("004_hashed", "005_first_name_formals", "006_source_birth_years")
+    )
     added = re.findall(r"ALTER TABLE records ADD COLUMN IF NOT EXISTS (\w+) ([\w\[\]]+);", migrations)
     assert {n: t for n, t in added if n.startswith(("tok_", "bf_"))} == dict(HASHED_RECORD_COLUMNS)
 

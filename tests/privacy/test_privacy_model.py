@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import duckdb
 import pytest
+from privacy_helpers import hash_into
 
-from mpi.model.columns import columns_by_use
+from mpi.config import ProjectConfig
+from mpi.ingest import ingest_sources
+from mpi.model.columns import columns_by_use, comparison_columns
 from mpi.model.errors import ModelError
 from mpi.model.hashed import build_hashed_model, dice_sql, is_hashed_spec, translate_model
 from mpi.model.person import build_person_model
-from mpi.model.spec import ComparisonSpec, custom, else_level, null_level
+from mpi.model.spec import ComparisonSpec, ModelSpec, custom, else_level, null_level
+from mpi.model.splink_settings import settings_dict
+from mpi.privacy.keys import HashKey
 
 
 def test_the_hashed_model_reads_only_tokens_and_bloom_filters() -> None:
@@ -23,12 +30,8 @@ def test_the_hashed_model_reads_only_tokens_and_bloom_filters() -> None:
 
 def test_it_follows_the_clear_model_level_for_level() -> None:
     clear, hashed = build_person_model(("sasid",)), build_hashed_model(("sasid",))
-    # A birth year against a source's age range needs the year in clear: that comparison is left out.
-    translated = [c for c in clear.comparisons if c.name != "source_ages"]
-    assert len(translated) == len(clear.comparisons) - 1
-    assert "Left out (no hashed counterpart): comparison(s) source_ages." in hashed.description
-    assert [c.name.replace("tok_", "") for c in hashed.comparisons] == [c.name for c in translated]
-    for before, after in zip(translated, hashed.comparisons, strict=True):
+    assert [c.name.replace("tok_", "") for c in hashed.comparisons] == [c.name for c in clear.comparisons]
+    for before, after in zip(clear.comparisons, hashed.comparisons, strict=True):
         # Only Jaro-Winkler on the middle name has no counterpart: no filter of it is sent.
         kept = [
             lv
@@ -62,3 +65,44 @@ def test_a_clear_level_without_hashed_counterpart_is_an_error() -> None:
     )
     with pytest.raises(ModelError, match=r'comparison "odd" level 1 \(Close\) has no hashed counterpart'):
         translate_model(replace(clear, comparisons=(*clear.comparisons, odd)))
+
+
+def source_ages_levels(store_path: Path, spec: ModelSpec) -> dict[tuple[str, str], int]:
+    """(k12 record, wage record) -> the source_ages level Splink's DuckDB SQL of ``spec`` gives the pair."""
+    (levels,) = [
+        c["comparison_levels"]
+        for c in settings_dict(spec, "duckdb")["comparisons"]
+        if c["output_column_name"] == "source_ages"
+    ]
+    cases = " ".join(
+        f"WHEN {level['sql_condition']} THEN {index}"
+        for index, level in enumerate(levels)
+        if level["sql_condition"] != "ELSE"
+    )
+    sides = ", ".join(
+        f"{side}.{c} AS {c}_{side}" for c in sorted(comparison_columns(spec, "source_ages")) for side in "lr"
+    )
+    con = duckdb.connect(str(store_path), read_only=True)
+    try:
+        rows = con.execute(
+            f"SELECT record_id_l, record_id_r, CASE {cases} ELSE {len(levels) - 1} END FROM "
+            f"(SELECT l.record_id AS record_id_l, r.record_id AS record_id_r, {sides} "
+            "FROM records AS l, records AS r WHERE l.source = 'k12' AND r.source = 'wages')"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(a, b): level for a, b, level in rows}
+
+
+def test_hashed_records_fall_in_the_source_ages_level_the_clear_ones_do(
+    agency: ProjectConfig, key: HashKey, tmp_path: Path
+) -> None:
+    # The synthetic wage file declares its age range (14 and older); K-12 records have dates of birth.
+    ingest_sources(agency, ["k12", "wages"])
+    clear = source_ages_levels(agency.store_path, build_person_model(agency.shared_ids))
+    hub = hash_into(agency, tmp_path / "hub", key, ("k12", "wages"))
+    ingest_sources(hub)
+    hashed = source_ages_levels(hub.store_path, build_hashed_model(agency.shared_ids))
+    assert hashed == clear
+    outside = sum(level == 1 for level in clear.values())  # "Born outside the ages ..."
+    assert 0 < outside < len(clear)

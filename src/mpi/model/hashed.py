@@ -14,9 +14,8 @@ improvement to the clear model reaches hashed linkage without a second copy to k
   custom SQL must have an entry in ``CUSTOM_LEVELS`` (matched on its whitespace-normalized text);
 - blocking rules are renamed the same way (the SSN's first five digits are their own token).
 
-A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent;
-a birth year against a source's age range) is left out, and a comparison left with only its
-else level with it. Anything else untranslatable is an error naming the level, so a new kind of level
+A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent)
+is left out. Anything else untranslatable is an error naming the level, so a new kind of level
 in the clear model cannot silently vanish from the hashed one. The result is a plain,
 backend-neutral ``ModelSpec``: a trained hashed model holds no key material, only m and u.
 """
@@ -149,7 +148,7 @@ def _normalize_sql(sql: str) -> str:
 
 
 # Custom levels of the clear model that need more than renaming, by their SQL (whitespace-normalized).
-CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
+CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec]] = {
     _normalize_sql(sql): translate
     for sql, translate in (
         (
@@ -223,10 +222,16 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
             "(suffix_l = 'JR' AND suffix_r = 'SR') OR (suffix_l = 'SR' AND suffix_r = 'JR')",
             _sql("tok_suffix_l = tok_suffix_counterpart_r"),
         ),
-        # A birth year against a range needs the year in clear; a hashed record has only its
-        # token, so these levels (and with them the source_ages comparison) are left out.
-        (NO_SOURCE_AGES, lambda _level: None),
-        (BORN_OUTSIDE_SOURCE_AGES, lambda _level: None),
+        # The agency hashed the birth years its age range rules out; the other record's years
+        # (one from a date, two from an age) must all be among them.
+        (NO_SOURCE_AGES, _sql("tok_birth_years_outside_l IS NULL AND tok_birth_years_outside_r IS NULL")),
+        (
+            BORN_OUTSIDE_SOURCE_AGES,
+            _sql(
+                "(tok_birth_year_r IS NULL AND list_has_all(tok_birth_years_outside_r, tok_birth_years_l)) "
+                "OR (tok_birth_year_l IS NULL AND list_has_all(tok_birth_years_outside_l, tok_birth_years_r))"
+            ),
+        ),
     )
 }
 
@@ -355,8 +360,7 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
     raise _Untranslatable(f"level creator {creator}")
 
 
-def hashed_comparison(comparison: ComparisonSpec) -> ComparisonSpec | None:
-    """The comparison over tokens; None when only its else level would be left."""
+def hashed_comparison(comparison: ComparisonSpec) -> ComparisonSpec:
     levels = []
     for index, level in enumerate(comparison.levels):
         try:
@@ -369,8 +373,6 @@ def hashed_comparison(comparison: ComparisonSpec) -> ComparisonSpec | None:
             ) from None
         if translated is not None:
             levels.append(translated)
-    if all(level.creator == "ElseLevel" for level in levels):
-        return None
     name = comparison.name
     if name.startswith(SHARED_ID_PREFIX):
         name = shared_id_token_column(name[len(SHARED_ID_PREFIX) :])
@@ -403,20 +405,11 @@ def translate_model(spec: ModelSpec, *, name: str = HASHED_MODEL_NAME) -> ModelS
         except ModelError:
             left_out.append(rule.description)
     note = f" Left out (no hashed counterpart): blocking rule(s) {'; '.join(left_out)}." if left_out else ""
-    comparisons, comparisons_left_out = [], []
-    for comparison in spec.comparisons:
-        translated = hashed_comparison(comparison)
-        if translated is None:
-            comparisons_left_out.append(comparison.name)
-        else:
-            comparisons.append(translated)
-    if comparisons_left_out:
-        note += f" Left out (no hashed counterpart): comparison(s) {', '.join(comparisons_left_out)}."
     return replace(
         spec,
         name=name,
         description=f"{spec.description}, translated onto keyed tokens and Bloom filters.{note}",
-        comparisons=tuple(comparisons),
+        comparisons=tuple(hashed_comparison(c) for c in spec.comparisons),
         prediction_rules=tuple(prediction_rules),
         training_rules=tuple(hashed_rule(r) for r in spec.training_rules),
         deterministic_rules=tuple(hashed_rule(r) for r in spec.deterministic_rules),

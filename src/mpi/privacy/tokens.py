@@ -48,6 +48,7 @@ TOKEN_DOMAINS: dict[str, str] = {
     "tok_birth_year": "birth-year",
     "tok_birth_years": "birth-year",
     "tok_birth_year_near": "birth-year",
+    "tok_birth_years_outside": "birth-year",
     "tok_sex": "sex",
     "tok_ssn": "ssn",
     "tok_ssn_next": "ssn",
@@ -69,6 +70,7 @@ TOKEN_LIST_COLUMNS: frozenset[str] = frozenset(
         "tok_dob_near",
         "tok_birth_years",
         "tok_birth_year_near",
+        "tok_birth_years_outside",
         "tok_ssn_near",
     }
 )
