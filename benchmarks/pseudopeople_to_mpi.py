@@ -41,9 +41,8 @@ class PseudopeopleSource:
     # mpi canonical field -> pseudopeople column (dob is handled apart: it needs a format)
     columns: dict[str, str]
     dob_format: str | None = None
-    # What the agency knows of everyone in its file (mpi.toml age_range), as TOML, and the column it reads.
-    age_range: str | None = None
-    age_range_column: str | None = None
+    # What the agency knows of everyone in its file: mpi.toml's age_range, key by key.
+    age_range: dict[str, str | int] | None = None
 
 
 ADDRESS = {
@@ -87,8 +86,7 @@ SOURCES: tuple[PseudopeopleSource, ...] = (
             **{field: f"mailing_address_{column}" for field, column in ADDRESS.items()},
         },
         # No dates of birth on tax forms; wage earners are 14 or older in the tax year.
-        age_range='{ min = 14, as_of_column = "tax_year", as_of_format = "%Y" }',
-        age_range_column="tax_year",
+        age_range={"min": 14, "as_of_column": "tax_year", "as_of_format": "%Y"},
     ),
     person_at_an_address("wic", "women_infants_and_children", "%m%d%Y"),
     person_at_an_address("acs", "american_community_survey", "%m/%d/%Y"),
@@ -124,14 +122,21 @@ def generate(source: PseudopeopleSource, noise: dict[str, Any]) -> pl.DataFrame:
     make: Callable[..., Any] = getattr(pseudopeople, f"generate_{source.generator}")
     frame = make(seed=SEED, config={source.generator: noise[source.generator]})
     wanted = ["simulant_id", *source.columns.values(), *([DOB_COLUMN] if source.dob_format else [])]
-    wanted += [source.age_range_column] if source.age_range_column else []
+    as_of_column = (source.age_range or {}).get("as_of_column")
+    wanted += [str(as_of_column)] if as_of_column else []
     # Categoricals (sex, state) become plain text; everything is text, as an agency extract is.
     return pl.from_pandas(frame[wanted].astype("string"))
 
 
 def source_toml(source: PseudopeopleSource, csv_name: str) -> str:
     lines = [f"[sources.{source.name}]", f"path = {toml_string(csv_name)}", 'record_id = "record_id"']
-    lines += [f"age_range = {source.age_range}", ""] if source.age_range else [""]
+    if source.age_range:
+        keys = ", ".join(
+            f"{key} = {toml_string(value) if isinstance(value, str) else value}"
+            for key, value in source.age_range.items()
+        )
+        lines.append(f"age_range = {{ {keys} }}")
+    lines.append("")
     lines.append(f"[sources.{source.name}.columns]")
     for field, column in source.columns.items():
         if field == "sex":

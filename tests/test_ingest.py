@@ -140,23 +140,21 @@ def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay
 
 def test_an_age_range_bounds_the_birth_years_of_everyone_in_the_source(basic_project: Path) -> None:
     config = basic_project.read_text(encoding="utf-8")
-    on_a_date = config.replace(
-        '"ID"\n', '"ID"\nage_range = { min = 14, max = 64, as_of = "2024-09-01" }\n', 1
-    )
-    basic_project.write_text(on_a_date, encoding="utf-8")
-    ingest_people(basic_project, "1,Ann,Lee,,2,,06103,0\n")
+
+    def birth_years_with(age_range: str, rows: str) -> list[tuple[object, object]]:
+        basic_project.write_text(
+            config.replace('"ID"\n', f'"ID"\nage_range = {age_range}\n', 1), encoding="utf-8"
+        )
+        ingest_people(basic_project, rows)
+        return [
+            (r["source_birth_year_min"], r["source_birth_year_max"]) for r in records(basic_project).values()
+        ]
+
     # Aged 14 to 64 on 2024-09-01: born 1959 to 2010 (a year looser below, only years are kept).
-    assert (
-        records(basic_project)["1"]["source_birth_year_min"],
-        records(basic_project)["1"]["source_birth_year_max"],
-    ) == (1959, 2010)
-    per_row = config.replace(
-        '"ID"\n', '"ID"\nage_range = { min = 16, as_of_column = "GRADE", as_of_format = "%Y" }\n', 1
-    )
-    basic_project.write_text(per_row, encoding="utf-8")
-    ingest_people(basic_project, "1,Ann,Lee,,2,,06103,2019\n2,Bo,Lee,,1,,06103,2023\n")
-    rows = records(basic_project)
-    assert [(r["source_birth_year_min"], r["source_birth_year_max"]) for r in rows.values()] == [
+    on_a_date = '{ min = 14, max = 64, as_of = "2024-09-01" }'
+    assert birth_years_with(on_a_date, "1,Ann,Lee,,2,,06103,0\n") == [(1959, 2010)]
+    per_row = '{ min = 16, as_of_column = "GRADE", as_of_format = "%Y" }'
+    assert birth_years_with(per_row, "1,Ann,Lee,,2,,06103,2019\n2,Bo,Lee,,1,,06103,2023\n") == [
         (None, 2003),
         (None, 2007),
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from level_sql import level_index_sql
 from privacy_helpers import hash_into
 
 from mpi.config import ProjectConfig
@@ -16,7 +17,6 @@ from mpi.model.errors import ModelError
 from mpi.model.hashed import build_hashed_model, dice_sql, is_hashed_spec, translate_model
 from mpi.model.person import build_person_model
 from mpi.model.spec import ComparisonSpec, ModelSpec, custom, else_level, null_level
-from mpi.model.splink_settings import settings_dict
 from mpi.privacy.keys import HashKey
 
 
@@ -69,23 +69,14 @@ def test_a_clear_level_without_hashed_counterpart_is_an_error() -> None:
 
 def source_ages_levels(store_path: Path, spec: ModelSpec) -> dict[tuple[str, str], int]:
     """(k12 record, wage record) -> the source_ages level Splink's DuckDB SQL of ``spec`` gives the pair."""
-    (levels,) = [
-        c["comparison_levels"]
-        for c in settings_dict(spec, "duckdb")["comparisons"]
-        if c["output_column_name"] == "source_ages"
-    ]
-    cases = " ".join(
-        f"WHEN {level['sql_condition']} THEN {index}"
-        for index, level in enumerate(levels)
-        if level["sql_condition"] != "ELSE"
-    )
+    index_sql, _ = level_index_sql(spec, "source_ages")
     sides = ", ".join(
         f"{side}.{c} AS {c}_{side}" for c in sorted(comparison_columns(spec, "source_ages")) for side in "lr"
     )
     con = duckdb.connect(str(store_path), read_only=True)
     try:
         rows = con.execute(
-            f"SELECT record_id_l, record_id_r, CASE {cases} ELSE {len(levels) - 1} END FROM "
+            f"SELECT record_id_l, record_id_r, {index_sql} FROM "
             f"(SELECT l.record_id AS record_id_l, r.record_id AS record_id_r, {sides} "
             "FROM records AS l, records AS r WHERE l.source = 'k12' AND r.source = 'wages')"
         ).fetchall()

@@ -1,4 +1,4 @@
-"""Which level of a person-model comparison Splink's DuckDB SQL gives a pair of records."""
+"""Which level of a model's comparison Splink's DuckDB SQL gives a pair of records."""
 
 from __future__ import annotations
 
@@ -8,16 +8,32 @@ import duckdb
 
 from mpi.model.columns import comparison_columns
 from mpi.model.person import build_person_model
+from mpi.model.spec import ModelSpec
 from mpi.model.splink_settings import settings_dict
 
 
-def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str:
-    """The label of the level Splink's DuckDB SQL puts this pair in (levels are tried in order)."""
-    model = build_person_model()
-    settings = settings_dict(model, "duckdb")
+def level_index_sql(spec: ModelSpec, comparison: str) -> tuple[str, list[dict[str, Any]]]:
+    """A SQL expression over <column>_l / <column>_r giving the index of the pair's level, and the levels.
+
+    Levels are tried in order, as Splink's CASE does; the last is the else level.
+    """
     (levels,) = [
-        c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison
+        c["comparison_levels"]
+        for c in settings_dict(spec, "duckdb")["comparisons"]
+        if c["output_column_name"] == comparison
     ]
+    cases = " ".join(
+        f"WHEN {level['sql_condition']} THEN {index}"
+        for index, level in enumerate(levels)
+        if level["sql_condition"] != "ELSE"
+    )
+    return f"CASE {cases} ELSE {len(levels) - 1} END", levels
+
+
+def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str:
+    """The label of the level the default person model puts this pair in."""
+    model = build_person_model()
+    index_sql, levels = level_index_sql(model, comparison)
     columns = {
         f"{name}_{side}": value for side, row in (("l", left), ("r", right)) for name, value in row.items()
     }
@@ -36,12 +52,7 @@ def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) ->
                 "CREATE OR REPLACE TABLE pair AS SELECT * REPLACE "
                 "(CAST(dob_l AS DATE) AS dob_l, CAST(dob_r AS DATE) AS dob_r) FROM pair"
             )
-        cases = " ".join(
-            f"WHEN {level['sql_condition']} THEN {index}"
-            for index, level in enumerate(levels)
-            if level["sql_condition"] != "ELSE"
-        )
-        (found,) = con.execute(f"SELECT CASE {cases} ELSE {len(levels) - 1} END FROM pair").fetchall()[0]
+        (found,) = con.execute(f"SELECT {index_sql} FROM pair").fetchall()[0]
     finally:
         con.close()
     return str(levels[found]["label_for_charts"])
