@@ -439,6 +439,11 @@ def prediction_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
         block_on("zip", "first_name_nysiis"),
         block_on("zip", ColumnRef("first_name").substr(1, 1), ColumnRef("last_name").substr(1, 1)),
         block_on("street_number", "zip"),
+        # No usable ZIP (missing, a placeholder like 00000, mistyped): the same house in the same
+        # town, a surname at one address line. Blocking recall: pseudopeople x3 0.916 -> 0.949,
+        # FEBRL4 without dob and SSN 0.958 -> 0.974; at 1M persons each blocks under 2M pairs.
+        block_on("street_number", "street_name", "city"),
+        block_on("address", "last_name"),
     )
 
 
