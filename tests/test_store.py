@@ -29,7 +29,9 @@ def test_records_from_before_version_5_get_their_formal_names(basic_project: Pat
     ingest_sources(load_config(basic_project))
     store_path = basic_project.parent / "mpi.duckdb"
     con = duckdb.connect(str(store_path))
-    ingested = con.execute("SELECT record_id, first_name_formals FROM records ORDER BY record_id").fetchall()
+    ingested = con.execute(
+        "SELECT record_id, first_name_std, first_name_formals FROM records ORDER BY record_id"
+    ).fetchall()
     # Take the store back to version 4, as an older mpi left it.
     for column in (
         "first_name_formals",
@@ -38,20 +40,23 @@ def test_records_from_before_version_5_get_their_formal_names(basic_project: Pat
         "source_birth_year_max",
     ):
         con.execute(f"ALTER TABLE records DROP COLUMN {column}")
+    # Version 7 derives the nickname-canonical name again from today's nickname table.
+    con.execute("UPDATE records SET first_name_std = first_name")
     con.execute("DELETE FROM mpi_schema_version WHERE version >= 5")
     con.close()
 
     store = open_store(store_path)
     try:
         migrated = store.con.execute(
-            "SELECT record_id, first_name_formals FROM records ORDER BY record_id"
+            "SELECT record_id, first_name_std, first_name_formals FROM records ORDER BY record_id"
         ).fetchall()
         # Version 6 added the age-range birth years: empty until the source is ingested again.
         assert store.con.execute("SELECT count(source_birth_year_max) FROM records").fetchall() == [(0,)]
     finally:
         store.close()
     assert migrated == ingested
-    assert any(formals is not None and len(formals) > 1 for _, formals in migrated)  # a nickname (BILL)
+    assert any(formals is not None and len(formals) > 1 for _, _, formals in migrated)  # a nickname (BILL)
+    assert ("1", "WILLIAM") in {(record_id, std) for record_id, std, _ in migrated}
 
 
 def test_failure_midway_leaves_store_unchanged(basic_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

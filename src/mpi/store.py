@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from mpi.config import DEFAULT_MEMORY_LIMIT
 from mpi.errors import MpiUserError
 from mpi.schema import RECORD_COLUMNS, shared_id_column
 from mpi.sqlutil import load_sql, quote_identifier, quote_literal, run_sql_file
-from mpi.standardize import nickname_formals
+from mpi.standardize import nickname_frame
 
 
 def _create_records_sql() -> str:
@@ -46,29 +45,32 @@ def _migrate_to_v4(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _migrate_to_v5(con: duckdb.DuckDBPyConnection) -> None:
-    """records.first_name_formals, filled for records ingested before it existed as ingest fills it.
+    """records.first_name_formals; version 7 fills it from the nickname table.
 
-    Hashed records cannot be filled here (no key): a hashed source is loaded again from a file
+    Hashed records cannot be filled (no key): a hashed source is loaded again from a file
     hashed with this mpi (encoding schema version 2), which the hub requires anyway.
     """
     run_sql_file(con, "store/005_first_name_formals")
-    formals = nickname_formals()
-    frame = pl.DataFrame(
-        {"name": list(formals), "formals": list(formals.values())},
-        schema={"name": pl.String, "formals": pl.List(pl.String)},
-    )
-    con.register("mpi__formals_frame", frame)
-    try:
-        con.execute(
-            "UPDATE records SET first_name_formals = f.formals FROM mpi__formals_frame AS f "
-            "WHERE records.first_name = f.name"
-        )
-    finally:
-        con.unregister("mpi__formals_frame")
 
 
 def _migrate_to_v6(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, "store/006_source_birth_years")
+
+
+def _migrate_to_v7(con: duckdb.DuckDBPyConnection) -> None:
+    """first_name_std and first_name_formals of clear records again, as ingest now derives them.
+
+    The nickname table's name pairs whose families are the same size (TERENCE and TERRY) were
+    left unrelated before; names the table does not know keep themselves, as at ingest.
+    """
+    con.register("mpi__nickname_frame", nickname_frame())
+    try:
+        con.execute(
+            "UPDATE records SET first_name_std = f.formal_name, first_name_formals = f.formals "
+            "FROM mpi__nickname_frame AS f WHERE records.first_name = f.name"
+        )
+    finally:
+        con.unregister("mpi__nickname_frame")
 
 
 # Each migration moves the store up one version; they run in order inside one transaction.
@@ -79,6 +81,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v4,
     _migrate_to_v5,
     _migrate_to_v6,
+    _migrate_to_v7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,31 @@
+"""Nickname families from the `nicknames` package: which first names count as one name."""
+
+from __future__ import annotations
+
+import pytest
+
+from mpi.standardize import _nicknames_of, nickname_formals, nickname_to_formal
+
+
+def share_a_formal_name(a: str, b: str) -> bool:
+    formals = nickname_formals()
+    return bool(set(formals.get(a, (a,))) & set(formals.get(b, (b,))))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("BILL", "WILLIAM"), ("PEGGY", "MARGARET"), ("TERRY", "TERENCE"), ("RAY", "RAYMOND")]
+)
+def test_a_nickname_and_its_name_share_a_formal_name(a: str, b: str) -> None:
+    assert share_a_formal_name(a, b)
+
+
+def test_every_pair_the_table_lists_both_ways_is_related() -> None:
+    # Families of the same size (TERENCE and TERRY list only each other) used to stay apart.
+    listed = _nicknames_of()
+    both_ways = [(a, b) for a, nicks in listed.items() for b in nicks if a in listed.get(b, ())]
+    assert both_ways and all(share_a_formal_name(a, b) for a, b in both_ways)
+
+
+def test_two_formal_names_sharing_a_nickname_stay_apart() -> None:
+    assert not share_a_formal_name("WILLIAM", "ROBERT")  # both have BILLY
+    assert nickname_to_formal()["TERRY"] != "TERRY"
