@@ -381,22 +381,11 @@ def hashed_comparison(comparison: ComparisonSpec) -> ComparisonSpec:
     )
 
 
-# Number and street name were hashed together (tok_street): a rule on both blocks on that token.
-STREET_PARTS = frozenset({"street_number", "street_name"})
-
-
-def _rule_columns(columns: tuple[ColumnRef, ...]) -> tuple[ColumnRef, ...]:
-    if not STREET_PARTS.issubset(c.name for c in columns if not c.ops):
-        return tuple(ColumnRef(_column(c)) for c in columns)
-    others = tuple(c for c in columns if c.ops or c.name not in STREET_PARTS)
-    return (ColumnRef("tok_street"), *(ColumnRef(_column(c)) for c in others))
-
-
 def hashed_rule(rule: BlockingRuleSpec) -> BlockingRuleSpec:
     try:
         if rule.sql is not None:
             return replace(rule, sql=_rename_sql(rule.sql, sides=False))
-        return replace(rule, columns=_rule_columns(rule.columns))
+        return replace(rule, columns=tuple(ColumnRef(_column(c)) for c in rule.columns))
     except _Untranslatable as exc:
         raise ModelError(
             f'The clear model\'s blocking rule "{rule.description}" has no hashed counterpart ({exc}).'
