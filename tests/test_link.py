@@ -58,7 +58,9 @@ def fresh_copy(population: Path, tmp_path: Path) -> ProjectConfig:
 def test_relinking_unchanged_data_changes_no_id(population: Path, tmp_path: Path) -> None:
     config = fresh_copy(population, tmp_path)
     ingest_sources(config)
-    first = link_records(config)
+    messages: list[str] = []
+    first = link_records(config, progress=messages.append)
+    assert any(m.startswith("u as shipped") for m in messages)  # too few records to fit it
     before = index_of(config)
     again = link_records(config)
     full = link_records(config, full=True)
@@ -207,6 +209,18 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
         indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
         assert len(current) == indexed
         previous = current
+
+
+def test_shipped_model_u_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None:
+    config = make_population(tmp_path, persons=1_100, seed=5)
+    ingest_sources(config)
+    messages: list[str] = []
+    link_records(config, progress=messages.append)
+    assert any(m.startswith("u fitted to these records") for m in messages), messages
+    before = index_of(config)
+    # The random pairs are seeded: the same records give the same u, and the same persons.
+    again = link_records(config, full=True)
+    assert again.ids.records_changed == 0 and index_of(config) == before
 
 
 def _prior_after_fit(trained_rate: float, trained_on: int, records: int) -> float:

@@ -518,6 +518,40 @@ def _estimate_u_without_matches(
                 levels[index].u_probability = u
 
 
+def fit_u_to_records(
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    spec: ModelSpec,
+    parameters: TrainedParameters,
+    *,
+    records_table: str = "records",
+    max_pairs: float,
+    seed: int,
+    log_level: int | None = None,
+) -> None:
+    """Give the linker u estimated on ``records_table``, keeping the m and lambda of ``parameters``.
+
+    For a model trained on other people (the shipped one). m says how a person's own records
+    differ (typos, missing fields, moves) and carries from one population to another; u says how
+    often two different people agree, which follows the population: how common its names are, how
+    many people share an address. The shipped model (synthetic data) gave a shared address 12.7
+    bits; in pseudopeople's records, where addresses repeat far more, 9.1 is right. u is counted
+    as in training: random pairs weighted by their chance of being non-matches under
+    ``parameters`` (which should hold the match rate for this population).
+    """
+    _estimate_u_without_matches(
+        con,
+        linker,
+        spec,
+        parameters,
+        records_table=records_table,
+        max_pairs=max_pairs,
+        seed=seed,
+        log_level=log_level,
+    )
+    normalise_strata(linker, spec)
+
+
 def _u_from_counts(comparison: ComparisonSpec, counted: dict[int, float]) -> dict[int, float]:
     """u of every non-null level from the non-matching pairs counted at each.
 
