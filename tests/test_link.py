@@ -60,7 +60,7 @@ def test_relinking_unchanged_data_changes_no_id(population: Path, tmp_path: Path
     ingest_sources(config)
     messages: list[str] = []
     first = link_records(config, progress=messages.append)
-    assert any(m.startswith("u as shipped") for m in messages)  # too few records to fit it
+    assert any(m.startswith("model as shipped") for m in messages)  # too few records to fit it to
     before = index_of(config)
     again = link_records(config)
     full = link_records(config, full=True)
@@ -211,14 +211,14 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
         previous = current
 
 
-def test_shipped_model_u_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None:
+def test_shipped_model_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None:
     config = make_population(tmp_path, persons=1_100, seed=5)
     ingest_sources(config)
     messages: list[str] = []
     link_records(config, progress=messages.append)
-    assert any(m.startswith("u fitted to these records") for m in messages), messages
+    assert any(m.startswith("model fitted to these records") for m in messages), messages
     before = index_of(config)
-    # The random pairs are seeded: the same records give the same u, and the same persons.
+    # The fit is seeded: the same records give the same parameters, and the same persons.
     again = link_records(config, full=True)
     assert again.ids.records_changed == 0 and index_of(config) == before
 

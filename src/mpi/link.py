@@ -23,7 +23,7 @@ from mpi.errors import MpiUserError
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.model import (
     count_comparisons,
-    fit_u_to_records,
+    fit_to_records,
     linker_for_model,
     load_meta,
     load_model_file,
@@ -65,10 +65,10 @@ Progress = Callable[[str], None]
 # on 1e7 (20 s); 1e8, training's ceiling at 1M persons, would add minutes to every link.
 LINK_U_MAX_PAIRS = 1e7
 # Below this many records the pairs are too few to say anything about rare levels (the golden
-# case's 17 records made twins look common): the shipped u stays.
-LINK_U_MIN_RECORDS = 2_000
-# Seed of that sample: the same records give the same u, so relinking them changes nothing.
-LINK_U_SEED = 1
+# case's 17 records made twins look common): the shipped parameters stay.
+LINK_FIT_MIN_RECORDS = 2_000
+# Seed of the fit's samples: the same records give the same parameters, so relinking them changes nothing.
+LINK_FIT_SEED = 1
 
 # A model file without a meta file (copied in by hand) links at this match probability;
 # `mpi train` records the threshold it chose for each model it writes.
@@ -180,7 +180,7 @@ def link_records(
                 kind=kind,
                 records=records,
                 changed=int(new) + int(removed),
-                fit_u=location.shipped,
+                fit_model=location.shipped,
                 report=report,
             )
             t0 = time.perf_counter()
@@ -265,7 +265,7 @@ def _score(
     kind: str,
     records: int,
     changed: int,
-    fit_u: bool,
+    fit_model: bool,
     report: Progress,
 ) -> _Scored:
     """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels).
@@ -275,10 +275,15 @@ def _score(
     prior follow the records in the store, so a kept pair's old score is not what a full relink
     would give it. It then holds every pair to keep, as a full run does.
 
-    ``fit_u``: a model trained on other people (the shipped one) scores with u estimated on
-    these records (see ``fit_u_to_records``), before any pair is scored, on every run that scores
-    at least LINK_U_MIN_RECORDS records.
+    ``fit_model``: a model trained on other people (the shipped one) is first fitted to these
+    records (see ``fit_to_records``), on every run that scores and has LINK_FIT_MIN_RECORDS records.
     """
+    if fit_model and records < LINK_FIT_MIN_RECORDS:
+        report(
+            f"model as shipped: {records:,} records are too few to fit it to (fitted from {LINK_FIT_MIN_RECORDS:,})"
+        )
+    elif fit_model and (kind == "full" or changed > 0):
+        model = _fit_to_records(con, model, records=records, report=report)
     linker = linker_for_model(con, model)
     try:
         rate = _fit_match_rate_to_population(linker, model, records)
@@ -287,12 +292,6 @@ def _score(
                 f"prior match rate {rate:.3g} for this population "
                 f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
             )
-        if fit_u and records < LINK_U_MIN_RECORDS:
-            report(
-                f"u as shipped: {records:,} records are too few to fit it (fitted from {LINK_U_MIN_RECORDS:,})"
-            )
-        elif fit_u and (kind == "full" or changed > 0):
-            _fit_u(con, linker, model, rate=rate, records=records, report=report)
         if kind == "full":
             sample = 1.0 if records <= EXACT_COUNT_MAX_RECORDS else EXACT_COUNT_MAX_RECORDS / records
             counts = count_comparisons(linker, model.spec, record_sample_proportion=sample)
@@ -327,7 +326,14 @@ def _score(
 
 
 def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: int) -> float:
-    """Set the linker's prior match rate for the records being linked; return it.
+    """Set the linker's prior match rate for the records being linked (``_match_rate_for``); return it."""
+    rate = _match_rate_for(model, records)
+    linker._settings_obj._probability_two_random_records_match = rate
+    return rate
+
+
+def _match_rate_for(model: TrainedModel, records: int) -> float:
+    """The model's prior match rate carried to a population of ``records`` records.
 
     The chance that two random records match falls as a population grows: a person's records
     are among ever more pairs. A model trained on 39k records linked 2M with a prior 50 times
@@ -347,34 +353,31 @@ def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: 
     if factor > 1:
         # A prior above even odds would link on no evidence at all.
         rate = max(trained_rate, min(rate, 0.5))
-    linker._settings_obj._probability_two_random_records_match = rate
     return rate
 
 
-def _fit_u(
-    con: duckdb.DuckDBPyConnection,
-    linker: Linker,
-    model: TrainedModel,
-    *,
-    rate: float,
-    records: int,
-    report: Progress,
-) -> None:
-    """Fit the linker's u to the store's records (see ``_score``)."""
+def _fit_to_records(
+    con: duckdb.DuckDBPyConnection, model: TrainedModel, *, records: int, report: Progress
+) -> TrainedModel:
+    """The model with its parameters fitted to the store's records (see ``_score``)."""
     pairs = min(LINK_U_MAX_PAIRS, records * (records - 1) / 2)
+    start_rate = _match_rate_for(model, records)
     t0 = time.perf_counter()
-    fit_u_to_records(
+    fitted = fit_to_records(
         con,
-        linker,
         model.spec,
-        replace(model.parameters, probability_two_random_records_match=rate),
+        replace(model.parameters, probability_two_random_records_match=start_rate),
         max_pairs=pairs,
-        seed=LINK_U_SEED,
+        seed=LINK_FIT_SEED,
     )
     report(
-        f"u fitted to these records from {pairs:,.0f} random pairs in {time.perf_counter() - t0:.1f}s "
-        "(the shipped model learnt it on other people; mpi train fits every parameter)"
+        f"model fitted to these records in {time.perf_counter() - t0:.1f}s: u from {pairs:,.0f} random pairs, "
+        f"then m and the match rate ({start_rate:.3g} -> {fitted.probability_two_random_records_match:.3g}) "
+        "by EM over the candidate pairs (mpi train fits a model from scratch and chooses its threshold)"
     )
+    # Its match rate is this population's now: no scaling by record counts.
+    stats = replace(model.stats, record_count=records) if model.stats else None
+    return replace(model, parameters=fitted, stats=stats)
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:

@@ -31,7 +31,7 @@ from mpi.model.registry import (
 from mpi.model.spec import BlockingRuleSpec, ColumnRef, ComparisonSpec, LevelSpec, ModelSpec
 from mpi.model.splink_settings import settings_creator, settings_dict
 from mpi.model.trained import LevelParameters, TrainedModel, TrainedParameters, TrainingStats
-from mpi.model.training import default_u_max_pairs, fit_u_to_records, train_model
+from mpi.model.training import default_u_max_pairs, fit_to_records, train_model
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -57,7 +57,7 @@ __all__ = [
     "count_comparisons",
     "create_model_input_view",
     "default_u_max_pairs",
-    "fit_u_to_records",
+    "fit_to_records",
     "drop_splink_tables",
     "linker_for_model",
     "list_models",

@@ -55,6 +55,8 @@ EM_MAX_PAIRS = 5e6
 # all 52M candidate pairs with their compared values took over 15 minutes per pass.
 REFINE_MAX_RECORDS = 400_000
 REFINE_SAMPLE_TABLE = "mpi__refine_sample"
+# The input view of the linker that fits a model's u to other records (see fit_to_records).
+FIT_INPUT_VIEW = "mpi__fit_input"
 
 
 def default_u_max_pairs(record_count: int) -> float:
@@ -518,9 +520,8 @@ def _estimate_u_without_matches(
                 levels[index].u_probability = u
 
 
-def fit_u_to_records(
+def fit_to_records(
     con: duckdb.DuckDBPyConnection,
-    linker: Linker,
     spec: ModelSpec,
     parameters: TrainedParameters,
     *,
@@ -528,28 +529,52 @@ def fit_u_to_records(
     max_pairs: float,
     seed: int,
     log_level: int | None = None,
-) -> None:
-    """Give the linker u estimated on ``records_table``, keeping the m and lambda of ``parameters``.
+) -> TrainedParameters:
+    """``parameters`` of a model trained on other people (the shipped one), fitted to ``records_table``.
 
-    For a model trained on other people (the shipped one). m says how a person's own records
-    differ (typos, missing fields, moves) and carries from one population to another; u says how
-    often two different people agree, which follows the population: how common its names are, how
-    many people share an address. The shipped model (synthetic data) gave a shared address 12.7
-    bits; in pseudopeople's records, where addresses repeat far more, 9.1 is right. u is counted
-    as in training: random pairs weighted by their chance of being non-matches under
-    ``parameters`` (which should hold the match rate for this population).
+    u first: it says how often two different people agree, which follows the population (how
+    common its names are, how many people share an address), so it is estimated as in training,
+    from random pairs weighted by their chance of being non-matches under ``parameters`` (whose
+    match rate should already suit this population). The shipped model (synthetic data) gave a
+    shared address line 12.7 bits; in pseudopeople's records, where addresses repeat far more, 9.1
+    is right. Then m and the match rate by EM over the candidate pairs with that u, starting from
+    ``parameters``: how often a person's own records disagree is a property of the agencies' data
+    entry (FEBRL corrupts far more than the synthetic files do). Training's EM sessions and
+    threshold choice are skipped: they cost most of its time and the shipped model answers them.
     """
-    _estimate_u_without_matches(
-        con,
-        linker,
-        spec,
-        parameters,
-        records_table=records_table,
-        max_pairs=max_pairs,
-        seed=seed,
-        log_level=log_level,
+    linker = make_linker(
+        con, spec, parameters, records_table=records_table, view_name=FIT_INPUT_VIEW, log_level=log_level
     )
-    normalise_strata(linker, spec)
+    try:
+        _estimate_u_without_matches(
+            con,
+            linker,
+            spec,
+            parameters,
+            records_table=records_table,
+            max_pairs=max_pairs,
+            seed=seed,
+            log_level=log_level,
+        )
+        normalise_strata(linker, spec)
+        with_fitted_u = parameters_from_linker(linker, spec)
+    finally:
+        drop_splink_tables(linker)
+        con.execute(f"DROP VIEW IF EXISTS {FIT_INPUT_VIEW}")
+    refine_table, refine_count = _refine_records(
+        con, records_table, _count_rows(con, records_table), seed=seed
+    )
+    try:
+        return _refine_over_candidates(
+            con,
+            spec,
+            with_fitted_u,
+            records_table=refine_table,
+            record_count=refine_count,
+            log_level=log_level,
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {REFINE_SAMPLE_TABLE}")
 
 
 def _u_from_counts(comparison: ComparisonSpec, counted: dict[int, float]) -> dict[int, float]:
