@@ -61,8 +61,8 @@ EXACT_COUNT_MAX_RECORDS = 200_000
 Progress = Callable[[str], None]
 
 # Random pairs a link samples to fit a shipped model's u to the records (or all there are). Fewer
-# are noisy: synth 10k pairwise F1 0.9535 with the shipped u, 0.9520 fitted on 2M pairs, 0.9548
-# on 1e7 (20 s); 1e8, training's ceiling at 1M persons, would add minutes to every link.
+# are noisy: synth 10k pairwise F1 (u alone fitted) 0.9535 with the shipped u, 0.9520 fitted on 2M
+# pairs, 0.9548 on 1e7 (20 s); 1e8, training's ceiling at 1M persons, would add minutes to every link.
 LINK_U_MAX_PAIRS = 1e7
 # Below this many records the pairs are too few to say anything about rare levels (the golden
 # case's 17 records made twins look common): the shipped parameters stay.

@@ -539,8 +539,8 @@ def fit_to_records(
     shared address line 12.7 bits; in pseudopeople's records, where addresses repeat far more, 9.1
     is right. Then m and the match rate by EM over the candidate pairs with that u, starting from
     ``parameters``: how often a person's own records disagree is a property of the agencies' data
-    entry (FEBRL corrupts far more than the synthetic files do). Training's EM sessions and
-    threshold choice are skipped: they cost most of its time and the shipped model answers them.
+    entry (FEBRL corrupts far more than the synthetic files do). Training's EM sessions (starting
+    values) and threshold choice are skipped: the shipped model answers both.
     """
     linker = make_linker(
         con, spec, parameters, records_table=records_table, view_name=FIT_INPUT_VIEW, log_level=log_level
