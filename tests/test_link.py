@@ -221,6 +221,10 @@ def test_shipped_model_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None
     # The fit is seeded: the same records give the same parameters, and the same persons.
     again = link_records(config, full=True)
     assert again.ids.records_changed == 0 and index_of(config) == before
+    assert again.model_fitted
+    messages.clear()
+    as_shipped = link_records(config, full=True, fit_shipped=False, progress=messages.append)
+    assert not as_shipped.model_fitted and not any(m.startswith("model fitted") for m in messages)
 
 
 def _prior_after_fit(trained_rate: float, trained_on: int, records: int) -> float:

@@ -377,9 +377,14 @@ def _prob(value: float | None) -> str:
     "--threshold", type=float, default=None, help="Match probability to link at (default: the model's)."
 )
 @click.option("--full", is_flag=True, help="Rescore every pair, not only new and changed records.")
+@click.option(
+    "--as-shipped",
+    is_flag=True,
+    help="Link with a shipped model's parameters as they are (by default they are fitted to the store's records).",
+)
 @click.pass_context
 @library_errors
-def link(ctx: click.Context, model_name: str, threshold: float | None, full: bool) -> None:
+def link(ctx: click.Context, model_name: str, threshold: float | None, full: bool, as_shipped: bool) -> None:
     """Score candidate pairs, cluster them and update the person index (incrementally when possible).
 
     Example: mpi link --model default --threshold 0.95
@@ -388,7 +393,12 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     from mpi.link import link_records
 
     result = link_records(
-        project_config(ctx), model_name=model_name, threshold=threshold, full=full, progress=_progress
+        project_config(ctx),
+        model_name=model_name,
+        threshold=threshold,
+        full=full,
+        fit_shipped=not as_shipped,
+        progress=_progress,
     )
     table = Table(
         title=f"Run {result.run_id} ({result.kind}: {result.reason}), model {result.model} at p >= {result.threshold}"
@@ -398,6 +408,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     estimated = " (estimated)" if result.comparisons_estimated and result.kind == "full" else ""
     rows = [
         ("records", f"{result.records:,}"),
+        ("model fitted to these records", "yes" if result.model_fitted else "no"),
         ("new or changed / removed records", f"{result.records_new:,} / {result.records_removed:,}"),
         ("candidate pairs scored", f"{result.comparisons:,}{estimated}"),
         ("pairs kept (p >= 0.01)", f"{result.pairs_kept:,}"),

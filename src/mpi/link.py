@@ -95,6 +95,7 @@ class LinkResult:
     seconds_predict: float
     seconds_cluster: float
     seconds_total: float
+    model_fitted: bool  # a shipped model was fitted to these records before scoring (see _score)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +104,7 @@ class _Scored:
     estimated: bool
     seconds: float
     all_pairs_scored: bool  # mpi__scored_pairs holds every pair to keep (kept pairs were rescored)
+    model_fitted: bool  # a shipped model's parameters were fitted to these records
 
 
 def _choose_kind(
@@ -138,11 +140,13 @@ def link_records(
     model_name: str = DEFAULT_MODEL,
     threshold: float | None = None,
     full: bool = False,
+    fit_shipped: bool = True,
     progress: Progress | None = None,
     after_scoring: Callable[[], None] | None = None,
 ) -> LinkResult:
     """Link the store's records; person ids follow the inheritance rule (index.py).
 
+    ``fit_shipped`` False links with a shipped model's parameters as shipped, not fitted to the records.
     ``after_scoring`` is called between scoring and writing (tests use it to inject a failure).
     """
     report = progress or (lambda _message: None)
@@ -180,7 +184,7 @@ def link_records(
                 kind=kind,
                 records=records,
                 changed=int(new) + int(removed),
-                fit_model=location.shipped,
+                fit_model=location.shipped and fit_shipped,
                 report=report,
             )
             t0 = time.perf_counter()
@@ -233,6 +237,7 @@ def link_records(
         seconds_predict=scored.seconds,
         seconds_cluster=seconds_cluster,
         seconds_total=seconds_total,
+        model_fitted=scored.model_fitted,
     )
 
 
@@ -282,7 +287,8 @@ def _score(
         report(
             f"model as shipped: {records:,} records are too few to fit it to (fitted from {LINK_FIT_MIN_RECORDS:,})"
         )
-    elif fit_model and (kind == "full" or changed > 0):
+    fitted = fit_model and records >= LINK_FIT_MIN_RECORDS and (kind == "full" or changed > 0)
+    if fitted:
         model = _fit_to_records(con, model, records=records, report=report)
     linker = linker_for_model(con, model)
     try:
@@ -320,6 +326,7 @@ def _score(
             estimated=estimated,
             seconds=seconds,
             all_pairs_scored=bool(frames),
+            model_fitted=fitted,
         )
     finally:
         drop_splink_tables(linker)
