@@ -67,9 +67,9 @@ def nickname_formals() -> dict[str, tuple[str, ...]]:
 def _formal_candidates() -> dict[str, tuple[str, ...]]:
     """Name -> the names that list it as a nickname and rank above it as formal.
 
-    A larger nickname family ranks higher; between equal families (TERENCE and TERRY, HAROLD and
-    HARRY, RAY and RAYMOND list only each other: 61 of the table's 1,345 pairs) the longer name,
-    then the alphabetically first. A strict order, so chains of candidates always end.
+    A larger nickname family ranks higher; between families of the same size (TERENCE and TERRY,
+    HAROLD and HARRY, RAY and RAYMOND: 61 of the table's 1,345 pairs, related no other way) the
+    longer name, then the alphabetically first. A strict order, so chains of candidates always end.
     """
     nicknames_of = _nicknames_of()
 
