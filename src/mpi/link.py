@@ -283,13 +283,13 @@ def _score(
     ``fit_model``: a model trained on other people (the shipped one) is first fitted to these
     records (see ``fit_to_records``), on every run that scores and has LINK_FIT_MIN_RECORDS records.
     """
+    fitted = False
     if fit_model and records < LINK_FIT_MIN_RECORDS:
         report(
             f"model as shipped: {records:,} records are too few to fit it to (fitted from {LINK_FIT_MIN_RECORDS:,})"
         )
-    fitted = fit_model and records >= LINK_FIT_MIN_RECORDS and (kind == "full" or changed > 0)
-    if fitted:
-        model = _fit_to_records(con, model, records=records, report=report)
+    elif fit_model and (kind == "full" or changed > 0):
+        model, fitted = _fit_to_records(con, model, records=records, report=report), True
     linker = linker_for_model(con, model)
     try:
         rate = _fit_match_rate_to_population(linker, model, records)

@@ -17,6 +17,8 @@ def test_fitted_u_follows_the_records_and_m_is_estimated_again(trained: Training
         )
     finally:
         con.execute("DROP TABLE one_town")
+    # The fit's work linkers have views of their own: the training linker still reads `records`.
+    assert trained.linker.inference.predict(threshold_match_probability=0.99).physical_name
 
     location = model.spec.comparison("location")
     same_city = next(i for i, level in enumerate(location.levels) if level.label == "Same city")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -55,7 +56,9 @@ EM_MAX_PAIRS = 5e6
 # all 52M candidate pairs with their compared values took over 15 minutes per pass.
 REFINE_MAX_RECORDS = 400_000
 REFINE_SAMPLE_TABLE = "mpi__refine_sample"
-# The input view of the linker that fits a model's u to other records (see fit_to_records).
+# Input views of work linkers, so that they never replace the caller's mpi__model_input, which a
+# linker the caller still holds reads: the EM over candidate pairs, and fit_to_records' u fit.
+REFINE_INPUT_VIEW = "mpi__refine_input"
 FIT_INPUT_VIEW = "mpi__fit_input"
 
 
@@ -152,71 +155,68 @@ def train_linker(
         )
     pairs_for_u = u_max_pairs if u_max_pairs is not None else default_u_max_pairs(record_count)
     pairs_for_em = em_max_pairs if em_max_pairs is not None else EM_MAX_PAIRS
-    refine_table, refine_count = _refine_records(con, records_table, record_count, seed=seed)
-
-    linker = make_linker(con, spec, records_table=records_table, log_level=log_level)
-    try:
-        _estimate_match_rate(linker, spec, records_table)
-        stage_done(f"match rate from {len(spec.deterministic_rules)} deterministic rules")
-        linker.training.estimate_u_using_random_sampling(max_pairs=pairs_for_u, seed=seed)
-        stage_done(f"u from up to {pairs_for_u:,.0f} random pairs")
-        sessions = _run_em_sessions(
-            linker,
-            spec,
-            max_pairs=pairs_for_em,
-            without_term_frequencies=em_without_term_frequencies,
-        )
-        stage_done(f"m by EM in {len(sessions)} blocked sessions")
-        # Provisional model: the sessions' estimates, strata normalised, unseen levels neutral;
-        # then m and lambda re-estimated over all candidate pairs.
-        estimates = snapshot_levels(linker)
-        unseen = _untrained_u(linker, spec)
-        normalise_strata(linker, spec)
-        neutralise_untrained_levels(linker, spec)
-        provisional = _refine_over_candidates(
-            con,
-            spec,
-            parameters_from_linker(linker, spec),
-            records_table=refine_table,
-            record_count=refine_count,
-            frozen=unseen,
-            log_level=log_level,
-        )
-        stage_done(f"m and match rate over the candidate pairs of {refine_count:,} records")
-        # u again, counting only the pairs the provisional model takes for non-matches,
-        # then m and lambda once more with that u.
-        restore_levels(linker, estimates)
-        _estimate_u_without_matches(
-            con,
-            linker,
-            spec,
-            provisional,
-            records_table=records_table,
-            max_pairs=pairs_for_u,
-            seed=seed,
-            log_level=log_level,
-        )
-        stage_done("u again, leaving out the pairs that model takes for matches")
-        unseen = _untrained_u(linker, spec)
-        normalise_strata(linker, spec)
-        _set_m(linker, spec, provisional, skip=unseen)
-        untrained = neutralise_untrained_levels(linker, spec)
-        parameters = _refine_over_candidates(
-            con,
-            spec,
-            parameters_from_linker(linker, spec),
-            records_table=refine_table,
-            record_count=refine_count,
-            frozen=unseen | {(name, index) for name, index, _ in untrained},
-            log_level=log_level,
-        )
-        stage_done("m and match rate once more with that u")
-        apply_parameters(linker, spec, parameters)
-    except BaseException:
-        drop_splink_tables(linker)
-        raise
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {REFINE_SAMPLE_TABLE}")
+    with _refine_records(con, records_table, record_count, seed=seed) as (refine_table, refine_count):
+        linker = make_linker(con, spec, records_table=records_table, log_level=log_level)
+        try:
+            _estimate_match_rate(linker, spec, records_table)
+            stage_done(f"match rate from {len(spec.deterministic_rules)} deterministic rules")
+            linker.training.estimate_u_using_random_sampling(max_pairs=pairs_for_u, seed=seed)
+            stage_done(f"u from up to {pairs_for_u:,.0f} random pairs")
+            sessions = _run_em_sessions(
+                linker,
+                spec,
+                max_pairs=pairs_for_em,
+                without_term_frequencies=em_without_term_frequencies,
+            )
+            stage_done(f"m by EM in {len(sessions)} blocked sessions")
+            # Provisional model: the sessions' estimates, strata normalised, unseen levels neutral;
+            # then m and lambda re-estimated over all candidate pairs.
+            estimates = snapshot_levels(linker)
+            unseen = _untrained_u(linker, spec)
+            normalise_strata(linker, spec)
+            neutralise_untrained_levels(linker, spec)
+            provisional = _refine_over_candidates(
+                con,
+                spec,
+                parameters_from_linker(linker, spec),
+                records_table=refine_table,
+                record_count=refine_count,
+                frozen=unseen,
+                log_level=log_level,
+            )
+            stage_done(f"m and match rate over the candidate pairs of {refine_count:,} records")
+            # u again, counting only the pairs the provisional model takes for non-matches,
+            # then m and lambda once more with that u.
+            restore_levels(linker, estimates)
+            _estimate_u_without_matches(
+                con,
+                linker,
+                spec,
+                provisional,
+                records_table=records_table,
+                max_pairs=pairs_for_u,
+                seed=seed,
+                log_level=log_level,
+            )
+            stage_done("u again, leaving out the pairs that model takes for matches")
+            unseen = _untrained_u(linker, spec)
+            normalise_strata(linker, spec)
+            _set_m(linker, spec, provisional, skip=unseen)
+            untrained = neutralise_untrained_levels(linker, spec)
+            parameters = _refine_over_candidates(
+                con,
+                spec,
+                parameters_from_linker(linker, spec),
+                records_table=refine_table,
+                record_count=refine_count,
+                frozen=unseen | {(name, index) for name, index, _ in untrained},
+                log_level=log_level,
+            )
+            stage_done("m and match rate once more with that u")
+            apply_parameters(linker, spec, parameters)
+        except BaseException:
+            drop_splink_tables(linker)
+            raise
 
     stats = TrainingStats(
         record_count=record_count,
@@ -260,17 +260,22 @@ CANDIDATE_EM_ITERATIONS = 100
 M_PSEUDO_PAIRS = 0.5
 
 
+@contextmanager
 def _refine_records(
     con: duckdb.DuckDBPyConnection, records_table: str, record_count: int, *, seed: int
-) -> tuple[str, int]:
-    """The records the EM over candidate pairs reads: all of them, or a seeded sample (REFINE_MAX_RECORDS)."""
+) -> Iterator[tuple[str, int]]:
+    """The records the EM over candidate pairs reads: all of them, or a seeded sample (dropped after)."""
     if record_count <= REFINE_MAX_RECORDS:
-        return records_table, record_count
+        yield records_table, record_count
+        return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REFINE_SAMPLE_TABLE} AS SELECT * FROM {quote_identifier(records_table)} "
         f"USING SAMPLE reservoir({REFINE_MAX_RECORDS} ROWS) REPEATABLE ({int(seed)})"
     )
-    return REFINE_SAMPLE_TABLE, REFINE_MAX_RECORDS
+    try:
+        yield REFINE_SAMPLE_TABLE, REFINE_MAX_RECORDS
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {REFINE_SAMPLE_TABLE}")
 
 
 def _set_m(
@@ -325,6 +330,7 @@ def _refine_over_candidates(
         spec,
         parameters,
         records_table=records_table,
+        view_name=REFINE_INPUT_VIEW,
         retain_intermediate_calculation_columns=True,
         log_level=log_level,
     )
@@ -348,6 +354,7 @@ def _refine_over_candidates(
         }
     finally:
         drop_splink_tables(linker)
+        con.execute(f"DROP VIEW IF EXISTS {REFINE_INPUT_VIEW}")
     values = list(rows.values())
     if len(values[0]) == 0:
         return parameters
@@ -561,20 +568,10 @@ def fit_to_records(
     finally:
         drop_splink_tables(linker)
         con.execute(f"DROP VIEW IF EXISTS {FIT_INPUT_VIEW}")
-    refine_table, refine_count = _refine_records(
-        con, records_table, _count_rows(con, records_table), seed=seed
-    )
-    try:
+    with _refine_records(con, records_table, _count_rows(con, records_table), seed=seed) as (table, count):
         return _refine_over_candidates(
-            con,
-            spec,
-            with_fitted_u,
-            records_table=refine_table,
-            record_count=refine_count,
-            log_level=log_level,
+            con, spec, with_fitted_u, records_table=table, record_count=count, log_level=log_level
         )
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {REFINE_SAMPLE_TABLE}")
 
 
 def _u_from_counts(comparison: ComparisonSpec, counted: dict[int, float]) -> dict[int, float]:
