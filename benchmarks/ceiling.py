@@ -25,8 +25,8 @@ import duckdb
 import numpy as np
 
 from mpi.config import ProjectConfig, load_config
+from mpi.merging import components_by_threshold
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
-from mpi.model.training import components_by_threshold
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
 from mpi.quality.metrics import evaluate_clustering

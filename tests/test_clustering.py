@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pytest
 
-from mpi.clustering import VETO_BELOW_PROBABILITY, cluster_records, split_keeping_apart
+from mpi.clustering import cluster_records
+from mpi.merging import VETO_BELOW_PROBABILITY, merge_bar, merge_greedily
 
 # A chain A - B - C of strong pairs; the pair A - C itself is kept at the probability under test.
 CHAIN = (("A", "B", 0.99), ("B", "C", 0.95))
@@ -23,10 +26,12 @@ def _clusters(
         con.execute("INSERT INTO overrides VALUES (?, 's', ?, 's', ?)", [kind, a, b])
     con.execute(
         "CREATE TABLE mpi__pairs_next (source_l VARCHAR, record_id_l VARCHAR, source_r VARCHAR, "
-        "record_id_r VARCHAR, match_probability DOUBLE)"
+        "record_id_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE)"
     )
     for a, b, p in pairs:
-        con.execute("INSERT INTO mpi__pairs_next VALUES ('s', ?, 's', ?, ?)", [a, b, p])
+        con.execute(
+            "INSERT INTO mpi__pairs_next VALUES ('s', ?, 's', ?, ?, ?)", [a, b, math.log2(p / (1 - p)), p]
+        )
     cluster_records(con, threshold=0.9)
     groups: dict[str, set[str]] = {}
     for record_id, cluster_id in con.execute("SELECT record_id, cluster_id FROM mpi__clusters").fetchall():
@@ -44,8 +49,31 @@ def test_a_vetoed_pair_stays_apart_and_the_stronger_edge_wins(probability: float
     assert _clusters([*CHAIN, ("A", "C", probability)]) == [{"A", "B"}, {"C"}, {"D"}]
 
 
-def test_a_weak_pair_above_the_veto_does_not_split() -> None:
-    assert _clusters([*CHAIN, ("A", "C", VETO_BELOW_PROBABILITY * 1.5)]) == [{"A", "B", "C"}, {"D"}]
+def test_a_pair_against_splits_when_it_outweighs_the_chain() -> None:
+    # B - C weighs log2(0.95 / 0.05) = +4.2 bits; A - C at 0.03 weighs -5.0, at 0.2 -2.0.
+    assert _clusters([*CHAIN, ("A", "C", 0.03)]) == [{"A", "B"}, {"C"}, {"D"}]
+    assert _clusters([*CHAIN, ("A", "C", 0.2)]) == [{"A", "B", "C"}, {"D"}]
+
+
+def test_pairs_across_are_summed_over_the_two_groups() -> None:
+    # A - B and C - D are each one person; B - C alone would join them, but A - C and A - D,
+    # together -5.8 bits, outweigh B - C (+4.2).
+    pairs = [("A", "B", 0.99), ("C", "D", 0.99), ("B", "C", 0.95), ("A", "C", 0.1), ("A", "D", 0.2)]
+    assert _clusters(pairs) == [{"A", "B"}, {"C", "D"}]
+    assert _clusters([*pairs[:3], ("A", "C", 0.3)]) == [{"A", "B", "C", "D"}]
+
+
+def test_a_forced_link_skips_the_balance_of_evidence() -> None:
+    assert _clusters([*CHAIN, ("A", "C", 0.03)], [("link", "B", "C")]) == [{"A", "B", "C"}, {"D"}]
+
+
+def test_under_a_threshold_below_one_half_a_lone_edge_still_links() -> None:
+    assert merge_bar(0.3) == pytest.approx(math.log2(0.3 / 0.7))
+    assert merge_bar(0.8) == 0.0
+    parts = merge_greedily(
+        ["A", "B"], [("A", "B", False)], [], [("A", "B", math.log2(0.3 / 0.7))], merge_bar(0.3)
+    )
+    assert parts == {"A": 0, "B": 0}
 
 
 def test_a_forced_link_outranks_a_veto_and_an_unlink_outranks_everything() -> None:
@@ -55,6 +83,6 @@ def test_a_forced_link_outranks_a_veto_and_an_unlink_outranks_everything() -> No
     assert _clusters(vetoed, [("link", "A", "C"), ("unlink", "B", "C")]) == [{"A", "C"}, {"B"}, {"D"}]
 
 
-def test_split_keeping_apart_numbers_parts_from_the_smallest_member() -> None:
-    parts = split_keeping_apart(["A", "B", "C"], [("A", "B", False), ("B", "C", False)], [("A", "C", False)])
+def test_merge_greedily_numbers_parts_from_the_smallest_member() -> None:
+    parts = merge_greedily(["A", "B", "C"], [("A", "B", False), ("B", "C", False)], [("A", "C", False)])
     assert parts == {"A": 0, "B": 0, "C": 1}

@@ -1,7 +1,8 @@
 -- The graph clustered into persons: every record is a node; edges are the pairs the index keeps after
 -- this run (mpi__pairs_next) at or above the threshold, plus forced links. Pairs that must end in
 -- different persons are kept aside for mpi.clustering: forced unlinks, and vetoes (pairs the model
--- scored below $veto, strong evidence of two people). Parameters: $threshold, $veto.
+-- scored below $veto, strong evidence of two people). mpi__graph_evidence holds every kept pair's match
+-- weight, weighed when mpi.clustering rebuilds a contested cluster. Parameters: $threshold, $veto.
 CREATE OR REPLACE TEMP TABLE mpi__graph_nodes AS
 SELECT source || ':' || record_id AS unique_id, source, record_id FROM records;
 
@@ -35,3 +36,7 @@ FROM mpi__pairs_next
 WHERE match_probability >= $threshold
 UNION ALL
 SELECT unique_id_l, unique_id_r, 1.0, true FROM mpi__forced_links;
+
+CREATE OR REPLACE TEMP TABLE mpi__graph_evidence AS
+SELECT source_l || ':' || record_id_l AS unique_id_l, source_r || ':' || record_id_r AS unique_id_r, match_weight
+FROM mpi__pairs_next;

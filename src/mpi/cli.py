@@ -389,8 +389,8 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
 
     Example: mpi link --model default --threshold 0.95
     """
-    from mpi.clustering import VETO_BELOW_PROBABILITY
     from mpi.link import link_records
+    from mpi.merging import VETO_BELOW_PROBABILITY
 
     result = link_records(
         project_config(ctx),
@@ -418,8 +418,8 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
             f"{result.clustering.forced_links:,} / {result.clustering.clusters_split_by_unlinks:,}",
         ),
         (
-            f"clusters split by model vetoes (p < {VETO_BELOW_PROBABILITY})",
-            f"{result.clustering.clusters_split_by_vetoes:,}",
+            f"clusters split by vetoes (p < {VETO_BELOW_PROBABILITY}) / by pairs against",
+            f"{result.clustering.clusters_split_by_vetoes:,} / {result.clustering.clusters_split_by_evidence:,}",
         ),
         ("persons", f"{result.ids.persons:,}"),
         ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),

@@ -515,6 +515,6 @@ def _write_pairs(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("mpi__scored_pairs", "mpi__pairs_next", "mpi__clusters", "mpi__votes", "mpi__id_home",
                   "mpi__inherited", "mpi__cluster_ids", "mpi__index_changes", "mpi__retired",
-                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__forced_links", "mpi__apart",
+                  "mpi__graph_nodes", "mpi__graph_edges", "mpi__graph_evidence", "mpi__forced_links", "mpi__apart",
                   "mpi__new_records", "mpi__removed_records", "mpi__stale_records", "mpi__kept_pair_keys"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")

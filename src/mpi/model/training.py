@@ -13,6 +13,7 @@ import numpy as np
 from splink import Linker
 from splink.internals.exceptions import SplinkException
 
+from mpi.merging import VETO_BELOW_PROBABILITY, clusters_by_threshold
 from mpi.model.backend import (
     create_model_input_view,
     drop_splink_tables,
@@ -785,7 +786,8 @@ def choose_match_threshold(
     Clustering links every pair above the threshold and then everything connected to it,
     so a pair below the threshold still ends up inside a cluster when a chain of stronger
     pairs joins its records: that is how relatives and namesakes get merged at low
-    thresholds. For each threshold the scored pairs are clustered as ``mpi link`` would;
+    thresholds. For each threshold the scored pairs are clustered as ``mpi link`` would
+    (mpi.merging.clusters_by_threshold);
     expected precision is the mean match probability of the scored pairs that end up in
     one cluster, expected recall their share of all the probability mass. No labels needed.
     """
@@ -801,7 +803,8 @@ def choose_match_threshold(
         stage_done = _stage_timer(progress)
         pairs = linker.inference.predict(threshold_match_probability=THRESHOLD_PAIRS_FLOOR)
         rows = con.execute(
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {quote_identifier(pairs.physical_name)}"
+            "SELECT unique_id_l, unique_id_r, match_probability, match_weight "
+            f"FROM {quote_identifier(pairs.physical_name)}"
         ).fetchnumpy()
         stage_done(
             f"scored the candidate pairs ({len(rows['match_probability']):,} above {THRESHOLD_PAIRS_FLOOR})"
@@ -817,7 +820,11 @@ def choose_match_threshold(
     ids, codes = np.unique(np.concatenate([rows["unique_id_l"], rows["unique_id_r"]]), return_inverse=True)
     left, right = codes[: probability.size], codes[probability.size :]
     choices = []
-    for threshold, roots in components_by_threshold(len(ids), left, right, probability, grid):
+    weight = np.asarray(rows["match_weight"], dtype=np.float64)
+    clustered = clusters_by_threshold(
+        len(ids), left, right, probability, weight, grid, veto=VETO_BELOW_PROBABILITY
+    )
+    for threshold, roots in clustered:
         inside = roots[left] == roots[right]
         precision = float(probability[inside].mean()) if inside.any() else 1.0
         recall = float(probability[inside].sum() / probability.sum())
@@ -837,30 +844,3 @@ def choose_match_threshold(
         (choice for choice in choices if choice.expected_f1 >= top - tolerance),
         key=lambda choice: choice.match_probability,
     )
-
-
-def components_by_threshold(
-    count: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray, thresholds: tuple[float, ...]
-) -> list[tuple[float, np.ndarray]]:
-    """Connected-component root of every node after linking the pairs at or above each threshold."""
-    parent = list(range(count))
-
-    def find(node: int) -> int:
-        root = node
-        while parent[root] != root:
-            root = parent[root]
-        while parent[node] != root:
-            parent[node], node = root, parent[node]
-        return root
-
-    order = np.argsort(-probability, kind="stable")
-    out: list[tuple[float, np.ndarray]] = []
-    position = 0
-    for threshold in sorted(thresholds, reverse=True):
-        while position < order.size and probability[order[position]] >= threshold:
-            a, b = find(int(left[order[position]])), find(int(right[order[position]]))
-            if a != b:
-                parent[a] = b
-            position += 1
-        out.append((threshold, np.array([find(node) for node in range(count)])))
-    return sorted(out)

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from mpi.clustering import CLUSTERS_TABLE, cluster_records
 from mpi.config import ProjectConfig
 from mpi.errors import InputError, MpiUserError
-from mpi.model import load_model_file, make_db_api
+from mpi.model import load_model_file
 from mpi.model.spec import ModelSpec
 from mpi.project_models import locate_model
 from mpi.quality.blocking import BlockingRecall, blocking_recall
@@ -20,7 +20,8 @@ from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
 from mpi.sqlutil import load_sql, quote_identifier
 from mpi.store import open_store
 
-SWEEP_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
+# The sweep also clusters at the last run's own threshold, so one of its rows is the index evaluated.
+SWEEP_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
 # Record fields shown side by side for an example pair; the SSN is masked to its last four digits.
 DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
                   "sex", "ssn", "address", "zip")  # fmt: skip
@@ -141,36 +142,30 @@ def _examples(
 
 
 def _sweep(con: duckdb.DuckDBPyConnection, thresholds: tuple[float, ...]) -> tuple[SweepRow, ...]:
-    """Re-cluster the kept pairs at each threshold (Splink's connected components) and score each."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__sweep_nodes AS SELECT source || ':' || record_id AS unique_id FROM records"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__sweep_edges AS SELECT source_l || ':' || record_id_l AS unique_id_l, "
-        "source_r || ':' || record_id_r AS unique_id_r, match_probability FROM pairs"
-    )
+    """Re-cluster the kept pairs at each threshold as `mpi link --threshold` would, and score each."""
+    # The kept pairs are what the last link kept: the clustering's input under its own name.
+    con.execute("CREATE OR REPLACE TEMP VIEW mpi__pairs_next AS SELECT * FROM pairs")
     rows = []
-    db_api = make_db_api(con)
-    for threshold in thresholds:
-        clusters = cluster_pairwise_predictions_at_threshold(
-            "mpi__sweep_nodes", "mpi__sweep_edges", db_api, "unique_id", threshold_match_probability=threshold
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE mpi__sweep_clusters AS SELECT split_part(unique_id, ':', 1) AS source, "
-            "substr(unique_id, strpos(unique_id, ':') + 1) AS record_id, cluster_id AS person_id "
-            f"FROM {quote_identifier(clusters.physical_name)}"
-        )
-        clusters.drop_table_from_database_and_remove_from_cache()
-        result = evaluate_clustering(con, "mpi__sweep_clusters", "mpi__truth")
-        rows.append(
-            SweepRow(
-                threshold=threshold,
-                precision=result.pairwise.precision,
-                recall=result.pairwise.recall,
-                f1=result.pairwise.f1,
-                persons=result.clusters.predicted_clusters,
+    try:
+        for threshold in thresholds:
+            cluster_records(con, threshold=threshold)
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW mpi__sweep_clusters AS "
+                f"SELECT source, record_id, cluster_id AS person_id FROM {CLUSTERS_TABLE}"
             )
-        )
+            result = evaluate_clustering(con, "mpi__sweep_clusters", "mpi__truth")
+            rows.append(
+                SweepRow(
+                    threshold=threshold,
+                    precision=result.pairwise.precision,
+                    recall=result.pairwise.recall,
+                    f1=result.pairwise.f1,
+                    persons=result.clusters.predicted_clusters,
+                )
+            )
+    finally:
+        con.execute("DROP VIEW IF EXISTS mpi__sweep_clusters")
+        con.execute("DROP VIEW IF EXISTS mpi__pairs_next")
     return tuple(rows)
 
 
@@ -222,7 +217,7 @@ def evaluate_against_truth(
         if sweep:
             report("threshold sweep: re-clustering the kept pairs")
             with store.splink_workspace():
-                sweep_rows = _sweep(con, SWEEP_THRESHOLDS)
+                sweep_rows = _sweep(con, tuple(sorted({*SWEEP_THRESHOLDS, float(threshold)})))
     finally:
         store.close()
     return EvaluationReport(
