@@ -29,7 +29,7 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"false merges: {report.false_merge_clusters:,} person ids hold more than one true person "
         f"({report.false_positive_pairs:,} wrong pairs)\n"
         f"false splits: {report.false_split_persons:,} true persons spread over several ids "
-        f"({report.false_negative_pairs:,} missed pairs, {report.true_pairs_not_scored:,} of them not among the "
+        f"({report.false_negative_pairs:,} missed pairs, {report.missed_pairs_not_kept:,} of them not among the "
         "kept pairs: never compared, or scored below 0.01)"
     )
     if report.blocking is not None:

@@ -56,7 +56,7 @@ class EvaluationReport:
     false_split_persons: int
     false_positive_pairs: int
     false_negative_pairs: int
-    true_pairs_not_scored: int
+    missed_pairs_not_kept: int
     false_merges: tuple[PairExample, ...]
     false_splits: tuple[PairExample, ...]
     sweep: tuple[SweepRow, ...]
@@ -229,7 +229,9 @@ def evaluate_against_truth(
         false_split_persons=int(counts[1]),
         false_positive_pairs=metrics.pairwise.predicted_pairs - metrics.pairwise.true_positive_pairs,
         false_negative_pairs=metrics.pairwise.true_pairs - metrics.pairwise.true_positive_pairs,
-        true_pairs_not_scored=int(counts[2]),
+        missed_pairs_not_kept=metrics.pairwise.true_pairs
+        - metrics.pairwise.true_positive_pairs
+        - int(counts[2]),
         false_merges=merges,
         false_splits=splits,
         sweep=sweep_rows,
