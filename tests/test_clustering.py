@@ -69,7 +69,8 @@ def test_a_forced_link_skips_the_balance_of_evidence() -> None:
 
 def test_under_a_threshold_below_one_half_a_lone_edge_still_links() -> None:
     assert merge_bar(0.3) == pytest.approx(math.log2(0.3 / 0.7))
-    assert merge_bar(0.8) == 0.0
+    assert merge_bar(0.8) == merge_bar(1.0) == 0.0
+    assert merge_bar(0.0) == -math.inf
     parts = merge_greedily(
         ["A", "B"], [("A", "B", False)], [], [("A", "B", math.log2(0.3 / 0.7))], merge_bar(0.3)
     )

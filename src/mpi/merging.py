@@ -30,7 +30,9 @@ def merge_bar(threshold: float) -> float:
     0.5 the bar drops to one pair's weight at that threshold, so a lone edge the user asked to
     link still links.
     """
-    return min(0.0, math.log2(threshold / (1.0 - threshold)))
+    if threshold >= 0.5:
+        return 0.0
+    return math.log2(threshold / (1.0 - threshold)) if threshold > 0 else -math.inf
 
 
 def merge_greedily(
