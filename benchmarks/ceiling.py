@@ -5,7 +5,8 @@ ones) and given, instead of the model's probability, the share of true matches a
 candidate pairs with the same comparison pattern: every comparison's level plus the name
 frequencies (first and last, log2 buckets: what term-frequency adjustment sees). That is the
 best probability any function of the pattern can give, fitted on the answers themselves, so
-it is optimistic. Clustering is connected components at each threshold, scored with
+it is optimistic. Clustering is `mpi link`'s at each threshold (pairs from 0.01 kept; connected
+components, contested clusters rebuilt by mpi.merging), scored with
 `mpi.quality.metrics.evaluate_clustering`, as `mpi evaluate` scores `mpi link`.
 
 If this ceiling is below a target, no re-weighting of the same comparisons and blocking
@@ -25,7 +26,8 @@ import duckdb
 import numpy as np
 
 from mpi.config import ProjectConfig, load_config
-from mpi.merging import components_by_threshold
+from mpi.link import KEEP_PAIRS_FROM_PROBABILITY
+from mpi.merging import VETO_BELOW_PROBABILITY, clusters_by_threshold
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
@@ -65,15 +67,23 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, config: ProjectConfig, model
 def scores_at_thresholds(
     con: duckdb.DuckDBPyConnection, probability_sql: str
 ) -> list[tuple[float, float, float, float]]:
-    """(threshold, pairwise P, R, F1) of connected components over the candidates at each threshold."""
+    """(threshold, pairwise P, R, F1) of the candidates clustered as `mpi link` would, at each threshold."""
     rows = con.execute(f"SELECT uid_l, uid_r, {probability_sql} FROM mpi__candidates").fetchall()
     ids, codes = np.unique(
         np.array([r[0] for r in rows] + [r[1] for r in rows], dtype=object), return_inverse=True
     )
     left, right = codes[: len(rows)], codes[len(rows) :]
     probability = np.array([r[2] for r in rows], dtype=np.float64)
+    # As `mpi link`: only pairs kept (p >= 0.01) are edges, evidence or vetoes.
+    kept = probability >= KEEP_PAIRS_FROM_PROBABILITY
+    left, right, probability = left[kept], right[kept], probability[kept]
+    clipped = np.clip(probability, 1e-12, 1 - 1e-12)
+    weight = np.log2(clipped / (1 - clipped))
     out = []
-    for threshold, roots in components_by_threshold(len(ids), left, right, probability, THRESHOLDS):
+    clustered = clusters_by_threshold(
+        len(ids), left, right, probability, weight, THRESHOLDS, veto=VETO_BELOW_PROBABILITY
+    )
+    for threshold, roots in clustered:
         con.execute("CREATE OR REPLACE TEMP TABLE mpi__component AS SELECT unnest($u) AS uid, unnest($c) AS cid",
                     {"u": list(ids), "c": [int(r) for r in roots]})  # fmt: skip
         # Records in no candidate pair are persons of their own.
