@@ -167,47 +167,30 @@ def clusters_by_threshold(
         by_rule.setdefault((merge_bar(threshold), min(veto, threshold)), []).append(threshold)
     out: list[tuple[float, np.ndarray]] = []
     for (bar, rule_veto), shared in by_rule.items():
-        out.extend(
-            _greedy_by_threshold(count, left, right, probability, weight, tuple(shared), bar, rule_veto)
+        components = components_by_threshold(count, left, right, probability, tuple(shared))
+        widest = components[0][1]  # the lowest threshold's components hold every higher one's
+        inside = widest[left] == widest[right]
+        against = inside & ((weight < 0) | (probability < rule_veto))
+        in_contested = np.isin(widest, np.unique(widest[left[against]]))
+        contested_nodes = np.flatnonzero(in_contested)
+        if contested_nodes.size == 0:
+            out.extend(components)
+            continue
+        pairs = np.flatnonzero(inside & in_contested[left])
+        merger = GreedyMerger(
+            (int(n) for n in contested_nodes),
+            ((int(left[i]), int(right[i]), False) for i in pairs[probability[pairs] < rule_veto]),
+            ((int(left[i]), int(right[i]), float(weight[i])) for i in pairs),
+            bar,
         )
+        # Strongest first; ties in node order, as the link breaks them in record-id order.
+        edges = pairs[np.lexsort((right[pairs], left[pairs], -probability[pairs]))]
+        position = 0
+        for threshold, roots in sorted(components, key=lambda item: -item[0]):
+            while position < edges.size and probability[edges[position]] >= threshold:
+                merger.offer(int(left[edges[position]]), int(right[edges[position]]))
+                position += 1
+            rebuilt = roots.copy()
+            rebuilt[contested_nodes] = [merger.find(int(n)) for n in contested_nodes]
+            out.append((threshold, rebuilt))
     return sorted(out, key=lambda item: item[0])
-
-
-def _greedy_by_threshold(
-    count: int,
-    left: np.ndarray,
-    right: np.ndarray,
-    probability: np.ndarray,
-    weight: np.ndarray,
-    thresholds: tuple[float, ...],
-    bar: float,
-    veto: float,
-) -> list[tuple[float, np.ndarray]]:
-    components = components_by_threshold(count, left, right, probability, thresholds)
-    widest = components[0][1]  # the lowest threshold's components hold every higher one's
-    inside = widest[left] == widest[right]
-    against = inside & ((weight < 0) | (probability < veto))
-    contested_roots = np.unique(widest[left[against]])
-    if contested_roots.size == 0:
-        return components
-    in_contested = np.isin(widest, contested_roots)
-    pairs = np.flatnonzero(inside & in_contested[left])
-    merger = GreedyMerger(
-        (int(n) for n in np.flatnonzero(in_contested)),
-        ((int(left[i]), int(right[i]), False) for i in pairs[probability[pairs] < veto]),
-        ((int(left[i]), int(right[i]), float(weight[i])) for i in pairs),
-        bar,
-    )
-    # Strongest first; ties in node order, as the link breaks them in record-id order.
-    edges = pairs[np.lexsort((right[pairs], left[pairs], -probability[pairs]))]
-    contested_nodes = np.flatnonzero(in_contested)
-    out = []
-    position = 0
-    for threshold, roots in sorted(components, key=lambda item: -item[0]):
-        while position < edges.size and probability[edges[position]] >= threshold:
-            merger.offer(int(left[edges[position]]), int(right[edges[position]]))
-            position += 1
-        rebuilt = roots.copy()
-        rebuilt[contested_nodes] = [merger.find(int(n)) for n in contested_nodes]
-        out.append((threshold, rebuilt))
-    return out
