@@ -113,8 +113,8 @@ def test_placeholder_names_become_null_and_short_ssns_get_their_zeros(basic_proj
     assert (rows["3"]["first_name"], rows["3"]["suffix"]) == ("JUNIOR", None)
     assert (rows["4"]["first_name"], rows["4"]["last_name"]) == (None, None)
     issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
-    assert issues[("first_name", "placeholder name (FNU, UNKNOWN, BABY GIRL ...)")] == 3
-    assert issues[("last_name", "placeholder name (FNU, UNKNOWN, BABY GIRL ...)")] == 1
+    assert issues[("first_name", "placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)")] == 3
+    assert issues[("last_name", "placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)")] == 1
 
 
 def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay(basic_project: Path) -> None:
@@ -158,3 +158,30 @@ def test_an_age_range_bounds_the_birth_years_of_everyone_in_the_source(basic_pro
         (None, 2003),
         (None, 2007),
     ]
+
+
+def test_old_dates_and_foreign_postal_codes_are_kept_but_defaults_and_titles_are_not(
+    basic_project: Path,
+) -> None:
+    people = ingest_people(
+        basic_project,
+        "1,Dr.,Lorimer,12/08/1856,1,,TQ13 8DF,0\n"  # a historical register, a British postcode
+        "2,Jean,Lorimer,01/01/1800,2,,k1a 0b1,1\n"  # a system default date, a Canadian code
+        "3,Sir,Crewe,01/01/1753,1,,CT 06103,2\n"  # SQL Server's earliest date; state and ZIP in one field
+        "4,Ann,Crewe,02/03/1990,2,,N/A,3\n",
+    )
+    rows = records(basic_project)
+    assert [rows[r]["zip"] for r in "1234"] == ["TQ138DF", "K1A0B1", "06103", None]
+    assert str(rows["1"]["dob"]) == "1856-12-08" and rows["1"]["birth_year_min"] == 1856
+    assert rows["2"]["dob"] is None and rows["3"]["dob"] is None
+    # a title alone is no first name; SIR is not in the title list, so it stays a name
+    assert (rows["1"]["first_name"], rows["3"]["first_name"]) == (None, "SIR")
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert (
+        issues[
+            ("dob", "placeholder or impossible date (a system default such as 1900-01-01, or in the future)")
+        ]
+        == 2
+    )
+    assert issues[("first_name", "placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)")] == 1
+    assert issues[("zip", "not a ZIP or postal code")] == 1

@@ -4,21 +4,21 @@ FROM (
     SELECT 'dob' AS field, 'unparseable date' AS issue,
            count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL) AS count FROM mpi__mapped
     UNION ALL
-    SELECT 'dob', 'placeholder or impossible date (1900-01-01 or earlier, or in the future)',
+    SELECT 'dob', 'placeholder or impossible date (a system default such as 1900-01-01, or in the future)',
            count(*) FILTER (WHERE dob_parsed IS NOT NULL AND dob IS NULL) FROM mpi__enriched
     UNION ALL
     SELECT 'age', 'not an age in years (0-120) with a recorded date',
            count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM mpi__enriched
     UNION ALL
-    SELECT 'first_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL ...)',
+    SELECT 'first_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
            count(*) FILTER (WHERE is_placeholder)
     FROM mpi__mapped JOIN mpi__name_values ON value = first_name_in
     UNION ALL
-    SELECT 'middle_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL ...)',
+    SELECT 'middle_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
            count(*) FILTER (WHERE is_placeholder)
     FROM mpi__mapped JOIN mpi__name_values ON value = middle_name_in
     UNION ALL
-    SELECT 'last_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL ...)',
+    SELECT 'last_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
            count(*) FILTER (WHERE is_placeholder)
     FROM mpi__mapped JOIN mpi__name_values ON value = last_name_in
     UNION ALL
@@ -28,7 +28,7 @@ FROM (
     SELECT 'sex', 'unknown code',
            count(*) FILTER (WHERE sex_raw IS NOT NULL AND sex IS NULL) FROM mpi__enriched
     UNION ALL
-    SELECT 'zip', 'not a ZIP code',
+    SELECT 'zip', 'not a ZIP or postal code',
            count(*) FILTER (WHERE zip_raw IS NOT NULL AND zip IS NULL) FROM mpi__enriched
     UNION ALL
     SELECT 'phone', 'not a 10-digit phone number',

@@ -17,6 +17,20 @@ CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
 -- mpi_clean_name with hyphens as spaces: GARCIA-LOPEZ = GARCIA LOPEZ.
 CREATE OR REPLACE TEMP MACRO mpi_clean_text(s) AS nullif(replace(mpi_clean_name(s), '-', ' '), '');
 
+-- A postal code with letters in it (not a US ZIP), upper case without spaces or punctuation:
+-- 5 to 8 letters and digits, with at least one of each, e.g. TQ138DF, K1A0B1, 1234AB.
+CREATE OR REPLACE TEMP MACRO mpi_postal_code(s) AS
+    CASE WHEN regexp_full_match(upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')), '[A-Z0-9]{5,8}')
+              AND regexp_matches(CAST(s AS VARCHAR), '[0-9]') AND regexp_matches(CAST(s AS VARCHAR), '[A-Za-z]')
+         THEN upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')) END;
+
+-- Dates of birth that stand for "not known": system defaults (1900-01-01, SQL Server's 1753-01-01,
+-- spreadsheets' day zero 1899-12-30/31, 0001-01-01 ...) and dates after today.
+CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_date(d) AS
+    d IN (DATE '1900-01-01', DATE '1800-01-01', DATE '1899-12-31', DATE '1899-12-30', DATE '1753-01-01',
+          DATE '0001-01-01')
+    OR d > current_date;
+
 CREATE OR REPLACE TEMP MACRO mpi_digits(s) AS nullif(regexp_replace(CAST(s AS VARCHAR), '[^0-9]', '', 'g'), '');
 
 -- Left-pad a numeric identifier that lost its leading zeros (spreadsheets do this); n NULL = no padding.

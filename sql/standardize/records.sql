@@ -25,6 +25,7 @@ WITH names AS (
         CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) THEN lpad(mpi_digits(ssn_in), 9, '0')
              ELSE mpi_digits(ssn_in) END AS ssn_digits,
         mpi_digits(zip_in) AS zip_digits,
+        mpi_postal_code(zip_in) AS zip_postcode,
         mpi_digits(phone_in) AS phone_digits,
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,
         -- Separate address parts are used as given; otherwise the parts of the whole line.
@@ -60,8 +61,10 @@ standardized AS (
         suffix_std_text AS suffix,
         suffix_raw,
         full_name_raw,
-        -- Placeholder and impossible dates carry no information: 1900-01-01 and earlier, the future.
-        CASE WHEN dob_in > DATE '1900-01-01' AND dob_in <= current_date THEN dob_in END AS dob,
+        -- System default dates and dates in the future carry no information. Older dates are kept:
+        -- registers of the deceased and historical records hold them, and a mistyped century
+        -- (1885 for 1985) still agrees with the right date but for one digit.
+        CASE WHEN NOT mpi_is_placeholder_date(dob_in) THEN dob_in END AS dob,
         dob_raw,
         dob_in AS dob_parsed,
         CASE WHEN age_number BETWEEN 0 AND 120 AND age_as_of IS NOT NULL THEN age_number END AS age,
@@ -85,6 +88,9 @@ standardized AS (
         state_raw,
         CASE
             WHEN length(zip_digits) IN (9, 5) THEN nullif(left(zip_digits, 5), '00000')
+            -- Other countries' postal codes mix letters and digits (TQ13 8DF, K1A 0B1, 1234 AB):
+            -- kept whole, without spaces. Their digits alone would make a wrong ZIP (TQ13 8DF -> 00138).
+            WHEN zip_postcode IS NOT NULL THEN zip_postcode
             -- ZIP+4 or ZIP stored as a number lost its leading zeros (06103 -> 6103).
             WHEN length(zip_digits) = 8 THEN nullif(left(lpad(zip_digits, 9, '0'), 5), '00000')
             WHEN length(zip_digits) IN (3, 4) THEN nullif(lpad(zip_digits, 5, '0'), '00000')

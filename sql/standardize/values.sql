@@ -22,8 +22,9 @@ real_names AS (
     SELECT
         *,
         mpi_real_name(tokens_text) AS name_text,
-        -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name.
-        mpi_real_name(coalesce(tokens_text, text)) AS first_name_text
+        -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name,
+        -- one that is only a title (MRS, DR) is no name.
+        mpi_real_name(coalesce(tokens_text, CASE WHEN suffix_found IS NOT NULL THEN text END)) AS first_name_text
     FROM cleaned
 )
 SELECT
@@ -31,7 +32,9 @@ SELECT
     tokens_text,
     name_text,
     first_name_text,
-    coalesce(mpi_is_placeholder_name(tokens_text), false) AS is_placeholder,
+    -- a placeholder, or a value with nothing left once titles are taken out (MRS, DR)
+    coalesce(mpi_is_placeholder_name(tokens_text), false)
+        OR (tokens_text IS NULL AND text IS NOT NULL AND suffix_found IS NULL) AS is_placeholder,
     mpi_suffix_std(text) AS suffix_word,
     suffix_found,
     CASE WHEN name_text IS NOT NULL THEN list_distinct(list_concat(

@@ -41,7 +41,12 @@ INPUT_FIELDS: tuple[Field, ...] = (
     Field(name="unit", sql_type="VARCHAR", identifying=False, description="apartment or unit"),
     Field(name="city", sql_type="VARCHAR", identifying=False, description="city or town"),
     Field(name="state", sql_type="VARCHAR", identifying=False, description="two-letter state code"),
-    Field(name="zip", sql_type="VARCHAR", identifying=False, description="5-digit ZIP code"),
+    Field(
+        name="zip",
+        sql_type="VARCHAR",
+        identifying=False,
+        description="5-digit ZIP code, or another country's postal code (TQ138DF)",
+    ),
     Field(name="phone", sql_type="VARCHAR", identifying=True, description="10-digit phone number"),
     Field(name="email", sql_type="VARCHAR", identifying=True, description="email address"),
 )
