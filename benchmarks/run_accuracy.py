@@ -3,7 +3,9 @@
 Data sets: synthetic 10k and 100k persons (`mpi synth`, fixed seeds), FEBRL3, FEBRL4 and
 their "hard" variants without SSN and date of birth (`febrl_to_mpi.py`), and records from a
 generator mpi was not developed on: IHME's pseudopeople at its default noise and at three
-times it (`pseudopeople_to_mpi.py`; needs `pip install -e ".[bench]"`). Engines:
+times it (`pseudopeople_to_mpi.py`; needs `pip install -e ".[bench]"`), and Splink's own
+tutorial data set of 50,000 British historical figures (`splink_datasets_to_mpi.py`; run only
+when --splink-datasets or SPLINK_DATASETS_DIR names a copy of its data folder). Engines:
 
     mpi           ingest -> train (a model fitted to this data) -> link with it
     mpi-shipped   ingest -> link with the model shipped in mpi (no training: the out-of-the-box result)
@@ -20,12 +22,14 @@ earlier ones); `python benchmarks/write_results.py` renders them into RESULTS.md
 
 Example:
     /tmp/venv/bin/python benchmarks/run_accuracy.py --only synth10k,febrl4
+    /tmp/venv/bin/python benchmarks/run_accuracy.py --only historical50k --splink-datasets /path/to/splink_datasets/data
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -41,6 +45,7 @@ from harness import (
     FEBRL_SCRIPT,
     PSEUDOPEOPLE_SCRIPT,
     RESULTS_DIR,
+    SPLINK_DATASETS_SCRIPT,
     BenchmarkError,
     TimedRun,
     add_common_arguments,
@@ -72,6 +77,8 @@ class Dataset:
     description: str
     # The command that writes the project (mpi.toml, truth.csv, the files) into a directory.
     prepare: Callable[[Path], list[str]]
+    # Needs a copy of github.com/moj-analytical-services/splink_datasets (no download here).
+    needs_splink_datasets: bool = False
 
 
 def synth(persons: int) -> Callable[[Path], list[str]]:
@@ -88,6 +95,18 @@ def pseudopeople(noise_scale: int) -> Callable[[Path], list[str]]:
     return lambda out: [*python_command(), str(PSEUDOPEOPLE_SCRIPT), *scale, "--out", str(out)]
 
 
+# Where splink_datasets' data/ folder is: --splink-datasets, else this environment variable.
+SPLINK_DATASETS_ENV = "SPLINK_DATASETS_DIR"
+
+
+def splink_dataset(name: str) -> Callable[[Path], list[str]]:
+    def command(out: Path) -> list[str]:
+        data_dir = os.environ[SPLINK_DATASETS_ENV]
+        return [*python_command(), str(SPLINK_DATASETS_SCRIPT), "--dataset", name, "--data-dir", data_dir, "--out", str(out)]  # fmt: skip
+
+    return command
+
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -99,6 +118,12 @@ DATASETS: dict[str, Dataset] = {
         Dataset(name="febrl4_hard", description="FEBRL4 without SSN and DOB", prepare=febrl("febrl4", hard=True)),
         Dataset(name="pseudopeople", description="pseudopeople sample, 6 files, default noise", prepare=pseudopeople(1)),
         Dataset(name="pseudopeople_x3", description="pseudopeople sample, noise x3", prepare=pseudopeople(3)),
+        Dataset(
+            name="historical50k",
+            description="Splink's historical figures, 50,578 records of 5,156 persons",
+            prepare=splink_dataset("historical_50k"),
+            needs_splink_datasets=True,
+        ),
     )
 }  # fmt: skip
 
@@ -322,8 +347,24 @@ def main() -> None:
         default=list(ENGINES),
         help=f"comma-separated engines (default all: {','.join(ENGINES)})",
     )
+    parser.add_argument(
+        "--splink-datasets",
+        type=Path,
+        default=os.environ.get(SPLINK_DATASETS_ENV),
+        help=f"the data/ folder of a splink_datasets checkout (default ${SPLINK_DATASETS_ENV}); "
+        "without it, historical50k is skipped",
+    )
     add_common_arguments(parser, "accuracy")
     args = parser.parse_args()
+    if args.splink_datasets:
+        os.environ[SPLINK_DATASETS_ENV] = str(args.splink_datasets.resolve())
+    else:
+        skipped = [name for name in args.only if DATASETS[name].needs_splink_datasets]
+        if skipped:
+            print(
+                f"skipping {', '.join(skipped)}: no --splink-datasets or ${SPLINK_DATASETS_ENV}", flush=True
+            )
+        args.only = [name for name in args.only if name not in skipped]
     require_gnu_time()
     pin_mpi_to_ref(args.mpi_ref, args.work)
 
