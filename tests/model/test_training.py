@@ -125,6 +125,18 @@ def test_a_training_rule_with_no_pairs_is_skipped_not_fatal() -> None:
     assert set(model.parameters.levels) == {c.name for c in model.spec.comparisons}
 
 
+def test_names_and_a_place_alone_still_give_a_match_rate() -> None:
+    # No SSN, date of birth or street address: the primary deterministic rules find nothing,
+    # so the match rate comes from the fallbacks (same names and ZIP, or names and city).
+    data = load_febrl3_records(sample=150)
+    data.con.execute(
+        "UPDATE records SET ssn = NULL, dob = NULL, birth_year_min = NULL, address = NULL"
+    ).fetchall()
+    model = train_model(data.con, build_person_model(), seed=3)
+    data.con.close()
+    assert 0 < model.parameters.probability_two_random_records_match < 0.1
+
+
 def test_levels_training_never_saw_carry_no_evidence() -> None:
     # Plain FEBRL has no sex column values: Splink's default would give exact sex +10 bits.
     data = load_febrl3_records(sample=150)

@@ -474,12 +474,18 @@ def training_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
 
 
 def deterministic_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
-    """Near-certain matches, used only to estimate how often two records match."""
+    """Near-certain matches, used only to estimate how often two records match.
+
+    The fallbacks serve files with no SSN, date of birth, street address or shared id (names
+    and a place only), where the others find nothing and training could not start.
+    """
     return (
         block_on("ssn", "dob"),
         block_on("first_name", "last_name", "dob"),
         block_on("first_name", "last_name", "address"),
         *(block_on(shared_id_column(name), "first_name_std") for name in shared_ids),
+        block_on("first_name", "last_name", "zip", fallback=True),
+        block_on("first_name", "last_name", "city", fallback=True),
     )
 
 

@@ -229,9 +229,10 @@ class BlockingRuleSpec:
 
     SQL refers to the two records as ``l`` and ``r``: ``l.zip = r.zip``.
 
-    ``fallback`` (training rules only): the session's m estimates are kept only for
-    comparisons no other session could estimate. For rules whose blocks are dominated by
-    related people (one address holds a household), whose EM would learn "same household".
+    ``fallback``: for a training rule, the session's m estimates are kept only for
+    comparisons no other session could estimate (for rules whose blocks are dominated by
+    related people: one address holds a household, and EM would learn "same household").
+    For a deterministic rule, it is used only when the others find no pair at all.
     """
 
     columns: tuple[ColumnRef, ...] = ()

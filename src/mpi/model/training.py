@@ -608,13 +608,20 @@ def record_count_for_pairs(pairs: float) -> int:
 
 
 def _estimate_match_rate(linker: Linker, spec: ModelSpec, records_table: str) -> None:
-    try:
-        linker.training.estimate_probability_two_random_records_match(
-            [blocking_rule_creator(rule) for rule in spec.deterministic_rules],
-            recall=spec.deterministic_recall,
-        )
-    except ValueError as exc:  # Splink: more matches than the stated recall allows
-        raise ModelError(f'Model "{spec.name}": cannot estimate the match rate: {exc}') from exc
+    """Lambda from the primary deterministic rules; from the fallback ones if those find no pair."""
+    primary = [rule for rule in spec.deterministic_rules if not rule.fallback]
+    fallback = [rule for rule in spec.deterministic_rules if rule.fallback]
+    for rules in (primary, fallback):
+        if not rules:
+            continue
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                [blocking_rule_creator(rule) for rule in rules], recall=spec.deterministic_recall
+            )
+        except ValueError as exc:  # Splink: more matches than the stated recall allows
+            raise ModelError(f'Model "{spec.name}": cannot estimate the match rate: {exc}') from exc
+        if linker._settings_obj._probability_two_random_records_match > 0:
+            return
     if linker._settings_obj._probability_two_random_records_match <= 0:
         raise ModelError(
             f'Model "{spec.name}": the deterministic rules found no matching pairs in "{records_table}", '
