@@ -164,11 +164,21 @@ SWAPPED_BY_SOUND = (
 )
 
 
+# One record holds a single name, in the first name field, and it is the other's surname
+# (FROHAWK / FREDERICK FROHAWK): registers and forms that keep only a surname, or a mononym.
+SURNAME_AS_ONLY_NAME = (
+    "(last_name_l IS NULL AND first_name_l = last_name_r AND first_name_l <> first_name_r) "
+    "OR (last_name_r IS NULL AND first_name_r = last_name_l AND first_name_l <> first_name_r)"
+)
+
+
 def names_missing_or_swapped(column: str) -> LevelSpec:
     # A swapped pair's names are scored once, by name_swap: the first and last name comparisons
     # would otherwise both count "different" against it, taking back most of what the swap earns.
+    # So is a single name that is the other's surname.
     return custom(
-        f"{column}_l IS NULL OR {column}_r IS NULL OR ({SWAPPED_EXACTLY}) OR ({SWAPPED_BY_SOUND})",
+        f"{column}_l IS NULL OR {column}_r IS NULL OR ({SWAPPED_EXACTLY}) OR ({SWAPPED_BY_SOUND}) "
+        f"OR ({SURNAME_AS_ONLY_NAME})",
         label=f"{column.replace('_', ' ').capitalize()} missing, or names swapped (scored by name_swap)",
         is_null_level=True,
     )
@@ -180,12 +190,15 @@ def name_swap_comparison() -> ComparisonSpec:
         description="First and last names entered the other way round",
         levels=(
             custom(
-                "first_name_l IS NULL OR first_name_r IS NULL OR last_name_l IS NULL OR last_name_r IS NULL",
-                label="A name is missing",
+                "first_name_l IS NULL OR first_name_r IS NULL OR (last_name_l IS NULL AND last_name_r IS NULL) "
+                "OR (last_name_l IS NULL AND (first_name_l <> last_name_r OR first_name_l = first_name_r)) "
+                "OR (last_name_r IS NULL AND (first_name_r <> last_name_l OR first_name_l = first_name_r))",
+                label="A name is missing (and no single name is the other's surname)",
                 is_null_level=True,
             ),
             custom(SWAPPED_EXACTLY, label="First and last names swapped"),
             custom(SWAPPED_BY_SOUND, label="Names swapped, spelt differently (same sounds)"),
+            custom(SURNAME_AS_ONLY_NAME, label="A single name, the other's surname"),
             else_level(),
         ),
     )
@@ -432,9 +445,16 @@ def prediction_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
         block_on("first_name", "last_name"),
         block_on("first_name_std", "last_name_nysiis"),
         block_on("last_name", "zip"),
+        # the surname's sound in one city, when the ZIP differs or is missing (measured: blocking
+        # recall historical50k 0.705 -> 0.752; +1,088 true pairs of 2,656 missed on pseudopeople x3)
+        block_on("city", "last_name_nysiis"),
         block_on("address", "first_name_nysiis"),
         block_on("address", "zip"),
         block_on_sql("l.first_name = r.last_name AND l.last_name = r.first_name"),
+        # a single name against the other's surname, each way round (one equality each: an OR
+        # of the two would not be a hash join)
+        block_on_sql("l.first_name = r.last_name AND l.last_name IS NULL"),
+        block_on_sql("r.first_name = l.last_name AND r.last_name IS NULL"),
         # SSN typo in the last four digits; ZIP keeps the area-and-group blocks small
         block_on(ColumnRef("ssn").substr(1, 5), "zip"),
         # name change + dob typo + no SSN: still same first name sound, year and place

@@ -1,0 +1,45 @@
+"""Names in the wrong field are scored once, by name_swap: swapped, or a single name that is the other's surname."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jellyfish
+import pytest
+from level_sql import level_label
+
+
+def person(first: str | None, last: str | None) -> dict[str, Any]:
+    return {
+        "first_name": first,
+        "last_name": last,
+        "first_name_nysiis": jellyfish.nysiis(first) if first else None,
+        "last_name_nysiis": jellyfish.nysiis(last) if last else None,
+    }
+
+
+SINGLE_NAME = "A single name, the other's surname"
+NAME_MISSING = "A name is missing (and no single name is the other's surname)"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        (person("FROHAWK", None), person("FREDERICK", "FROHAWK"), SINGLE_NAME),
+        (person("FREDERICK", "FROHAWK"), person("FROHAWK", None), SINGLE_NAME),
+        (person("SMITH", "JOHN"), person("JOHN", "SMITH"), "First and last names swapped"),
+        # a given name alone agrees with the first name: the first name comparison scores it
+        (person("FREDERICK", None), person("FREDERICK", "FROHAWK"), NAME_MISSING),
+        (person("GALE", None), person("WALTER", "HILL"), NAME_MISSING),
+        (person("GALE", None), person("WALTER", None), NAME_MISSING),
+        (person(None, "GALE"), person("GALE", "WALTER"), NAME_MISSING),
+        (person("ANN", "GALE"), person("WALTER", "GALE"), "All other comparisons"),
+    ],
+)
+def test_name_swap_levels(left: dict[str, Any], right: dict[str, Any], expected: str) -> None:
+    assert level_label("name_swap", left, right) == expected
+
+
+def test_a_single_name_that_is_the_others_surname_is_not_a_different_first_name() -> None:
+    first = level_label("first_name", person("FROHAWK", None), person("FREDERICK", "FROHAWK"))
+    assert first.startswith("First name missing, or names swapped")
