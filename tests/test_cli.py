@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from mpi.cli import main
+from mpi.config import load_config
 
 COMMANDS = sorted(main.commands)
 
@@ -52,6 +53,32 @@ def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
     )
     result = CliRunner().invoke(main, ["inspect", str(basic_project.parent / "wages.csv")])
     assert '# age_range = { min = 14, as_of = "YYYY-MM-DD" }' in result.output
+
+
+def test_inspect_suggests_each_field_once_and_a_mapping_mpi_accepts(tmp_path: Path) -> None:
+    # Splink's historical figures: two columns look like a last name, one like a whole name.
+    (tmp_path / "people.csv").write_text(
+        "unique_id,full_name,first_and_surname,first_name,surname,dob,postcode_fake,gender\n"
+        "1,thomas clifford,thomas chudleigh,thomas,chudleigh,1630-08-01,tq13 8df,male\n"
+        "2,tom clifford,tom chudleigh,tom,chudleigh,1630-08-01,tq13 8df,male\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
+    assert result.exit_code == 0, result.output
+    mapping = result.output[result.output.index("[sources.people]") :]
+    assert 'last_name = "surname"' in mapping and "first_and_surname" not in mapping
+    assert "full_name" not in mapping  # first and last names are mapped; a source maps one or the other
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "h"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
+    )
+    config = load_config(tmp_path / "mpi.toml")
+    assert {m.field for m in config.sources["people"].columns} >= {
+        "first_name",
+        "last_name",
+        "dob",
+        "zip",
+        "sex",
+    }
 
 
 def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:

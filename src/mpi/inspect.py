@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -71,6 +71,23 @@ class FileProfile:
         return "\n".join(lines)
 
 
+def one_column_per_field(columns: list[str]) -> dict[str, str]:
+    """Column -> suggested field, each field for one column only, so the mapping is valid TOML and config.
+
+    Of several columns that look like one field (surname, first_and_surname), the shortest name
+    wins. A whole name is suggested only when no column looks like a first or last name: a source
+    maps one or the other.
+    """
+    chosen: dict[str, str] = {}
+    for column in sorted(columns, key=len):
+        field = suggest_field(column)
+        if field is not None and field not in chosen.values():
+            chosen[column] = field
+    if {"first_name", "last_name"} & set(chosen.values()):
+        chosen = {column: field for column, field in chosen.items() if field != "full_name"}
+    return chosen
+
+
 def suggest_field(column: str) -> str | None:
     name = re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
     for field, pattern in FIELD_PATTERNS:
@@ -108,7 +125,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
             q = quote_identifier(str(name))
             stats = con.execute(
                 f"SELECT count(*) FILTER (WHERE {q} IS NULL OR trim(CAST({q} AS VARCHAR)) = ''), "
-                f"approx_count_distinct({q}) FROM sample"
+                f"count(DISTINCT {q}) FROM sample"
             ).fetchall()[0]
             samples = con.execute(
                 f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM sample WHERE {q} IS NOT NULL LIMIT 3"
@@ -121,9 +138,11 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                     null_rate=nulls / total if total else 0.0,
                     distinct=distinct,
                     samples=tuple(str(s[0]) for s in samples),
-                    suggested_field=suggest_field(str(name)),
+                    suggested_field=None,
                 )
             )
+        suggestions = one_column_per_field([p.name for p in profiles])
+        profiles = [replace(p, suggested_field=suggestions.get(p.name)) for p in profiles]
     except duckdb.Error as exc:
         raise InputError(
             f"File {path} cannot be read ({str(exc).splitlines()[0]}). "
