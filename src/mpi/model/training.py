@@ -23,7 +23,15 @@ from mpi.model.backend import (
 )
 from mpi.model.columns import comparison_columns, rule_columns
 from mpi.model.errors import ModelError
-from mpi.model.spec import BlockingRuleSpec, ComparisonSpec, ModelSpec, block_on_sql, strata
+from mpi.model.pair_patterns import (
+    PairPatterns,
+    concatenate,
+    em_m_and_rate,
+    estimate_u_and_m,
+    read_patterns,
+    u_from_sample,
+)
+from mpi.model.spec import BlockingRuleSpec, ModelSpec, block_on_sql
 from mpi.model.splink_settings import (
     apply_parameters,
     blocking_rule_creator,
@@ -36,7 +44,6 @@ from mpi.model.splink_settings import (
 )
 from mpi.model.trained import (
     EmSessionStats,
-    LevelParameters,
     TrainedModel,
     TrainedParameters,
     TrainingStats,
@@ -57,10 +64,9 @@ EM_MAX_PAIRS = 5e6
 # all 52M candidate pairs with their compared values took over 15 minutes per pass.
 REFINE_MAX_RECORDS = 400_000
 REFINE_SAMPLE_TABLE = "mpi__refine_sample"
-# Input views of work linkers, so that they never replace the caller's mpi__model_input, which a
-# linker the caller still holds reads: the EM over candidate pairs, and fit_to_records' u fit.
+# Input view of the work linker that scores the candidate pairs, so that it never replaces the
+# caller's mpi__model_input, which a linker the caller still holds reads.
 REFINE_INPUT_VIEW = "mpi__refine_input"
-FIT_INPUT_VIEW = "mpi__fit_input"
 
 
 def default_u_max_pairs(record_count: int) -> float:
@@ -176,22 +182,19 @@ def train_linker(
             unseen = _untrained_u(linker, spec)
             normalise_strata(linker, spec)
             neutralise_untrained_levels(linker, spec)
-            provisional = _refine_over_candidates(
-                con,
-                spec,
-                parameters_from_linker(linker, spec),
-                records_table=refine_table,
-                record_count=refine_count,
-                frozen=unseen,
-                log_level=log_level,
+            sessions_model = parameters_from_linker(linker, spec)
+            candidates = _candidate_patterns(
+                con, spec, sessions_model, records_table=refine_table, log_level=log_level
+            )
+            provisional = em_m_and_rate(
+                candidates, spec, sessions_model, record_count=refine_count, frozen=unseen
             )
             stage_done(f"m and match rate over the candidate pairs of {refine_count:,} records")
             # u again, counting only the pairs the provisional model takes for non-matches,
-            # then m and lambda once more with that u.
+            # then m and lambda once more with that u, then both in turn until they settle.
             restore_levels(linker, estimates)
-            _estimate_u_without_matches(
+            sample = _sample_patterns(
                 con,
-                linker,
                 spec,
                 provisional,
                 records_table=records_table,
@@ -199,21 +202,28 @@ def train_linker(
                 seed=seed,
                 log_level=log_level,
             )
+            _put_u(linker, spec, u_from_sample(sample, spec, provisional), sample)
             stage_done("u again, leaving out the pairs that model takes for matches")
             unseen = _untrained_u(linker, spec)
             normalise_strata(linker, spec)
             _set_m(linker, spec, provisional, skip=unseen)
             untrained = neutralise_untrained_levels(linker, spec)
-            parameters = _refine_over_candidates(
-                con,
-                spec,
-                parameters_from_linker(linker, spec),
-                records_table=refine_table,
-                record_count=refine_count,
-                frozen=unseen | {(name, index) for name, index, _ in untrained},
-                log_level=log_level,
+            frozen = unseen | {(name, index) for name, index, _ in untrained}
+            start = parameters_from_linker(linker, spec)
+            candidates = _candidate_patterns(
+                con, spec, start, records_table=refine_table, log_level=log_level
             )
-            stage_done("m and match rate once more with that u")
+            parameters = em_m_and_rate(candidates, spec, start, record_count=refine_count, frozen=frozen)
+            parameters = estimate_u_and_m(
+                sample,
+                candidates,
+                spec,
+                parameters,
+                record_count=refine_count,
+                frozen_m=frozen,
+                frozen_u=frozen,
+            )
+            stage_done("m and match rate once more with that u, then u and m in turn")
             apply_parameters(linker, spec, parameters)
         except BaseException:
             drop_splink_tables(linker)
@@ -249,16 +259,7 @@ def _stage_timer(progress: Callable[[str], None] | None) -> Callable[[str], None
 U_SAMPLE_TABLE = "mpi__u_sample"
 # Pairs scored at once when re-estimating u (every pair among ~2,000 sampled records).
 U_PAIRS_PER_ROUND = 2e6
-# Non-matching pairs credited to every level before counting, so a level the sample shows
-# only among matches (or never) gets u of about one pair in the sample, not zero.
-U_PSEUDO_PAIRS = 1.0
-# Pairs' worth of the overall u that a stratum's own u is shrunk towards.
-U_STRATUM_PRIOR_PAIRS = 20.0
 U_SAMPLE_VIEW = "mpi__u_sample_input"
-# Expectation-maximisation over all candidate pairs: iterations and the pseudo-count of
-# matching pairs credited to every level (so a level no match shows is unlikely, not impossible).
-CANDIDATE_EM_ITERATIONS = 100
-M_PSEUDO_PAIRS = 0.5
 
 
 @contextmanager
@@ -307,24 +308,19 @@ def _untrained_u(linker: Linker, spec: ModelSpec) -> frozenset[tuple[str, int]]:
     )
 
 
-def _refine_over_candidates(
+def _candidate_patterns(
     con: duckdb.DuckDBPyConnection,
     spec: ModelSpec,
     parameters: TrainedParameters,
     *,
     records_table: str,
-    record_count: int,
-    frozen: frozenset[tuple[str, int]] = frozenset(),
     log_level: int | None = None,
-) -> TrainedParameters:
-    """Re-estimate m and lambda by EM over every pair the prediction rules make, u held fixed.
+) -> PairPatterns:
+    """Every pair the prediction rules make, scored with ``parameters``, as comparison patterns.
 
     The EM sessions each see one slice of the pairs (those agreeing on the session's rule),
-    where relatives and look-alikes are over-represented. The candidate pairs of the
-    prediction rules hold nearly every true match, so the share of matches at each level
-    among them is m itself, and lambda is the expected number of matches over all pairs.
-    Term-frequency adjustments (which depend on u only) are read once from Splink.
-    Levels in ``frozen`` (and levels with fixed m) keep their m.
+    where relatives and look-alikes are over-represented; the candidate pairs hold nearly
+    every true match, so m and lambda are estimated over them (`pair_patterns.em_m_and_rate`).
     """
     linker = make_linker(
         con,
@@ -337,195 +333,71 @@ def _refine_over_candidates(
     )
     try:
         pairs = linker.inference.predict()
-        columns = [c.name for c in pairs.columns]
-        gammas = [f"gamma_{c.name}" for c in spec.comparisons]
-        adjustments = [c for c in columns if c.startswith("mw_tf_adj_")]
-        select = ", ".join(quote_identifier(c) for c in gammas)
-        tf_sum = " + ".join(f"coalesce({quote_identifier(c)}, 0)" for c in adjustments) or "0"
-        # One row per distinct comparison pattern, not per pair: 52M pairs at 1M persons were
-        # ~6 GB of numpy arrays; the patterns are far fewer. Term-frequency adjustments are
-        # rounded to 1/1000 of a bit, far below any change EM makes.
-        rows = con.execute(
-            f"SELECT {select}, round({tf_sum}, 3) AS tf, count(*) AS n "
-            f"FROM {quote_identifier(pairs.physical_name)} GROUP BY ALL"
-        ).fetchnumpy()
-        splink_levels = {
-            c.output_column_name: [level.comparison_vector_value for level in c.comparison_levels]
-            for c in linker._settings_obj.comparisons
-        }
+        return read_patterns(con, linker, pairs.physical_name, spec, parameters)
     finally:
         drop_splink_tables(linker)
         con.execute(f"DROP VIEW IF EXISTS {REFINE_INPUT_VIEW}")
-    values = list(rows.values())
-    if len(values[0]) == 0:
-        return parameters
-    gamma = np.stack([np.asarray(v, dtype=np.int64) for v in values[:-2]], axis=1)
-    tf_adjustment = np.asarray(values[-2], dtype=np.float64)
-    pattern_pairs = np.asarray(values[-1], dtype=np.float64)
-    all_pairs = record_count * (record_count - 1) / 2
-
-    m = {c.name: [p.m_probability for p in parameters.levels[c.name]] for c in spec.comparisons}
-    u = {c.name: [p.u_probability for p in parameters.levels[c.name]] for c in spec.comparisons}
-    rate = parameters.probability_two_random_records_match
-    for _ in range(CANDIDATE_EM_ITERATIONS):
-        log_odds = np.full(len(tf_adjustment), math.log2(rate / (1 - rate))) + tf_adjustment
-        for column, comparison in enumerate(spec.comparisons):
-            weights = np.zeros(max(splink_levels[comparison.name]) + 2)
-            for index, value in enumerate(splink_levels[comparison.name]):
-                mi, ui = m[comparison.name][index], u[comparison.name][index]
-                if value >= 0 and mi is not None and ui is not None:
-                    weights[value + 1] = math.log2(mi / ui)
-            log_odds += weights[gamma[:, column] + 1]
-        probability = 1 / (1 + np.exp2(-np.clip(log_odds, -60, 60)))
-        expected_matches = probability * pattern_pairs
-        new_rate = float(min(0.5, max(1e-12, expected_matches.sum() / all_pairs)))
-        change = abs(new_rate - rate) / rate
-        for column, comparison in enumerate(spec.comparisons):
-            counts = np.bincount(
-                gamma[:, column] + 1,
-                weights=expected_matches,
-                minlength=len(splink_levels[comparison.name]) + 1,
-            )
-            new_m = _m_from_counts(
-                comparison, splink_levels[comparison.name], counts, m[comparison.name], frozen
-            )
-            change = max(
-                change,
-                max(
-                    (
-                        abs(a - b)
-                        for a, b in zip(new_m, m[comparison.name], strict=True)
-                        if a is not None and b is not None
-                    ),
-                    default=0.0,
-                ),
-            )
-            m[comparison.name] = new_m
-        rate = new_rate
-        if change < 1e-6:
-            break
-    return TrainedParameters(
-        probability_two_random_records_match=rate,
-        levels={
-            c.name: tuple(
-                LevelParameters(m_probability=mi, u_probability=ui)
-                for mi, ui in zip(m[c.name], u[c.name], strict=True)
-            )
-            for c in spec.comparisons
-        },
-    )
 
 
-def _m_from_counts(
-    comparison: ComparisonSpec,
-    values: list[int],
-    counts: np.ndarray,
-    current: list[float | None],
-    frozen: frozenset[tuple[str, int]],
-) -> list[float | None]:
-    """m of every free level from the expected matches at each level.
-
-    A stratified level's m is pooled over its strata (as in ``normalise_strata``), so each
-    stratum position counts once towards the total. Free levels share what the fixed levels
-    leave; fixed and frozen levels (neutral: no u to weigh against) keep their m.
-    """
-    new = list(current)
-    free = [
-        index
-        for index, level in enumerate(comparison.levels)
-        if not level.is_null and level.fixed_m is None and (comparison.name, index) not in frozen
-    ]
-    if not free:
-        return new
-    held = sum(
-        current[i] or 0.0 for i, level in enumerate(comparison.levels) if not level.is_null and i not in free
-    )
-    groups = strata(comparison)
-    position_of = {index: position for indexes in groups.values() for position, index in enumerate(indexes)}
-
-    def matches_at(index: int) -> float:
-        return float(counts[values[index] + 1])
-
-    expected: dict[int, float] = {}
-    per_position: dict[int, float] = {}
-    for index in free:
-        if index in position_of:
-            position = position_of[index]
-            count = sum(matches_at(indexes[position]) for indexes in groups.values())
-            expected[index] = per_position[position] = count + M_PSEUDO_PAIRS
-        else:
-            expected[index] = matches_at(index) + M_PSEUDO_PAIRS
-    total = sum(e for i, e in expected.items() if i not in position_of) + sum(per_position.values())
-    mass = max(0.0, 1.0 - held) if not groups else 1.0
-    for index in free:
-        new[index] = max(1e-12, mass * expected[index] / total)
-    return new
-
-
-def _estimate_u_without_matches(
+def _sample_patterns(
     con: duckdb.DuckDBPyConnection,
-    linker: Linker,
     spec: ModelSpec,
-    provisional: TrainedParameters,
+    parameters: TrainedParameters,
     *,
     records_table: str,
     max_pairs: float,
     seed: int,
     log_level: int | None = None,
-) -> None:
-    """Re-estimate u from random pairs, each weighted by its chance of being a non-match.
+) -> PairPatterns:
+    """Random pairs scored with ``parameters``, as comparison patterns, for estimating u.
 
     Splink's random sample counts true matches as non-matches; for a strong identifier
     in a small population they are most of the agreeing pairs (SSN agreement looked ten
-    times likelier than it is on a sample of 1,000 FEBRL records). The provisional model scores fresh random samples of
-    pairs and u counts each pair with weight 1 - p, plus ``U_PSEUDO_PAIRS`` for every
-    level, so a level seen only among matches (or never) is not taken to be impossible.
+    times likelier than it is on a sample of 1,000 FEBRL records), so u is counted from
+    these pairs weighted by their chance of being non-matches (`pair_patterns.u_from_sample`).
     The pairs come in rounds of every pair among a small sample of records, so memory
-    stays flat however many pairs are asked for. Sets u in the linker.
+    stays flat however many pairs are asked for.
     """
     available = _count_rows(con, records_table)
     per_round = min(max_pairs, U_PAIRS_PER_ROUND)
     records = max(2, min(record_count_for_pairs(per_round), available))
     rounds = max(1, math.ceil(max_pairs / per_round)) if records < available else 1
     every_pair = replace(spec, prediction_rules=(block_on_sql("1 = 1"),))
-    weights: dict[tuple[str, int], float] = {}
+    parts = []
     for round_number in range(rounds):
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {U_SAMPLE_TABLE} AS SELECT * FROM {quote_identifier(records_table)} "
             f"USING SAMPLE reservoir({int(records)} ROWS) REPEATABLE ({int(seed) + round_number})"
         )
         create_model_input_view(con, every_pair, records_table=U_SAMPLE_TABLE, view_name=U_SAMPLE_VIEW)
-        db_api = make_db_api(con)
-        settings = settings_creator(every_pair, provisional, additional_columns_to_retain=())
-        sample_linker = Linker(register_input(db_api, U_SAMPLE_VIEW), settings, log_level=log_level)
+        settings = settings_creator(
+            every_pair,
+            parameters,
+            additional_columns_to_retain=(),
+            retain_intermediate_calculation_columns=True,
+        )
+        sample_linker = Linker(register_input(make_db_api(con), U_SAMPLE_VIEW), settings, log_level=log_level)
         try:
             pairs = sample_linker.inference.predict()
-            table = quote_identifier(pairs.physical_name)
-            for comparison in spec.comparisons:
-                gamma = quote_identifier(f"gamma_{comparison.name}")
-                rows = con.execute(
-                    f"SELECT {gamma}, sum(1 - match_probability) FROM {table} GROUP BY {gamma}"
-                ).fetchall()
-                for value, weight in rows:
-                    key = (comparison.name, int(value))
-                    weights[key] = weights.get(key, 0.0) + float(weight)
+            parts.append(read_patterns(con, sample_linker, pairs.physical_name, spec, parameters))
         finally:
             drop_splink_tables(sample_linker)
             con.execute(f"DROP VIEW IF EXISTS {U_SAMPLE_VIEW}")
             con.execute(f"DROP TABLE IF EXISTS {U_SAMPLE_TABLE}")
+    return concatenate(parts)
 
-    for comparison, splink_comparison in zip(spec.comparisons, linker._settings_obj.comparisons, strict=True):
-        levels = splink_comparison.comparison_levels
-        counted = {
-            index: weights.get((comparison.name, level.comparison_vector_value), 0.0)
-            for index, level in enumerate(levels)
-            if not level.is_null_level
-        }
-        if sum(counted.values()) <= 0:
+
+def _put_u(linker: Linker, spec: ModelSpec, parameters: TrainedParameters, sample: PairPatterns) -> None:
+    """Set u of ``parameters`` in the linker's free levels of every comparison the sample shows."""
+    for column, (comparison, splink_comparison) in enumerate(
+        zip(spec.comparisons, linker._settings_obj.comparisons, strict=True)
+    ):
+        if not (sample.gamma[:, column] >= 0).any():
             continue  # the comparison is null in every sampled pair: nothing to learn
-        for index, u in _u_from_counts(comparison, counted).items():
-            if not levels[index]._fix_u_probability:
-                levels[index].u_probability = u
+        for index, level in enumerate(splink_comparison.comparison_levels):
+            u = parameters.levels[comparison.name][index].u_probability
+            if not level.is_null_level and not level._fix_u_probability and u is not None:
+                level.u_probability = u
 
 
 def fit_to_records(
@@ -550,56 +422,20 @@ def fit_to_records(
     entry (FEBRL corrupts far more than the synthetic files do). Training's EM sessions (starting
     values) and threshold choice are skipped: the shipped model answers both.
     """
-    linker = make_linker(
-        con, spec, parameters, records_table=records_table, view_name=FIT_INPUT_VIEW, log_level=log_level
+    sample = _sample_patterns(
+        con,
+        spec,
+        parameters,
+        records_table=records_table,
+        max_pairs=max_pairs,
+        seed=seed,
+        log_level=log_level,
     )
-    try:
-        _estimate_u_without_matches(
-            con,
-            linker,
-            spec,
-            parameters,
-            records_table=records_table,
-            max_pairs=max_pairs,
-            seed=seed,
-            log_level=log_level,
-        )
-        normalise_strata(linker, spec)
-        with_fitted_u = parameters_from_linker(linker, spec)
-    finally:
-        drop_splink_tables(linker)
-        con.execute(f"DROP VIEW IF EXISTS {FIT_INPUT_VIEW}")
+    with_fitted_u = u_from_sample(sample, spec, parameters)
     with _refine_records(con, records_table, _count_rows(con, records_table), seed=seed) as (table, count):
-        return _refine_over_candidates(
-            con, spec, with_fitted_u, records_table=table, record_count=count, log_level=log_level
-        )
-
-
-def _u_from_counts(comparison: ComparisonSpec, counted: dict[int, float]) -> dict[int, float]:
-    """u of every non-null level from the non-matching pairs counted at each.
-
-    Each level is credited ``U_PSEUDO_PAIRS`` first. A stratified level's u is conditional
-    on its stratum (see ``normalise_strata``, which then leaves it as it is), shrunk towards
-    the level's u over all strata by ``U_STRATUM_PRIOR_PAIRS``: a stratum the sample barely
-    shows (no households in the data) falls back to the plain u instead of noise.
-    """
-    smoothed = {index: count + U_PSEUDO_PAIRS for index, count in counted.items()}
-    groups = strata(comparison)
-    stratified = {index for indexes in groups.values() for index in indexes}
-    total = sum(smoothed.values())
-    out = {index: value / total for index, value in smoothed.items() if index not in stratified}
-    if groups:
-        width = len(next(iter(groups.values())))
-        pooled = [
-            sum(smoothed[indexes[position]] for indexes in groups.values()) for position in range(width)
-        ]
-        overall = [value / sum(pooled) for value in pooled]
-        for indexes in groups.values():
-            stratum_total = sum(smoothed[index] for index in indexes)
-            for position, index in enumerate(indexes):
-                prior = U_STRATUM_PRIOR_PAIRS * overall[position]
-                out[index] = (smoothed[index] + prior) / (stratum_total + U_STRATUM_PRIOR_PAIRS)
-    return out
+        candidates = _candidate_patterns(con, spec, with_fitted_u, records_table=table, log_level=log_level)
+    fitted = em_m_and_rate(candidates, spec, with_fitted_u, record_count=count)
+    return estimate_u_and_m(sample, candidates, spec, fitted, record_count=count)
 
 
 def record_count_for_pairs(pairs: float) -> int:
