@@ -145,8 +145,7 @@ def em_m_and_rate(
     matches at each level among them is m itself, and lambda is the expected number of
     matches over all pairs.
     """
-    m, u = _m_of(parameters), _u_of(parameters)
-    rate = parameters.probability_two_random_records_match
+    m, u, rate = _split(parameters)
     if len(candidates) == 0:
         return parameters
     for _ in range(iterations):
@@ -176,8 +175,7 @@ def estimate_u_and_m(
     single re-estimate stops halfway (FEBRL3 without dob/SSN: u of "same surname, same
     address" 0.37, truth 0.04). Alternating the two estimates moves u, m and lambda together.
     """
-    m, u = _m_of(parameters), _u_of(parameters)
-    rate = parameters.probability_two_random_records_match
+    m, u, rate = _split(parameters)
     if len(sample) == 0 or len(candidates) == 0:
         return parameters
     for _ in range(rounds):
@@ -206,8 +204,7 @@ def u_from_sample(
     frozen: frozenset[tuple[str, int]] = frozenset(),
 ) -> TrainedParameters:
     """``parameters`` with u of every free level from the sample's pairs, each counted by 1 - p."""
-    m, u = _m_of(parameters), _u_of(parameters)
-    rate = parameters.probability_two_random_records_match
+    m, u, rate = _split(parameters)
     return _parameters(spec, m, _u_step(sample, spec, m, u, rate, frozen), rate)
 
 
@@ -345,8 +342,13 @@ def u_from_counts(comparison: ComparisonSpec, counted: dict[int, float]) -> dict
     return out
 
 
-def _m_of(parameters: TrainedParameters) -> Parameters:
-    return {name: [p.m_probability for p in levels] for name, levels in parameters.levels.items()}
+def _split(parameters: TrainedParameters) -> tuple[Parameters, Parameters, float]:
+    """m and u of every level, and the match rate."""
+    return (
+        {name: [p.m_probability for p in levels] for name, levels in parameters.levels.items()},
+        _u_of(parameters),
+        parameters.probability_two_random_records_match,
+    )
 
 
 def _u_of(parameters: TrainedParameters) -> Parameters:
