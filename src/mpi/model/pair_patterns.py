@@ -165,7 +165,7 @@ def estimate_u_and_m(
     frozen_m: frozenset[tuple[str, int]] = frozenset(),
     frozen_u: frozenset[tuple[str, int]] = frozenset(),
     rounds: int = U_AND_M_ROUNDS,
-) -> TrainedParameters:
+) -> tuple[TrainedParameters, int]:
     """u from the random sample and m, lambda from the candidates, in turn, until neither moves.
 
     u counts each random pair by its chance of being a non-match. Scored by a model whose u
@@ -174,11 +174,14 @@ def estimate_u_and_m(
     look like non-matches, so that level's u comes out high, and its pairs score low again: a
     single re-estimate stops halfway (FEBRL3 without dob/SSN: u of "same surname, same
     address" 0.37, truth 0.04). Alternating the two estimates moves u, m and lambda together.
+    Returns the parameters and the rounds it took.
     """
     m, u, rate = _split(parameters)
     if len(sample) == 0 or len(candidates) == 0:
-        return parameters
-    for _ in range(rounds):
+        return parameters, 0
+    done = 0
+    while done < rounds:
+        done += 1
         new_u = _u_step(sample, spec, m, u, rate, frozen_u)
         u_change = max(
             (
@@ -193,7 +196,7 @@ def estimate_u_and_m(
         m, rate, m_change = _m_and_rate_step(candidates, spec, m, u, rate, record_count, frozen_m)
         if max(u_change, m_change) < U_AND_M_TOLERANCE:
             break
-    return _parameters(spec, m, u, rate)
+    return _parameters(spec, m, u, rate), done
 
 
 def u_from_sample(

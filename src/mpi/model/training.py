@@ -214,7 +214,7 @@ def train_linker(
                 con, spec, start, records_table=refine_table, log_level=log_level
             )
             parameters = em_m_and_rate(candidates, spec, start, record_count=refine_count, frozen=frozen)
-            parameters = estimate_u_and_m(
+            parameters, rounds = estimate_u_and_m(
                 sample,
                 candidates,
                 spec,
@@ -223,7 +223,7 @@ def train_linker(
                 frozen_m=frozen,
                 frozen_u=frozen,
             )
-            stage_done("m and match rate once more with that u, then u and m in turn")
+            stage_done(f"m and match rate once more with that u, then u and m in turn ({rounds} rounds)")
             apply_parameters(linker, spec, parameters)
         except BaseException:
             drop_splink_tables(linker)
@@ -435,7 +435,7 @@ def fit_to_records(
     with _refine_records(con, records_table, _count_rows(con, records_table), seed=seed) as (table, count):
         candidates = _candidate_patterns(con, spec, with_fitted_u, records_table=table, log_level=log_level)
     fitted = em_m_and_rate(candidates, spec, with_fitted_u, record_count=count)
-    return estimate_u_and_m(sample, candidates, spec, fitted, record_count=count)
+    return estimate_u_and_m(sample, candidates, spec, fitted, record_count=count)[0]
 
 
 def record_count_for_pairs(pairs: float) -> int:
