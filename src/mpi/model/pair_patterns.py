@@ -70,7 +70,9 @@ def read_patterns(
     adjustments = [c for c in columns if str(c).startswith("mw_tf_adj_")]
     select = ", ".join(quote_identifier(c) for c in gammas)
     tf_sum = " + ".join(f"coalesce({quote_identifier(c)}, 0)" for c in adjustments) or "0"
-    # Term-frequency adjustments are rounded to 1/1000 of a bit, far below any change EM makes.
+    # One row per distinct pattern, not per pair: 52M candidate pairs at 1M persons were ~6 GB of
+    # numpy arrays; the patterns are far fewer. Term-frequency adjustments are rounded to 1/1000 of
+    # a bit, far below any change EM makes.
     rows = con.execute(
         f"SELECT {select}, round({tf_sum}, 3) AS tf, count(*) AS n "
         f"FROM {quote_identifier(pairs_table)} GROUP BY ALL"
