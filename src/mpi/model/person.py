@@ -191,8 +191,7 @@ def name_swap_comparison() -> ComparisonSpec:
         levels=(
             custom(
                 "first_name_l IS NULL OR first_name_r IS NULL OR (last_name_l IS NULL AND last_name_r IS NULL) "
-                "OR (last_name_l IS NULL AND (first_name_l <> last_name_r OR first_name_l = first_name_r)) "
-                "OR (last_name_r IS NULL AND (first_name_r <> last_name_l OR first_name_l = first_name_r))",
+                f"OR ((last_name_l IS NULL OR last_name_r IS NULL) AND NOT ({SURNAME_AS_ONLY_NAME}))",
                 label="A name is missing (and no single name is the other's surname)",
                 is_null_level=True,
             ),

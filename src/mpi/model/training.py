@@ -210,9 +210,8 @@ def train_linker(
             untrained = neutralise_untrained_levels(linker, spec)
             frozen = unseen | {(name, index) for name, index, _ in untrained}
             start = parameters_from_linker(linker, spec)
-            candidates = _candidate_patterns(
-                con, spec, start, records_table=refine_table, log_level=log_level
-            )
+            # The candidates scored for the provisional model serve again: their comparison levels
+            # do not depend on the parameters, and their term-frequency adjustments follow u.
             parameters = em_m_and_rate(candidates, spec, start, record_count=refine_count, frozen=frozen)
             parameters, rounds = estimate_u_and_m(
                 sample,
