@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -26,6 +27,17 @@ def test_group_help_lists_commands() -> None:
     assert result.exit_code == 0
     for command in COMMANDS:
         assert command in result.output
+
+
+@pytest.mark.parametrize(("flags", "level"), [([], logging.ERROR), (["-v"], logging.INFO), (["-vv"], 1)])
+def test_splink_messages_show_only_when_asked(flags: list[str], level: int, tmp_path: Path) -> None:
+    splink_logger = logging.getLogger("splink")
+    before = splink_logger.level
+    try:
+        assert CliRunner().invoke(main, [*flags, "init", str(tmp_path)]).exit_code == 0
+        assert splink_logger.level == level
+    finally:
+        splink_logger.setLevel(before)
 
 
 def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:

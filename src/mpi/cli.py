@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -61,15 +62,34 @@ def project_config(ctx: click.Context) -> ProjectConfig:
     default=None,
     help=f"Project config (default: ./{CONFIG_FILENAME}).",
 )
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Also show Splink's own log messages: -v its warnings and progress, -vv also its SQL.",
+)
 @click.version_option(package_name="mpi", message="mpi %(version)s")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     """mpi: link person records from many agencies into one index of persistent person ids.
 
     Example: mpi --config demo/mpi.toml ingest
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    show_splink_messages(verbose)
+
+
+def show_splink_messages(verbose: int) -> None:
+    """Splink's errors only; with -v also its INFO messages, with -vv everything down to its SQL.
+
+    Splink warns about what mpi already handles: a level one EM session did not observe
+    (mpi's EM over all candidate pairs estimates it; levels no pair ever shows are listed
+    by `mpi train`), the u sample size mpi chose, a session rule with no pairs in a sample.
+    Dozens of such lines buried mpi's own progress and summary.
+    """
+    levels = (logging.ERROR, logging.INFO, 1)  # 1: below Splink's own SQL level (5)
+    logging.getLogger("splink").setLevel(levels[min(verbose, len(levels) - 1)])
 
 
 @main.command()
@@ -297,6 +317,12 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
                 else f"{session.blocked_pairs or 0:,} pairs, {session.seconds:.1f}s"
             )
             console.print(f"EM session blocked on {session.blocking_rule}: {status}")
+        if stats.untrained_levels:
+            console.print(
+                f"{len(stats.untrained_levels)} level(s) no pair showed in training keep weight 0: "
+                + ", ".join(stats.untrained_levels),
+                markup=False,
+            )
         for warning in stats.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")
     chosen = result.threshold

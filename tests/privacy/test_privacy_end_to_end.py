@@ -83,7 +83,8 @@ def hashed_run(population: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             hashed_hub_toml({n: f"{n}.hashed.parquet" for n in agency.sources}, shared_ids=agency.shared_ids),
             encoding="utf-8",
         )
-        hub_args = ["--config", str(hub_dir / "mpi.toml")]
+        # -vv: Splink's every message, its SQL included, reaches the log collector and the leak check.
+        hub_args = ["-vv", "--config", str(hub_dir / "mpi.toml")]
         for command in (["ingest"], ["train"], ["link"], ["link"], ["runs"], ["models", "show", "default"]):
             cli([*hub_args, *command], outputs)
         cli([*hub_args, "evaluate", "--truth", str(population / "truth.csv"), "--examples", "3"], outputs)
