@@ -54,6 +54,11 @@ from mpi.sqlutil import quote_identifier
 U_MAX_PAIRS_FLOOR = 1e6
 U_MAX_PAIRS_CEILING = 1e8
 U_PAIRS_PER_RECORD = 100
+# Splink's u sampling, which counts every random pair as a non-match, only gives the EM
+# sessions their fixed u: the u the model keeps is estimated afterwards from its own sample
+# (`_sample_patterns`, up to the full pair count above). At 1M persons the first sample of
+# 1e8 pairs took 298 of training's 973 s.
+PROVISIONAL_U_MAX_PAIRS = 1e7
 # Pairs each EM session samples at most (Splink's max_pairs): the sessions only give starting
 # values for the EM over all candidate pairs, and at 1M persons the dob session alone made
 # 28M pairs (188 s). 5M keeps every session whole up to ~200k persons.
@@ -110,12 +115,13 @@ def train_model(
 ) -> TrainedModel:
     """Estimate every parameter of ``spec`` from ``records_table``; ``progress`` hears each stage's time.
 
-    1. lambda from the spec's deterministic rules and recall; u from a seeded random sample
-       of pairs (``u_max_pairs``, default scaled to the row count); m from an EM session per
+    1. lambda from the spec's deterministic rules and recall; provisional u from a seeded random
+       sample of up to PROVISIONAL_U_MAX_PAIRS pairs; m from an EM session per
        primary training rule (``em_max_pairs`` caps each), fallback rules only for what the
        primaries left unestimated.
     2. m and lambda again by EM over every candidate pair of the prediction rules, u fixed.
-    3. u again from fresh random pairs, each counted by its chance of being a non-match under
+    3. u again from fresh random pairs (``u_max_pairs``, default scaled to the row count), each
+       counted by its chance of being a non-match under
        that model (stratified levels: u given the stratum), then m and lambda once more.
     Raises ModelError if the table lacks a column the spec reads.
     """
@@ -167,8 +173,9 @@ def train_linker(
         try:
             _estimate_match_rate(linker, spec, records_table)
             stage_done(f"match rate from {len(spec.deterministic_rules)} deterministic rules")
-            linker.training.estimate_u_using_random_sampling(max_pairs=pairs_for_u, seed=seed)
-            stage_done(f"u from up to {pairs_for_u:,.0f} random pairs")
+            provisional_pairs = min(pairs_for_u, PROVISIONAL_U_MAX_PAIRS)
+            linker.training.estimate_u_using_random_sampling(max_pairs=provisional_pairs, seed=seed)
+            stage_done(f"provisional u from up to {provisional_pairs:,.0f} random pairs")
             sessions = _run_em_sessions(
                 linker,
                 spec,
