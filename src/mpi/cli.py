@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -318,9 +319,11 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
             )
             console.print(f"EM session blocked on {session.blocking_rule}: {status}")
         if stats.untrained_levels:
+            per_comparison = Counter(level.split("[", 1)[0] for level in stats.untrained_levels)
             console.print(
-                f"{len(stats.untrained_levels)} level(s) no pair showed in training keep weight 0: "
-                + ", ".join(stats.untrained_levels),
+                f"{len(stats.untrained_levels)} level(s) no pair showed in training keep weight 0 "
+                f"(+0.00 in mpi models show {result.name}): "
+                + ", ".join(f"{name} {count}" for name, count in per_comparison.items()),
                 markup=False,
             )
         for warning in stats.warnings:
