@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -38,6 +40,16 @@ def test_splink_messages_show_only_when_asked(flags: list[str], level: int, tmp_
         assert splink_logger.level == level
     finally:
         splink_logger.setLevel(before)
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mpi", "--help"], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: mpi ")
+    for command in COMMANDS:
+        assert command in result.stdout
 
 
 def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
