@@ -311,13 +311,6 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
     result = train_project_model(project_config(ctx), name=name, seed=seed, progress=_progress)
     stats = result.model.stats
     if stats is not None:
-        for session in stats.em_sessions:
-            status = (
-                f"skipped ({session.error})"
-                if session.error
-                else f"{session.blocked_pairs or 0:,} pairs, {session.seconds:.1f}s"
-            )
-            console.print(f"EM session blocked on {session.blocking_rule}: {status}")
         if stats.untrained_levels:
             per_comparison = Counter(level.split("[", 1)[0] for level in stats.untrained_levels)
             console.print(

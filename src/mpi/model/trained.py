@@ -70,6 +70,14 @@ class EmSessionStats:
     blocked_pairs: int | None = None
     error: str | None = None
 
+    def summary(self) -> str:
+        status = (
+            f"skipped ({self.error})"
+            if self.error
+            else f"{self.blocked_pairs or 0:,} pairs, {self.seconds:.1f}s"
+        )
+        return f"EM session blocked on {self.blocking_rule}: {status}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "blocking_rule": self.blocking_rule,

@@ -183,6 +183,9 @@ def train_linker(
                 without_term_frequencies=em_without_term_frequencies,
             )
             stage_done(f"m by EM in {len(sessions)} blocked sessions")
+            if progress is not None:
+                for session in sessions:
+                    progress(f"  {session.summary()}")
             # Provisional model: the sessions' estimates, strata normalised, unseen levels neutral;
             # then m and lambda re-estimated over all candidate pairs.
             estimates = snapshot_levels(linker)
