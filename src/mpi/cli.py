@@ -315,7 +315,7 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
             per_comparison = Counter(level.split("[", 1)[0] for level in stats.untrained_levels)
             console.print(
                 f"{len(stats.untrained_levels)} level(s) no pair showed in training keep weight 0 "
-                f"(+0.00 in mpi models show {result.name}): "
+                f"(marked in mpi models show {result.name}): "
                 + ", ".join(f"{name} {count}" for name, count in per_comparison.items()),
                 markup=False,
             )
@@ -381,7 +381,7 @@ def models_show(ctx: click.Context, name: str) -> None:
     for row in description.levels:
         table.add_row(
             row.comparison,
-            row.label,
+            row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)",
             _prob(row.m),
             _prob(row.u),
             "" if row.weight is None else f"{row.weight:+.2f}",

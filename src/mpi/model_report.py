@@ -17,6 +17,7 @@ class LevelRow:
     m: float | None
     u: float | None
     weight: float | None  # log2(m / u): evidence for (+) or against (-) a match
+    seen_in_training: bool = True  # False: no pair showed the level, so it was set to weight 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,14 +33,21 @@ def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
     location = locate_model(config, name)
     model = load_model_file(location.path)
     meta = load_meta(location.directory, name)
+    # TrainingStats names each unseen level "comparison[index] label".
+    unseen = {entry.split(" ", 1)[0] for entry in model.stats.untrained_levels} if model.stats else set()
     rows = []
     for comparison in model.spec.comparisons:
         parameters = model.parameters.levels.get(comparison.name, ())
-        for level, values in zip(comparison.levels, parameters, strict=False):
+        for index, (level, values) in enumerate(zip(comparison.levels, parameters, strict=False)):
             m, u = values.m_probability, values.u_probability
             weight = math.log2(m / u) if m and u else None
             label = level.label or level.creator
-            rows.append(LevelRow(comparison=comparison.name, label=label, m=m, u=u, weight=weight))
+            seen = f"{comparison.name}[{index}]" not in unseen
+            rows.append(
+                LevelRow(
+                    comparison=comparison.name, label=label, m=m, u=u, weight=weight, seen_in_training=seen
+                )
+            )
     return ModelDescription(
         name=name,
         path=str(location.path),
