@@ -38,8 +38,12 @@ def test_splink_messages_show_only_when_asked(flags: list[str], level: int, tmp_
     try:
         assert CliRunner().invoke(main, [*flags, "init", str(tmp_path)]).exit_code == 0
         assert splink_logger.level == level
+        # INFO is what -v adds (Splink's progress): it must reach stderr, not only pass the level.
+        handlers = [h for h in splink_logger.handlers if isinstance(h, logging.StreamHandler)]
+        assert bool(handlers) == bool(flags)
     finally:
         splink_logger.setLevel(before)
+        CliRunner().invoke(main, ["init", str(tmp_path), "--force"])  # drops the -v handler again
 
 
 def test_python_dash_m_runs_the_cli() -> None:

@@ -90,7 +90,20 @@ def show_splink_messages(verbose: int) -> None:
     Dozens of such lines buried mpi's own progress and summary.
     """
     levels = (logging.ERROR, logging.INFO, 1)  # 1: below Splink's own SQL level (5)
-    logging.getLogger("splink").setLevel(levels[min(verbose, len(levels) - 1)])
+    splink_logger = logging.getLogger("splink")
+    splink_logger.setLevel(levels[min(verbose, len(levels) - 1)])
+    # Python's last-resort handler prints warnings only; -v needs a handler for INFO. It is
+    # replaced on every call, so it always writes to the current stderr.
+    for handler in [h for h in splink_logger.handlers if getattr(h, _SPLINK_HANDLER_MARK, False)]:
+        splink_logger.removeHandler(handler)
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        setattr(handler, _SPLINK_HANDLER_MARK, True)
+        splink_logger.addHandler(handler)
+
+
+_SPLINK_HANDLER_MARK = "_mpi_verbose_handler"
 
 
 @main.command()
