@@ -89,21 +89,19 @@ def show_splink_messages(verbose: int) -> None:
     by `mpi train`), the u sample size mpi chose, a session rule with no pairs in a sample.
     Dozens of such lines buried mpi's own progress and summary.
     """
-    levels = (logging.ERROR, logging.INFO, 1)  # 1: below Splink's own SQL level (5)
     splink_logger = logging.getLogger("splink")
-    splink_logger.setLevel(levels[min(verbose, len(levels) - 1)])
-    # Python's last-resort handler prints warnings only; -v needs a handler for INFO. It is
-    # replaced on every call, so it always writes to the current stderr.
-    for handler in [h for h in splink_logger.handlers if getattr(h, _SPLINK_HANDLER_MARK, False)]:
-        splink_logger.removeHandler(handler)
+    if not verbose and not splink_logger.handlers:
+        splink_logger.setLevel(logging.ERROR)  # without importing Splink: `mpi --help` stays quick
+        return
+    import splink.logging as splink_logging
+
+    # A handler Splink added on an earlier call may write to a stderr that is gone (tests).
+    splink_logging.disable()
     if verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        setattr(handler, _SPLINK_HANDLER_MARK, True)
-        splink_logger.addHandler(handler)
-
-
-_SPLINK_HANDLER_MARK = "_mpi_verbose_handler"
+        # Splink's handler: Python's last-resort one would print its warnings only.
+        splink_logging.enable(logging.INFO if verbose == 1 else splink_logging.SQL)
+    else:
+        splink_logger.setLevel(logging.ERROR)
 
 
 @main.command()
