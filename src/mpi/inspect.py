@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -120,6 +120,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
         described = con.execute("DESCRIBE sample").fetchall()
         total_row = con.execute("SELECT count(*) FROM sample").fetchall()[0]
         total = int(total_row[0]) if total_row else 0
+        suggestions = one_column_per_field([str(name) for name, *_ in described])
         profiles = []
         for name, column_type, *_ in described:
             q = quote_identifier(str(name))
@@ -138,11 +139,9 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                     null_rate=nulls / total if total else 0.0,
                     distinct=distinct,
                     samples=tuple(str(s[0]) for s in samples),
-                    suggested_field=None,
+                    suggested_field=suggestions.get(str(name)),
                 )
             )
-        suggestions = one_column_per_field([p.name for p in profiles])
-        profiles = [replace(p, suggested_field=suggestions.get(p.name)) for p in profiles]
     except duckdb.Error as exc:
         raise InputError(
             f"File {path} cannot be read ({str(exc).splitlines()[0]}). "

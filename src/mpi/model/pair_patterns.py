@@ -127,9 +127,9 @@ def match_probability(
     return probability
 
 
-def _level_counts(patterns: PairPatterns, column: int, weights: np.ndarray, size: int) -> np.ndarray:
+def _level_counts(patterns: PairPatterns, column: int, weights: np.ndarray, values: list[int]) -> np.ndarray:
     """Weighted pairs at each comparison vector value (index value + 1; 0 is the null level)."""
-    return np.bincount(patterns.gamma[:, column] + 1, weights=weights, minlength=size + 1)
+    return np.bincount(patterns.gamma[:, column] + 1, weights=weights, minlength=max(values) + 2)
 
 
 def em_m_and_rate(
@@ -225,7 +225,7 @@ def _u_step(
     out: Parameters = {}
     for column, comparison in enumerate(spec.comparisons):
         values = sample.level_values[comparison.name]
-        counts = _level_counts(sample, column, non_matches, max(values) + 1)
+        counts = _level_counts(sample, column, non_matches, values)
         counted = {
             index: float(counts[values[index] + 1])
             for index, level in enumerate(comparison.levels)
@@ -258,7 +258,7 @@ def _m_and_rate_step(
     new_m: Parameters = {}
     for column, comparison in enumerate(spec.comparisons):
         values = candidates.level_values[comparison.name]
-        counts = _level_counts(candidates, column, expected_matches, len(values))
+        counts = _level_counts(candidates, column, expected_matches, values)
         new_m[comparison.name] = m_from_counts(comparison, values, counts, m[comparison.name], frozen)
         change = max(
             change,
