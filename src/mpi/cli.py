@@ -323,7 +323,7 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
     stats = result.model.stats
     if stats is not None:
         if stats.untrained_levels:
-            per_comparison = Counter(level.split("[", 1)[0] for level in stats.untrained_levels)
+            per_comparison = Counter(name for name, _ in stats.untrained_positions())
             console.print(
                 f"{len(stats.untrained_levels)} level(s) no pair showed in training keep weight 0 "
                 f"(marked in mpi models show {result.name}): "

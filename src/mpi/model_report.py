@@ -33,8 +33,7 @@ def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
     location = locate_model(config, name)
     model = load_model_file(location.path)
     meta = load_meta(location.directory, name)
-    # TrainingStats names each unseen level "comparison[index] label".
-    unseen = {entry.split(" ", 1)[0] for entry in model.stats.untrained_levels} if model.stats else set()
+    unseen = set(model.stats.untrained_positions()) if model.stats else set()
     rows = []
     for comparison in model.spec.comparisons:
         parameters = model.parameters.levels.get(comparison.name, ())
@@ -42,7 +41,7 @@ def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
             m, u = values.m_probability, values.u_probability
             weight = math.log2(m / u) if m and u else None
             label = level.label or level.creator
-            seen = f"{comparison.name}[{index}]" not in unseen
+            seen = (comparison.name, index) not in unseen
             rows.append(
                 LevelRow(
                     comparison=comparison.name, label=label, m=m, u=u, weight=weight, seen_in_training=seen

@@ -113,6 +113,14 @@ class TrainingStats:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
 
+    def untrained_positions(self) -> tuple[tuple[str, int], ...]:
+        """(comparison, level index) of each untrained level, written "name[index] label"."""
+        positions = []
+        for entry in self.untrained_levels:
+            name, _, rest = entry.partition("[")
+            positions.append((name, int(rest.split("]", 1)[0])))
+        return tuple(positions)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "record_count": self.record_count,
