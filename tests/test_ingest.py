@@ -185,3 +185,48 @@ def test_old_dates_and_foreign_postal_codes_are_kept_but_defaults_and_titles_are
     )
     assert issues[("first_name", "placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)")] == 1
     assert issues[("zip", "not a ZIP or postal code")] == 1
+
+
+def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -> None:
+    """APT 4B, #4B, APT4B, SUITE 4B and a unit column's APARTMENT # 4B are one unit, 4B.
+
+    An address line and a street column both can end with it; a household at one street and number
+    must read as one (the same-household levels compare street and number), and two units as two.
+    """
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "units"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.lines]\npath = "lines.csv"\nrecord_id = "ID"\n'
+        '[sources.lines.columns]\nlast_name = "LNAME"\naddress = "ADDR"\n'
+        '[sources.parts]\npath = "parts.csv"\nrecord_id = "ID"\n'
+        '[sources.parts.columns]\nlast_name = "LNAME"\nstreet_number = "NUM"\nstreet_name = "STREET"\n'
+        'unit = "UNIT"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "lines.csv").write_text(
+        "ID,LNAME,ADDR\n"
+        "1,Lee,123 Main Street Apt 4B\n"
+        "2,Lee,123 MAIN ST #4B\n"
+        "3,Lee,123 Main St. APT4B\n"
+        "4,Lee,123 Main St Suite 4B\n"
+        "5,Lee,2207 Church St # 2 floor\n"
+        "6,Lee,12 Ste Genevieve Ave\n"  # a street name that starts with a unit word keeps it
+        "7,Lee,PO Box 55\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "parts.csv").write_text(
+        "ID,LNAME,NUM,STREET,UNIT\n"
+        "8,Lee,123,Main Street,apartment # 4B\n"
+        "9,Lee,123,Main St #4B,\n"  # the unit written into the street column
+        "10,Lee,123,Main St,4C\n",
+        encoding="utf-8",
+    )
+    ingest_sources(load_config(tmp_path / "mpi.toml"))
+    rows = records(tmp_path / "mpi.toml")
+    parts = {r: (rows[r]["street_number"], rows[r]["street_name"], rows[r]["unit"]) for r in rows}
+    for record in ("1", "2", "3", "4", "8", "9"):
+        assert parts[record] == ("123", "MAIN ST", "4B"), record
+        assert rows[record]["address"] == "123 MAIN ST UNIT 4B"
+    assert parts["10"] == ("123", "MAIN ST", "4C")
+    assert parts["5"] == ("2207", "CHURCH ST", "2")
+    assert parts["6"] == ("12", "STE GENEVIEVE AVE", None)
+    assert parts["7"] == (None, "PO BOX 55", None) and rows["7"]["address"] == "PO BOX 55"

@@ -30,8 +30,8 @@ WITH names AS (
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,
         -- Separate address parts are used as given; otherwise the parts of the whole line.
         coalesce(street_number_value.text, address_value.street_number_text) AS street_number_text,
-        coalesce(unit_value.text, address_value.unit_text) AS unit_text,
-        coalesce(mpi_street_std(street_name_value.text), address_value.street_name_text) AS street_name_text,
+        coalesce(unit_value.unit_text, street_name_value.unit_text, address_value.unit_text) AS unit_text,
+        coalesce(street_name_value.street_name_text, address_value.street_name_text) AS street_name_text,
         city_value.text AS city_text,
         state_value.text AS state_text
     FROM mpi__mapped AS m
@@ -41,8 +41,8 @@ WITH names AS (
     LEFT JOIN mpi__name_lookup AS suffix_value ON suffix_value.value = m.suffix_in
     LEFT JOIN mpi__address_values AS address_value ON address_value.value = m.address_in
     LEFT JOIN mpi__text_values AS street_number_value ON street_number_value.value = m.street_number_in
-    LEFT JOIN mpi__text_values AS street_name_value ON street_name_value.value = m.street_name_in
-    LEFT JOIN mpi__text_values AS unit_value ON unit_value.value = m.unit_in
+    LEFT JOIN mpi__street_values AS street_name_value ON street_name_value.value = m.street_name_in
+    LEFT JOIN mpi__unit_values AS unit_value ON unit_value.value = m.unit_in
     LEFT JOIN mpi__text_values AS city_value ON city_value.value = m.city_in
     LEFT JOIN mpi__text_values AS state_value ON state_value.value = m.state_in
 ),

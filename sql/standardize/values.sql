@@ -43,27 +43,47 @@ SELECT
     )) END AS last_name_parts
 FROM real_names;
 
--- Address parts given in separate columns, cities and states.
+-- Street numbers, cities and states given in separate columns.
 CREATE OR REPLACE TEMP TABLE mpi__text_values AS
 SELECT value, mpi_clean_text(value) AS text
 FROM (
     SELECT DISTINCT value
-    FROM (SELECT unnest([street_number_in, street_name_in, unit_in, city_in, state_in]) AS value FROM mpi__mapped)
+    FROM (SELECT unnest([street_number_in, city_in, state_in]) AS value FROM mpi__mapped)
     WHERE value IS NOT NULL
 );
 
--- A whole address line is split into number / street / unit.
+-- A unit column, reduced to the unit itself (APARTMENT # 40 is 40).
+CREATE OR REPLACE TEMP TABLE mpi__unit_values AS
+SELECT value, mpi_unit_id(mpi_clean_address(value)) AS unit_text
+FROM (SELECT DISTINCT unit_in AS value FROM mpi__mapped WHERE unit_in IS NOT NULL);
+
+-- A street column, and a whole address line (number first), split from the unit that ends them:
+-- clerks write the unit into whichever field is at hand.
+CREATE OR REPLACE TEMP TABLE mpi__street_values AS
+WITH cleaned AS (
+    SELECT value, ' ' || mpi_clean_address(value) AS line
+    FROM (SELECT DISTINCT street_name_in AS value FROM mpi__mapped WHERE street_name_in IS NOT NULL)
+),
+split AS (SELECT value, line, mpi_unit_tail(line) AS unit_tail FROM cleaned)
+SELECT
+    value,
+    mpi_street_std(nullif(trim(left(line, length(line) - length(unit_tail))), '')) AS street_name_text,
+    mpi_unit_id(unit_tail) AS unit_text
+FROM split;
+
 CREATE OR REPLACE TEMP TABLE mpi__address_values AS
 WITH cleaned AS (
-    SELECT value, mpi_clean_text(value) AS address_text
+    SELECT value, ' ' || mpi_clean_address(value) AS line
     FROM (SELECT DISTINCT address_in AS value FROM mpi__mapped WHERE address_in IS NOT NULL)
+),
+split AS (
+    SELECT value, line, mpi_unit_tail(line) AS unit_tail, regexp_extract(line, '^ ([0-9]+[A-Z]?) ', 1) AS number
+    FROM cleaned
 )
 SELECT
     value,
-    regexp_extract(address_text, '^([0-9]+[A-Z]?) ', 1) AS street_number_text,
-    nullif(regexp_extract(address_text, ' (APT|APARTMENT|UNIT|STE|SUITE|FL|FLOOR|RM|ROOM|NO) ?([A-Z0-9]+)$', 2), '')
-        AS unit_text,
-    mpi_street_std(nullif(trim(regexp_replace(
-        regexp_replace(address_text, '^[0-9]+[A-Z]? ', ''),
-        ' (APT|APARTMENT|UNIT|STE|SUITE|FL|FLOOR|RM|ROOM|NO) ?[A-Z0-9]+$', '')), '')) AS street_name_text
-FROM cleaned;
+    nullif(number, '') AS street_number_text,
+    mpi_unit_id(unit_tail) AS unit_text,
+    mpi_street_std(nullif(trim(substr(left(line, length(line) - length(unit_tail)), length(number) + 2)), ''))
+        AS street_name_text
+FROM split;

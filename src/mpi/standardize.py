@@ -18,6 +18,8 @@ LOOKUP_TABLES = (
     "mpi__name_values",
     "mpi__name_lookup",
     "mpi__text_values",
+    "mpi__unit_values",
+    "mpi__street_values",
     "mpi__address_values",
     "mpi__nickname_map",
     "mpi__phonetic",
