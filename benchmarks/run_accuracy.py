@@ -4,8 +4,9 @@ Data sets: synthetic 10k and 100k persons (`mpi synth`, fixed seeds), FEBRL3, FE
 their "hard" variants without SSN and date of birth (`febrl_to_mpi.py`), and records from a
 generator mpi was not developed on: IHME's pseudopeople at its default noise and at three
 times it (`pseudopeople_to_mpi.py`; needs `pip install -e ".[bench]"`), and Splink's own
-tutorial data set of 50,000 British historical figures (`splink_datasets_to_mpi.py`; run only
-when --splink-datasets or SPLINK_DATASETS_DIR names a copy of its data folder). Engines:
+tutorial data sets, 50,000 British historical figures and the 1,000 records of `fake_1000`
+(`splink_datasets_to_mpi.py`; run only when --splink-datasets or SPLINK_DATASETS_DIR names a copy
+of its data folder). Engines:
 
     mpi           ingest -> train (a model fitted to this data) -> link with it
     mpi-shipped   ingest -> link with the model shipped in mpi (no training: the out-of-the-box result)
@@ -122,6 +123,12 @@ DATASETS: dict[str, Dataset] = {
             name="historical50k",
             description="Splink's historical figures, 50,578 records of 5,156 persons",
             prepare=splink_dataset("historical_50k"),
+            needs_splink_datasets=True,
+        ),
+        Dataset(
+            name="fake1000",
+            description="Splink's fake_1000, 1,000 records of 250 persons",
+            prepare=splink_dataset("fake_1000"),
             needs_splink_datasets=True,
         ),
     )
@@ -352,7 +359,7 @@ def main() -> None:
         type=Path,
         default=os.environ.get(SPLINK_DATASETS_ENV),
         help=f"the data/ folder of a splink_datasets checkout (default ${SPLINK_DATASETS_ENV}); "
-        "without it, historical50k is skipped",
+        "without it, historical50k and fake1000 are skipped",
     )
     add_common_arguments(parser, "accuracy")
     args = parser.parse_args()
