@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
 from mpi.model.columns import required_columns
 from mpi.model.errors import ModelError
 from mpi.model.person import build_person_model
 from mpi.model.spec import ComparisonSpec, LevelSpec, ModelSpec, block_on, else_level, exact, null_level
+from mpi.model.splink_settings import blocking_rule_sql
 from mpi.model.training import comparisons_never_free, rule_frees
 from mpi.schema import RECORD_COLUMN_NAMES
 
@@ -148,3 +150,26 @@ def test_fallback_training_rules_survive_json() -> None:
     assert fallbacks and "first_name + last_name" in fallbacks
     again = ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
     assert [r.fallback for r in again.training_rules] == [r.fallback for r in spec.training_rules]
+
+
+def test_an_email_or_a_name_sound_and_birth_month_alone_make_a_candidate_pair() -> None:
+    """Records too corrupted for the name, date and place rules still meet on what they keep."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE r AS SELECT * FROM (VALUES "
+        # the same email, both names misspelt, one date of birth missing
+        "(1, 'THEODORE', 'MOSRIR', 'THDR', 'MASRAR', DATE '1978-09-19', 'tm39@example.com'), "
+        "(2, 'TEODORE', 'MORRIS', 'TADAR', 'MAR', NULL, 'tm39@example.com'), "
+        # a surname missing and the day mistyped: the first name's sound and the birth month
+        "(3, 'CALEB', NULL, 'CALAB', NULL, DATE '1992-11-20', NULL), "
+        "(4, 'KALEB', 'ROWE', 'CALAB', 'RAW', DATE '1992-11-02', NULL)"
+        ") AS t(id, first_name, last_name, first_name_nysiis, last_name_nysiis, dob, email)"
+    )
+    rules = [r for r in build_person_model().prediction_rules if r.sql is None]
+    columns = {"first_name_nysiis", "last_name_nysiis", "dob", "email"}
+    usable = [r for r in rules if {c.name for c in r.columns} <= columns]
+    union = " OR ".join(f"coalesce({blocking_rule_sql(r, 'duckdb')}, false)" for r in usable)
+    pairs = con.execute(
+        f"SELECT l.id, r.id FROM r AS l JOIN r AS r ON l.id < r.id AND ({union}) ORDER BY 1, 2"
+    )
+    assert pairs.fetchall() == [(1, 2), (3, 4)]

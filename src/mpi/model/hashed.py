@@ -78,6 +78,7 @@ TOKEN_FOR_PREFIX: dict[tuple[str, int], str] = {
     ("last_name", 1): "tok_last_initial",
     ("last_name", 3): "tok_last_name_prefix3",
     ("ssn", 5): "tok_ssn_prefix",
+    ("dob", 7): "tok_dob_year_month",  # YYYY-MM
 }
 # Clear column -> its Bloom filter, for string similarity.
 BLOOM_FOR_COLUMN: dict[str, str] = {
@@ -279,8 +280,9 @@ def _rename_sql(sql: str, *, sides: bool) -> str:
 
 
 def _column(ref: ColumnRef) -> str:
-    if len(ref.ops) == 1 and ref.ops[0][0] == "substr" and ref.ops[0][1][:1] == (1,):
-        prefix = TOKEN_FOR_PREFIX.get((ref.name, int(ref.ops[0][1][1])))  # type: ignore[arg-type]
+    ops = ref.ops[1:] if ref.ops[:1] == (("cast_to_string", ()),) else ref.ops  # a date's prefix is text
+    if len(ops) == 1 and ops[0][0] == "substr" and ops[0][1][:1] == (1,):
+        prefix = TOKEN_FOR_PREFIX.get((ref.name, int(ops[0][1][1])))  # type: ignore[arg-type]
         if prefix is not None:
             return prefix  # a blocking key the agency hashed on its own
     if ref.ops:
