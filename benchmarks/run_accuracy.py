@@ -322,12 +322,15 @@ def accuracy_table(rows: list[dict[str, Any]]) -> str:
 
 
 def merged_with_saved(new_rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
-    """Rows for the data sets just run replace the saved ones; the others are kept as they were."""
+    """Rows for the (data set, engine) pairs just run replace the saved ones; the others are kept.
+
+    Keyed by engine too, so `--engines mpi,mpi-shipped` keeps the saved baseline rows.
+    """
     if not path.is_file():
         return new_rows
-    rerun = {r["dataset"] for r in new_rows}
+    rerun = {(r["dataset"], r["engine"]) for r in new_rows}
     saved = json.loads(path.read_text(encoding="utf-8")).get("rows", [])
-    return [r for r in saved if r["dataset"] not in rerun] + new_rows
+    return [r for r in saved if (r["dataset"], r["engine"]) not in rerun] + new_rows
 
 
 def parse_names(value: str, known: tuple[str, ...] | list[str], what: str) -> list[str]:
