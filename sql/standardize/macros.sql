@@ -153,6 +153,9 @@ CREATE OR REPLACE TEMP MACRO mpi_unit_words() AS
     ['APT', 'APARTMENT', 'UNIT', 'STE', 'SUITE', 'FL', 'FLR', 'FLOOR', 'RM', 'ROOM', 'NO', 'NUM', 'NUMBER',
      'BLDG', 'BUILDING', 'LOT', 'SPC', 'SPACE', 'TRLR', 'DEPT'];
 
+-- The unit words as one regular-expression alternative.
+CREATE OR REPLACE TEMP MACRO mpi_unit_word_pattern() AS '(?:' || array_to_string(mpi_unit_words(), '|') || ')';
+
 -- Address text cleaned like names, '#' first read as a unit word (#4B is UNIT 4B), since cleaning drops it.
 CREATE OR REPLACE TEMP MACRO mpi_clean_address(s) AS mpi_clean_text(replace(s, '#', ' UNIT '));
 
@@ -160,13 +163,13 @@ CREATE OR REPLACE TEMP MACRO mpi_clean_address(s) AS mpi_clean_text(replace(s, '
 -- runs of unit words, each followed by a unit number (4B, 12, B, PH, or APT4B written as one),
 -- then any unit words left over (# 2 FLOOR). Only at the end, so STE GENEVIEVE AVE keeps its name.
 CREATE OR REPLACE TEMP MACRO mpi_unit_tail(s) AS regexp_extract(s,
-    '(?:(?: (?:' || array_to_string(mpi_unit_words(), '|') || '))+'
+    '(?:(?: ' || mpi_unit_word_pattern() || ')+'
     || '(?: [A-Z0-9]*[0-9][A-Z0-9]*| [A-Z]{1,2}|[0-9]+[A-Z]?))+'
-    || '(?: (?:' || array_to_string(mpi_unit_words(), '|') || '))*$');
+    || '(?: ' || mpi_unit_word_pattern() || ')*$');
 
 -- A unit without its words, so APARTMENT # 40, APT 40, #40 and 40 all read 40; NULL if nothing is left.
 CREATE OR REPLACE TEMP MACRO mpi_unit_id(s) AS nullif(array_to_string(list_filter(
-    string_split(regexp_replace(s, '(^| )(?:' || array_to_string(mpi_unit_words(), '|') || ')([0-9])', '\1\2', 'g'), ' '),
+    string_split(regexp_replace(s, '(^| )' || mpi_unit_word_pattern() || '([0-9])', '\1\2', 'g'), ' '),
     lambda t: t <> '' AND NOT list_contains(mpi_unit_words(), t)), ' '), '');
 
 -- Two-letter state codes; full names of states are mapped to them.

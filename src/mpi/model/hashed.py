@@ -32,7 +32,13 @@ from sqlglot import exp
 
 from mpi.model.columns import columns_by_use
 from mpi.model.errors import ModelError
-from mpi.model.person import BORN_OUTSIDE_SOURCE_AGES, GIVEN_NAMES_DIFFER, NO_SOURCE_AGES, build_person_model
+from mpi.model.person import (
+    BORN_OUTSIDE_SOURCE_AGES,
+    DOB_YEAR_MONTH,
+    GIVEN_NAMES_DIFFER,
+    NO_SOURCE_AGES,
+    build_person_model,
+)
 from mpi.model.spec import (
     BlockingRuleSpec,
     ColumnRef,
@@ -71,14 +77,14 @@ TOKEN_FOR_COLUMN: dict[str, str] = {
     "phone": "tok_phone",
     "email": "tok_email",
 }
-# (clear column, prefix length) -> the token of that prefix, hashed at the agency as a blocking key.
-TOKEN_FOR_PREFIX: dict[tuple[str, int], str] = {
-    ("first_name", 1): "tok_first_initial",
-    ("first_name", 3): "tok_first_name_prefix3",
-    ("last_name", 1): "tok_last_initial",
-    ("last_name", 3): "tok_last_name_prefix3",
-    ("ssn", 5): "tok_ssn_prefix",
-    ("dob", 7): "tok_dob_year_month",  # YYYY-MM
+# A transformed clear column (a prefix) -> the token the agency hashed from it as a blocking key.
+TOKEN_FOR_KEY: dict[ColumnRef, str] = {
+    ColumnRef("first_name").substr(1, 1): "tok_first_initial",
+    ColumnRef("first_name").substr(1, 3): "tok_first_name_prefix3",
+    ColumnRef("last_name").substr(1, 1): "tok_last_initial",
+    ColumnRef("last_name").substr(1, 3): "tok_last_name_prefix3",
+    ColumnRef("ssn").substr(1, 5): "tok_ssn_prefix",
+    DOB_YEAR_MONTH: "tok_dob_year_month",
 }
 # Clear column -> its Bloom filter, for string similarity.
 BLOOM_FOR_COLUMN: dict[str, str] = {
@@ -280,11 +286,9 @@ def _rename_sql(sql: str, *, sides: bool) -> str:
 
 
 def _column(ref: ColumnRef) -> str:
-    ops = ref.ops[1:] if ref.ops[:1] == (("cast_to_string", ()),) else ref.ops  # a date's prefix is text
-    if len(ops) == 1 and ops[0][0] == "substr" and ops[0][1][:1] == (1,):
-        prefix = TOKEN_FOR_PREFIX.get((ref.name, int(ops[0][1][1])))  # type: ignore[arg-type]
-        if prefix is not None:
-            return prefix  # a blocking key the agency hashed on its own
+    key = TOKEN_FOR_KEY.get(ref)
+    if key is not None:
+        return key  # a blocking key the agency hashed on its own
     if ref.ops:
         raise _Untranslatable(f'column "{ref.name}" with transforms {ref.ops}')
     renamed = token_column(ref.name)
