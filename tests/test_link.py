@@ -60,7 +60,7 @@ def test_relinking_unchanged_data_changes_no_id(population: Path, tmp_path: Path
     ingest_sources(config)
     messages: list[str] = []
     first = link_records(config, progress=messages.append)
-    assert any(m.startswith("model as shipped") for m in messages)  # too few records to fit it to
+    assert any(m.startswith("model fitted to these records") for m in messages)  # seeded: a refit is the same
     before = index_of(config)
     again = link_records(config)
     full = link_records(config, full=True)
@@ -196,7 +196,9 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
     previous: dict[tuple[str, str], str] = {}
     for batch in (order[:2], order[2:4], order[4:]):
         ingest_sources(config, list(batch))
-        result = link_records(config)
+        # As shipped: this property is about the id rule, and a fit per batch (test_agencies_one_at_a_time_...
+        # links with one) would triple the test's time.
+        result = link_records(config, fit_shipped=False)
         current = index_of(config)
         history_matches_changes(config, result.run_id, previous, current)
         # Persons whose records neither moved nor gained records keep their ids.
@@ -204,7 +206,7 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
         for key, person in previous.items():
             if person not in moved_ids:
                 assert current[key] == person
-        rerun = link_records(config)
+        rerun = link_records(config, fit_shipped=False)
         assert rerun.ids.records_changed == 0 and index_of(config) == current
         indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
         assert len(current) == indexed
@@ -212,7 +214,7 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
 
 
 def test_shipped_model_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None:
-    config = make_population(tmp_path, persons=1_100, seed=5)
+    config = make_population(tmp_path, persons=150, seed=5)
     ingest_sources(config)
     messages: list[str] = []
     link_records(config, progress=messages.append)
