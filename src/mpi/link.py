@@ -66,9 +66,9 @@ Progress = Callable[[str], None]
 LINK_U_MAX_PAIRS = 1e7
 # Below this many records the pairs are too few to say anything about rare levels (the golden
 # case's 17 records made twins look common): the shipped parameters stay. Above it fitting pays
-# even on small files, whose agencies keyed them unlike the synthetic data: samples of 40 to 100
-# persons (63 to 257 records) of FEBRL3 and FEBRL4 without dob/SSN and Splink's fake_1000, pairwise F1
-# as shipped 0.44-0.89, fitted 0.87-0.97; synth and full FEBRL3 equal or better (/tmp/s12/fitsize.py).
+# even on small files, whose agencies keyed them unlike the synthetic data: samples of 40 and 100
+# persons (80 to 417 records, two seeds each) of FEBRL3 and FEBRL4 without dob/SSN and Splink's
+# fake_1000 scored pairwise F1 0.59-0.86 as shipped, 0.90-0.99 fitted; synth samples equal or better.
 LINK_FIT_MIN_RECORDS = 100
 # Seed of the fit's samples: the same records give the same parameters, so relinking them changes nothing.
 LINK_FIT_SEED = 1
