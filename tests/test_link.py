@@ -197,7 +197,7 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
     for batch in (order[:2], order[2:4], order[4:]):
         ingest_sources(config, list(batch))
         # As shipped: this property is about the id rule, and a fit per batch (test_agencies_one_at_a_time_...
-        # links with one) would triple the test's time.
+        # links with one) adds a third to the test's time.
         result = link_records(config, fit_shipped=False)
         current = index_of(config)
         history_matches_changes(config, result.run_id, previous, current)
