@@ -125,6 +125,23 @@ def test_a_training_rule_with_no_pairs_is_skipped_not_fatal() -> None:
     assert set(model.parameters.levels) == {c.name for c in model.spec.comparisons}
 
 
+def test_an_em_session_that_drives_an_m_to_zero_is_skipped_not_fatal() -> None:
+    # Five people: EM over an SSN session's 3 pairs takes a level's m to 0, which Splink refuses to
+    # store (a ValueError); `mpi train` on a few hundred records died of it with a traceback.
+    data = load_febrl3_records(sample=5)
+    model = train_model(data.con, build_person_model(), seed=3)
+    data.con.close()
+    assert model.stats is not None
+    sessions = {s.blocking_rule: s for s in model.stats.em_sessions}
+    error = sessions["ssn + first_name_std"].error
+    assert error is not None and error.startswith("EM failed on 3 pairs: m_probability value")
+    assert sessions["first_name_std + last_name + dob"].error is None
+    for comparison in model.spec.comparisons:
+        for level, params in zip(comparison.levels, model.parameters.levels[comparison.name], strict=True):
+            if not level.is_null:
+                assert params.m_probability is not None and 0 < params.m_probability <= 1
+
+
 def test_names_and_a_place_alone_still_give_a_match_rate() -> None:
     # No SSN, date of birth or street address: the primary deterministic rules find nothing,
     # so the match rate comes from the fallbacks (same names and ZIP, or names and city).

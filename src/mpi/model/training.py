@@ -586,9 +586,14 @@ def _run_em_session(
             estimate_without_term_frequencies=without_term_frequencies,
             max_pairs=max_pairs,
         )
-    except SplinkException as exc:
+    # ValueError: on a few hundred records EM can drive a level's m to 0, which Splink refuses to
+    # store ("m_probability value 0.0 is below the minimum allowed value"): that session taught
+    # nothing, the others (and the u and m rounds after them) still can.
+    except (SplinkException, ValueError) as exc:
         settings.core_model_settings = before
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, ValueError):  # Splink's sentence, without its advice to pass a larger m
+            message = f"EM failed on {pairs:,} pairs: {message.split('. ')[0]}"
         return failed(message, pairs)
     estimated = rule_frees(spec, rule)
     if keep_only is not None:
