@@ -127,7 +127,7 @@ def test_a_training_rule_with_no_pairs_is_skipped_not_fatal() -> None:
 
 def test_an_em_session_that_drives_an_m_to_zero_is_skipped_not_fatal() -> None:
     # Five people: EM over an SSN session's 3 pairs takes a level's m to 0, which Splink refuses to
-    # store (a ValueError); `mpi train` on a few hundred records died of it with a traceback.
+    # store (a ValueError); `mpi train` on a few dozen records died of it with a traceback.
     data = load_febrl3_records(sample=5)
     model = train_model(data.con, build_person_model(), seed=3)
     data.con.close()

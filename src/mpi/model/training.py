@@ -586,7 +586,7 @@ def _run_em_session(
             estimate_without_term_frequencies=without_term_frequencies,
             max_pairs=max_pairs,
         )
-    # ValueError: on a few hundred records EM can drive a level's m to 0, which Splink refuses to
+    # ValueError: on a few dozen records EM can drive a level's m to 0, which Splink refuses to
     # store ("m_probability value 0.0 is below the minimum allowed value"): that session taught
     # nothing, the others (and the u and m rounds after them) still can.
     except (SplinkException, ValueError) as exc:
