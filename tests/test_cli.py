@@ -138,3 +138,20 @@ def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:
 
 def test_commands_are_click_commands() -> None:
     assert all(isinstance(c, click.Command) for c in main.commands.values())
+
+
+def test_dates_in_no_configured_format_get_a_hint_naming_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text(
+        "id,first,last,dob\n1,John,Smith,01/02/1980\n2,Mary,Jones,1975-05-06\n3,Ann,Lee,12/31/1990\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "d"\n\n[store]\npath = "mpi.duckdb"\n\n[sources.people]\npath = "people.csv"\n'
+        'record_id = "id"\n\n[sources.people.columns]\nfirst_name = "first"\nlast_name = "last"\ndob = "dob"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())  # rich wraps long lines
+    assert 'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d).' in output
+    assert '[sources.people.columns] dob = { column = "dob", date_format = [' in output

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
 from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
 
 if TYPE_CHECKING:
-    from mpi.ingest import IngestResult
+    from mpi.ingest import FieldIssue, IngestResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Piped output (files, CI logs) gets a wide fixed width instead of rich's 80-column default.
@@ -171,12 +172,12 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
 
     config = project_config(ctx)
     result = ingest_sources(config, sources or None, progress=_progress)
-    _print_reconciliation(result)
+    _print_reconciliation(result, config)
     if not result.balanced:
         sys.exit(EXIT_CHECK_FAILED)
 
 
-def _print_reconciliation(result: IngestResult) -> None:
+def _print_reconciliation(result: IngestResult, config: ProjectConfig | None = None) -> None:
     table = Table(title=f"Reconciliation ({result.store_path})")
     for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
         table.add_column(
@@ -197,12 +198,26 @@ def _print_reconciliation(result: IngestResult) -> None:
         for source_name, fi in issues:
             issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
         console.print(issue_table)
+        for source_name, fi in issues:
+            if config is not None and fi.field == "dob" and fi.issue == "unparseable date":
+                console.print(escape(_date_format_hint(config, source_name, fi)))
     total_read = sum(s.rows_read for s in result.sources)
     total_indexed = sum(s.rows_indexed for s in result.sources)
     total_rejected = sum(s.rows_rejected for s in result.sources)
     console.print(
         f"Total: {total_read:,} rows read = {total_indexed:,} indexed + {total_rejected:,} rejected"
         + ("" if result.balanced else "  [bold red]DOES NOT ADD UP[/bold red]")
+    )
+
+
+def _date_format_hint(config: ProjectConfig, source_name: str, issue: FieldIssue) -> str:
+    """What to change when dates did not parse: the formats tried, and where to add the file's own."""
+    mapping = config.sources[source_name].mapping("dob")
+    tried = ", ".join(mapping.date_formats) if mapping else ""
+    return (
+        f'{source_name}: {issue.count:,} dates in column "{issue.column}" match none of the formats tried '
+        f"({tried}). If the file writes dates another way, list its formats in mpi.toml, e.g. "
+        f'[sources.{source_name}.columns] dob = {{ column = "{issue.column}", date_format = ["%m/%d/%Y", "%Y-%m-%d"] }}'
     )
 
 
