@@ -91,7 +91,7 @@ def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'record_id = "ID"' in result.output
     assert 'first_name = "FNAME"' in result.output
-    assert 'dob = "DOB"' in result.output
+    assert 'dob = { column = "DOB", date_format = ["%m/%d/%Y"] }' in result.output
     assert 'ssn = "SSN"' in result.output
     assert "age_range" not in result.output  # it has a date of birth
     (basic_project.parent / "wages.csv").write_text(
@@ -155,3 +155,31 @@ def test_dates_in_no_configured_format_get_a_hint_naming_the_fix(tmp_path: Path)
     output = " ".join(result.output.split())  # rich wraps long lines
     assert 'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d).' in output
     assert '[sources.people.columns] dob = { column = "dob", date_format = [' in output
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # month first, a few keyed the ISO way: both formats, the commoner first
+        (("01/02/1980", "1/2/1980", "12/31/1975", "1990-05-13"), 'date_format = ["%m/%d/%Y", "%Y-%m-%d"]'),
+        # a day past 12 rules month-first out (DuckDB's sniffer reads these as DATE; ingest reads text)
+        (("31/12/1980", "01/02/1975", "13/05/1990"), 'date_format = ["%d/%m/%Y"]'),
+        (("12-DEC-1980", "01-FEB-1975"), 'date_format = ["%d-%b-%Y"]'),
+        (("1980-12-31", "1975-02-01"), 'dob = "dob"'),  # ISO is the default: nothing to add
+    ],
+)
+def test_inspect_suggests_the_date_formats_that_read_the_dates(
+    tmp_path: Path, dates: tuple[str, ...], expected: str
+) -> None:
+    rows = "".join(f"{i},Ann,{d}\n" for i, d in enumerate(dates, start=1))
+    (tmp_path / "people.csv").write_text("id,first,dob\n" + rows, encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
+    assert result.exit_code == 0, result.output
+    mapping = result.output[result.output.index("[sources.people]") :]
+    assert expected in mapping
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "d"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
+    )
+    ingested = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "unparseable date" not in ingested.output  # every date read

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from mpi.config import FORMATS_BY_EXTENSION
+from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION
 from mpi.errors import InputError
+from mpi.mapping import DATE_TYPES
 from mpi.sqlutil import quote_identifier, quote_literal
 
 # Column-name patterns that usually mean a canonical field; the first match wins.
@@ -35,6 +36,22 @@ FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 RECORD_ID_PATTERN = r"(^id$|_id$|_key$|^rec(ord)?_?(id|no|num)$|^key$)"
 SAMPLE_ROWS = 100_000
+# Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
+# first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
+# No two-digit years: their century is a guess.
+CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
+    DEFAULT_DATE_FORMAT,
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y%m%d",
+    "%m-%d-%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d %Y",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +62,8 @@ class ColumnProfile:
     distinct: int
     samples: tuple[str, ...]
     suggested_field: str | None
+    # dob read as text: the formats that parse its values, most values first (see date_formats_of)
+    date_formats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +85,14 @@ class FileProfile:
             ]
         lines += ["", f"[sources.{source_name}.columns]"]
         for column in self.columns:
-            if column.suggested_field and column.name != self.suggested_record_id:
+            if not column.suggested_field or column.name == self.suggested_record_id:
+                continue
+            if column.date_formats and column.date_formats != (DEFAULT_DATE_FORMAT,):
+                formats = ", ".join(f'"{f}"' for f in column.date_formats)
+                lines.append(
+                    f'{column.suggested_field} = {{ column = "{column.name}", date_format = [{formats}] }}'
+                )
+            else:
                 lines.append(f'{column.suggested_field} = "{column.name}"')
         return "\n".join(lines)
 
@@ -96,6 +122,40 @@ def suggest_field(column: str) -> str | None:
     return None
 
 
+def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[str, ...]:
+    """The formats that read a text column's dates: greedily, the one reading most values first, then
+    each that reads values none before it could (a file mixing ``01/02/1980`` and ``1980-01-02``).
+
+    DuckDB's CSV sniffer finds one date format per column, and only when every value has it; a
+    date of birth column keyed by hand often mixes two, so the candidates are counted here.
+    """
+    q = quote_identifier(column)
+    values = f"SELECT DISTINCT trim(CAST({q} AS VARCHAR)) AS v FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
+    chosen: list[str] = []
+    while True:
+        unread = " AND ".join(f"try_strptime(v, {quote_literal(f)}) IS NULL" for f in chosen) or "true"
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE {unread} AND try_strptime(v, {quote_literal(f)}) IS NOT NULL)"
+                for f in CANDIDATE_DATE_FORMATS
+            )
+            + f" FROM ({values})"
+        ).fetchall()[0]
+        best = max(range(len(CANDIDATE_DATE_FORMATS)), key=lambda i: (int(counts[i]), -i))
+        if int(counts[best]) == 0:
+            return tuple(chosen)
+        chosen.append(CANDIDATE_DATE_FORMATS[best])
+
+
+def _dob_formats(
+    con: duckdb.DuckDBPyConnection, column: str, column_type: str, *, parquet: bool
+) -> tuple[str, ...]:
+    if not parquet:
+        return date_formats_of(con, "sample_text", column)
+    return () if column_type.upper() in DATE_TYPES else date_formats_of(con, "sample", column)
+
+
 def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "utf-8") -> FileProfile:
     """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection."""
     if not path.is_file():
@@ -104,7 +164,8 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
         raise InputError(f"File {path} is empty (0 bytes).")
     con = duckdb.connect()
     try:
-        if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
+        parquet = FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet"
+        if parquet:
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
             )
@@ -115,6 +176,13 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
             delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
+                {"path": str(path), **options},
+            )
+            # `mpi ingest` reads a CSV as text and parses dates with the mapping's formats, whatever
+            # type the sniffer finds here, so formats are detected on the text.
+            con.execute(
+                "CREATE TABLE sample_text AS SELECT * FROM "
+                f"read_csv($path, encoding = $encoding, all_varchar = true{delim}) LIMIT {SAMPLE_ROWS}",
                 {"path": str(path), **options},
             )
         described = con.execute("DESCRIBE sample").fetchall()
@@ -140,6 +208,9 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                     distinct=distinct,
                     samples=tuple(str(s[0]) for s in samples),
                     suggested_field=suggestions.get(str(name)),
+                    date_formats=_dob_formats(con, str(name), str(column_type), parquet=parquet)
+                    if suggestions.get(str(name)) == "dob"
+                    else (),
                 )
             )
     except duckdb.Error as exc:
