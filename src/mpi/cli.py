@@ -212,11 +212,13 @@ def _print_reconciliation(result: IngestResult, config: ProjectConfig | None = N
 
 def _date_format_hint(config: ProjectConfig, source_name: str, issue: FieldIssue) -> str:
     """What to change when dates did not parse: the formats tried, and where to add the file's own."""
-    mapping = config.sources[source_name].mapping("dob")
+    source = config.sources[source_name]
+    mapping = source.mapping("dob")
     tried = ", ".join(mapping.date_formats) if mapping else ""
     return (
         f'{source_name}: {issue.count:,} dates in column "{issue.column}" match none of the formats tried '
-        f"({tried}). If the file writes dates another way, list its formats in mpi.toml, e.g. "
+        f"({tried}). If the file writes dates another way (`mpi inspect {source.path}` suggests the formats), "
+        "list them in mpi.toml, e.g. "
         f'[sources.{source_name}.columns] dob = {{ column = "{issue.column}", date_format = ["%m/%d/%Y", "%Y-%m-%d"] }}'
     )
 
