@@ -6,7 +6,10 @@ import csv
 import shutil
 from pathlib import Path
 
+import pytest
+
 from mpi.config import load_config
+from mpi.errors import InputError
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
 from mpi.quality.evaluate import evaluate_against_truth
@@ -44,3 +47,24 @@ def test_sweep_row_at_the_run_threshold_is_the_index_and_missed_pairs_add_up(tmp
     assert len(at_run_threshold) == 1
     assert at_run_threshold[0].f1 == report.metrics.pairwise.f1
     assert at_run_threshold[0].persons == report.metrics.clusters.predicted_clusters
+
+
+def test_a_single_source_store_takes_truth_without_a_source_column(tmp_path: Path) -> None:
+    project = tmp_path / "golden"
+    shutil.copytree(GOLDEN, project)
+    config = load_config(project / "mpi.toml")
+    ingest_sources(config)
+    link_records(config)
+    with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
+        persons = {row["record_id"]: row["person"] for row in csv.DictReader(handle)}
+    _write_truth(project / "truth.csv", persons)
+    with_source = evaluate_against_truth(config, project / "truth.csv", examples=0)
+    (project / "bare.csv").write_text(
+        "record_id,person_id\n" + "".join(f"{r},{p}\n" for r, p in persons.items()), encoding="utf-8"
+    )
+    without_source = evaluate_against_truth(config, project / "bare.csv", examples=0)
+    assert without_source.metrics == with_source.metrics
+    assert with_source.metrics.pairwise.f1 == 1.0  # the golden case is clustered right
+    (project / "wrong.csv").write_text("record_id,cluster\n1,a\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"lacks column\(s\) source, person_id; it has record_id, cluster"):
+        evaluate_against_truth(config, project / "wrong.csv")

@@ -80,10 +80,20 @@ def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> None:
         ) from exc
     columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
     missing = [c for c in TRUTH_COLUMNS if c not in columns]
+    if missing == ["source"]:
+        # One source in the store: its name is all a source column could say (a truth file made
+        # for a single file, e.g. FEBRL's or Splink's data sets, has only record id and person).
+        sources = [row[0] for row in con.execute("SELECT DISTINCT source FROM records").fetchall()]
+        if len(sources) == 1:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT ? AS source, * FROM mpi__truth", sources
+            )
+            return
     if missing:
         raise InputError(
             f"Truth file {truth_path} lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}. "
-            f"It needs a header row with {', '.join(TRUTH_COLUMNS)}."
+            f"It needs a header row with {', '.join(TRUTH_COLUMNS)} (source may be left out when the store "
+            "holds one source)."
         )
 
 
