@@ -519,7 +519,19 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     "truth_path",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="CSV of source, record_id, person_id.",
+    help="CSV of source, record_id, person_id (source optional with one source).",
+)
+@click.option(
+    "--record-column",
+    default="record_id",
+    show_default=True,
+    help="The truth file's record id column (Splink's data sets: unique_id).",
+)
+@click.option(
+    "--person-column",
+    default="person_id",
+    show_default=True,
+    help="The truth file's true person column (Splink's data sets: cluster).",
 )
 @click.option(
     "--min-f1", type=click.FloatRange(0, 1), default=None, help="Exit 1 if pairwise F1 is below this."
@@ -535,7 +547,13 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
 @click.pass_context
 @library_errors
 def evaluate(
-    ctx: click.Context, truth_path: Path, min_f1: float | None, examples: int, no_sweep: bool
+    ctx: click.Context,
+    truth_path: Path,
+    record_column: str,
+    person_column: str,
+    min_f1: float | None,
+    examples: int,
+    no_sweep: bool,
 ) -> None:
     """Measure the person index against ground truth: pairwise and B-cubed metrics, errors, a threshold sweep.
 
@@ -545,7 +563,13 @@ def evaluate(
     from mpi.quality.evaluate import evaluate_against_truth
 
     report = evaluate_against_truth(
-        project_config(ctx), truth_path, examples=examples, sweep=not no_sweep, progress=_progress
+        project_config(ctx),
+        truth_path,
+        examples=examples,
+        sweep=not no_sweep,
+        progress=_progress,
+        record_column=record_column,
+        person_column=person_column,
     )
     print_evaluation(console, report)
     if min_f1 is not None and report.metrics.pairwise.f1 < min_f1:

@@ -65,6 +65,14 @@ def test_a_single_source_store_takes_truth_without_a_source_column(tmp_path: Pat
     without_source = evaluate_against_truth(config, project / "bare.csv", examples=0)
     assert without_source.metrics == with_source.metrics
     assert with_source.metrics.pairwise.f1 == 1.0  # the golden case is clustered right
-    (project / "wrong.csv").write_text("record_id,cluster\n1,a\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"lacks column\(s\) source, person_id; it has record_id, cluster"):
-        evaluate_against_truth(config, project / "wrong.csv")
+    # Splink's data sets keep the truth in the records file, under their own names
+    (project / "splink.csv").write_text(
+        "unique_id,first_name,cluster\n" + "".join(f"{r},X,{p}\n" for r, p in persons.items()),
+        encoding="utf-8",
+    )
+    own_names = evaluate_against_truth(
+        config, project / "splink.csv", examples=0, record_column="unique_id", person_column="cluster"
+    )
+    assert own_names.metrics == with_source.metrics
+    with pytest.raises(InputError, match=r"lacks column\(s\) source, record_id, person_id; it has unique_id"):
+        evaluate_against_truth(config, project / "splink.csv")

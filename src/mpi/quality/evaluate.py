@@ -63,8 +63,18 @@ class EvaluationReport:
     blocking: BlockingRecall | None = None
 
 
-def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> None:
-    """truth.csv (source, record_id, person_id) -> temp table mpi__truth, or a clear error."""
+def load_truth(
+    con: duckdb.DuckDBPyConnection,
+    truth_path: Path,
+    *,
+    record_column: str = "record_id",
+    person_column: str = "person_id",
+) -> None:
+    """truth.csv (source, record_id, person_id) -> temp table mpi__truth, or a clear error.
+
+    ``record_column`` and ``person_column`` name the file's own columns for the record id and the
+    true person (Splink's data sets: ``unique_id`` and ``cluster``, in the records file itself).
+    """
     if not truth_path.is_file():
         raise InputError(
             f"Truth file {truth_path} does not exist. Pass --truth PATH to a CSV of {', '.join(TRUTH_COLUMNS)}."
@@ -79,6 +89,15 @@ def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> None:
             f"Truth file {truth_path} cannot be read as CSV: {str(exc).splitlines()[0]}"
         ) from exc
     columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
+    chosen = {"record_id": record_column, "person_id": person_column}
+    if all(name in columns for name in chosen.values()) and any(k != v for k, v in chosen.items()):
+        keep = "source, " if "source" in columns else ""
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT {keep}"
+            f"{quote_identifier(record_column)} AS record_id, {quote_identifier(person_column)} AS person_id "
+            "FROM mpi__truth"
+        )
+        columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
     missing = [c for c in TRUTH_COLUMNS if c not in columns]
     if missing == ["source"]:
         # One source in the store: its name is all a source column could say (a truth file made
@@ -93,7 +112,7 @@ def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> None:
         raise InputError(
             f"Truth file {truth_path} lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}. "
             f"It needs a header row with {', '.join(TRUTH_COLUMNS)} (source may be left out when the store "
-            "holds one source)."
+            "holds one source), or name its own columns with --record-column and --person-column."
         )
 
 
@@ -186,6 +205,8 @@ def evaluate_against_truth(
     examples: int = 5,
     sweep: bool = True,
     progress: Callable[[str], None] | None = None,
+    record_column: str = "record_id",
+    person_column: str = "person_id",
 ) -> EvaluationReport:
     """Compare person_index with truth (source, record_id, person_id); read-only on the store."""
     report = progress or (lambda _message: None)
@@ -199,7 +220,7 @@ def evaluate_against_truth(
             )
         run_id, model_name, threshold = run[0]
         spec = load_model_file(locate_model(config, str(model_name)).path).spec
-        load_truth(con, truth_path)
+        load_truth(con, truth_path, record_column=record_column, person_column=person_column)
         metrics = evaluate_clustering(con, "person_index", "mpi__truth")
         counts = con.execute(load_sql("quality/error_counts")).fetchall()[0]
         same_person = (
