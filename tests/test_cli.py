@@ -153,7 +153,7 @@ def test_dates_in_no_configured_format_get_a_hint_naming_the_fix(tmp_path: Path)
     result = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())  # rich wraps long lines
-    assert 'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d).' in output
+    assert 'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d): mistyped' in output
     assert '[sources.people.columns] dob = { column = "dob", date_format = [' in output
 
 

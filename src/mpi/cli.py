@@ -217,8 +217,8 @@ def _date_format_hint(config: ProjectConfig, source_name: str, issue: FieldIssue
     tried = ", ".join(mapping.date_formats) if mapping else ""
     return (
         f'{source_name}: {issue.count:,} dates in column "{issue.column}" match none of the formats tried '
-        f"({tried}). If the file writes dates another way (`mpi inspect {source.path}` suggests the formats), "
-        "list them in mpi.toml, e.g. "
+        f"({tried}): mistyped dates, or dates written another way. If the latter (`mpi inspect {source.path}` "
+        "suggests the formats that read them), list them in mpi.toml, e.g. "
         f'[sources.{source_name}.columns] dob = {{ column = "{issue.column}", date_format = ["%m/%d/%Y", "%Y-%m-%d"] }}'
     )
 
@@ -519,7 +519,7 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     "truth_path",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="CSV of source, record_id, person_id (source optional with one source).",
+    help="CSV or Parquet of source, record_id, person_id (source optional with one source).",
 )
 @click.option(
     "--record-column",

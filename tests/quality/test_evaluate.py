@@ -6,6 +6,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from mpi.config import load_config
@@ -74,5 +75,13 @@ def test_a_single_source_store_takes_truth_without_a_source_column(tmp_path: Pat
         config, project / "splink.csv", examples=0, record_column="unique_id", person_column="cluster"
     )
     assert own_names.metrics == with_source.metrics
+    duckdb.execute(  # Parquet too, with integer ids compared as text
+        f"COPY (SELECT CAST(unique_id AS INTEGER) AS unique_id, cluster FROM read_csv('{project / 'splink.csv'}')) "
+        f"TO '{project / 'splink.parquet'}' (FORMAT parquet)"
+    )
+    from_parquet = evaluate_against_truth(
+        config, project / "splink.parquet", examples=0, record_column="unique_id", person_column="cluster"
+    )
+    assert from_parquet.metrics == with_source.metrics
     with pytest.raises(InputError, match=r"lacks column\(s\) source, record_id, person_id; it has unique_id"):
         evaluate_against_truth(config, project / "splink.csv")

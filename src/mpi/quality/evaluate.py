@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from mpi.clustering import CLUSTERS_TABLE, cluster_records
-from mpi.config import ProjectConfig
+from mpi.config import FORMATS_BY_EXTENSION, ProjectConfig
 from mpi.errors import InputError, MpiUserError
 from mpi.model import load_model_file
 from mpi.model.spec import ModelSpec
@@ -79,14 +79,19 @@ def load_truth(
         raise InputError(
             f"Truth file {truth_path} does not exist. Pass --truth PATH to a CSV of {', '.join(TRUTH_COLUMNS)}."
         )
+    parquet = FORMATS_BY_EXTENSION.get(truth_path.suffix.lower()) == "parquet"
+    read = "read_parquet(?)" if parquet else "read_csv(?, all_varchar = true, header = true)"
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
-            [str(truth_path)],
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT * FROM {read}", [str(truth_path)])
+        if parquet:  # ids compared as text, as in the store
+            columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
+            as_text = ", ".join(
+                f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns
+            )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT {as_text} FROM mpi__truth")
     except duckdb.Error as exc:
         raise InputError(
-            f"Truth file {truth_path} cannot be read as CSV: {str(exc).splitlines()[0]}"
+            f"Truth file {truth_path} cannot be read as {'Parquet' if parquet else 'CSV'}: {str(exc).splitlines()[0]}"
         ) from exc
     columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
     chosen = {"record_id": record_column, "person_id": person_column}
