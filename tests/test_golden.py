@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from mpi.config import load_config
+from mpi.config import ProjectConfig, load_config
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
 
@@ -23,6 +23,23 @@ def partition(pairs: list[tuple[str, str]]) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
+def indexed(config: ProjectConfig) -> list[tuple[str, str]]:
+    """(record_id, person_id) of every record in the store's person index."""
+    con = duckdb.connect(str(config.store_path), read_only=True)
+    try:
+        return [
+            (str(r), str(p))
+            for r, p in con.execute("SELECT record_id, person_id FROM person_index").fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def expected_persons() -> list[tuple[str, str]]:
+    with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
+        return [(row["record_id"], row["person"]) for row in csv.DictReader(handle)]
+
+
 def test_shipped_model_clusters_the_golden_case(tmp_path: Path) -> None:
     project = tmp_path / "golden"
     shutil.copytree(GOLDEN, project)
@@ -30,17 +47,7 @@ def test_shipped_model_clusters_the_golden_case(tmp_path: Path) -> None:
     ingest_sources(config)
     # 17 records are under LINK_FIT_MIN_RECORDS: linked as shipped (fitted, a pair of twins looks common).
     assert not link_records(config).model_fitted
-    con = duckdb.connect(str(config.store_path), read_only=True)
-    try:
-        found = [
-            (str(r), str(p))
-            for r, p in con.execute("SELECT record_id, person_id FROM person_index").fetchall()
-        ]
-    finally:
-        con.close()
-    with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
-        expected = [(row["record_id"], row["person"]) for row in csv.DictReader(handle)]
-    assert partition(found) == partition(expected)
+    assert partition(indexed(config)) == partition(expected_persons())
 
 
 # Other families' surnames: the golden case has 7 surname parts, so 6 copies need 42.
@@ -124,14 +131,5 @@ def test_seven_golden_families_are_clustered_right_by_the_fitted_model(tmp_path:
     config = load_config(project / "mpi.toml")
     ingest_sources(config)
     assert link_records(config).model_fitted
-    con = duckdb.connect(str(config.store_path), read_only=True)
-    try:
-        found = [
-            (str(r), str(p))
-            for r, p in con.execute("SELECT record_id, person_id FROM person_index").fetchall()
-        ]
-    finally:
-        con.close()
-    with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
-        expected = [(row["record_id"], row["person"]) for row in csv.DictReader(handle)]
-    assert partition(found) == partition([(f"{c}_{r}", f"{c}_{p}") for c in range(7) for r, p in expected])
+    expected = [(f"{c}_{r}", f"{c}_{p}") for c in range(7) for r, p in expected_persons()]
+    assert partition(indexed(config)) == partition(expected)
