@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -172,12 +172,12 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
 
     config = project_config(ctx)
     result = ingest_sources(config, sources or None, progress=_progress)
-    _print_reconciliation(result, config)
+    _print_reconciliation(result)
     if not result.balanced:
         sys.exit(EXIT_CHECK_FAILED)
 
 
-def _print_reconciliation(result: IngestResult, config: ProjectConfig | None = None) -> None:
+def _print_reconciliation(result: IngestResult) -> None:
     table = Table(title=f"Reconciliation ({result.store_path})")
     for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
         table.add_column(
@@ -198,9 +198,7 @@ def _print_reconciliation(result: IngestResult, config: ProjectConfig | None = N
         for source_name, fi in issues:
             issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
         console.print(issue_table)
-        for source_name, fi in issues:
-            if config is not None and fi.field == "dob" and fi.issue == "unparseable date":
-                console.print(escape(_date_format_hint(config, source_name, fi)))
+        _print_fixes([fi for _, fi in issues])
     total_read = sum(s.rows_read for s in result.sources)
     total_indexed = sum(s.rows_indexed for s in result.sources)
     total_rejected = sum(s.rows_rejected for s in result.sources)
@@ -210,17 +208,11 @@ def _print_reconciliation(result: IngestResult, config: ProjectConfig | None = N
     )
 
 
-def _date_format_hint(config: ProjectConfig, source_name: str, issue: FieldIssue) -> str:
-    """What to change when dates did not parse: the formats tried, and where to add the file's own."""
-    source = config.sources[source_name]
-    mapping = source.mapping("dob")
-    tried = ", ".join(mapping.date_formats) if mapping else ""
-    return (
-        f'{source_name}: {issue.count:,} dates in column "{issue.column}" match none of the formats tried '
-        f"({tried}): mistyped dates, or dates written another way. If the latter (`mpi inspect {source.path}` "
-        "suggests the formats that read them), list them in mpi.toml, e.g. "
-        f'[sources.{source_name}.columns] dob = {{ column = "{issue.column}", date_format = ["%m/%d/%Y", "%Y-%m-%d"] }}'
-    )
+def _print_fixes(field_issues: Sequence[FieldIssue]) -> None:
+    """The mapping change each field problem may need (column names only, never values)."""
+    for issue in field_issues:
+        if issue.fix:
+            console.print(escape(issue.fix))
 
 
 @main.command()
@@ -869,6 +861,7 @@ def hash_command(
         for fi in result.field_issues:
             issues.add_row(fi.field, fi.column, fi.issue, f"{fi.count:,}")
         console.print(issues)
+        _print_fixes(result.field_issues)
     if result.id_map_path:
         console.print(f"Record id map (keep it at the agency): {result.id_map_path}")
     console.print(

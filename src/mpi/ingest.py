@@ -39,6 +39,7 @@ class FieldIssue:
     column: str
     issue: str
     count: int
+    fix: str = ""  # what to change in mpi.toml, when the values may be fine and the mapping is not
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,9 +172,24 @@ def prepare_source(
     if source.on_duplicate_ids == "error":
         _refuse_duplicate_ids(con, source, echo_values=echo_values)
     field_issues = tuple(
-        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n) for f, i, n in issues
+        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(source, f, i, n))
+        for f, i, n in issues
     )
     return PreparedSource(read=read, field_issues=field_issues)
+
+
+def _fix_for(source: SourceConfig, field_name: str, issue: str, count: int) -> str:
+    """The mapping change that may cure ``issue``: dates in a format the column's date_format lacks."""
+    mapping = source.mapping(field_name)
+    if field_name != "dob" or issue != "unparseable date" or mapping is None:
+        return ""
+    return (
+        f'{source.name}: {count:,} dates in column "{mapping.column}" match none of the formats tried '
+        f"({', '.join(mapping.date_formats)}): mistyped dates, or dates written another way. If the latter "
+        f"(`mpi inspect {source.path}` suggests the formats that read them), list them in mpi.toml, e.g. "
+        f'[sources.{source.name}.columns] dob = {{ column = "{mapping.column}", '
+        'date_format = ["%m/%d/%Y", "%Y-%m-%d"] }'
+    )
 
 
 PREPARED_TABLES = (

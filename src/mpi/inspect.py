@@ -149,10 +149,14 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
 
 
 def _dob_formats(
-    con: duckdb.DuckDBPyConnection, column: str, column_type: str, *, parquet: bool
+    con: duckdb.DuckDBPyConnection, column: str, column_type: str, *, csv_as_text: str | None
 ) -> tuple[str, ...]:
-    if not parquet:
-        return date_formats_of(con, "sample_text", column)
+    """Formats of a dob column: on its text as `mpi ingest` reads a CSV (all text, whatever type the
+    sniffer found: a d/m/Y column sniffed as DATE is still parsed by the mapping's formats)."""
+    if csv_as_text is not None:
+        q = quote_identifier(column)
+        con.execute(f"CREATE OR REPLACE TABLE dob_text AS SELECT {q} FROM {csv_as_text} LIMIT {SAMPLE_ROWS}")
+        return date_formats_of(con, "dob_text", column)
     return () if column_type.upper() in DATE_TYPES else date_formats_of(con, "sample", column)
 
 
@@ -164,8 +168,8 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
         raise InputError(f"File {path} is empty (0 bytes).")
     con = duckdb.connect()
     try:
-        parquet = FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet"
-        if parquet:
+        csv_as_text = None
+        if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
             )
@@ -178,12 +182,9 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
                 {"path": str(path), **options},
             )
-            # `mpi ingest` reads a CSV as text and parses dates with the mapping's formats, whatever
-            # type the sniffer finds here, so formats are detected on the text.
-            con.execute(
-                "CREATE TABLE sample_text AS SELECT * FROM "
-                f"read_csv($path, encoding = $encoding, all_varchar = true{delim}) LIMIT {SAMPLE_ROWS}",
-                {"path": str(path), **options},
+            csv_as_text = (
+                f"read_csv({quote_literal(str(path))}, encoding = {quote_literal(options['encoding'])}, "
+                f"all_varchar = true{delim})"
             )
         described = con.execute("DESCRIBE sample").fetchall()
         total_row = con.execute("SELECT count(*) FROM sample").fetchall()[0]
@@ -208,7 +209,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                     distinct=distinct,
                     samples=tuple(str(s[0]) for s in samples),
                     suggested_field=suggestions.get(str(name)),
-                    date_formats=_dob_formats(con, str(name), str(column_type), parquet=parquet)
+                    date_formats=_dob_formats(con, str(name), str(column_type), csv_as_text=csv_as_text)
                     if suggestions.get(str(name)) == "dob"
                     else (),
                 )

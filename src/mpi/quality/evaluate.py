@@ -17,7 +17,7 @@ from mpi.model.spec import ModelSpec
 from mpi.project_models import locate_model
 from mpi.quality.blocking import BlockingRecall, blocking_recall
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
-from mpi.sqlutil import load_sql, quote_identifier
+from mpi.sqlutil import load_sql, quote_identifier, quote_literal
 from mpi.store import open_store
 
 # The sweep also clusters at the last run's own threshold, so one of its rows is the index evaluated.
@@ -80,45 +80,39 @@ def load_truth(
             f"Truth file {truth_path} does not exist. Pass --truth PATH to a CSV of {', '.join(TRUTH_COLUMNS)}."
         )
     parquet = FORMATS_BY_EXTENSION.get(truth_path.suffix.lower()) == "parquet"
-    read = "read_parquet(?)" if parquet else "read_csv(?, all_varchar = true, header = true)"
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT * FROM {read}", [str(truth_path)])
-        if parquet:  # ids compared as text, as in the store
-            columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
-            as_text = ", ".join(
-                f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns
-            )
-            con.execute(f"CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT {as_text} FROM mpi__truth")
-    except duckdb.Error as exc:
-        raise InputError(
-            f"Truth file {truth_path} cannot be read as {'Parquet' if parquet else 'CSV'}: {str(exc).splitlines()[0]}"
-        ) from exc
-    columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
-    chosen = {"record_id": record_column, "person_id": person_column}
-    if all(name in columns for name in chosen.values()) and any(k != v for k, v in chosen.items()):
-        keep = "source, " if "source" in columns else ""
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT {keep}"
-            f"{quote_identifier(record_column)} AS record_id, {quote_identifier(person_column)} AS person_id "
-            "FROM mpi__truth"
-        )
-        columns = [row[0] for row in con.execute("DESCRIBE mpi__truth").fetchall()]
-    missing = [c for c in TRUTH_COLUMNS if c not in columns]
+    read = "read_parquet($path)" if parquet else "read_csv($path, all_varchar = true, header = true)"
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        try:
+            return con.execute(sql, {"path": str(truth_path)}).fetchall()
+        except duckdb.Error as exc:
+            raise InputError(
+                f"Truth file {truth_path} cannot be read as {'Parquet' if parquet else 'CSV'}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+
+    columns = [row[0] for row in run(f"DESCRIBE SELECT * FROM {read}")]
+    named = {"source": "source", "record_id": record_column, "person_id": person_column}
+    missing = [c for c in TRUTH_COLUMNS if named[c] not in columns]
+    # Ids are compared as text, as in the store.
+    select = {c: f"CAST({quote_identifier(named[c])} AS VARCHAR)" for c in TRUTH_COLUMNS if c not in missing}
     if missing == ["source"]:
         # One source in the store: its name is all a source column could say (a truth file made
         # for a single file, e.g. FEBRL's or Splink's data sets, has only record id and person).
         sources = [row[0] for row in con.execute("SELECT DISTINCT source FROM records").fetchall()]
         if len(sources) == 1:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT ? AS source, * FROM mpi__truth", sources
-            )
-            return
+            select["source"], missing = quote_literal(str(sources[0])), []
     if missing:
         raise InputError(
-            f"Truth file {truth_path} lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}. "
-            f"It needs a header row with {', '.join(TRUTH_COLUMNS)} (source may be left out when the store "
-            "holds one source), or name its own columns with --record-column and --person-column."
+            f"Truth file {truth_path} lacks column(s) {', '.join(named[c] for c in missing)}; it has "
+            f"{', '.join(columns)}. It needs a header row with {', '.join(TRUTH_COLUMNS)} (source may be left "
+            "out when the store holds one source), or name its own columns with --record-column and --person-column."
         )
+    run(
+        "CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT "
+        + ", ".join(f"{select[c]} AS {c}" for c in TRUTH_COLUMNS)
+        + f" FROM {read}"
+    )
 
 
 def _level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
