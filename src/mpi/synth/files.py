@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from mpi.config import DEFAULT_STORE_PATH
 from mpi.synth.rates import AS_OF, SOURCES
 
 ColumnMapping = str | dict[str, Any]
@@ -163,7 +164,7 @@ def config_toml() -> str:
         f"shared_ids = {_toml_value(list(SHARED_IDS))}",
         "",
         "[store]",
-        'path = "mpi.duckdb"',
+        f"path = {_toml_value(DEFAULT_STORE_PATH)}",
     ]
     for source in SOURCES:
         spec = SOURCE_FILES[source]

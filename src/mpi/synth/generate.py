@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from mpi.config import CONFIG_FILENAME
 from mpi.errors import MpiUserError
 from mpi.synth.draws import _stream
 from mpi.synth.files import SOURCE_FILES, _truth_rows, _write_source, config_toml
@@ -60,7 +61,7 @@ def generate_population(
         say(f"{source}: {layout.height:,} records -> {path.name}")
     truth_path = out_dir / "truth.csv"
     pl.concat(truth_parts).write_csv(truth_path)
-    config_path = out_dir / "mpi.toml"
+    config_path = out_dir / CONFIG_FILENAME
     config_path.write_text(config_toml(), encoding="utf-8")
     say(f"truth: {sum(rows.values()):,} records -> {truth_path.name}; config -> {config_path.name}")
     return SynthSummary(

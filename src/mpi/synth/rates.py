@@ -330,24 +330,24 @@ SSN_PLACEHOLDERS: tuple[str, ...] = ("000000000", "123456789", "999999999", "111
 DOB_PLACEHOLDER = date(1900, 1, 1)
 
 
-def population_table_markdown() -> str:
-    """The population rates as a markdown table (kept in the package docstring)."""
-    lines = ["| population rate | meaning | value |", "|---|---|---|"]
-    for f in dataclasses.fields(PopulationRates):
-        value = getattr(POPULATION, f.name)
+def _fields_table(rates: PopulationRates | Shares, header: str) -> str:
+    """One row per documented field of ``rates``: name, meaning, value."""
+    lines = [f"| {header} | meaning | value |", "|---|---|---|"]
+    for f in dataclasses.fields(rates):
+        value = getattr(rates, f.name)
         shown = ", ".join(f"{v:g}" for v in value) if isinstance(value, tuple) else f"{value:g}"
         lines.append(f"| `{f.name}` | {f.metadata['doc']} | {shown} |")
     return "\n".join(lines)
+
+
+def population_table_markdown() -> str:
+    """The population rates as a markdown table (kept in the package docstring)."""
+    return _fields_table(POPULATION, "population rate")
 
 
 def shares_table_markdown() -> str:
     """The splits of corruptions and layout variants into their forms, as a markdown table."""
-    lines = ["| share | meaning | value |", "|---|---|---|"]
-    for f in dataclasses.fields(Shares):
-        value = getattr(SHARES, f.name)
-        shown = ", ".join(f"{v:g}" for v in value) if isinstance(value, tuple) else f"{value:g}"
-        lines.append(f"| `{f.name}` | {f.metadata['doc']} | {shown} |")
-    return "\n".join(lines)
+    return _fields_table(SHARES, "share")
 
 
 def coverage_table_markdown() -> str:

@@ -14,7 +14,7 @@ from mpi.synth.corruption import (
     _corrupt_sex,
     _corrupt_ssn,
 )
-from mpi.synth.draws import Ints, _chance
+from mpi.synth.draws import Floats, Ints, _chance
 from mpi.synth.population import _Population
 from mpi.synth.rates import (
     _AS_OF_DAYS,
@@ -28,7 +28,7 @@ from mpi.synth.rates import (
 from mpi.synth.tables import _Tables
 
 
-def _years(rng: np.random.Generator, low: float, high: float, n: int) -> Ints:
+def _years(rng: np.random.Generator, low: float, high: float | Floats, n: int) -> Ints:
     return np.floor(rng.uniform(low, high, n) * _YEAR_DAYS).astype(np.int64)
 
 
@@ -44,14 +44,14 @@ def _event_days(source: str, dob: Ints, age: Ints, rng: np.random.Generator) -> 
         event = dob + np.floor(last_year * _YEAR_DAYS).astype(np.int64)
     elif source == "college":
         typical = dob + _years(rng, 18, 24, n)
-        adult = dob + np.floor(rng.uniform(18, np.maximum(age, 19) + 0.9, n) * _YEAR_DAYS).astype(np.int64)
+        adult = dob + _years(rng, 18, np.maximum(age, 19) + 0.9, n)
         event = np.where(rng.random(n) < 0.7, typical, adult)
     elif source == "wages":
         recent = _AS_OF_DAYS - rng.integers(60, 60 + 550, n)
-        older = dob + np.floor(rng.uniform(16, np.maximum(age, 17) + 0.9, n) * _YEAR_DAYS).astype(np.int64)
+        older = dob + _years(rng, 16, np.maximum(age, 17) + 0.9, n)
         event = np.where(rng.random(n) < 0.85, recent, np.maximum(older, _AS_OF_DAYS - 14 * 365))
     elif source == "licensing":
-        event = dob + np.floor(rng.uniform(22, np.maximum(age, 23) + 0.9, n) * _YEAR_DAYS).astype(np.int64)
+        event = dob + _years(rng, 22, np.maximum(age, 23) + 0.9, n)
     else:
         # An application within the last eight years, drawn over the person's lifetime so far.
         lifetime = np.minimum(_AS_OF_DAYS - dob, 8 * _YEAR_DAYS)

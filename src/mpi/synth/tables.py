@@ -78,10 +78,12 @@ def _load_tables() -> _Tables:
     origin_code = {o: i for i, o in enumerate(ORIGINS)}
     first = pl.read_csv(DATA_DIR / "first_names.csv", schema_overrides={"display": pl.String})
     first = first.with_columns(
-        pool=(
-            pl.col("origin").replace_strict(origin_code, return_dtype=pl.Int64) * 4
-            + (pl.col("sex") == "M").cast(pl.Int64) * 2
-            + (pl.col("era") == "modern").cast(pl.Int64)
+        pool=pl.Series(
+            _first_pool_key(
+                first["origin"].replace_strict(origin_code, return_dtype=pl.Int64).to_numpy(),
+                (first["sex"] == "M").to_numpy(),
+                (first["era"] == "modern").to_numpy(),
+            )
         )
     )
     last = pl.read_csv(DATA_DIR / "surnames.csv", schema_overrides={"display": pl.String})
