@@ -18,9 +18,7 @@ from mpi.link import _fit_match_rate_to_population, link_records
 from mpi.overrides import RecordKey, add_override
 from mpi.quality.metrics import evaluate_clustering
 from mpi.runs import undo_run
-from mpi.synth import generate_population
-
-SOURCES = ("ece", "k12", "college", "wages", "licensing", "hhs")
+from mpi.synth import SOURCES, generate_population
 
 
 def make_population(directory: Path, *, persons: int = 300, seed: int = 11) -> ProjectConfig:

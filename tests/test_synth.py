@@ -14,6 +14,9 @@ import pytest
 import mpi.synth as synth
 from mpi.errors import MpiUserError
 from mpi.synth import SOURCE_FILES, SynthSummary, generate_population
+from mpi.synth.corruption import _compound_variant, _date_digit_error, _keyboard_typo
+from mpi.synth.population import _build_population
+from mpi.synth.tables import _load_tables
 
 PERSONS = 1500
 SEED = 11
@@ -168,7 +171,7 @@ def test_placeholders_and_shared_ssns_occur(frames: dict[str, pl.DataFrame], tru
 
 @pytest.fixture(scope="module")
 def people() -> pl.DataFrame:
-    return synth._build_population(persons=4000, seed=3, tables=synth._load_tables()).people
+    return _build_population(persons=4000, seed=3, tables=_load_tables()).people
 
 
 def test_population_has_twins_with_different_first_names(people: pl.DataFrame) -> None:
@@ -240,7 +243,7 @@ def test_keyboard_typo_is_one_edit() -> None:
     rnd = random.Random(1)
     for name in ("MARGARET", "JOHNSON", "GARCIA-LOPEZ", "LEE"):
         for _ in range(50):
-            assert jellyfish.damerau_levenshtein_distance(name, synth._keyboard_typo(name, rnd)) <= 1
+            assert jellyfish.damerau_levenshtein_distance(name, _keyboard_typo(name, rnd)) <= 1
 
 
 def test_compound_names_keep_a_part() -> None:
@@ -251,14 +254,14 @@ def test_compound_names_keep_a_part() -> None:
         ("O'BRIEN", {"BRIEN"}),
     ):
         for _ in range(30):
-            variant = synth._compound_variant(name, rnd)
+            variant = _compound_variant(name, rnd)
             assert any(part in variant for part in parts)
 
 
 def test_date_digit_error_gives_another_real_date() -> None:
     rnd = random.Random(3)
     for _ in range(100):
-        changed = synth._date_digit_error(date(1987, 4, 23), rnd)
+        changed = _date_digit_error(date(1987, 4, 23), rnd)
         assert changed != date(1987, 4, 23)
         assert changed < synth.AS_OF
 

@@ -163,83 +163,32 @@ agency recorded), `layouts` (how it writes its file), `files` (file formats, mpi
 and `generate` (`generate_population`).
 """
 
-# The public names (see __all__) keep the import path they had when this was one module.
-# The underscored ones are private helpers that tests/test_synth.py calls directly as
-# `synth._name`; they are not part of the public surface.
-from mpi.synth.corruption import _compound_variant as _compound_variant
-from mpi.synth.corruption import _date_digit_error as _date_digit_error
-from mpi.synth.corruption import _keyboard_typo as _keyboard_typo
-from mpi.synth.draws import Bools, Floats, Ints
-from mpi.synth.files import PROJECT_NAME, SHARED_IDS, SOURCE_FILES, ColumnMapping, SourceFile, config_toml
+# What callers use, at the import path it had when this was one module; the rest lives in
+# the submodules named above.
+from mpi.synth.files import SOURCE_FILES
 from mpi.synth.generate import SynthSummary, generate_population
-from mpi.synth.layouts import (
-    COLLEGE_INSTITUTIONS,
-    ECE_PROGRAMS,
-    HHS_PROGRAMS,
-    LICENSE_STATUSES,
-    LICENSE_TYPES,
-)
-from mpi.synth.population import _build_population as _build_population
 from mpi.synth.rates import (
     AS_OF,
-    COVERAGE,
-    DOB_PLACEHOLDER,
-    HHS_HOUSEHOLD,
-    HHS_MEMBER,
-    HISTORIC_RECORD_YEARS,
-    NEWBORN_DAYS,
     NOISE,
-    ORIGINS,
     POPULATION,
-    REPEAT_RECORDS,
     SHARES,
     SOURCES,
     SSN_PLACEHOLDERS,
-    Noise,
-    PopulationRates,
-    Shares,
     coverage_table_markdown,
     noise_table_markdown,
     population_table_markdown,
     shares_table_markdown,
 )
-from mpi.synth.tables import DATA_DIR
-from mpi.synth.tables import _load_tables as _load_tables
 
 __all__ = [
     "AS_OF",
-    "COLLEGE_INSTITUTIONS",
-    "COVERAGE",
-    "DATA_DIR",
-    "DOB_PLACEHOLDER",
-    "ECE_PROGRAMS",
-    "HHS_HOUSEHOLD",
-    "HHS_MEMBER",
-    "HHS_PROGRAMS",
-    "HISTORIC_RECORD_YEARS",
-    "LICENSE_STATUSES",
-    "LICENSE_TYPES",
-    "NEWBORN_DAYS",
     "NOISE",
-    "ORIGINS",
     "POPULATION",
-    "PROJECT_NAME",
-    "REPEAT_RECORDS",
-    "SHARED_IDS",
     "SHARES",
     "SOURCES",
     "SOURCE_FILES",
     "SSN_PLACEHOLDERS",
-    "Bools",
-    "ColumnMapping",
-    "Floats",
-    "Ints",
-    "Noise",
-    "PopulationRates",
-    "Shares",
-    "SourceFile",
     "SynthSummary",
-    "config_toml",
     "coverage_table_markdown",
     "generate_population",
     "noise_table_markdown",
