@@ -61,8 +61,9 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         '[sources.k12.columns] age: an age needs the date it was recorded: as_of = "2024-09-01" '
         'or as_of_column = "COL".',
         '[sources.wages]: cannot tell the format of "wages.xlsx"; set format = "csv" or format = "parquet".',
-        "[sources.wages.columns] full_name: format must be one of 'LAST, FIRST MIDDLE SUFFIX', "
-        "'FIRST MIDDLE LAST SUFFIX', 'auto'.",
+        "[sources.wages.columns] full_name: format (the order of the name's parts) must be one of "
+        "'LAST, FIRST MIDDLE SUFFIX', 'FIRST MIDDLE LAST SUFFIX', 'auto', "
+        'e.g. { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }.',
     ]
     assert str(caught.value).startswith(f"{config}: 12 problem(s) in the config:\n  - ")
 

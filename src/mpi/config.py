@@ -49,6 +49,14 @@ COLUMN_OPTION_KEYS = (
 )
 
 FORMATS_BY_EXTENSION = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".psv": "csv", ".parquet": "parquet"}
+DELIMITERS_BY_EXTENSION = {".tsv": "\t", ".psv": "|"}
+
+
+def default_delimiter(path: Path) -> str:
+    """The delimiter a CSV source is read with when mpi.toml names none: its extension's, else a comma."""
+    return DELIMITERS_BY_EXTENSION.get(path.suffix.lower(), ",")
+
+
 FULL_NAME_FORMATS = ("LAST, FIRST MIDDLE SUFFIX", "FIRST MIDDLE LAST SUFFIX", "auto")
 ERROR_POLICIES = ("error", "reject")
 PADDABLE_FIELDS = ("ssn", "zip", "phone")
@@ -369,10 +377,7 @@ def _parse_source(
             f'{where}: cannot tell the format of "{path_value}"; set format = "csv" or format = "parquet".'
         )
         file_format = "csv"
-    default_delimiter = (
-        "\t" if path.suffix.lower() == ".tsv" else "|" if path.suffix.lower() == ".psv" else ","
-    )
-    delimiter = raw.get("delimiter", default_delimiter)
+    delimiter = raw.get("delimiter", default_delimiter(path))
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         problems.append(f'{where}: delimiter must be one character, e.g. delimiter = "|".')
         delimiter = ","
@@ -492,7 +497,9 @@ def _parse_column(
     if field_name == "full_name":
         if name_format not in FULL_NAME_FORMATS:
             problems.append(
-                f"{where}: format must be one of {', '.join(repr(f) for f in FULL_NAME_FORMATS)}."
+                f"{where}: format (the order of the name's parts) must be one of "
+                f"{', '.join(repr(f) for f in FULL_NAME_FORMATS)}, "
+                f'e.g. {{ column = "{column}", format = "{FULL_NAME_FORMATS[1]}" }}.'
             )
     elif name_format is not None:
         problems.append(f"{where}: format applies to full_name only.")

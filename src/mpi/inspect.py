@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION
+from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
 from mpi.sqlutil import quote_identifier, quote_literal
+from mpi.standardize import install_macros
 
-# Column-name patterns that usually mean a canonical field; the first match wins.
+# Column-name patterns that usually mean a canonical field, matched on the name's words
+# (see column_words); the first match wins. Specific location fields come before the generic
+# address, and a contact field before it, so that email_address is an email.
 FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("full_name", r"^(full_?name|name|client_?name|person_?name|employee_?name|licensee(_?name)?)$"),
-    ("first_name", r"(first|given|fore|f)_?(name|nm)$|^fname$|^first$"),
-    ("middle_name", r"(middle|mid|m)_?(name|nm|init(ial)?)$|^mname$|^middle$"),
-    ("last_name", r"(last|sur|family|l)_?(name|nm)$|^lname$|^surname$|^last$"),
+    # one-letter abbreviations only as the whole name: item_name is no middle name
+    ("first_name", r"(first|given|fore)_?(name|nm)$|^f_?(name|nm)$|^first$"),
+    ("middle_name", r"(middle|mid)_?(name|nm|init(ial)?)$|^m_?(name|nm|init(ial)?|i)$|^middle$"),
+    ("last_name", r"(last|sur|family)_?(name|nm)$|^l_?(name|nm)$|^surname$|^last$"),
     ("suffix", r"suffix|sfx|generation"),
     ("dob", r"dob|birth_?(date|dt|day)|date_?of_?birth|bdate"),
     ("age", r"^age(_?years)?$"),
@@ -27,14 +32,54 @@ FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("street_number", r"(street|house)_?(number|num|no)$"),
     ("street_name", r"street_?name|^street$"),
     ("unit", r"^(unit|apt|apartment|suite)(_?(no|num|number))?$"),
-    ("address", r"addr|address"),
-    ("city", r"city|town|suburb|municipality"),
+    ("city", r"(^|_)(city|town|suburb|municipality)(_|$)"),
     ("state", r"^(state|st)(_?(cd|code|abbr))?$"),
     ("zip", r"zip|postal|postcode"),
-    ("phone", r"phone|tel|mobile"),
+    ("phone", r"phone|(^|_)tel(_|$)|mobile"),
     ("email", r"e_?mail"),
+    ("address", r"addr|address"),
 )
-RECORD_ID_PATTERN = r"(^id$|_id$|_key$|^rec(ord)?_?(id|no|num)$|^key$)"
+# Leading words that say whose or which address a column holds, not what it is: stripped before
+# matching, so mailing_address_state is a state and home_phone a phone.
+QUALIFIER_WORDS = frozenset(
+    {
+        "mailing",
+        "mail",
+        "home",
+        "residential",
+        "residence",
+        "res",
+        "perm",
+        "permanent",
+        "current",
+        "curr",
+        "physical",
+        "primary",
+        "addr",
+        "adr",
+        "address",
+    }
+)
+ADDRESS_WORDS = frozenset({"addr", "adr", "address"})
+# What remains of an address column once its qualifiers are gone: nothing (home_address), a line
+# number (address_1, ADDR_LINE1), or a house number (ADDR_NUM).
+ADDRESS_LINE_REST = r"(line_?)?\d*"
+HOUSE_NUMBER_REST = r"(house_)?(num|number|no)"
+# Words naming someone or something other than the person on the record (an employer's address,
+# a spouse's name): such columns are never suggested for the person's own fields. A household
+# member's phone, email or address is still suggested: the household shares it.
+ORGANIZATION_WORDS = frozenset(
+    {"employer", "company", "business", "school", "institution", "provider", "agency", "facility"}
+)
+OTHER_PERSON_WORDS = frozenset(
+    {"spouse", "mother", "father", "parent", "guardian", "dependent", "emergency", "partner", "maiden"}
+)
+HOUSEHOLD_SHARED_FIELDS = frozenset(
+    {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
+)
+# The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
+# column is not a field (a phone number) and its values are unique.
+RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
 SAMPLE_ROWS = 100_000
 # Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
 # first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
@@ -44,6 +89,8 @@ CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
     "%m/%d/%Y",
     "%d/%m/%Y",
     "%Y%m%d",
+    "%m%d%Y",
+    "%d%m%Y",
     "%m-%d-%Y",
     "%d-%m-%Y",
     "%Y/%m/%d",
@@ -62,8 +109,10 @@ class ColumnProfile:
     distinct: int
     samples: tuple[str, ...]
     suggested_field: str | None
-    # dob read as text: the formats that parse its values, most values first (see date_formats_of)
-    date_formats: tuple[str, ...] = ()
+    # Options the suggested mapping needs beyond the column (a dob's date_format, a whole name's
+    # format, an age's as_of), and comments on what inspect could not settle.
+    mapping_options: tuple[tuple[str, str | list[str]], ...] = ()
+    mapping_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,11 +121,24 @@ class FileProfile:
     rows_sampled: int
     columns: tuple[ColumnProfile, ...]
     suggested_record_id: str | None
+    # CSV only: the delimiter read (given or detected) and the encoding, written when not the default
+    delimiter: str | None = None
+    encoding: str = "utf-8"
 
     def suggested_mapping_toml(self, source_name: str) -> str:
         lines = [f"[sources.{source_name}]", f'path = "{Path(self.path).name}"']
+        if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
+            lines.append(f"delimiter = {json.dumps(self.delimiter)}")
+        if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):
+            lines.append(f"encoding = {json.dumps(self.encoding)}")
         if self.suggested_record_id:
             lines.append(f'record_id = "{self.suggested_record_id}"')
+        else:
+            lines += [
+                "# No column holds a unique id for each row. mpi needs one to keep person ids across loads:",
+                "# add the agency's own record id to the extract, then name it here.",
+                '# record_id = "..."',
+            ]
         if not {c.suggested_field for c in self.columns} & {"dob", "age"}:
             # Without birth information the source's known ages still rule people out (docs/config.md).
             lines += [
@@ -87,11 +149,10 @@ class FileProfile:
         for column in self.columns:
             if not column.suggested_field or column.name == self.suggested_record_id:
                 continue
-            if column.date_formats and column.date_formats != (DEFAULT_DATE_FORMAT,):
-                formats = ", ".join(f'"{f}"' for f in column.date_formats)
-                lines.append(
-                    f'{column.suggested_field} = {{ column = "{column.name}", date_format = [{formats}] }}'
-                )
+            lines += [f"# {note}" for note in column.mapping_notes]
+            if column.mapping_options:
+                options = "".join(f", {key} = {json.dumps(value)}" for key, value in column.mapping_options)
+                lines.append(f'{column.suggested_field} = {{ column = "{column.name}"{options} }}')
             else:
                 lines.append(f'{column.suggested_field} = "{column.name}"')
         return "\n".join(lines)
@@ -114,8 +175,39 @@ def one_column_per_field(columns: list[str]) -> dict[str, str]:
     return chosen
 
 
+def column_words(column: str) -> list[str]:
+    """A column name's words, lower case: ``mailingAddressCity`` and ``MAILING ADDRESS-CITY`` alike."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
 def suggest_field(column: str) -> str | None:
-    name = re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
+    words = column_words(column)
+    field = _field_of_words(words)
+    if ORGANIZATION_WORDS & set(words):
+        return None
+    if OTHER_PERSON_WORDS & set(words) and field not in HOUSEHOLD_SHARED_FIELDS:
+        return None
+    return field
+
+
+def _field_of_words(words: list[str]) -> str | None:
+    rest = list(words)
+    while len(rest) > 1 and rest[0] in QUALIFIER_WORDS:
+        rest = rest[1:]
+    if rest == words:
+        return _first_match("_".join(words))
+    name = "_".join(r for r in rest if r not in ADDRESS_WORDS)
+    if ADDRESS_WORDS & set(words) and re.fullmatch(ADDRESS_LINE_REST, name):
+        return "address"
+    if ADDRESS_WORDS & set(words) and re.fullmatch(HOUSE_NUMBER_REST, name):
+        return "street_number"
+    # The qualifiers said this is part of an address; what follows them decides which part
+    # (mailing_address_po_box is none we map), never the address word itself.
+    return _first_match(name) if name else None
+
+
+def _first_match(name: str) -> str | None:
     for field, pattern in FIELD_PATTERNS:
         if re.search(pattern, name):
             return field
@@ -131,15 +223,19 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
     """
     q = quote_identifier(column)
     values = f"SELECT DISTINCT trim(CAST({q} AS VARCHAR)) AS v FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
+
+    def reads(date_format: str) -> str:
+        # A reading in the future is a typo read the wrong way (19027803 as 19-02-7803), not a date:
+        # ingest would throw it out (mpi_is_placeholder_date, so the macros must be on con).
+        parsed = f"CAST(try_strptime(v, {quote_literal(date_format)}) AS DATE)"
+        return f"coalesce(NOT mpi_is_placeholder_date({parsed}), false)"
+
     chosen: list[str] = []
     while True:
-        unread = " AND ".join(f"try_strptime(v, {quote_literal(f)}) IS NULL" for f in chosen) or "true"
+        unread = " AND ".join(f"NOT {reads(f)}" for f in chosen) or "true"
         counts = con.execute(
             "SELECT "
-            + ", ".join(
-                f"count(*) FILTER (WHERE {unread} AND try_strptime(v, {quote_literal(f)}) IS NOT NULL)"
-                for f in CANDIDATE_DATE_FORMATS
-            )
+            + ", ".join(f"count(*) FILTER (WHERE {unread} AND {reads(f)})" for f in CANDIDATE_DATE_FORMATS)
             + f" FROM ({values})"
         ).fetchall()[0]
         best = max(range(len(CANDIDATE_DATE_FORMATS)), key=lambda i: (int(counts[i]), -i))
@@ -148,16 +244,103 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
         chosen.append(CANDIDATE_DATE_FORMATS[best])
 
 
-def _dob_formats(
-    con: duckdb.DuckDBPyConnection, column: str, column_type: str, *, csv_as_text: str | None
-) -> tuple[str, ...]:
-    """Formats of a dob column: on its text as `mpi ingest` reads a CSV (all text, whatever type the
-    sniffer found: a d/m/Y column sniffed as DATE is still parsed by the mapping's formats)."""
+Options = tuple[tuple[str, str | list[str]], ...]
+Hints = tuple[Options, tuple[str, ...]]
+# Share of whole names with a comma above which they are read LAST, FIRST, and below which FIRST LAST
+NAME_ORDER_SHARE = 0.9
+SEX_CODES_EXAMPLE = '{ "1" = "M", "2" = "F" }'
+
+
+def _mapping_hints(
+    con: duckdb.DuckDBPyConnection,
+    field: str,
+    column: str,
+    column_type: str,
+    *,
+    csv_as_text: str | None,
+    columns: dict[str, str],
+) -> Hints:
+    """What the suggested mapping of one column needs besides its name, read from its values."""
+    if field == "dob":
+        return _date_hints(con, column, column_type, csv_as_text=csv_as_text, key="date_format")
+    if field == "full_name":
+        return (("format", _name_order(con, column)),), ()
+    if field == "age":
+        return _age_hints(con, column, columns, csv_as_text=csv_as_text)
+    if field == "sex":
+        return (), _sex_notes(con, column)
+    return (), ()
+
+
+def _date_hints(
+    con: duckdb.DuckDBPyConnection, column: str, column_type: str, *, csv_as_text: str | None, key: str
+) -> Hints:
+    """The date formats of a column as `mpi ingest` reads it: a CSV as text, whatever type the
+    sniffer found (a d/m/Y column sniffed as DATE is still parsed by the mapping's formats)."""
+    table = "sample"
     if csv_as_text is not None:
         q = quote_identifier(column)
-        con.execute(f"CREATE OR REPLACE TABLE dob_text AS SELECT {q} FROM {csv_as_text} LIMIT {SAMPLE_ROWS}")
-        return date_formats_of(con, "dob_text", column)
-    return () if column_type.upper() in DATE_TYPES else date_formats_of(con, "sample", column)
+        con.execute(f"CREATE OR REPLACE TABLE date_text AS SELECT {q} FROM {csv_as_text} LIMIT {SAMPLE_ROWS}")
+        table = "date_text"
+    elif column_type.upper() in DATE_TYPES:
+        return (), ()
+    formats = date_formats_of(con, table, column)
+    if not formats:
+        q = quote_identifier(column)
+        example = con.execute(f"SELECT {q} FROM {table} WHERE trim({q}) <> '' LIMIT 1").fetchall()
+        if not example:
+            return (), ()
+        return (), (
+            f"None of the date formats mpi tries reads {column} (e.g. {example[0][0]!r}):",
+            f'add {key} = "..." in strftime codes (%d day, %m month, %Y year).',
+        )
+    return ((key, list(formats)),) if formats != (DEFAULT_DATE_FORMAT,) else (), ()
+
+
+def _name_order(con: duckdb.DuckDBPyConnection, column: str) -> str:
+    q = quote_identifier(column)
+    row = con.execute(
+        f"SELECT avg(CASE WHEN contains(CAST({q} AS VARCHAR), ',') THEN 1 ELSE 0 END) FROM sample "
+        f"WHERE {q} IS NOT NULL"
+    ).fetchall()
+    with_comma = float(row[0][0]) if row and row[0][0] is not None else 0.0
+    if with_comma >= NAME_ORDER_SHARE:
+        return FULL_NAME_FORMATS[0]
+    if with_comma <= 1 - NAME_ORDER_SHARE:
+        return FULL_NAME_FORMATS[1]
+    return "auto"
+
+
+def _age_hints(
+    con: duckdb.DuckDBPyConnection, column: str, columns: dict[str, str], *, csv_as_text: str | None
+) -> Hints:
+    """An age needs the date it was recorded: a column named like AGE_AS_OF, else a date to fill in."""
+    as_of_column = next((c for c in columns if c != column and {"as", "of"} <= set(column_words(c))), None)
+    if as_of_column is None:
+        return (("as_of", "YYYY-MM-DD"),), (
+            f"Replace YYYY-MM-DD with the date the ages in {column} were recorded (or name a column",
+            "of such dates with as_of_column).",
+        )
+    formats, notes = _date_hints(
+        con, as_of_column, columns[as_of_column], csv_as_text=csv_as_text, key="as_of_format"
+    )
+    return (("as_of_column", as_of_column), *formats), notes
+
+
+def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
+    """Codes that mpi's sex standardization does not read, when they are most of the column."""
+    q = quote_identifier(column)
+    text = f"trim(CAST({q} AS VARCHAR))"
+    rows = con.execute(
+        f"SELECT {text}, count(*) FROM sample WHERE {text} <> '' GROUP BY ALL "
+        f"HAVING mpi_sex_std(any_value({text})) IS NULL ORDER BY 2 DESC"
+    ).fetchall()
+    unread = sum(int(n) for _, n in rows)
+    total_row = con.execute(f"SELECT count(*) FROM sample WHERE {text} <> ''").fetchall()
+    if not rows or unread * 2 <= int(total_row[0][0]):
+        return ()
+    values = ", ".join(json.dumps(str(v)) for v, _ in rows[:5])
+    return (f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",)
 
 
 def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "utf-8") -> FileProfile:
@@ -167,6 +350,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
     if path.stat().st_size == 0:
         raise InputError(f"File {path} is empty (0 bytes).")
     con = duckdb.connect()
+    sniffed_delimiter = None
     try:
         csv_as_text = None
         if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
@@ -182,6 +366,12 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
                 {"path": str(path), **options},
             )
+            sniffed_delimiter = delimiter or str(
+                con.execute(
+                    "SELECT Delimiter FROM sniff_csv($path, encoding = $encoding)",
+                    {"path": str(path), **options},
+                ).fetchall()[0][0]
+            )
             csv_as_text = (
                 f"read_csv({quote_literal(str(path))}, encoding = {quote_literal(options['encoding'])}, "
                 f"all_varchar = true{delim})"
@@ -189,7 +379,9 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
         described = con.execute("DESCRIBE sample").fetchall()
         total_row = con.execute("SELECT count(*) FROM sample").fetchall()[0]
         total = int(total_row[0]) if total_row else 0
-        suggestions = one_column_per_field([str(name) for name, *_ in described])
+        column_types = {str(name): str(column_type) for name, column_type, *_ in described}
+        suggestions = one_column_per_field(list(column_types))
+        install_macros(con)
         profiles = []
         for name, column_type, *_ in described:
             q = quote_identifier(str(name))
@@ -201,6 +393,14 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                 f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM sample WHERE {q} IS NOT NULL LIMIT 3"
             ).fetchall()
             nulls, distinct = (int(stats[0]), int(stats[1])) if stats else (0, 0)
+            field = suggestions.get(str(name))
+            hinted_options, hinted_notes = (
+                _mapping_hints(
+                    con, field, str(name), str(column_type), csv_as_text=csv_as_text, columns=column_types
+                )
+                if field
+                else ((), ())
+            )
             profiles.append(
                 ColumnProfile(
                     name=str(name),
@@ -208,16 +408,16 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
                     null_rate=nulls / total if total else 0.0,
                     distinct=distinct,
                     samples=tuple(str(s[0]) for s in samples),
-                    suggested_field=suggestions.get(str(name)),
-                    date_formats=_dob_formats(con, str(name), str(column_type), csv_as_text=csv_as_text)
-                    if suggestions.get(str(name)) == "dob"
-                    else (),
+                    suggested_field=field,
+                    mapping_options=hinted_options,
+                    mapping_notes=hinted_notes,
                 )
             )
     except duckdb.Error as exc:
         raise InputError(
             f"File {path} cannot be read ({str(exc).splitlines()[0]}). "
-            "Try --encoding latin-1 or --delimiter to match the file."
+            f"Try --encoding {'latin-1' if encoding.lower() in ('utf-8', 'utf8') else 'utf-8'} "
+            "or --delimiter to match the file."
         ) from exc
     finally:
         con.close()
@@ -225,10 +425,20 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
         (
             p.name
             for p in profiles
-            if re.search(RECORD_ID_PATTERN, p.name.lower()) and p.distinct >= 0.9 * total * (1 - p.null_rate)
+            if _names_a_record_id(p.name) and p.distinct >= 0.9 * total * (1 - p.null_rate)
         ),
         None,
     )
     return FileProfile(
-        path=str(path), rows_sampled=total, columns=tuple(profiles), suggested_record_id=record_id
+        path=str(path),
+        rows_sampled=total,
+        columns=tuple(profiles),
+        suggested_record_id=record_id,
+        delimiter=sniffed_delimiter,
+        encoding=encoding,
     )
+
+
+def _names_a_record_id(column: str) -> bool:
+    words = column_words(column)
+    return bool(words) and words[-1] in RECORD_ID_WORDS and suggest_field(column) is None

@@ -1,0 +1,149 @@
+"""`mpi inspect` reads other people's column names: the mapping it suggests for files mpi did not write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mpi.cli import main
+from mpi.config import load_config
+from mpi.inspect import one_column_per_field, suggest_field
+
+# pseudopeople's W-2 and 1099 file (its column names, in its order): the employer's address comes
+# first and is shorter, the person's own is under mailing_address_.
+W2_COLUMNS = [
+    "employer_id", "ssn", "wages", "employer_name", "employer_street_number", "employer_street_name",
+    "employer_unit_number", "employer_city", "employer_state", "employer_zipcode", "first_name",
+    "middle_initial", "last_name", "mailing_address_street_number", "mailing_address_street_name",
+    "mailing_address_unit_number", "mailing_address_po_box", "mailing_address_city",
+    "mailing_address_state", "mailing_address_zipcode", "tax_form", "tax_year",
+]  # fmt: skip
+
+
+def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
+    assert one_column_per_field(W2_COLUMNS) == {
+        "ssn": "ssn",
+        "first_name": "first_name",
+        "middle_initial": "middle_name",
+        "last_name": "last_name",
+        "mailing_address_street_number": "street_number",
+        "mailing_address_street_name": "street_name",
+        "mailing_address_unit_number": "unit",
+        "mailing_address_city": "city",
+        "mailing_address_state": "state",
+        "mailing_address_zipcode": "zip",
+    }
+
+
+@pytest.mark.parametrize(
+    ("column", "field"),
+    [
+        # qualifiers before the part of the address a column holds
+        ("perm_state", "state"),
+        ("MailingCity", "city"),
+        ("res_addr_zip", "zip"),
+        ("home_phone", "phone"),
+        ("email_address", "email"),
+        # the address line itself, however it is numbered
+        ("HomeAddress", "address"),
+        ("address_1", "address"),
+        ("ADDR_LINE1", "address"),
+        ("ResidentialAddressLine2", "address"),
+        ("ADDR_NUM", "street_number"),
+        ("ADDR_STREET", "street_name"),
+        # camel case and abbreviations
+        ("ChildFirstName", "first_name"),
+        ("DateOfBirth", "dob"),
+        ("MI", "middle_name"),
+        ("soc_sec_id", "ssn"),
+        ("suburb", "city"),
+        # a household member's contact details are the household's, so still suggested
+        ("GuardianPhone", "phone"),
+        # not the person's own fields, or not a field at all
+        ("race_ethnicity", None),
+        ("hotel_name", None),
+        ("mailing_address_po_box", None),
+        ("spouse_first_name", None),
+        ("dependent_1_ssn", None),
+        ("mother_maiden_name", None),
+        ("employer_city", None),
+    ],
+)
+def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | None) -> None:
+    assert suggest_field(column) == field
+
+
+def test_a_file_without_a_record_id_or_readable_dates_says_what_to_add(tmp_path: Path) -> None:
+    # pseudopeople's WIC file: no id column, and dates written MMDDYYYY
+    (tmp_path / "wic.csv").write_text(
+        "first_name,last_name,date_of_birth,sex\nLayla,Legler,12042018,Female\nAnne,Miles,02172018,Female\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "wic.csv")])
+    assert result.exit_code == 0, result.output
+    assert "# No column holds a unique id for each row." in result.output
+    assert 'dob = { column = "date_of_birth", date_format = ["%m%d%Y"] }' in result.output
+    (tmp_path / "odd.csv").write_text("id,first,dob\n1,Ann,1980-12-31x\n2,Bo,1975-01-02x\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "odd.csv")])
+    assert "# None of the date formats mpi tries reads dob (e.g. " in result.output
+    assert 'record_id = "id"' in result.output
+
+
+def test_the_suggested_mapping_of_a_tax_file_is_one_mpi_accepts(tmp_path: Path) -> None:
+    values = {c: "x" for c in W2_COLUMNS} | {"ssn": "584-16-0130", "tax_year": "2020", "wages": "100"}
+    (tmp_path / "w2.csv").write_text(",".join(W2_COLUMNS) + "\n" + ",".join(values.values()) + "\n")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "w2.csv"), "--name", "w2"])
+    assert result.exit_code == 0, result.output
+    mapping = result.output[result.output.index("[sources.w2]") :].replace(
+        '# record_id = "..."', 'record_id = "ssn"'
+    )
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "t"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
+    )
+    columns = {m.field: m.column for m in load_config(tmp_path / "mpi.toml").sources["w2"].columns}
+    assert columns["city"] == "mailing_address_city" and columns["zip"] == "mailing_address_zipcode"
+
+
+def test_a_pipe_delimited_latin_1_file_gets_a_mapping_that_reads_it(tmp_path: Path) -> None:
+    (tmp_path / "k12.txt").write_bytes(
+        "STUDENT_KEY|FIRST_NM|LAST_NM\n1|José|Peña\n2|Zoë|Brontë\n".encode("latin-1")
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "k12.txt"), "--encoding", "latin-1"])
+    assert result.exit_code == 0, result.output
+    mapping = result.output[result.output.index("[sources.k12]") :]
+    assert 'delimiter = "|"\nencoding = "latin-1"\nrecord_id = "STUDENT_KEY"' in mapping
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "k"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
+    )
+    ingested = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "2 indexed" in " ".join(ingested.output.split()), ingested.output
+
+
+def test_whole_names_ages_and_sex_codes_get_the_options_they_need(tmp_path: Path) -> None:
+    (tmp_path / "hhs.csv").write_text(
+        "CLIENT_ID,CLIENT_NAME,AGE,AGE_AS_OF,SEX\n"
+        "1,Ann B Lee,34,03/01/2024,2\n2,John Smith Jr,51,03/01/2024,1\n3,Mary Jones,8,04/15/2024,2\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "hhs.csv")])
+    assert result.exit_code == 0, result.output
+    mapping = result.output[result.output.index("[sources.hhs]") :]
+    assert 'full_name = { column = "CLIENT_NAME", format = "FIRST MIDDLE LAST SUFFIX" }' in mapping
+    assert 'age = { column = "AGE", as_of_column = "AGE_AS_OF", as_of_format = ["%m/%d/%Y"] }' in mapping
+    assert '# SEX holds "2", "1", not M/F words mpi reads: map them, e.g. codes = {' in mapping
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "h"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
+    )
+    ingested = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "3 indexed" in " ".join(ingested.output.split())
+    (tmp_path / "college.csv").write_text(
+        'student_id,full_name,age\n1,"Lee, Ann B",20\n2,"Smith, John",19\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "college.csv")])
+    assert 'full_name = { column = "full_name", format = "LAST, FIRST MIDDLE SUFFIX" }' in result.output
+    assert 'age = { column = "age", as_of = "YYYY-MM-DD" }' in result.output
+    assert "# Replace YYYY-MM-DD with the date the ages in age were recorded" in result.output
