@@ -147,3 +147,21 @@ def test_whole_names_ages_and_sex_codes_get_the_options_they_need(tmp_path: Path
     assert 'full_name = { column = "full_name", format = "LAST, FIRST MIDDLE SUFFIX" }' in result.output
     assert 'age = { column = "age", as_of = "YYYY-MM-DD" }' in result.output
     assert "# Replace YYYY-MM-DD with the date the ages in age were recorded" in result.output
+
+
+def test_a_typo_read_another_way_is_no_second_date_format(tmp_path: Path) -> None:
+    # FEBRL's 19027803 reads as 19-02-7803 day first, pseudopeople's swapped 20011402 as 20-01-1402
+    rows = ["19560409", "19080419", "19940807", "19850312", "19027803", "20011402"]
+    (tmp_path / "people.csv").write_text(
+        "id,dob\n" + "".join(f"{i},{d}\n" for i, d in enumerate(rows)), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
+    assert 'dob = { column = "dob", date_format = ["%Y%m%d"] }' in result.output
+    # swapped day and month with the same shape and in the same years are read (the dob
+    # comparison's swapped level then matches them)
+    rows = ["05/06/1994", "12/01/1980", "02/28/1975", "25/05/1994"]
+    (tmp_path / "people.csv").write_text(
+        "id,dob\n" + "".join(f"{i},{d}\n" for i, d in enumerate(rows)), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
+    assert 'dob = { column = "dob", date_format = ["%m/%d/%Y", "%d/%m/%Y"] }' in result.output

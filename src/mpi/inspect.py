@@ -225,12 +225,17 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
     values = f"SELECT DISTINCT trim(CAST({q} AS VARCHAR)) AS v FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
 
     def reads(date_format: str) -> str:
-        # A reading in the future is a typo read the wrong way (19027803 as 19-02-7803), not a date:
-        # ingest would throw it out (mpi_is_placeholder_date, so the macros must be on con).
+        # A reading ingest would throw out (a date in the future: mpi_is_placeholder_date, so the
+        # macros must be on con) is no reading. A format shaped like one already chosen (digits
+        # in the same places) must also land in the years that one found, from its 1st to its 99th
+        # percentile: else it reads the other's typos (19027803 as 19-02-7803, 20011402 as 1402).
         parsed = f"CAST(try_strptime(v, {quote_literal(date_format)}) AS DATE)"
-        return f"coalesce(NOT mpi_is_placeholder_date({parsed}), false)"
+        same_shape = years is not None and _date_shape(date_format) in {_date_shape(f) for f in chosen}
+        within = f" AND year({parsed}) BETWEEN {years[0]} AND {years[1]}" if years and same_shape else ""
+        return f"coalesce(NOT mpi_is_placeholder_date({parsed}){within}, false)"
 
     chosen: list[str] = []
+    years: tuple[int, int] | None = None
     while True:
         unread = " AND ".join(f"NOT {reads(f)}" for f in chosen) or "true"
         counts = con.execute(
@@ -241,7 +246,19 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
         best = max(range(len(CANDIDATE_DATE_FORMATS)), key=lambda i: (int(counts[i]), -i))
         if int(counts[best]) == 0:
             return tuple(chosen)
+        if years is None:
+            first = f"year(CAST(try_strptime(v, {quote_literal(CANDIDATE_DATE_FORMATS[best])}) AS DATE))"
+            span = con.execute(
+                f"SELECT quantile_disc({first}, 0.01), quantile_disc({first}, 0.99) FROM ({values}) "
+                f"WHERE {reads(CANDIDATE_DATE_FORMATS[best])}"
+            ).fetchall()[0]
+            years = (int(span[0]), int(span[1]))
         chosen.append(CANDIDATE_DATE_FORMATS[best])
+
+
+def _date_shape(date_format: str) -> str:
+    """Where a format's values have digits, letters and separators: %m/%d/%Y and %d/%m/%Y alike."""
+    return re.sub(r"%[YmdHMS]", "9", re.sub(r"%[bB]", "A", date_format))
 
 
 Options = tuple[tuple[str, str | list[str]], ...]
