@@ -165,3 +165,38 @@ def test_a_typo_read_another_way_is_no_second_date_format(tmp_path: Path) -> Non
     )
     result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
     assert 'dob = { column = "dob", date_format = ["%m/%d/%Y", "%d/%m/%Y"] }' in result.output
+
+
+def test_init_from_files_writes_a_config_that_ingests_them(tmp_path: Path) -> None:
+    data = tmp_path / "extracts"
+    data.mkdir()
+    (data / "k12 students.txt").write_bytes(
+        "STUDENT_KEY|FIRST_NM|LAST_NM|BIRTH_DT\n1|José|Peña|20100304\n2|Zoë|Brontë|20111230\n".encode(
+            "latin-1"
+        )
+    )
+    (data / "wages.csv").write_text(
+        "REC_ID,SSN,FIRST_NAME,LAST_NAME\n7,123-45-6789,Jose,Pena\n", encoding="utf-8"
+    )
+    (data / "survey.csv").write_text("first_name,last_name,age\nAnn,Lee,34\n", encoding="utf-8")
+    project = tmp_path / "project"
+    result = CliRunner().invoke(
+        main,
+        ["init", str(project)]
+        + [a for f in ("k12 students.txt", "wages.csv") for a in ("--from", str(data / f))],
+    )
+    assert result.exit_code == 0, result.output
+    config_text = (project / "mpi.toml").read_text(encoding="utf-8")
+    assert (
+        '[sources.k12_students]\npath = "../extracts/k12 students.txt"\ndelimiter = "|"\nencoding = "latin-1"'
+        in config_text
+    )
+    ingested = CliRunner().invoke(main, ["--config", str(project / "mpi.toml"), "ingest"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "3 rows read = 3 indexed + 0 rejected" in " ".join(ingested.output.split())
+    # what the mapping leaves open is listed, and a config is never overwritten unasked
+    again = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "survey.csv")])
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    forced = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "survey.csv"), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "survey: 2 comment(s) to act on: record_id; age (age)" in forced.output

@@ -108,18 +108,32 @@ def show_splink_messages(verbose: int) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing mpi.toml.")
+@click.option(
+    "--from",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An agency file to map (repeat for each): its source is what mpi inspect suggests.",
+)
 @library_errors
-def init(directory: Path, force: bool) -> None:
-    """Write a commented example mpi.toml to DIRECTORY.
+def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
+    """Write mpi.toml to DIRECTORY: a commented example, or the mapping of the files given with --from.
 
-    Example: mpi init my-project
+    Example: mpi init my-project --from k12_students.txt --from ui_wages.csv
     """
-    from mpi.project import write_example_config
+    from mpi.project import write_config_from_files, write_example_config
 
-    path = write_example_config(directory, overwrite=force)
-    console.print(
-        f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
-    )
+    if not files:
+        path = write_example_config(directory, overwrite=force)
+        console.print(
+            f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
+        )
+        return
+    path, to_check = write_config_from_files(directory, files, overwrite=force)
+    console.print(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it.")
+    for source, notes in to_check.items():
+        console.print(f"  {source}: {len(notes)} comment(s) to act on: " + "; ".join(notes), markup=False)
+    console.print("Check the mapping (shared_ids, sex codes, attributes), then run mpi ingest.")
 
 
 @main.command()
@@ -287,15 +301,15 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
 @main.command("inspect")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
-@click.option("--encoding", default="utf-8", show_default=True, help="CSV encoding.")
+@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else Latin-1).")
 @click.option("--name", "source_name", default=None, help="Source name for the suggested mapping.")
 @library_errors
-def inspect_command(file: Path, delimiter: str | None, encoding: str, source_name: str | None) -> None:
+def inspect_command(file: Path, delimiter: str | None, encoding: str | None, source_name: str | None) -> None:
     """Profile an agency file: columns, inferred types, null rates, samples and a suggested mapping.
 
     Example: mpi inspect k12_students.csv
     """
-    from mpi.inspect import inspect_file
+    from mpi.inspect import inspect_file, source_name_for
 
     profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
     table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")
@@ -308,7 +322,7 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str, source_nam
         )  # fmt: skip
     console.print(table)
     console.print("Suggested mapping (check it before use):\n")
-    console.print(profile.suggested_mapping_toml(source_name or file.stem), markup=False)
+    console.print(profile.suggested_mapping_toml(source_name or source_name_for(file)), markup=False)
 
 
 @main.command()

@@ -125,8 +125,14 @@ class FileProfile:
     delimiter: str | None = None
     encoding: str = "utf-8"
 
-    def suggested_mapping_toml(self, source_name: str) -> str:
-        lines = [f"[sources.{source_name}]", f'path = "{Path(self.path).name}"']
+    def to_settle(self) -> list[str]:
+        """What the suggested mapping leaves to the user (each has a comment in the mapping)."""
+        missing_id = [] if self.suggested_record_id else ["record_id"]
+        return missing_id + [f"{c.suggested_field} ({c.name})" for c in self.columns if c.mapping_notes]
+
+    def suggested_mapping_toml(self, source_name: str, *, path_text: str | None = None) -> str:
+        """The [sources.NAME] tables; path_text is the path as mpi.toml gives it (default: the file name)."""
+        lines = [f"[sources.{source_name}]", f"path = {json.dumps(path_text or Path(self.path).name)}"]
         if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
             lines.append(f"delimiter = {json.dumps(self.delimiter)}")
         if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):
@@ -156,6 +162,12 @@ class FileProfile:
             else:
                 lines.append(f'{column.suggested_field} = "{column.name}"')
         return "\n".join(lines)
+
+
+def source_name_for(path: Path) -> str:
+    """A source name mpi.toml accepts, from a file name: letters, digits, _ and -, a letter first."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem).strip("_-")
+    return name if name[:1].isalpha() else f"source_{name}"
 
 
 def one_column_per_field(columns: list[str]) -> dict[str, str]:
@@ -360,8 +372,24 @@ def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
     return (f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",)
 
 
-def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "utf-8") -> FileProfile:
-    """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection."""
+def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> FileProfile:
+    """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection.
+
+    A CSV without a given encoding is read as UTF-8, else as Latin-1 (which the agencies' older
+    systems write; the profile says which one read it).
+    """
+    if encoding is None and FORMATS_BY_EXTENSION.get(path.suffix.lower()) != "parquet":
+        try:
+            return _inspect_file(path, delimiter=delimiter, encoding="utf-8")
+        except InputError as utf8_error:
+            try:
+                return _inspect_file(path, delimiter=delimiter, encoding="latin-1")
+            except InputError:
+                raise utf8_error from None
+    return _inspect_file(path, delimiter=delimiter, encoding=encoding or "utf-8")
+
+
+def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FileProfile:
     if not path.is_file():
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
@@ -433,8 +461,7 @@ def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str = "u
     except duckdb.Error as exc:
         raise InputError(
             f"File {path} cannot be read ({str(exc).splitlines()[0]}). "
-            f"Try --encoding {'latin-1' if encoding.lower() in ('utf-8', 'utf8') else 'utf-8'} "
-            "or --delimiter to match the file."
+            "Try --encoding with the file's encoding, or --delimiter to match the file."
         ) from exc
     finally:
         con.close()

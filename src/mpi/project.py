@@ -1,24 +1,64 @@
-"""Project-level helpers: write the example config, list rejects from the store."""
+"""Project-level helpers: write the example config or one mapping given files, list rejects from the store."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from mpi.config import CONFIG_FILENAME, ProjectConfig
+from mpi.config import CONFIG_FILENAME, DEFAULT_STORE_PATH, ProjectConfig
 from mpi.errors import MpiUserError
+from mpi.inspect import inspect_file, source_name_for
 from mpi.store import open_store
 
 
 def write_example_config(directory: Path, *, overwrite: bool = False) -> Path:
     """Write the commented example mpi.toml into directory; refuse to clobber one without overwrite."""
+    target = _config_target(directory, overwrite=overwrite)
+    example = resources.files("mpi").joinpath("data/mpi.example.toml").read_text(encoding="utf-8")
+    target.write_text(example, encoding="utf-8")
+    return target
+
+
+def write_config_from_files(
+    directory: Path, files: Sequence[Path], *, overwrite: bool = False
+) -> tuple[Path, dict[str, list[str]]]:
+    """Write an mpi.toml mapping each file as `mpi inspect` suggests, paths relative to directory.
+
+    Returns the file written and, per source, what its mapping leaves to settle (see FileProfile.to_settle).
+    Every file is read before anything is written, so a file that cannot be read leaves no config.
+    """
+    target = _config_target(directory, overwrite=overwrite, create=False)
+    tables, to_settle = [], {}
+    for file in files:
+        profile = inspect_file(file)
+        name = source_name_for(file)
+        while name in to_settle:
+            name = f"{name}_2"
+        path_text = os.path.relpath(file.resolve(), directory.resolve())
+        tables.append(profile.suggested_mapping_toml(name, path_text=path_text))
+        to_settle[name] = profile.to_settle()
+    header = (
+        "# mpi project configuration, written by mpi init --from: each source as mpi inspect suggests it.\n"
+        "# Paths are relative to this file. Check every mapping, act on its comments, and list the\n"
+        "# identifiers more than one agency carries in shared_ids (docs/config.md).\n\n"
+        f"[project]\nname = {json.dumps(directory.resolve().name)}\nshared_ids = []\n\n"
+        f"[store]\npath = {json.dumps(DEFAULT_STORE_PATH)}\n"
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(header + "".join(f"\n{table}\n" for table in tables), encoding="utf-8")
+    return target, {source: notes for source, notes in to_settle.items() if notes}
+
+
+def _config_target(directory: Path, *, overwrite: bool, create: bool = True) -> Path:
     target = directory / CONFIG_FILENAME
     if target.exists() and not overwrite:
         raise MpiUserError(f"{target} already exists. Use --force to overwrite it, or edit it.")
-    directory.mkdir(parents=True, exist_ok=True)
-    example = resources.files("mpi").joinpath("data/mpi.example.toml").read_text(encoding="utf-8")
-    target.write_text(example, encoding="utf-8")
+    if create:
+        directory.mkdir(parents=True, exist_ok=True)
     return target
 
 
