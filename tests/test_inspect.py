@@ -22,6 +22,26 @@ W2_COLUMNS = [
 ]  # fmt: skip
 
 
+def suggested_mapping(file: Path, *options: str) -> str:
+    """The [sources] tables `mpi inspect FILE` suggests."""
+    result = CliRunner().invoke(main, ["inspect", str(file), *options])
+    assert result.exit_code == 0, result.output
+    return result.output[result.output.index("[sources.") :]
+
+
+def write_config(directory: Path, mapping: str) -> Path:
+    config = directory / "mpi.toml"
+    config.write_text('[project]\nname = "t"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8")
+    return config
+
+
+def ingest_output(config: Path) -> str:
+    """What `mpi ingest` printed, on one line (rich wraps long ones); it must succeed."""
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
 def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
     assert one_column_per_field(W2_COLUMNS) == {
         "ssn": "ssn",
@@ -81,28 +101,21 @@ def test_a_file_without_a_record_id_or_readable_dates_says_what_to_add(tmp_path:
         "first_name,last_name,date_of_birth,sex\nLayla,Legler,12042018,Female\nAnne,Miles,02172018,Female\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "wic.csv")])
-    assert result.exit_code == 0, result.output
-    assert "# No column holds a unique id for each row." in result.output
-    assert 'dob = { column = "date_of_birth", date_format = ["%m%d%Y"] }' in result.output
+    mapping = suggested_mapping(tmp_path / "wic.csv")
+    assert "# No column holds a unique id for each row." in mapping
+    assert 'dob = { column = "date_of_birth", date_format = ["%m%d%Y"] }' in mapping
     (tmp_path / "odd.csv").write_text("id,first,dob\n1,Ann,1980-12-31x\n2,Bo,1975-01-02x\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "odd.csv")])
-    assert "# None of the date formats mpi tries reads dob (e.g. " in result.output
-    assert 'record_id = "id"' in result.output
+    mapping = suggested_mapping(tmp_path / "odd.csv")
+    assert "# None of the date formats mpi tries reads dob (e.g. " in mapping
+    assert 'record_id = "id"' in mapping
 
 
 def test_the_suggested_mapping_of_a_tax_file_is_one_mpi_accepts(tmp_path: Path) -> None:
     values = {c: "x" for c in W2_COLUMNS} | {"ssn": "584-16-0130", "tax_year": "2020", "wages": "100"}
     (tmp_path / "w2.csv").write_text(",".join(W2_COLUMNS) + "\n" + ",".join(values.values()) + "\n")
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "w2.csv"), "--name", "w2"])
-    assert result.exit_code == 0, result.output
-    mapping = result.output[result.output.index("[sources.w2]") :].replace(
-        '# record_id = "..."', 'record_id = "ssn"'
-    )
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "t"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
-    )
-    columns = {m.field: m.column for m in load_config(tmp_path / "mpi.toml").sources["w2"].columns}
+    mapping = suggested_mapping(tmp_path / "w2.csv", "--name", "w2")
+    config = write_config(tmp_path, mapping.replace('# record_id = "..."', 'record_id = "ssn"'))
+    columns = {m.field: m.column for m in load_config(config).sources["w2"].columns}
     assert columns["city"] == "mailing_address_city" and columns["zip"] == "mailing_address_zipcode"
 
 
@@ -110,16 +123,9 @@ def test_a_pipe_delimited_latin_1_file_gets_a_mapping_that_reads_it(tmp_path: Pa
     (tmp_path / "k12.txt").write_bytes(
         "STUDENT_KEY|FIRST_NM|LAST_NM\n1|José|Peña\n2|Zoë|Brontë\n".encode("latin-1")
     )
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "k12.txt"), "--encoding", "latin-1"])
-    assert result.exit_code == 0, result.output
-    mapping = result.output[result.output.index("[sources.k12]") :]
+    mapping = suggested_mapping(tmp_path / "k12.txt")  # Latin-1 found without --encoding
     assert 'delimiter = "|"\nencoding = "latin-1"\nrecord_id = "STUDENT_KEY"' in mapping
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "k"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
-    )
-    ingested = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
-    assert ingested.exit_code == 0, ingested.output
-    assert "2 indexed" in " ".join(ingested.output.split()), ingested.output
+    assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
 
 
 def test_whole_names_ages_and_sex_codes_get_the_options_they_need(tmp_path: Path) -> None:
@@ -128,25 +134,18 @@ def test_whole_names_ages_and_sex_codes_get_the_options_they_need(tmp_path: Path
         "1,Ann B Lee,34,03/01/2024,2\n2,John Smith Jr,51,03/01/2024,1\n3,Mary Jones,8,04/15/2024,2\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "hhs.csv")])
-    assert result.exit_code == 0, result.output
-    mapping = result.output[result.output.index("[sources.hhs]") :]
+    mapping = suggested_mapping(tmp_path / "hhs.csv")
     assert 'full_name = { column = "CLIENT_NAME", format = "FIRST MIDDLE LAST SUFFIX" }' in mapping
     assert 'age = { column = "AGE", as_of_column = "AGE_AS_OF", as_of_format = ["%m/%d/%Y"] }' in mapping
     assert '# SEX holds "2", "1", not M/F words mpi reads: map them, e.g. codes = {' in mapping
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "h"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8"
-    )
-    ingested = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
-    assert ingested.exit_code == 0, ingested.output
-    assert "3 indexed" in " ".join(ingested.output.split())
+    assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
     (tmp_path / "college.csv").write_text(
         'student_id,full_name,age\n1,"Lee, Ann B",20\n2,"Smith, John",19\n', encoding="utf-8"
     )
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "college.csv")])
-    assert 'full_name = { column = "full_name", format = "LAST, FIRST MIDDLE SUFFIX" }' in result.output
-    assert 'age = { column = "age", as_of = "YYYY-MM-DD" }' in result.output
-    assert "# Replace YYYY-MM-DD with the date the ages in age were recorded" in result.output
+    mapping = suggested_mapping(tmp_path / "college.csv")
+    assert 'full_name = { column = "full_name", format = "LAST, FIRST MIDDLE SUFFIX" }' in mapping
+    assert 'age = { column = "age", as_of = "YYYY-MM-DD" }' in mapping
+    assert "# Replace YYYY-MM-DD with the date the ages in age were recorded" in mapping
 
 
 def test_a_typo_read_another_way_is_no_second_date_format(tmp_path: Path) -> None:
@@ -155,16 +154,15 @@ def test_a_typo_read_another_way_is_no_second_date_format(tmp_path: Path) -> Non
     (tmp_path / "people.csv").write_text(
         "id,dob\n" + "".join(f"{i},{d}\n" for i, d in enumerate(rows)), encoding="utf-8"
     )
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
-    assert 'dob = { column = "dob", date_format = ["%Y%m%d"] }' in result.output
+    assert 'dob = { column = "dob", date_format = ["%Y%m%d"] }' in suggested_mapping(tmp_path / "people.csv")
     # swapped day and month with the same shape and in the same years are read (the dob
     # comparison's swapped level then matches them)
     rows = ["05/06/1994", "12/01/1980", "02/28/1975", "25/05/1994"]
     (tmp_path / "people.csv").write_text(
         "id,dob\n" + "".join(f"{i},{d}\n" for i, d in enumerate(rows)), encoding="utf-8"
     )
-    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv")])
-    assert 'dob = { column = "dob", date_format = ["%m/%d/%Y", "%d/%m/%Y"] }' in result.output
+    mapping = suggested_mapping(tmp_path / "people.csv")
+    assert 'dob = { column = "dob", date_format = ["%m/%d/%Y", "%d/%m/%Y"] }' in mapping
 
 
 def test_init_from_files_writes_a_config_that_ingests_them(tmp_path: Path) -> None:
@@ -191,12 +189,66 @@ def test_init_from_files_writes_a_config_that_ingests_them(tmp_path: Path) -> No
         '[sources.k12_students]\npath = "../extracts/k12 students.txt"\ndelimiter = "|"\nencoding = "latin-1"'
         in config_text
     )
-    ingested = CliRunner().invoke(main, ["--config", str(project / "mpi.toml"), "ingest"])
-    assert ingested.exit_code == 0, ingested.output
-    assert "3 rows read = 3 indexed + 0 rejected" in " ".join(ingested.output.split())
+    assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(project / "mpi.toml")
     # what the mapping leaves open is listed, and a config is never overwritten unasked
     again = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "survey.csv")])
     assert again.exit_code == 2 and "already exists" in again.stderr
     forced = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "survey.csv"), "--force"])
     assert forced.exit_code == 0, forced.output
     assert "survey: 2 comment(s) to act on: record_id; age (age)" in forced.output
+
+
+def test_inspect_suggests_a_mapping(basic_project: Path) -> None:
+    mapping = suggested_mapping(basic_project.parent / "people.csv")
+    assert 'record_id = "ID"' in mapping
+    assert 'first_name = "FNAME"' in mapping
+    assert 'dob = { column = "DOB", date_format = ["%m/%d/%Y"] }' in mapping
+    assert 'ssn = "SSN"' in mapping
+    assert "age_range" not in mapping  # it has a date of birth
+    (basic_project.parent / "wages.csv").write_text(
+        "ID,FNAME,LNAME,SSN\n1,Ann,Lee,123456789\n", encoding="utf-8"
+    )
+    mapping = suggested_mapping(basic_project.parent / "wages.csv")
+    assert '# age_range = { min = 14, as_of = "YYYY-MM-DD" }' in mapping
+
+
+def test_inspect_suggests_each_field_once_and_a_mapping_mpi_accepts(tmp_path: Path) -> None:
+    # Splink's historical figures: two columns look like a last name, one like a whole name.
+    (tmp_path / "people.csv").write_text(
+        "unique_id,full_name,first_and_surname,first_name,surname,dob,postcode_fake,gender\n"
+        "1,thomas clifford,thomas chudleigh,thomas,chudleigh,1630-08-01,tq13 8df,male\n"
+        "2,tom clifford,tom chudleigh,tom,chudleigh,1630-08-01,tq13 8df,male\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "people.csv")
+    assert 'last_name = "surname"' in mapping and "first_and_surname" not in mapping
+    assert "full_name" not in mapping  # first and last names are mapped; a source maps one or the other
+    config = load_config(write_config(tmp_path, mapping))
+    assert {m.field for m in config.sources["people"].columns} >= {
+        "first_name",
+        "last_name",
+        "dob",
+        "zip",
+        "sex",
+    }
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # month first, a few keyed the ISO way: both formats, the commoner first
+        (("01/02/1980", "1/2/1980", "12/31/1975", "1990-05-13"), 'date_format = ["%m/%d/%Y", "%Y-%m-%d"]'),
+        # a day past 12 rules month-first out (DuckDB's sniffer reads these as DATE; ingest reads text)
+        (("31/12/1980", "01/02/1975", "13/05/1990"), 'date_format = ["%d/%m/%Y"]'),
+        (("12-DEC-1980", "01-FEB-1975"), 'date_format = ["%d-%b-%Y"]'),
+        (("1980-12-31", "1975-02-01"), 'dob = "dob"'),  # ISO is the default: nothing to add
+    ],
+)
+def test_inspect_suggests_the_date_formats_that_read_the_dates(
+    tmp_path: Path, dates: tuple[str, ...], expected: str
+) -> None:
+    rows = "".join(f"{i},Ann,{d}\n" for i, d in enumerate(dates, start=1))
+    (tmp_path / "people.csv").write_text("id,first,dob\n" + rows, encoding="utf-8")
+    mapping = suggested_mapping(tmp_path / "people.csv")
+    assert expected in mapping
+    assert "unparseable date" not in ingest_output(write_config(tmp_path, mapping))  # every date read
