@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from mpi.cli import main
+from mpi.column_names import one_column_per_field, suggest_field
 from mpi.config import load_config
-from mpi.inspect import one_column_per_field, suggest_field
 
 # pseudopeople's W-2 and 1099 file (its column names, in its order): the employer's address comes
 # first and is shorter, the person's own is under mailing_address_.

@@ -309,7 +309,8 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str | None, sou
 
     Example: mpi inspect k12_students.csv
     """
-    from mpi.inspect import inspect_file, source_name_for
+    from mpi.column_names import source_name_for
+    from mpi.inspect import inspect_file
 
     profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
     table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")

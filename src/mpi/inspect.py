@@ -9,77 +9,13 @@ from pathlib import Path
 
 import duckdb
 
+from mpi.column_names import column_words, names_a_record_id, one_column_per_field
 from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
 
-# Column-name patterns that usually mean a canonical field, matched on the name's words
-# (see column_words); the first match wins. Specific location fields come before the generic
-# address, and a contact field before it, so that email_address is an email.
-FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("full_name", r"^(full_?name|name|client_?name|person_?name|employee_?name|licensee(_?name)?)$"),
-    # one-letter abbreviations only as the whole name: item_name is no middle name
-    ("first_name", r"(first|given|fore)_?(name|nm)$|^f_?(name|nm)$|^first$"),
-    ("middle_name", r"(middle|mid)_?(name|nm|init(ial)?)$|^m_?(name|nm|init(ial)?|i)$|^middle$"),
-    ("last_name", r"(last|sur|family)_?(name|nm)$|^l_?(name|nm)$|^surname$|^last$"),
-    ("suffix", r"suffix|sfx|generation"),
-    ("dob", r"dob|birth_?(date|dt|day)|date_?of_?birth|bdate"),
-    ("age", r"^age(_?years)?$"),
-    ("sex", r"^(sex|gender)(_?(cd|code))?$"),
-    ("ssn", r"ssn|soc_?sec|social_?security"),
-    ("street_number", r"(street|house)_?(number|num|no)$"),
-    ("street_name", r"street_?name|^street$"),
-    ("unit", r"^(unit|apt|apartment|suite)(_?(no|num|number))?$"),
-    ("city", r"(^|_)(city|town|suburb|municipality)(_|$)"),
-    ("state", r"^(state|st)(_?(cd|code|abbr))?$"),
-    ("zip", r"zip|postal|postcode"),
-    ("phone", r"phone|(^|_)tel(_|$)|mobile"),
-    ("email", r"e_?mail"),
-    ("address", r"addr|address"),
-)
-# Leading words that say whose or which address a column holds, not what it is: stripped before
-# matching, so mailing_address_state is a state and home_phone a phone.
-QUALIFIER_WORDS = frozenset(
-    {
-        "mailing",
-        "mail",
-        "home",
-        "residential",
-        "residence",
-        "res",
-        "perm",
-        "permanent",
-        "current",
-        "curr",
-        "physical",
-        "primary",
-        "addr",
-        "adr",
-        "address",
-    }
-)
-ADDRESS_WORDS = frozenset({"addr", "adr", "address"})
-# What remains of an address column once its qualifiers are gone: nothing (home_address), a line
-# number (address_1, ADDR_LINE1), or a house number (ADDR_NUM).
-ADDRESS_LINE_REST = r"(line_?)?\d*"
-HOUSE_NUMBER_REST = r"(house_)?(num|number|no)"
-# Words naming someone or something other than the person on the record (an employer's address,
-# a spouse's name): such columns are never suggested for the person's own fields. A household
-# member's phone, email or address is still suggested: the household shares it.
-ORGANIZATION_WORDS = frozenset(
-    {"employer", "company", "business", "school", "institution", "provider", "agency", "facility"}
-)
-OTHER_PERSON_WORDS = frozenset(
-    {"spouse", "mother", "father", "parent", "guardian", "dependent", "emergency", "partner", "maiden"}
-)
-HOUSEHOLD_SHARED_FIELDS = frozenset(
-    {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
-)
-# The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
-# column is not a field (a phone number) and its values are unique.
-RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
 SAMPLE_ROWS = 100_000
 # Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
 # first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
@@ -101,6 +37,11 @@ CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
 )
 
 
+# A suggested mapping's options for one column (key, value), and them with comments for the user
+Options = tuple[tuple[str, str | list[str]], ...]
+Hints = tuple[Options, tuple[str, ...]]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ColumnProfile:
     name: str
@@ -111,7 +52,7 @@ class ColumnProfile:
     suggested_field: str | None
     # Options the suggested mapping needs beyond the column (a dob's date_format, a whole name's
     # format, an age's as_of), and comments on what inspect could not settle.
-    mapping_options: tuple[tuple[str, str | list[str]], ...] = ()
+    mapping_options: Options = ()
     mapping_notes: tuple[str, ...] = ()
 
 
@@ -164,68 +105,6 @@ class FileProfile:
         return "\n".join(lines)
 
 
-def source_name_for(path: Path) -> str:
-    """A source name mpi.toml accepts, from a file name: letters, digits, _ and -, a letter first."""
-    name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem).strip("_-")
-    return name if name[:1].isalpha() else f"source_{name}"
-
-
-def one_column_per_field(columns: list[str]) -> dict[str, str]:
-    """Column -> suggested field, each field for one column only, so the mapping is valid TOML and config.
-
-    Of several columns that look like one field (surname, first_and_surname), the shortest name
-    wins. A whole name is suggested only when no column looks like a first or last name: a source
-    maps one or the other.
-    """
-    chosen: dict[str, str] = {}
-    for column in sorted(columns, key=len):
-        field = suggest_field(column)
-        if field is not None and field not in chosen.values():
-            chosen[column] = field
-    if {"first_name", "last_name"} & set(chosen.values()):
-        chosen = {column: field for column, field in chosen.items() if field != "full_name"}
-    return chosen
-
-
-def column_words(column: str) -> list[str]:
-    """A column name's words, lower case: ``mailingAddressCity`` and ``MAILING ADDRESS-CITY`` alike."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column)
-    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
-
-
-def suggest_field(column: str) -> str | None:
-    words = column_words(column)
-    field = _field_of_words(words)
-    if ORGANIZATION_WORDS & set(words):
-        return None
-    if OTHER_PERSON_WORDS & set(words) and field not in HOUSEHOLD_SHARED_FIELDS:
-        return None
-    return field
-
-
-def _field_of_words(words: list[str]) -> str | None:
-    rest = list(words)
-    while len(rest) > 1 and rest[0] in QUALIFIER_WORDS:
-        rest = rest[1:]
-    if rest == words:
-        return _first_match("_".join(words))
-    name = "_".join(r for r in rest if r not in ADDRESS_WORDS)
-    if ADDRESS_WORDS & set(words) and re.fullmatch(ADDRESS_LINE_REST, name):
-        return "address"
-    if ADDRESS_WORDS & set(words) and re.fullmatch(HOUSE_NUMBER_REST, name):
-        return "street_number"
-    # The qualifiers said this is part of an address; what follows them decides which part
-    # (mailing_address_po_box is none we map), never the address word itself.
-    return _first_match(name) if name else None
-
-
-def _first_match(name: str) -> str | None:
-    for field, pattern in FIELD_PATTERNS:
-        if re.search(pattern, name):
-            return field
-    return None
-
-
 def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[str, ...]:
     """The formats that read a text column's dates: greedily, the one reading most values first, then
     each that reads values none before it could (a file mixing ``01/02/1980`` and ``1980-01-02``).
@@ -273,8 +152,6 @@ def _date_shape(date_format: str) -> str:
     return re.sub(r"%[YmdHMS]", "9", re.sub(r"%[bB]", "A", date_format))
 
 
-Options = tuple[tuple[str, str | list[str]], ...]
-Hints = tuple[Options, tuple[str, ...]]
 # Share of whole names with a comma above which they are read LAST, FIRST, and below which FIRST LAST
 NAME_ORDER_SHARE = 0.9
 SEX_CODES_EXAMPLE = '{ "1" = "M", "2" = "F" }'
@@ -469,7 +346,7 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         (
             p.name
             for p in profiles
-            if _names_a_record_id(p.name) and p.distinct >= 0.9 * total * (1 - p.null_rate)
+            if names_a_record_id(p.name) and p.distinct >= 0.9 * total * (1 - p.null_rate)
         ),
         None,
     )
@@ -481,8 +358,3 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         delimiter=sniffed_delimiter,
         encoding=encoding,
     )
-
-
-def _names_a_record_id(column: str) -> bool:
-    words = column_words(column)
-    return bool(words) and words[-1] in RECORD_ID_WORDS and suggest_field(column) is None

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from mpi.column_names import source_name_for
 from mpi.config import CONFIG_FILENAME, DEFAULT_STORE_PATH, ProjectConfig
 from mpi.errors import MpiUserError
-from mpi.inspect import inspect_file, source_name_for
+from mpi.inspect import inspect_file
 from mpi.store import open_store
 
 
