@@ -252,3 +252,20 @@ def test_inspect_suggests_the_date_formats_that_read_the_dates(
     mapping = suggested_mapping(tmp_path / "people.csv")
     assert expected in mapping
     assert "unparseable date" not in ingest_output(write_config(tmp_path, mapping))  # every date read
+
+
+def test_init_from_files_of_one_name_gives_each_its_own_source(tmp_path: Path) -> None:
+    for agency in ("dol", "dss", "ctdol"):
+        (tmp_path / agency).mkdir()
+        (tmp_path / agency / "wages.csv").write_text("REC_ID,SSN\n1,123-45-6789\n", encoding="utf-8")
+    files = [
+        a for agency in ("dol", "dss", "ctdol") for a in ("--from", str(tmp_path / agency / "wages.csv"))
+    ]
+    result = CliRunner().invoke(main, ["init", str(tmp_path), *files])
+    assert result.exit_code == 0, result.output
+    config = load_config(tmp_path / "mpi.toml")
+    assert {name: str(s.path.parent.name) for name, s in config.sources.items()} == {
+        "wages": "dol",
+        "wages_2": "dss",
+        "wages_3": "ctdol",
+    }

@@ -237,13 +237,12 @@ def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
     """Codes that mpi's sex standardization does not read, when they are most of the column."""
     q = quote_identifier(column)
     text = f"trim(CAST({q} AS VARCHAR))"
-    rows = con.execute(
-        f"SELECT {text}, count(*) FROM sample WHERE {text} <> '' GROUP BY ALL "
-        f"HAVING mpi_sex_std(any_value({text})) IS NULL ORDER BY 2 DESC"
+    counts = con.execute(
+        f"SELECT {text}, count(*), mpi_sex_std({text}) IS NULL FROM sample WHERE {text} <> '' "
+        "GROUP BY 1 ORDER BY 2 DESC"
     ).fetchall()
-    unread = sum(int(n) for _, n in rows)
-    total_row = con.execute(f"SELECT count(*) FROM sample WHERE {text} <> ''").fetchall()
-    if not rows or unread * 2 <= int(total_row[0][0]):
+    rows = [(value, int(n)) for value, n, unread in counts if unread]
+    if not rows or 2 * sum(n for _, n in rows) <= sum(int(n) for _, n, _ in counts):
         return ()
     values = ", ".join(json.dumps(str(v)) for v, _ in rows[:5])
     return (f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",)

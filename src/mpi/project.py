@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from mpi.store import open_store
 def write_example_config(directory: Path, *, overwrite: bool = False) -> Path:
     """Write the commented example mpi.toml into directory; refuse to clobber one without overwrite."""
     target = _config_target(directory, overwrite=overwrite)
+    directory.mkdir(parents=True, exist_ok=True)
     example = resources.files("mpi").joinpath("data/mpi.example.toml").read_text(encoding="utf-8")
     target.write_text(example, encoding="utf-8")
     return target
@@ -32,13 +34,15 @@ def write_config_from_files(
     Returns the file written and, per source, what its mapping leaves to settle (see FileProfile.to_settle).
     Every file is read before anything is written, so a file that cannot be read leaves no config.
     """
-    target = _config_target(directory, overwrite=overwrite, create=False)
+    target = _config_target(directory, overwrite=overwrite)
     tables, to_settle = [], {}
     for file in files:
         profile = inspect_file(file)
-        name = source_name_for(file)
-        while name in to_settle:
-            name = f"{name}_2"
+        stem = name = source_name_for(file)
+        for number in itertools.count(2):
+            if name not in to_settle:
+                break
+            name = f"{stem}_{number}"
         path_text = os.path.relpath(file.resolve(), directory.resolve())
         tables.append(profile.suggested_mapping_toml(name, path_text=path_text))
         to_settle[name] = profile.to_settle()
@@ -54,12 +58,10 @@ def write_config_from_files(
     return target, {source: notes for source, notes in to_settle.items() if notes}
 
 
-def _config_target(directory: Path, *, overwrite: bool, create: bool = True) -> Path:
+def _config_target(directory: Path, *, overwrite: bool) -> Path:
     target = directory / CONFIG_FILENAME
     if target.exists() and not overwrite:
         raise MpiUserError(f"{target} already exists. Use --force to overwrite it, or edit it.")
-    if create:
-        directory.mkdir(parents=True, exist_ok=True)
     return target
 
 
