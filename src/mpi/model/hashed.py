@@ -86,6 +86,8 @@ TOKEN_FOR_KEY: dict[ColumnRef, str] = {
     ColumnRef("ssn").substr(1, 5): "tok_ssn_prefix",
     DOB_YEAR_MONTH: "tok_dob_year_month",
 }
+# Clear columns the agency hashed into one token: a rule blocking on all of them blocks on it.
+TOKEN_FOR_COLUMNS: dict[tuple[str, ...], str] = {("street_number", "street_name"): "tok_street"}
 # Clear column -> its Bloom filter, for string similarity.
 BLOOM_FOR_COLUMN: dict[str, str] = {
     "first_name": "bf_first_name",
@@ -391,11 +393,19 @@ def hashed_rule(rule: BlockingRuleSpec) -> BlockingRuleSpec:
     try:
         if rule.sql is not None:
             return replace(rule, sql=_rename_sql(rule.sql, sides=False))
-        return replace(rule, columns=tuple(ColumnRef(_column(c)) for c in rule.columns))
+        return replace(rule, columns=_rule_columns(rule.columns))
     except _Untranslatable as exc:
         raise ModelError(
             f'The clear model\'s blocking rule "{rule.description}" has no hashed counterpart ({exc}).'
         ) from None
+
+
+def _rule_columns(columns: tuple[ColumnRef, ...]) -> tuple[ColumnRef, ...]:
+    for together, token in TOKEN_FOR_COLUMNS.items():
+        if all(ColumnRef(name) in columns for name in together):
+            rest = tuple(c for c in columns if c not in {ColumnRef(name) for name in together})
+            return (ColumnRef(token), *_rule_columns(rest))
+    return tuple(ColumnRef(_column(c)) for c in columns)
 
 
 def translate_model(spec: ModelSpec, *, name: str = HASHED_MODEL_NAME) -> ModelSpec:

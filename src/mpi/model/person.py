@@ -434,12 +434,15 @@ def prediction_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
     The later rules catch pairs with several fields wrong at once (measured on FEBRL3:
     they lift blocking recall from 99.4% to 99.8% for 0.6% more pairs).
 
-    Tried and left out: rules for records without a usable ZIP (same number, street and city;
-    same address line and surname). They lift blocking recall (pseudopeople x3 0.916 -> 0.949,
-    FEBRL4 without dob and SSN 0.958 -> 0.974), but the pairs they add are mostly relatives and
-    neighbours in group quarters: pairwise F1 of trained models moved -0.001 to +0.005, and the
-    shipped model lost 0.008 and 0.014 on pseudopeople, whose addresses repeat far more than the
-    synthetic data it was trained on.
+    The two address rules without a ZIP (same number, street and city; same address line and
+    surname sound) catch a person whose ZIP is missing or mistyped and whose name or dob is too.
+    Measured with them (session 14, benchmarks/run_accuracy.py; pairwise F1 trained / shipped):
+    FEBRL3 without dob and SSN 0.9355 -> 0.9429 / 0.9225 -> 0.9354, FEBRL4 without them
+    0.9531 -> 0.9592 / 0.9463 -> 0.9516, pseudopeople x3 0.9592 -> 0.9619 / 0.9598 -> 0.9603,
+    pseudopeople at 6x noise 0.9053 -> 0.9107 / 0.9029 -> 0.9105 (blocking recall 0.812 -> 0.851),
+    pseudopeople x1 -0.0003 / -0.0006, the rest unchanged; 2.6 million more pairs at synth 1M
+    (+1.5%). An earlier, unfitted shipped model lost up to 0.014 with them on pseudopeople, whose
+    households share addresses: `mpi link` now fits it to each store (fit_to_records), and the loss is gone.
     """
     return (
         block_on("ssn"),
@@ -473,6 +476,8 @@ def prediction_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
         block_on("zip", "first_name_nysiis"),
         block_on("zip", ColumnRef("first_name").substr(1, 1), ColumnRef("last_name").substr(1, 1)),
         block_on("street_number", "zip"),
+        block_on("street_number", "street_name", "city"),
+        block_on("address", "last_name_nysiis"),
         # An email address identifies a person as an SSN does, and some files have little else
         # (Splink's fake_1000: blocking recall 0.610 -> 0.743, for 682 more pairs on its 1,000 records;
         # 54 thousand on synth 1M, where no true pair needs it).
