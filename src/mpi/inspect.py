@@ -15,6 +15,7 @@ from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
+from mpi.toml_values import toml_value
 
 SAMPLE_ROWS = 100_000
 # Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
@@ -73,13 +74,13 @@ class FileProfile:
 
     def suggested_mapping_toml(self, source_name: str, *, path_text: str | None = None) -> str:
         """The [sources.NAME] tables; path_text is the path as mpi.toml gives it (default: the file name)."""
-        lines = [f"[sources.{source_name}]", f"path = {json.dumps(path_text or Path(self.path).name)}"]
+        lines = [f"[sources.{source_name}]", f"path = {toml_value(path_text or Path(self.path).name)}"]
         if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
-            lines.append(f"delimiter = {json.dumps(self.delimiter)}")
+            lines.append(f"delimiter = {toml_value(self.delimiter)}")
         if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):
-            lines.append(f"encoding = {json.dumps(self.encoding)}")
+            lines.append(f"encoding = {toml_value(self.encoding)}")
         if self.suggested_record_id:
-            lines.append(f'record_id = "{self.suggested_record_id}"')
+            lines.append(f"record_id = {toml_value(self.suggested_record_id)}")
         else:
             lines += [
                 "# No column holds a unique id for each row. mpi needs one to keep person ids across loads:",
@@ -98,10 +99,10 @@ class FileProfile:
                 continue
             lines += [f"# {note}" for note in column.mapping_notes]
             if column.mapping_options:
-                options = "".join(f", {key} = {json.dumps(value)}" for key, value in column.mapping_options)
-                lines.append(f'{column.suggested_field} = {{ column = "{column.name}"{options} }}')
+                options = dict((("column", column.name), *column.mapping_options))
+                lines.append(f"{column.suggested_field} = {toml_value(options)}")
             else:
-                lines.append(f'{column.suggested_field} = "{column.name}"')
+                lines.append(f"{column.suggested_field} = {toml_value(column.name)}")
         return "\n".join(lines)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from mpi.config import CONFIG_FILENAME, DEFAULT_STORE_PATH, ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.inspect import inspect_file
 from mpi.store import open_store
+from mpi.toml_values import toml_value
 
 
 def write_example_config(directory: Path, *, overwrite: bool = False) -> Path:
@@ -50,8 +50,8 @@ def write_config_from_files(
         "# mpi project configuration, written by mpi init --from: each source as mpi inspect suggests it.\n"
         "# Paths are relative to this file. Check every mapping, act on its comments, and list the\n"
         "# identifiers more than one agency carries in shared_ids (docs/config.md).\n\n"
-        f"[project]\nname = {json.dumps(directory.resolve().name)}\nshared_ids = []\n\n"
-        f"[store]\npath = {json.dumps(DEFAULT_STORE_PATH)}\n"
+        f"[project]\nname = {toml_value(directory.resolve().name)}\nshared_ids = []\n\n"
+        f"[store]\npath = {toml_value(DEFAULT_STORE_PATH)}\n"
     )
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(header + "".join(f"\n{table}\n" for table in tables), encoding="utf-8")

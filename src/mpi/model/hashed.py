@@ -402,8 +402,9 @@ def hashed_rule(rule: BlockingRuleSpec) -> BlockingRuleSpec:
 
 def _rule_columns(columns: tuple[ColumnRef, ...]) -> tuple[ColumnRef, ...]:
     for together, token in TOKEN_FOR_COLUMNS.items():
-        if all(ColumnRef(name) in columns for name in together):
-            rest = tuple(c for c in columns if c not in {ColumnRef(name) for name in together})
+        hashed_together = {ColumnRef(name) for name in together}
+        if hashed_together <= set(columns):
+            rest = tuple(c for c in columns if c not in hashed_together)
             return (ColumnRef(token), *_rule_columns(rest))
     return tuple(ColumnRef(_column(c)) for c in columns)
 

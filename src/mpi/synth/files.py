@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import polars as pl
 
 from mpi.config import DEFAULT_STORE_PATH
 from mpi.synth.rates import AS_OF, SOURCES
+from mpi.toml_values import toml_value
 
 ColumnMapping = str | dict[str, Any]
 
@@ -141,52 +141,38 @@ PROJECT_NAME = "synthetic-p20w"
 SHARED_IDS: tuple[str, ...] = ("sasid",)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} to TOML")
-
-
 def config_toml() -> str:
     """The mpi.toml that maps every file `generate_population` writes."""
     lines = [
         "# Written by mpi synth: maps the synthetic agency files onto the canonical schema.",
         "[project]",
-        f"name = {_toml_value(PROJECT_NAME)}",
-        f"shared_ids = {_toml_value(list(SHARED_IDS))}",
+        f"name = {toml_value(PROJECT_NAME)}",
+        f"shared_ids = {toml_value(list(SHARED_IDS))}",
         "",
         "[store]",
-        f"path = {_toml_value(DEFAULT_STORE_PATH)}",
+        f"path = {toml_value(DEFAULT_STORE_PATH)}",
     ]
     for source in SOURCES:
         spec = SOURCE_FILES[source]
         lines += [
             "",
             f"[sources.{source}]",
-            f"path = {_toml_value(spec.file_name)}",
-            f"format = {_toml_value(spec.format)}",
+            f"path = {toml_value(spec.file_name)}",
+            f"format = {toml_value(spec.format)}",
         ]
         if spec.format == "csv":
             lines += [
-                f"delimiter = {_toml_value(spec.delimiter)}",
-                f"encoding = {_toml_value(spec.encoding)}",
+                f"delimiter = {toml_value(spec.delimiter)}",
+                f"encoding = {toml_value(spec.encoding)}",
             ]
         lines += [
-            f"record_id = {_toml_value(spec.record_id)}",
-            f"attributes = {_toml_value(list(spec.attributes))}",
+            f"record_id = {toml_value(spec.record_id)}",
+            f"attributes = {toml_value(list(spec.attributes))}",
         ]
         if spec.age_range:
-            lines.append(f"age_range = {_toml_value(spec.age_range)}")
+            lines.append(f"age_range = {toml_value(spec.age_range)}")
         lines += ["", f"[sources.{source}.columns]"]
-        lines += [f"{fieldname} = {_toml_value(mapping)}" for fieldname, mapping in spec.columns.items()]
+        lines += [f"{fieldname} = {toml_value(mapping)}" for fieldname, mapping in spec.columns.items()]
     return "\n".join(lines) + "\n"
 
 
