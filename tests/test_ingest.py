@@ -9,6 +9,7 @@ import duckdb
 
 from mpi.config import load_config
 from mpi.ingest import ingest_sources
+from mpi.mapping import year_regex
 
 
 def records(config_path: Path) -> dict[str, dict[str, object]]:
@@ -37,6 +38,8 @@ def test_ingest_reconciles_and_standardizes(basic_project: Path) -> None:
     assert margaret["last_name"] == "GARCIA LOPEZ"
     assert set(margaret["last_name_parts"]) == {"GARCIA LOPEZ", "GARCIALOPEZ", "GARCIA", "LOPEZ"}
     assert margaret["dob"] is None and margaret["dob_raw"] == "13/45/2001"
+    # the mistyped date still gives its year
+    assert (margaret["birth_year_min"], margaret["birth_year_max"]) == (2001, 2001)
     assert margaret["ssn"] is None  # the Woolworth wallet advertising number
     zoe = rows["3"]
     assert (zoe["first_name"], zoe["last_name"], zoe["dob"]) == ("ZOE", "DE LA CRUZ", None)
@@ -46,6 +49,8 @@ def test_ingest_reconciles_and_standardizes(basic_project: Path) -> None:
     assert peggy["first_name_nysiis"] and peggy["last_name_metaphone"]
     issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
     assert issues[("dob", "unparseable date")] == 1
+    assert issues[("dob", "unparseable date, but its year read (kept as the birth year)")] == 1
+    assert zoe["birth_year_min"] is None  # a placeholder date keeps no year
     assert issues[("ssn", "structurally invalid SSN")] == 2
 
 
@@ -230,3 +235,22 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
     assert parts["5"] == ("2207", "CHURCH ST", "2")
     assert parts["6"] == ("12", "STE GENEVIEVE AVE", None)
     assert parts["7"] == (None, "PO BOX 55", None) and rows["7"]["address"] == "PO BOX 55"
+
+
+def test_year_regex_reads_the_year_of_a_date_that_does_not_parse() -> None:
+    con = duckdb.connect()
+    cases = [
+        ("%Y-%m-%d", "1856-86-18", 1856),
+        ("%m/%d/%Y", "02/30/1985", 1985),
+        ("%Y%m%d", "19850000", 1985),
+        ("%d %b %Y", "31 Foo 1970", 1970),
+        ("%m/%d/%Y", "1985-02-03", None),  # another layout: nothing is guessed
+        ("%Y-%m-%d", "1985-02-03x", None),
+    ]
+    for date_format, text, year in cases:
+        pattern = year_regex(date_format)
+        found = con.execute(
+            "SELECT nullif(regexp_extract($t, $p, 1), '')", {"t": text, "p": pattern}
+        ).fetchall()
+        assert found == [(str(year) if year else None,)], (date_format, text)
+    assert year_regex("%m/%d/%y") is None  # a two-digit year names no century

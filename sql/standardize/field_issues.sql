@@ -4,6 +4,9 @@ FROM (
     SELECT 'dob' AS field, 'unparseable date' AS issue,
            count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL) AS count FROM mpi__mapped
     UNION ALL
+    SELECT 'dob', 'unparseable date, but its year read (kept as the birth year)',
+           count(*) FILTER (WHERE dob_year_read IS NOT NULL) FROM mpi__enriched
+    UNION ALL
     SELECT 'dob', 'placeholder or impossible date (a system default such as 1900-01-01, or in the future)',
            count(*) FILTER (WHERE dob_parsed IS NOT NULL AND dob IS NULL) FROM mpi__enriched
     UNION ALL

@@ -67,6 +67,9 @@ standardized AS (
         CASE WHEN NOT mpi_is_placeholder_date(dob_in) THEN dob_in END AS dob,
         dob_raw,
         dob_in AS dob_parsed,
+        -- A date that did not parse (1985-13-07, 1985-00-00) still tells its year, as an age would.
+        CASE WHEN dob_in IS NULL AND dob_year_in BETWEEN 1 AND year(current_date) THEN dob_year_in END
+            AS dob_year_read,
         CASE WHEN age_number BETWEEN 0 AND 120 AND age_as_of IS NOT NULL THEN age_number END AS age,
         age_raw,
         age_as_of,
@@ -114,6 +117,6 @@ standardized AS (
 SELECT
     *,
     -- Sources that keep an age instead of a date of birth still pin the birth year to a range of two.
-    coalesce(year(dob), year(age_as_of) - age - 1) AS birth_year_min,
-    coalesce(year(dob), year(age_as_of) - age) AS birth_year_max
+    coalesce(year(dob), dob_year_read, year(age_as_of) - age - 1) AS birth_year_min,
+    coalesce(year(dob), dob_year_read, year(age_as_of) - age) AS birth_year_max
 FROM standardized;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,47 @@ def _date_sql(column: str, formats: tuple[str, ...], column_type: str, params: _
     if column_type.upper() in DATE_TYPES:
         return f"CAST({quote_identifier(column)} AS DATE)"
     return f"CAST(try_strptime({_text_sql(column)}, {params.add(list(formats))}::VARCHAR[]) AS DATE)"
+
+
+# strptime codes -> what they match in a mistyped date; any other code matches anything.
+_YEAR_REGEX_CODES = {
+    "Y": r"(\d{4})",
+    "m": r"\d{1,2}",
+    "d": r"\d{1,2}",
+    "y": r"\d{2}",
+    "b": "[A-Za-z]+",
+    "B": "[A-Za-z]+",
+}
+
+
+def year_regex(date_format: str) -> str | None:
+    """A regex whose group 1 is the year of a date written as ``date_format``; None without %Y.
+
+    A date that fails to parse (1985-13-07, 02/30/1985, 1985-00-00 for "day and month unknown")
+    usually still holds its year where the format puts it; strptime has no partial mode, so the
+    format is read into a pattern here.
+    """
+    if "%Y" not in date_format:
+        return None
+    parts, i = ["^"], 0
+    while i < len(date_format):
+        if date_format[i] == "%" and i + 1 < len(date_format):
+            parts.append(_YEAR_REGEX_CODES.get(date_format[i + 1], ".*?"))
+            i += 2
+        else:
+            parts.append(re.escape(date_format[i]))
+            i += 1
+    return "".join(parts) + "$"
+
+
+def _mistyped_dob_year_sql(column: str, formats: tuple[str, ...], column_type: str, params: _Params) -> str:
+    """The year of a date text none of ``formats`` parses, by the first format whose pattern it fits."""
+    patterns = [p for p in (year_regex(f) for f in formats) if p]
+    if column_type.upper() in DATE_TYPES or not patterns:
+        return "NULL::INTEGER"
+    text = _text_sql(column)
+    years = [f"TRY_CAST(nullif(regexp_extract({text}, {params.add(p)}, 1), '') AS INTEGER)" for p in patterns]
+    return years[0] if len(years) == 1 else f"coalesce({', '.join(years)})"
 
 
 def _input_sql(mapping: ColumnMapping, column_type: str, params: _Params) -> str:
@@ -172,6 +214,13 @@ def map_source_sql(
             value = "NULL::VARCHAR"
         selects.append(f"{raw} AS {name}_raw")
         selects.append(f"{value} AS {name}_in")
+    dob = source.mapping("dob")
+    dob_year = (
+        _mistyped_dob_year_sql(dob.column, dob.date_formats, column_types[dob.column], params)
+        if dob
+        else "NULL::INTEGER"
+    )
+    selects.append(f"{dob_year} AS dob_year_in")
     age = source.mapping("age")
     as_of = age.as_of if age else None
     selects.append(
