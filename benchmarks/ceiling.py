@@ -27,7 +27,7 @@ import numpy as np
 
 from mpi.config import ProjectConfig, load_config
 from mpi.link import KEEP_PAIRS_FROM_PROBABILITY
-from mpi.merging import VETO_BELOW_PROBABILITY, clusters_by_threshold
+from mpi.merging import clusters_by_threshold
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
@@ -74,15 +74,13 @@ def scores_at_thresholds(
     )
     left, right = codes[: len(rows)], codes[len(rows) :]
     probability = np.array([r[2] for r in rows], dtype=np.float64)
-    # As `mpi link`: only pairs kept (p >= 0.01) are edges, evidence or vetoes.
+    # As `mpi link`: only pairs kept (p >= 0.01) are edges or evidence.
     kept = probability >= KEEP_PAIRS_FROM_PROBABILITY
     left, right, probability = left[kept], right[kept], probability[kept]
     clipped = np.clip(probability, 1e-12, 1 - 1e-12)
     weight = np.log2(clipped / (1 - clipped))
     out = []
-    clustered = clusters_by_threshold(
-        len(ids), left, right, probability, weight, THRESHOLDS, veto=VETO_BELOW_PROBABILITY
-    )
+    clustered = clusters_by_threshold(len(ids), left, right, probability, weight, THRESHOLDS)
     for threshold, roots in clustered:
         con.execute("CREATE OR REPLACE TEMP TABLE mpi__component AS SELECT unnest($u) AS uid, unnest($c) AS cid",
                     {"u": list(ids), "c": [int(r) for r in roots]})  # fmt: skip

@@ -1,4 +1,4 @@
-"""Clustering: connected components over kept pairs, with vetoes, forced links and unlinks."""
+"""Clustering: connected components over kept pairs, weighed pairs against, forced links and unlinks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from mpi.clustering import cluster_records
-from mpi.merging import VETO_BELOW_PROBABILITY, merge_bar, merge_greedily
+from mpi.merging import merge_bar, merge_greedily
 
 # A chain A - B - C of strong pairs; the pair A - C itself is kept at the probability under test.
 CHAIN = (("A", "B", 0.99), ("B", "C", 0.95))
@@ -43,10 +43,23 @@ def test_a_chain_of_strong_pairs_is_one_person() -> None:
     assert _clusters([*CHAIN, ("A", "C", 0.5)]) == [{"A", "B", "C"}, {"D"}]
 
 
-@pytest.mark.parametrize("probability", [0.011, VETO_BELOW_PROBABILITY / 2])
-def test_a_vetoed_pair_stays_apart_and_the_stronger_edge_wins(probability: float) -> None:
+def test_a_pair_far_against_keeps_apart_and_the_stronger_edge_wins() -> None:
     # B is closer to A (0.99) than to C (0.95), so C is the one left out.
-    assert _clusters([*CHAIN, ("A", "C", probability)]) == [{"A", "B"}, {"C"}, {"D"}]
+    assert _clusters([*CHAIN, ("A", "C", 0.011)]) == [{"A", "B"}, {"C"}, {"D"}]
+
+
+def test_one_pair_far_against_is_outweighed_by_several_for() -> None:
+    # A person's noisy records: A - C alone says two people (-6.5 bits), but B - C, A - D and
+    # C - D across the same two groups say one person more strongly (three times +4.2 and more).
+    pairs = [
+        ("A", "B", 0.99),
+        ("C", "D", 0.99),
+        ("B", "C", 0.95),
+        ("A", "D", 0.95),
+        ("B", "D", 0.95),
+        ("A", "C", 0.011),
+    ]
+    assert _clusters(pairs) == [{"A", "B", "C", "D"}]
 
 
 def test_a_pair_against_splits_when_it_outweighs_the_chain() -> None:
@@ -77,13 +90,13 @@ def test_under_a_threshold_below_one_half_a_lone_edge_still_links() -> None:
     assert parts == {"A": 0, "B": 0}
 
 
-def test_a_forced_link_outranks_a_veto_and_an_unlink_outranks_everything() -> None:
-    vetoed = [*CHAIN, ("A", "C", 0.011)]
-    assert _clusters(vetoed, [("link", "A", "C")]) == [{"A", "B", "C"}, {"D"}]
+def test_a_forced_link_outranks_the_pairs_against_and_an_unlink_outranks_everything() -> None:
+    against = [*CHAIN, ("A", "C", 0.011)]
+    assert _clusters(against, [("link", "A", "C")]) == [{"A", "B", "C"}, {"D"}]
     # Forced links go first: A joins C, so B (unlinked from C) is left on its own.
-    assert _clusters(vetoed, [("link", "A", "C"), ("unlink", "B", "C")]) == [{"A", "C"}, {"B"}, {"D"}]
+    assert _clusters(against, [("link", "A", "C"), ("unlink", "B", "C")]) == [{"A", "C"}, {"B"}, {"D"}]
 
 
 def test_merge_greedily_numbers_parts_from_the_smallest_member() -> None:
-    parts = merge_greedily(["A", "B", "C"], [("A", "B", False), ("B", "C", False)], [("A", "C", False)])
+    parts = merge_greedily(["A", "B", "C"], [("A", "B", False), ("B", "C", False)], [("A", "C")])
     assert parts == {"A": 0, "B": 0, "C": 1}

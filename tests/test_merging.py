@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mpi.clustering import cluster_records
-from mpi.merging import VETO_BELOW_PROBABILITY, clusters_by_threshold
+from mpi.merging import clusters_by_threshold
 
 THRESHOLDS = (0.3, 0.5, 0.8, 0.95)
 
@@ -19,7 +19,7 @@ def _random_pairs(seed: int, nodes: int, pairs: int) -> tuple[np.ndarray, np.nda
     left = rng.integers(0, nodes, pairs)
     right = (left + rng.integers(1, nodes, pairs)) % nodes
     keys = np.unique(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1), axis=0)
-    # Probabilities spread over vetoes, pairs against, weak and strong edges; no two equal, as
+    # Probabilities spread over pairs strongly and weakly against, weak and strong edges; no two equal, as
     # the link breaks ties by record id and the chooser by node number.
     levels = rng.choice([0.011, 0.015, 0.1, 0.4, 0.6, 0.85, 0.9, 0.97, 0.99], keys.shape[0])
     probability = levels + rng.permutation(keys.shape[0]) * 1e-6
@@ -64,9 +64,7 @@ def test_clusters_by_threshold_match_the_link_clustering(seed: int) -> None:
     nodes = 60
     left, right, probability = _random_pairs(seed, nodes, 150)
     weight = np.log2(probability / (1 - probability))
-    chosen = clusters_by_threshold(
-        nodes, left, right, probability, weight, THRESHOLDS, veto=VETO_BELOW_PROBABILITY
-    )
+    chosen = clusters_by_threshold(nodes, left, right, probability, weight, THRESHOLDS)
     assert [threshold for threshold, _ in chosen] == sorted(THRESHOLDS)
     for threshold, roots in chosen:
         assert _partition(list(roots)) == _linked(nodes, left, right, probability, threshold), threshold

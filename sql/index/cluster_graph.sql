@@ -1,8 +1,8 @@
 -- The graph clustered into persons: every record is a node; edges are the pairs the index keeps after
--- this run (mpi__pairs_next) at or above the threshold, plus forced links. Pairs that must end in
--- different persons are kept aside for mpi.clustering: forced unlinks, and vetoes (pairs the model
--- scored below $veto, strong evidence of two people). mpi__graph_evidence holds every kept pair's match
--- weight, weighed when mpi.clustering rebuilds a contested cluster. Parameters: $threshold, $veto.
+-- this run (mpi__pairs_next) at or above the threshold, plus forced links. Forced unlinks (pairs
+-- that must end in different persons) are kept aside for mpi.clustering. mpi__graph_evidence holds
+-- every kept pair's match weight, weighed when mpi.clustering rebuilds a contested cluster.
+-- Parameter: $threshold.
 CREATE OR REPLACE TEMP TABLE mpi__graph_nodes AS
 SELECT source || ':' || record_id AS unique_id, source, record_id FROM records;
 
@@ -14,17 +14,9 @@ WHERE o.kind = 'link'
   AND EXISTS (SELECT 1 FROM records AS r WHERE r.source = o.source_b AND r.record_id = o.record_id_b);
 
 CREATE OR REPLACE TEMP TABLE mpi__apart AS
-SELECT source_a || ':' || record_id_a AS unique_id_a, source_b || ':' || record_id_b AS unique_id_b, true AS hard
+SELECT source_a || ':' || record_id_a AS unique_id_a, source_b || ':' || record_id_b AS unique_id_b
 FROM overrides
-WHERE kind = 'unlink'
-UNION ALL
-SELECT p.source_l || ':' || p.record_id_l, p.source_r || ':' || p.record_id_r, false
-FROM mpi__pairs_next AS p
-WHERE p.match_probability < $veto
-  AND NOT EXISTS (
-      SELECT 1 FROM mpi__forced_links AS f
-      WHERE (f.unique_id_l = p.source_l || ':' || p.record_id_l AND f.unique_id_r = p.source_r || ':' || p.record_id_r)
-         OR (f.unique_id_r = p.source_l || ':' || p.record_id_l AND f.unique_id_l = p.source_r || ':' || p.record_id_r));
+WHERE kind = 'unlink';
 
 CREATE OR REPLACE TEMP TABLE mpi__graph_edges AS
 SELECT

@@ -447,7 +447,6 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     Example: mpi link --model default --threshold 0.95
     """
     from mpi.link import link_records
-    from mpi.merging import VETO_BELOW_PROBABILITY
 
     result = link_records(
         project_config(ctx),
@@ -474,10 +473,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
             "forced links / clusters split by unlinks",
             f"{result.clustering.forced_links:,} / {result.clustering.clusters_split_by_unlinks:,}",
         ),
-        (
-            f"clusters split by vetoes (p < {VETO_BELOW_PROBABILITY}) / by pairs against",
-            f"{result.clustering.clusters_split_by_vetoes:,} / {result.clustering.clusters_split_by_evidence:,}",
-        ),
+        ("clusters split by pairs against", f"{result.clustering.clusters_split_by_evidence:,}"),
         ("persons", f"{result.ids.persons:,}"),
         ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),
         ("records whose id changed", f"{result.ids.records_changed:,}"),

@@ -1,15 +1,14 @@
-"""Cluster every indexed record from the kept pairs, honouring manual overrides and model vetoes.
+"""Cluster every indexed record from the kept pairs, honouring manual overrides.
 
 Splink's connected components does the clustering. Forced links are extra edges. Connected
 components merges two groups whenever one chain of strong pairs joins them, however much the
 other pairs between them say "different people" (a parent and child bridged through a shared
 address record; two namesakes bridged through a record that matches each on the name). So every
-cluster that holds a pair scored against a match (p < 0.5), a forced unlink or a veto (a pair
-scored below VETO_BELOW_PROBABILITY) is rebuilt: its edges are added strongest first, and an
-edge that would join an apart pair, or two groups whose pairs across on balance say "different
-people", is skipped. No library here does this: Splink offers connected components and one-to-one
-links only. Forced links skip vetoes and the balance but never unlinks: a person's decision
-outranks the model, an unlink outranks everything.
+cluster that holds a pair scored against a match (p < 0.5) or a forced unlink is rebuilt: its
+edges are added strongest first, and an edge that would join an unlinked pair, or two groups
+whose pairs across on balance say "different people", is skipped (mpi.merging). No library here
+does this: Splink offers connected components and one-to-one links only. Forced links skip the
+balance but never unlinks: a person's decision outranks the model, an unlink outranks everything.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import duckdb
 import polars as pl
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from mpi.merging import VETO_BELOW_PROBABILITY, merge_bar, merge_greedily
+from mpi.merging import merge_bar, merge_greedily
 from mpi.model import make_db_api
 from mpi.sqlutil import quote_identifier, run_sql_file
 
@@ -33,15 +32,12 @@ class ClusteringOutcome:
     clusters: int
     forced_links: int
     clusters_split_by_unlinks: int
-    clusters_split_by_vetoes: int = 0
     clusters_split_by_evidence: int = 0
 
 
-def cluster_records(
-    con: duckdb.DuckDBPyConnection, *, threshold: float, veto: float = VETO_BELOW_PROBABILITY
-) -> ClusteringOutcome:
+def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> ClusteringOutcome:
     """mpi__clusters (source, record_id, cluster_id) over all records; run in the Splink workspace."""
-    run_sql_file(con, "index/cluster_graph", {"threshold": threshold, "veto": min(veto, threshold)})
+    run_sql_file(con, "index/cluster_graph", {"threshold": threshold})
     clusters = cluster_pairwise_predictions_at_threshold(
         "mpi__graph_nodes", "mpi__graph_edges", make_db_api(con), "unique_id"
     )
@@ -51,7 +47,7 @@ def cluster_records(
         f"FROM {quote_identifier(clusters.physical_name)} AS c JOIN mpi__graph_nodes AS n USING (unique_id)"
     )
     clusters.drop_table_from_database_and_remove_from_cache()
-    by_unlinks, by_vetoes, by_evidence = _rebuild_contested_clusters(con, threshold)
+    by_unlinks, by_evidence = _rebuild_contested_clusters(con, threshold)
     counts = con.execute(
         f"SELECT count(DISTINCT cluster_id), (SELECT count(*) FROM mpi__forced_links) FROM {CLUSTERS_TABLE}"
     ).fetchall()[0]
@@ -59,15 +55,14 @@ def cluster_records(
         clusters=int(counts[0]),
         forced_links=int(counts[1]),
         clusters_split_by_unlinks=by_unlinks,
-        clusters_split_by_vetoes=by_vetoes,
         clusters_split_by_evidence=by_evidence,
     )
 
 
-def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> tuple[int, int, int]:
-    """Rebuild every cluster holding an apart pair or a pair scored against a match.
+def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> tuple[int, int]:
+    """Rebuild every cluster holding an unlinked pair or a pair scored against a match.
 
-    Returns how many were split: (holding an unlink, holding vetoes only, by the evidence only).
+    Returns how many were split: (holding an unlink, by the evidence only).
     Members, edges, apart and scored pairs of all such clusters are read in four queries and the
     new parts written back in one update, so the cost does not grow with one round trip per cluster.
     """
@@ -82,7 +77,7 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE mpi__apart_inside AS "
-        "SELECT ca.cluster_id, a.unique_id_a, a.unique_id_b, a.hard FROM mpi__apart AS a "
+        "SELECT ca.cluster_id, a.unique_id_a, a.unique_id_b FROM mpi__apart AS a "
         + clusters_of.format(a="a.unique_id_a", b="a.unique_id_b")
     )
     con.execute(
@@ -93,11 +88,11 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
     try:
         contested = [str(c) for (c,) in con.execute("SELECT cluster_id FROM mpi__contested").fetchall()]
         if not contested:
-            return 0, 0, 0
+            return 0, 0
         in_contested = "cluster_id IN (SELECT cluster_id FROM mpi__contested)"
-        apart: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
-        for cluster_id, a, b, hard in con.execute("SELECT * FROM mpi__apart_inside").fetchall():
-            apart[str(cluster_id)].append((str(a), str(b), bool(hard)))
+        apart: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for cluster_id, a, b in con.execute("SELECT * FROM mpi__apart_inside").fetchall():
+            apart[str(cluster_id)].append((str(a), str(b)))
         evidence: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
         for cluster_id, a, b, weight in con.execute(
             f"SELECT * FROM mpi__scored_inside WHERE {in_contested}"
@@ -120,7 +115,7 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
             con.execute(f"DROP TABLE IF EXISTS {table}")
     bar = merge_bar(threshold)
     moved: list[tuple[str, str]] = []
-    by_unlinks = by_vetoes = by_evidence = 0
+    by_unlinks = by_evidence = 0
     for cluster_id in contested:
         parts = merge_greedily(
             members[cluster_id], edges[cluster_id], apart[cluster_id], evidence[cluster_id], bar
@@ -128,10 +123,8 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
         if max(parts.values()) == 0:
             continue
         moved.extend((member, f"{cluster_id}~{part}") for member, part in parts.items() if part)
-        if any(hard for _, _, hard in apart[cluster_id]):
+        if apart[cluster_id]:
             by_unlinks += 1
-        elif apart[cluster_id]:
-            by_vetoes += 1
         else:
             by_evidence += 1
     if moved:
@@ -144,4 +137,4 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
             )
         finally:
             con.unregister("mpi__moved")
-    return by_unlinks, by_vetoes, by_evidence
+    return by_unlinks, by_evidence

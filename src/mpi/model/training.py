@@ -13,7 +13,7 @@ import numpy as np
 from splink import Linker
 from splink.internals.exceptions import SplinkException
 
-from mpi.merging import VETO_BELOW_PROBABILITY, clusters_by_threshold
+from mpi.merging import clusters_by_threshold
 from mpi.model.backend import (
     create_model_input_view,
     drop_splink_tables,
@@ -677,9 +677,7 @@ def choose_match_threshold(
     left, right = codes[: probability.size], codes[probability.size :]
     choices = []
     weight = np.asarray(rows["match_weight"], dtype=np.float64)
-    clustered = clusters_by_threshold(
-        len(ids), left, right, probability, weight, grid, veto=VETO_BELOW_PROBABILITY
-    )
+    clustered = clusters_by_threshold(len(ids), left, right, probability, weight, grid)
     for threshold, roots in clustered:
         inside = roots[left] == roots[right]
         precision = float(probability[inside].mean()) if inside.any() else 1.0
