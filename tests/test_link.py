@@ -180,7 +180,9 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     assert before != after
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Three orders and populations per run, each linked six times (about 14 s each on 2 cores): five
+# took the suite to 298 s of its 5-minute budget on the session 15 machine.
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(order=st.permutations(SOURCES), seed=st.integers(min_value=1, max_value=10_000))
 def test_batches_in_any_order_keep_ids_of_untouched_persons(
     tmp_path_factory: pytest.TempPathFactory, order: list[str], seed: int
