@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from febrl_to_mpi import split_answer_from_records, toml_string, write_project
+from febrl_to_mpi import split_answer_from_records, write_project
+
+from mpi.toml_values import toml_value
 
 MAX_NOISE_PROBABILITY = 0.5
 SEED = 1
@@ -129,27 +131,20 @@ def generate(source: PseudopeopleSource, noise: dict[str, Any]) -> pl.DataFrame:
 
 
 def source_toml(source: PseudopeopleSource, csv_name: str) -> str:
-    lines = [f"[sources.{source.name}]", f"path = {toml_string(csv_name)}", 'record_id = "record_id"']
+    lines = [f"[sources.{source.name}]", f"path = {toml_value(csv_name)}", 'record_id = "record_id"']
     if source.age_range:
-        keys = ", ".join(
-            f"{key} = {toml_string(value) if isinstance(value, str) else value}"
-            for key, value in source.age_range.items()
-        )
-        lines.append(f"age_range = {{ {keys} }}")
+        lines.append(f"age_range = {toml_value(source.age_range)}")
     lines.append("")
     lines.append(f"[sources.{source.name}.columns]")
     for field, column in source.columns.items():
         if field == "sex":
-            codes = ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in SEX_CODES.items())
-            lines.append(f"sex = {{ column = {toml_string(column)}, codes = {{ {codes} }} }}")
+            lines.append(f"sex = {toml_value({'column': column, 'codes': SEX_CODES})}")
         elif field == "zip":
-            lines.append(f"zip = {{ column = {toml_string(column)}, pad = 5 }}")
+            lines.append(f"zip = {toml_value({'column': column, 'pad': 5})}")
         else:
-            lines.append(f"{field} = {toml_string(column)}")
+            lines.append(f"{field} = {toml_value(column)}")
     if source.dob_format:
-        lines.append(
-            f"dob = {{ column = {toml_string(DOB_COLUMN)}, date_format = {toml_string(source.dob_format)} }}"
-        )
+        lines.append(f"dob = {toml_value({'column': DOB_COLUMN, 'date_format': source.dob_format})}")
     return "\n".join(lines) + "\n"
 
 

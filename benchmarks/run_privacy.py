@@ -70,6 +70,7 @@ from run_accuracy import last_link_threshold, parse_names
 from scoring import Scored, score_person_index
 
 from mpi.config import load_config
+from mpi.toml_values import toml_value
 
 RESULT_NAME = "privacy"
 ACCURACY_PARTS = ("synth10k", "synth100k", "febrl4")
@@ -164,24 +165,20 @@ def ensure_key_file(work: Path) -> Path:
     return path
 
 
-def toml_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
-
-
 def write_hub_config(hub: Path, clear_config: Path, files: dict[str, Path]) -> Path:
     """The hub's mpi.toml: the agencies' hashed files as kind = "hashed" sources, the clear project's shared ids."""
     config = load_config(clear_config)
     lines = [
         "# Written by benchmarks/run_privacy.py: the hub's side of the clear project beside it.",
         "[project]",
-        f"name = {toml_string(config.name + '-hashed')}",
-        f"shared_ids = [{', '.join(toml_string(s) for s in config.shared_ids)}]",
+        f"name = {toml_value(config.name + '-hashed')}",
+        f"shared_ids = {toml_value(list(config.shared_ids))}",
         "",
         "[store]",
         'path = "mpi.duckdb"',
     ]
     for name, path in files.items():
-        lines += ["", f"[sources.{name}]", 'kind = "hashed"', f"path = {toml_string(str(path))}"]
+        lines += ["", f"[sources.{name}]", 'kind = "hashed"', f"path = {toml_value(str(path))}"]
     hub.mkdir(parents=True, exist_ok=True)
     target = hub / "mpi.toml"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from febrl_to_mpi import split_answer_from_records, toml_string, write_project
+from febrl_to_mpi import split_answer_from_records, write_project
+
+from mpi.toml_values import toml_value
 
 SOURCE = "people"
 
@@ -72,15 +74,12 @@ def read_dataset(path: Path) -> pl.DataFrame:
 
 
 def source_toml(dataset: SplinkDataset, csv_name: str) -> str:
-    lines = [f"[sources.{SOURCE}]", f"path = {toml_string(csv_name)}", 'record_id = "record_id"', ""]
+    lines = [f"[sources.{SOURCE}]", f"path = {toml_value(csv_name)}", 'record_id = "record_id"', ""]
     lines.append(f"[sources.{SOURCE}.columns]")
-    lines.extend(f"{field} = {toml_string(column)}" for field, column in dataset.columns.items())
-    lines.append(
-        f"dob = {{ column = {toml_string(dataset.dob_column)}, date_format = {toml_string(DOB_FORMAT)} }}"
-    )
+    lines.extend(f"{field} = {toml_value(column)}" for field, column in dataset.columns.items())
+    lines.append(f"dob = {toml_value({'column': dataset.dob_column, 'date_format': DOB_FORMAT})}")
     if dataset.sex_column:
-        codes = ", ".join(f"{toml_string(raw)} = {toml_string(code)}" for raw, code in SEX_CODES.items())
-        lines.append(f"sex = {{ column = {toml_string(dataset.sex_column)}, codes = {{ {codes} }} }}")
+        lines.append(f"sex = {toml_value({'column': dataset.sex_column, 'codes': SEX_CODES})}")
     return "\n".join(lines) + "\n"
 
 

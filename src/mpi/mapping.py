@@ -106,7 +106,7 @@ def _mistyped_dob_year_sql(column: str, formats: tuple[str, ...], column_type: s
         return "NULL::INTEGER"
     text = _text_sql(column)
     years = [f"TRY_CAST(nullif(regexp_extract({text}, {params.add(p)}, 1), '') AS INTEGER)" for p in patterns]
-    return years[0] if len(years) == 1 else f"coalesce({', '.join(years)})"
+    return f"coalesce({', '.join(years)})"
 
 
 def _input_sql(mapping: ColumnMapping, column_type: str, params: _Params) -> str:
