@@ -15,7 +15,8 @@ improvement to the clear model reaches hashed linkage without a second copy to k
 - blocking rules are renamed the same way (the SSN's first five digits are their own token).
 
 A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent)
-is left out. Anything else untranslatable is an error naming the level, so a new kind of level
+is left out, as is one that would need a token saying more than equality (the same date of birth on
+1 January). Anything else untranslatable is an error naming the level, so a new kind of level
 in the clear model cannot silently vanish from the hashed one. The result is a plain,
 backend-neutral ``ModelSpec``: a trained hashed model holds no key material, only m and u.
 """
@@ -156,10 +157,18 @@ def _normalize_sql(sql: str) -> str:
     return " ".join(sql.split())
 
 
+def _left_out(_level: LevelSpec) -> None:
+    return None
+
+
 # Custom levels of the clear model that need more than renaming, by their SQL (whitespace-normalized).
-CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec]] = {
+# A translation to None leaves the level out: its pairs fall to the next level that holds them.
+CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
     _normalize_sql(sql): translate
     for sql, translate in (
+        # A token says nothing of the date it stands for, and sending one that marks 1 January
+        # would tell the hub which dates are 1 January: those pairs count as any same date.
+        ("dob_l = dob_r AND month(dob_l) = 1 AND dayofmonth(dob_l) = 1", _left_out),
         (
             "(first_name_l = middle_name_r AND length(middle_name_r) > 1) "
             "OR (middle_name_l = first_name_r AND length(middle_name_l) > 1)",

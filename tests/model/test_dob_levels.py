@@ -1,0 +1,19 @@
+"""Which date-of-birth level a pair of records falls in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from level_sql import level_label
+
+
+def born(dob: str) -> dict[str, Any]:
+    return {"first_name": "ANN", "middle_name": None, "dob": dob, "birth_year_min": dob[:4]}
+
+
+def test_the_same_1_january_is_a_level_of_its_own() -> None:
+    # 1 January is what a register writes when only the year is known: shared far more often.
+    assert level_label("dob", born("1862-01-01"), born("1862-01-01")) == "Same date of birth, 1 January"
+    assert level_label("dob", born("1862-03-04"), born("1862-03-04")) == "Same date of birth; other pairs"
+    assert level_label("dob", born("1862-01-01"), born("1862-01-02")) == "One digit off; other pairs"
+    assert level_label("dob", born("1862-01-01"), born("1861-01-01")) == "One digit off; other pairs"
