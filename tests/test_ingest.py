@@ -173,14 +173,15 @@ def test_old_dates_and_foreign_postal_codes_are_kept_but_defaults_and_titles_are
         "1,Dr.,Lorimer,12/08/1856,1,,TQ13 8DF,0\n"  # a historical register, a British postcode
         "2,Jean,Lorimer,01/01/1800,2,,k1a 0b1,1\n"  # a system default date, a Canadian code
         "3,Sir,Crewe,01/01/1753,1,,CT 06103,2\n"  # SQL Server's earliest date; state and ZIP in one field
-        "4,Ann,Crewe,02/03/1990,2,,N/A,3\n",
+        "4,Sir John,Dame,02/03/1990,2,,N/A,3\n",  # an honorific opening a first name; DAME the surname
     )
     rows = records(basic_project)
     assert [rows[r]["zip"] for r in "1234"] == ["TQ138DF", "K1A0B1", "06103", None]
     assert str(rows["1"]["dob"]) == "1856-12-08" and rows["1"]["birth_year_min"] == 1856
     assert rows["2"]["dob"] is None and rows["3"]["dob"] is None
-    # a title alone is no first name, the British SIR as much as DR
-    assert (rows["1"]["first_name"], rows["3"]["first_name"]) == (None, None)
+    # a title alone is no first name, the British SIR as much as DR; DAME and HON are surnames too
+    assert (rows["1"]["first_name"], rows["3"]["first_name"], rows["4"]["first_name"]) == (None, None, "JOHN")
+    assert rows["4"]["last_name"] == "DAME"
     issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
     assert (
         issues[

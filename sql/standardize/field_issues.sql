@@ -14,7 +14,7 @@ FROM (
            count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM mpi__enriched
     UNION ALL
     SELECT 'first_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
-           count(*) FILTER (WHERE is_placeholder)
+           count(*) FILTER (WHERE is_placeholder_first_name)
     FROM mpi__mapped JOIN mpi__name_values ON value = first_name_in
     UNION ALL
     SELECT 'middle_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',

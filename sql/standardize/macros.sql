@@ -48,12 +48,16 @@ CREATE OR REPLACE TEMP MACRO mpi_suffix_std(token) AS
         WHEN 'IV' THEN 'IV' WHEN '4TH' THEN 'IV'
         ELSE NULL END;
 
--- Honorifics, taken out of every name field. A short list of our own, not nameparser's: its
--- titles include words that are common surnames too (KING, MAJOR, BISHOP, DEAN). SIR and DAME
--- are given names for a few people, but a title far more often (a register that split SIR JOHN
--- SMITH into first and last name keeps SIR as the first name, which then matches every other SIR).
+-- Honorifics that are no one's name, taken out of every name field. A short list of our own, not
+-- nameparser's: its titles include words that are common surnames too (KING, MAJOR, BISHOP, DEAN).
 CREATE OR REPLACE TEMP MACRO mpi_is_title(token) AS
-    token IN ('MR', 'MRS', 'MS', 'MISS', 'MX', 'DR', 'PROF', 'REV', 'REVD', 'SIR', 'DAME', 'HON');
+    token IN ('MR', 'MRS', 'MS', 'MISS', 'MX', 'DR', 'PROF', 'REV', 'REVD');
+
+-- A first name without the honorific that opens it (SIR, DAME, HON). A register that split SIR JOHN
+-- SMITH into first and last name keeps SIR as the first name, which then matches every other SIR.
+-- Only the first name: DAME and HON are surnames too (the US Census lists both).
+CREATE OR REPLACE TEMP MACRO mpi_without_given_title(s) AS
+    nullif(regexp_replace(s, '^(SIR|DAME|HON)( |$)', ''), '');
 
 -- Surname particles that start a compound surname (DE LA CRUZ, VAN DER BERG, ST JOHN).
 CREATE OR REPLACE TEMP MACRO mpi_is_particle(token) AS

@@ -23,8 +23,10 @@ real_names AS (
         *,
         mpi_real_name(tokens_text) AS name_text,
         -- A first name that is only a suffix word (JUNIOR is a given name too) stays the name,
-        -- one that is only a title (MRS, DR) is no name.
-        mpi_real_name(coalesce(tokens_text, CASE WHEN suffix_found IS NOT NULL THEN text END)) AS first_name_text
+        -- one that is only a title (MRS, DR, SIR) is no name.
+        mpi_real_name(coalesce(
+            mpi_without_given_title(tokens_text), CASE WHEN suffix_found IS NOT NULL THEN text END
+        )) AS first_name_text
     FROM cleaned
 )
 SELECT
@@ -35,6 +37,10 @@ SELECT
     -- a placeholder, or a value with nothing left once titles are taken out (MRS, DR)
     coalesce(mpi_is_placeholder_name(tokens_text), false)
         OR (tokens_text IS NULL AND text IS NOT NULL AND suffix_found IS NULL) AS is_placeholder,
+    -- as a first name, also an honorific alone (SIR)
+    coalesce(mpi_is_placeholder_name(tokens_text), false)
+        OR (mpi_without_given_title(tokens_text) IS NULL AND text IS NOT NULL AND suffix_found IS NULL)
+        AS is_placeholder_first_name,
     mpi_suffix_std(text) AS suffix_word,
     suffix_found,
     CASE WHEN name_text IS NOT NULL THEN list_distinct(list_concat(
