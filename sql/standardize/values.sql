@@ -37,10 +37,8 @@ SELECT
     -- a placeholder, or a value with nothing left once titles are taken out (MRS, DR)
     coalesce(mpi_is_placeholder_name(tokens_text), false)
         OR (tokens_text IS NULL AND text IS NOT NULL AND suffix_found IS NULL) AS is_placeholder,
-    -- as a first name, also an honorific alone (SIR)
-    coalesce(mpi_is_placeholder_name(tokens_text), false)
-        OR (mpi_without_given_title(tokens_text) IS NULL AND text IS NOT NULL AND suffix_found IS NULL)
-        AS is_placeholder_first_name,
+    -- as a first name: nothing left of a value, an honorific alone (SIR) included
+    first_name_text IS NULL AND text IS NOT NULL AS is_placeholder_first_name,
     mpi_suffix_std(text) AS suffix_word,
     suffix_found,
     CASE WHEN name_text IS NOT NULL THEN list_distinct(list_concat(

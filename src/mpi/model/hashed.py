@@ -38,6 +38,7 @@ from mpi.model.person import (
     DOB_YEAR_MONTH,
     GIVEN_NAMES_DIFFER,
     NO_SOURCE_AGES,
+    SAME_DOB_1_JANUARY,
     build_person_model,
 )
 from mpi.model.spec import (
@@ -168,7 +169,7 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
     for sql, translate in (
         # A token says nothing of the date it stands for, and sending one that marks 1 January
         # would tell the hub which dates are 1 January: those pairs count as any same date.
-        ("dob_l = dob_r AND month(dob_l) = 1 AND dayofmonth(dob_l) = 1", _left_out),
+        (SAME_DOB_1_JANUARY, _left_out),
         (
             "(first_name_l = middle_name_r AND length(middle_name_r) > 1) "
             "OR (middle_name_l = first_name_r AND length(middle_name_l) > 1)",

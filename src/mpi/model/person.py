@@ -236,6 +236,10 @@ def shared_by_relatives(column: str, label: str) -> LevelSpec:
     return replace(level, fixed_m=0.01, fixed_u=0.01)
 
 
+# Where only the year of birth is known, registers write 1 January (refugee and immigration
+# records, registers built from other sources), so that date is shared far more often than another.
+SAME_DOB_1_JANUARY = "dob_l = dob_r AND month(dob_l) = 1 AND dayofmonth(dob_l) = 1"
+
 # YYYY-MM of the date of birth, as text in every backend.
 DOB_YEAR_MONTH = ColumnRef("dob").cast_to_string().substr(1, 7)
 
@@ -251,14 +255,9 @@ def date_of_birth_comparison() -> ComparisonSpec:
             # birth_year_min is set from dob or from age, so this is "no birth information".
             null_level("birth_year_min", label="No date of birth or age"),
             shared_by_relatives("dob", "Same date of birth, but first and middle names differ (twins?)"),
-            # Where only the year of birth is known, registers write 1 January (refugee and
-            # immigration records, registers built from other sources), so that date is shared
-            # far more often than another: its own level, its own u. Outside the household
-            # strata, which would split its few pairs further.
-            custom(
-                "dob_l = dob_r AND month(dob_l) = 1 AND dayofmonth(dob_l) = 1",
-                label="Same date of birth, 1 January",
-            ),
+            # Its own level, its own u; outside the household strata, which would split its few
+            # pairs further.
+            custom(SAME_DOB_1_JANUARY, label="Same date of birth, 1 January"),
             *stratified(
                 (
                     exact("dob", label="Same date of birth"),
