@@ -174,6 +174,7 @@ HASHED_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tok_city", "UBIGINT"),
     ("tok_phone", "UBIGINT"),
     ("tok_email", "UBIGINT"),
+    ("tok_email_user", "UBIGINT"),  # store migration 008
     ("bf_first_name", "BIT"),
     ("bf_last_name", "BIT"),
     ("bf_address", "BIT"),

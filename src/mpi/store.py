@@ -73,6 +73,10 @@ def _migrate_to_v7(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("mpi__nickname_frame")
 
 
+def _migrate_to_v8(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, "store/008_email_user_token")
+
+
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
@@ -82,6 +86,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v5,
     _migrate_to_v6,
     _migrate_to_v7,
+    _migrate_to_v8,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -28,7 +28,7 @@ def test_hashed_columns_agree_everywhere() -> None:
     assert (*TOKEN_DOMAINS, *BLOOM_FIELDS) == HASHED_RECORD_COLUMN_NAMES
     migrations = "".join(
         load_sql(f"store/{name}")
-        for name in ("004_hashed", "005_first_name_formals", "006_source_birth_years")
+        for name in ("004_hashed", "005_first_name_formals", "006_source_birth_years", "008_email_user_token")
     )
     added = re.findall(r"ALTER TABLE records ADD COLUMN IF NOT EXISTS (\w+) ([\w\[\]]+);", migrations)
     assert {n: t for n, t in added if n.startswith(("tok_", "bf_"))} == dict(HASHED_RECORD_COLUMNS)

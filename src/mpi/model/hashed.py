@@ -9,13 +9,14 @@ improvement to the clear model reaches hashed linkage without a second copy to k
 - Jaro-Winkler on a name or the address becomes a band of the Dice coefficient of the two
   Bloom filters, computed with bit operations in SQL (``dice_sql``);
 - one-digit-off (Damerau-Levenshtein 1) on the date of birth or SSN becomes intersection of
-  the one-edit variants the agency hashed (``tok_dob_near``, ``tok_ssn_near``);
+  the one-edit variants the agency hashed (``tok_dob_near``, ``tok_ssn_near``); edit distance on
+  any other field (the email address) is left out;
 - custom SQL made only of equalities and NULL tests is renamed column by column; any other
   custom SQL must have an entry in ``CUSTOM_LEVELS`` (matched on its whitespace-normalized text);
 - blocking rules are renamed the same way (the SSN's first five digits are their own token).
 
-A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent)
-is left out, as is one that would need a token saying more than equality (the same date of birth on
+A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent;
+edits to an email address) is left out, as is one that would need a token saying more than equality (the same date of birth on
 1 January). Anything else untranslatable is an error naming the level, so a new kind of level
 in the clear model cannot silently vanish from the hashed one. The result is a plain,
 backend-neutral ``ModelSpec``: a trained hashed model holds no key material, only m and u.
@@ -36,6 +37,7 @@ from mpi.model.errors import ModelError
 from mpi.model.person import (
     BORN_OUTSIDE_SOURCE_AGES,
     DOB_YEAR_MONTH,
+    EMAIL_USER_NAME,
     GIVEN_NAMES_DIFFER,
     NO_SOURCE_AGES,
     SAME_DOB_1_JANUARY,
@@ -87,6 +89,7 @@ TOKEN_FOR_KEY: dict[ColumnRef, str] = {
     ColumnRef("last_name").substr(1, 3): "tok_last_name_prefix3",
     ColumnRef("ssn").substr(1, 5): "tok_ssn_prefix",
     DOB_YEAR_MONTH: "tok_dob_year_month",
+    EMAIL_USER_NAME: "tok_email_user",
 }
 # Clear columns the agency hashed into one token: a rule blocking on all of them blocks on it.
 TOKEN_FOR_COLUMNS: dict[tuple[str, ...], str] = {("street_number", "street_name"): "tok_street"}
@@ -362,6 +365,8 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
         ref = level.args["col_name"]
         assert isinstance(ref, ColumnRef)
         near = NEAR_FOR_COLUMN.get(ref.name)
+        if near is None and not ref.ops:
+            return None  # no edit variants are sent for this field
         if (
             near is None
             or level.args.get("distance_threshold") != 1

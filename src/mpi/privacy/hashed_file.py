@@ -31,8 +31,9 @@ from mpi.privacy.tokens import TOKEN_BITS, TOKEN_LIST_COLUMNS, TOKEN_PREFIX, tok
 METADATA_KEY = b"mpi.hashed"
 FILE_FORMAT = "mpi-hashed"
 # Bump when columns or their encoding change; the hub refuses versions it does not know.
-# 2: tok_first_name_formals, tok_dob_year_month, tok_birth_year_near; 3: tok_birth_years_outside
-HASHED_SCHEMA_VERSION = 3
+# 2: tok_first_name_formals, tok_dob_year_month, tok_birth_year_near; 3: tok_birth_years_outside;
+# 4: tok_email_user
+HASHED_SCHEMA_VERSION = 4
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"

@@ -61,6 +61,7 @@ TOKEN_DOMAINS: dict[str, str] = {
     "tok_city": "city",
     "tok_phone": "phone",
     "tok_email": "email",
+    "tok_email_user": "email-user",
 }
 # Sets of tokens (compared by intersection); every other token column holds one token.
 TOKEN_LIST_COLUMNS: frozenset[str] = frozenset(
