@@ -7,7 +7,7 @@ prediction only ever call these functions.
 from __future__ import annotations
 
 import duckdb
-from splink import DuckDBAPI, Linker
+from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -103,7 +103,18 @@ def make_linker(
         retain_intermediate_calculation_columns=retain_intermediate_calculation_columns,
         retain_matching_columns=retain_matching_columns,
     )
-    return Linker(table, settings, log_level=log_level)
+    return new_linker(table, settings, log_level=log_level)
+
+
+def new_linker(table: SplinkDataFrame, settings: SettingsCreator, *, log_level: int | None) -> Linker:
+    """A Splink Linker without Splink's settings validation.
+
+    That validation only logs columns it cannot find, and re-parses every level's SQL with
+    sqlglot on each Linker to do so (seconds for the person model; a link builds several).
+    create_model_input_view has already refused a model whose columns the records lack, with
+    an error naming each column and where the model reads it.
+    """
+    return Linker(table, settings, log_level=log_level, validate_settings=False)
 
 
 def drop_splink_tables(linker: Linker) -> None:

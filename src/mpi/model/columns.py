@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
 
 import duckdb
@@ -17,26 +19,35 @@ from mpi.schema import SHARED_ID_PREFIX
 _DERIVED = frozenset({"unique_id", "source_dataset"})
 
 
-def _level_columns(level: LevelSpec) -> set[str]:
-    # Splink renders a level over <column>_l / <column>_r; strip the side suffix.
+# Cached: rendering and parsing the person model's SQL takes Splink and sqlglot seconds (the
+# stratified levels are long), and one link asks for a model's columns a dozen times (a 571-record
+# link spent a quarter of its time here). The SQL is the same each time, so each text is parsed once.
+@functools.cache
+def _sql_columns(sql: str) -> frozenset[str]:
+    return frozenset(column.name for column in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column))
+
+
+@functools.cache
+def _level_columns_of(level_json: str) -> frozenset[str]:
+    # Keyed on the level's JSON: a LevelSpec holds a mapping, so it is not hashable itself.
+    level = LevelSpec.from_dict(json.loads(level_json))
     sql = level_sql(level, "duckdb")
     if sql.strip().upper() == "ELSE":
-        return set()
-    columns: set[str] = set()
-    for column in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column):
-        name = column.name
-        if name.endswith(("_l", "_r")):
-            columns.add(name[:-2])
+        return frozenset()
+    # Splink renders a level over <column>_l / <column>_r; strip the side suffix.
+    columns = {name[:-2] for name in _sql_columns(sql) if name.endswith(("_l", "_r"))}
     if level.tf_column is not None:
         columns.add(level.tf_column)
-    return columns
+    return frozenset(columns)
+
+
+def _level_columns(level: LevelSpec) -> frozenset[str]:
+    return _level_columns_of(json.dumps(level.to_dict(), sort_keys=True))
 
 
 def rule_columns(rule: BlockingRuleSpec) -> set[str]:
     """Input columns a blocking rule reads (Splink deactivates comparisons reading any in EM)."""
-    sql = blocking_rule_sql(rule, "duckdb")
-    columns = {c.name for c in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column)}
-    return columns | set(rule.arrays_to_explode)
+    return set(_sql_columns(blocking_rule_sql(rule, "duckdb"))) | set(rule.arrays_to_explode)
 
 
 def columns_by_use(spec: ModelSpec) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ from mpi.model.backend import (
     drop_splink_tables,
     make_db_api,
     make_linker,
+    new_linker,
     register_input,
 )
 from mpi.model.columns import comparison_columns, rule_columns
@@ -385,7 +386,9 @@ def _sample_patterns(
             additional_columns_to_retain=(),
             retain_intermediate_calculation_columns=True,
         )
-        sample_linker = Linker(register_input(make_db_api(con), U_SAMPLE_VIEW), settings, log_level=log_level)
+        sample_linker = new_linker(
+            register_input(make_db_api(con), U_SAMPLE_VIEW), settings, log_level=log_level
+        )
         try:
             pairs = sample_linker.inference.predict()
             parts.append(read_patterns(con, sample_linker, pairs.physical_name, spec, parameters))
