@@ -186,9 +186,11 @@ def _date_hints(
     sniffer found (a d/m/Y column sniffed as DATE is still parsed by the mapping's formats)."""
     table = "sample"
     if csv_as_text is not None:
-        q = quote_identifier(column)
-        con.execute(f"CREATE OR REPLACE TABLE date_text AS SELECT {q} FROM {csv_as_text} LIMIT {SAMPLE_ROWS}")
-        table = "date_text"
+        # Read as text once for all the file's date columns.
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS sample_text AS SELECT * FROM {csv_as_text} LIMIT {SAMPLE_ROWS}"
+        )
+        table = "sample_text"
     elif column_type.upper() in DATE_TYPES:
         return (), ()
     formats = date_formats_of(con, table, column)
