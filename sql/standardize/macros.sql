@@ -176,6 +176,9 @@ CREATE OR REPLACE TEMP MACRO mpi_unit_tail(s) AS regexp_extract(s,
     || '(?: [A-Z0-9]*[0-9][A-Z0-9]*| [A-Z]{1,2}|[0-9]+[A-Z]?))+'
     || '(?: ' || mpi_unit_word_pattern() || ')*$');
 
+-- The line without that unit: what is left for the street (and, in an address line, the number).
+CREATE OR REPLACE TEMP MACRO mpi_without_unit_tail(line, unit_tail) AS left(line, length(line) - length(unit_tail));
+
 -- A unit without its words, so APARTMENT # 40, APT 40, #40 and 40 all read 40; NULL if nothing is left.
 CREATE OR REPLACE TEMP MACRO mpi_unit_id(s) AS nullif(array_to_string(list_filter(
     string_split(regexp_replace(s, '(^| )' || mpi_unit_word_pattern() || '([0-9])', '\1\2', 'g'), ' '),

@@ -71,7 +71,7 @@ WITH cleaned AS (
 split AS (SELECT value, line, mpi_unit_tail(line) AS unit_tail FROM cleaned)
 SELECT
     value,
-    mpi_street_std(nullif(trim(left(line, length(line) - length(unit_tail))), '')) AS street_name_text,
+    mpi_street_std(nullif(trim(mpi_without_unit_tail(line, unit_tail)), '')) AS street_name_text,
     mpi_unit_id(unit_tail) AS unit_text
 FROM split;
 
@@ -88,6 +88,6 @@ SELECT
     value,
     nullif(number, '') AS street_number_text,
     mpi_unit_id(unit_tail) AS unit_text,
-    mpi_street_std(nullif(trim(substr(left(line, length(line) - length(unit_tail)), length(number) + 2)), ''))
+    mpi_street_std(nullif(trim(substr(mpi_without_unit_tail(line, unit_tail), length(number) + 2)), ''))
         AS street_name_text
 FROM split;
