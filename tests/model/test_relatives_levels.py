@@ -1,4 +1,4 @@
-"""A date of birth or SSN shared by two people whose given names both differ carries no evidence."""
+"""A date of birth, SSN or email address shared by two people whose given names both differ carries no evidence."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def person(first: str, middle: str | None, *, ssn: str | None = SSN, dob: str | 
 
 RELATIVES_SSN = "Same SSN, but first and middle names differ (a relative's number?)"
 RELATIVES_DOB = "Same date of birth, but first and middle names differ (twins?)"
+RELATIVES_EMAIL = "Same email address, but first and middle names differ (a family's?)"
 
 
 @pytest.mark.parametrize(
@@ -55,9 +56,17 @@ def test_twins_date_of_birth_carries_no_evidence() -> None:
     assert level_label("dob", *same).startswith("Same date of birth; ")
 
 
+def test_a_family_email_address_carries_no_evidence() -> None:
+    # A parent's address on a child's school record.
+    parent = {**person("MARIA", "L", ssn=None), "email": "lopez.family@mail.com"}
+    child = {**person("JOSE", "A", ssn=None), "email": "lopez.family@mail.com"}
+    assert level_label("email", parent, child) == RELATIVES_EMAIL
+    assert level_label("email", parent, {**child, **person("MARIE", "L", ssn=None)}) == "Same email address"
+
+
 def test_relatives_levels_are_fixed_at_no_evidence() -> None:
     model = build_person_model()
-    for comparison, label in (("ssn", RELATIVES_SSN), ("dob", RELATIVES_DOB)):
+    for comparison, label in (("ssn", RELATIVES_SSN), ("dob", RELATIVES_DOB), ("email", RELATIVES_EMAIL)):
         (level,) = [lv for lv in model.comparison(comparison).levels if lv.label == label]
         assert level.fixed_m is not None and level.fixed_u is not None
         assert math.log2(level.fixed_m / level.fixed_u) == 0

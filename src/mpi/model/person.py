@@ -402,12 +402,16 @@ def location_comparison() -> ComparisonSpec:
 
 def email_comparison() -> ComparisonSpec:
     # A person keeps a user name across providers and mistypes a domain (COMBS.NET / COMSB.NET);
-    # one or two edits anywhere are a typo more often than another person's address.
+    # one or two edits anywhere are a typo more often than another person's address. A family
+    # shares one address as it shares an SSN: a parent's email on a child's school record.
     return ComparisonSpec(
         name="email",
         description="Email address: exact, same user name, one or two edits",
         levels=(
             null_level("email"),
+            shared_by_relatives(
+                "email", "Same email address, but first and middle names differ (a family's?)"
+            ),
             exact("email", label="Same email address"),
             exact(EMAIL_USER_NAME, label="Same user name (before the @)"),
             damerau_levenshtein("email", 2, label="One or two edits"),
