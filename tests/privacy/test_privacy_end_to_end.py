@@ -129,14 +129,14 @@ def test_the_leak_check_finds_clear_text_where_there_is_some(
 ) -> None:
     assert len(needles.words) > 500
     kinds = set(needles.words.values())
-    assert {"first name", "last name", "SSN", "date of birth"} <= kinds
+    assert {"first name", "last name", "SSN", "date of birth", "email"} <= kinds
     # A clear load of one source, in its own store: the check must find its identifiers there...
     clear_dir = tmp_path / "clear"
     shutil.copytree(hashed_run.agency.root, clear_dir, ignore=shutil.ignore_patterns("*.duckdb*", "models"))
     clear = load_config(clear_dir / "mpi.toml")
     ingest_sources(clear, ["licensing"])
     found = {leak.kind for leak in scan_store(clear.store_path, needles)}
-    assert found >= {"first name", "last name", "SSN", "date of birth"}
+    assert found >= {"first name", "last name", "SSN", "date of birth", "email"}
     # ... and in the agency's own files, byte by byte, and the key in its forms.
     assert {leak.kind for leak in scan_tree(clear_dir, needles, stores=[clear.store_path])} >= found
     assert scan_text(f"key={KEY.hex()}", needles, "test")

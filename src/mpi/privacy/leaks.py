@@ -45,6 +45,8 @@ SELECT kind, value FROM (
     UNION ALL SELECT 'SSN', unnest([ssn_raw, ssn]) FROM mpi__enriched WHERE ssn IS NOT NULL
     UNION ALL SELECT 'date of birth', unnest([dob_raw, strftime(dob, '%Y-%m-%d'), strftime(dob, '%Y%m%d')])
         FROM mpi__enriched WHERE dob IS NOT NULL
+    UNION ALL SELECT 'email', unnest([email_raw, email, regexp_extract(email, '^[^@]+')])
+        FROM mpi__enriched WHERE email IS NOT NULL
 )
 WHERE value IS NOT NULL
 """
@@ -108,7 +110,8 @@ class Leak:
 def clear_identifiers(
     config: ProjectConfig, sources: Sequence[str] | None = None, *, min_length: int = 4
 ) -> Needles:
-    """First names, last names, full names, SSNs and dates of birth of clear sources, raw and standardized.
+    """First names, last names, full names, SSNs, dates of birth and email addresses (and their user
+    names) of clear sources, raw and standardized.
 
     Read through the same path as ingest, on an in-memory DuckDB. Values shorter than
     ``min_length`` characters (initials, short names) are left out: they are found everywhere.
