@@ -86,6 +86,6 @@ SELECT
     phone AS tok_phone,
     email AS tok_email,
     -- The user name before the @: the same person at another provider, or a mistyped domain.
-    regexp_extract(email, '^[^@]+') AS tok_email_user
+    mpi_email_user(email) AS tok_email_user
 FROM mpi__enriched
 ANTI JOIN mpi__row_rejects USING (mpi__row);

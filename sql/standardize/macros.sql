@@ -176,6 +176,10 @@ CREATE OR REPLACE TEMP MACRO mpi_unit_tail(s) AS regexp_extract(s,
     || '(?: [A-Z0-9]*[0-9][A-Z0-9]*| [A-Z]{1,2}|[0-9]+[A-Z]?))+'
     || '(?: ' || mpi_unit_word_pattern() || ')*$');
 
+-- The user name of a standardized email address, the part before its one @ (hashed tokens, leak
+-- checks; the person model's EMAIL_USER_NAME is the same, written for every Splink dialect).
+CREATE OR REPLACE TEMP MACRO mpi_email_user(email) AS regexp_extract(email, '^[^@]+');
+
 -- The line without that unit: what is left for the street (and, in an address line, the number).
 CREATE OR REPLACE TEMP MACRO mpi_without_unit_tail(line, unit_tail) AS left(line, length(line) - length(unit_tail));
 

@@ -21,14 +21,13 @@ from mpi.privacy.hashed_file import HASHED_SCHEMA_VERSION, METADATA_KEY
 from mpi.privacy.keys import HashKey, key_from_bytes
 from mpi.privacy.tokens import TOKEN_DOMAINS
 from mpi.schema import HASHED_RECORD_COLUMN_NAMES, HASHED_RECORD_COLUMNS, RECORD_COLUMN_NAMES
-from mpi.sqlutil import load_sql
+from mpi.sqlutil import load_sql, sql_root
 
 
 def test_hashed_columns_agree_everywhere() -> None:
     assert (*TOKEN_DOMAINS, *BLOOM_FIELDS) == HASHED_RECORD_COLUMN_NAMES
     migrations = "".join(
-        load_sql(f"store/{name}")
-        for name in ("004_hashed", "005_first_name_formals", "006_source_birth_years", "008_email_user_token")
+        load_sql(f"store/{path.stem}") for path in sorted((sql_root() / "store").glob("*.sql"))
     )
     added = re.findall(r"ALTER TABLE records ADD COLUMN IF NOT EXISTS (\w+) ([\w\[\]]+);", migrations)
     assert {n: t for n, t in added if n.startswith(("tok_", "bf_"))} == dict(HASHED_RECORD_COLUMNS)

@@ -243,7 +243,8 @@ SAME_DOB_1_JANUARY = "dob_l = dob_r AND month(dob_l) = 1 AND dayofmonth(dob_l) =
 # YYYY-MM of the date of birth, as text in every backend.
 DOB_YEAR_MONTH = ColumnRef("dob").cast_to_string().substr(1, 7)
 
-# The part of an email address before the @ (standardized addresses hold exactly one @).
+# The part of an email address before the @ (standardized addresses hold exactly one @); the SQL
+# macro mpi_email_user is the same for hashing and leak checks, which run in DuckDB only.
 EMAIL_USER_NAME = ColumnRef("email").then("regex_extract", "^[^@]+")
 
 

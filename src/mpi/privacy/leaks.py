@@ -45,7 +45,7 @@ SELECT kind, value FROM (
     UNION ALL SELECT 'SSN', unnest([ssn_raw, ssn]) FROM mpi__enriched WHERE ssn IS NOT NULL
     UNION ALL SELECT 'date of birth', unnest([dob_raw, strftime(dob, '%Y-%m-%d'), strftime(dob, '%Y%m%d')])
         FROM mpi__enriched WHERE dob IS NOT NULL
-    UNION ALL SELECT 'email', unnest([email_raw, email, regexp_extract(email, '^[^@]+')])
+    UNION ALL SELECT 'email', unnest([email_raw, email, mpi_email_user(email)])
         FROM mpi__enriched WHERE email IS NOT NULL
 )
 WHERE value IS NOT NULL
