@@ -82,6 +82,7 @@ SELECT
          THEN street_number || ' ' || street_name END AS tok_street,
     street_number AS tok_street_number,
     zip AS tok_zip,
+    left(zip, 3) AS tok_zip_prefix3,
     city AS tok_city,
     phone AS tok_phone,
     email AS tok_email,

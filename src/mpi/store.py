@@ -77,6 +77,10 @@ def _migrate_to_v8(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, "store/008_email_user_token")
 
 
+def _migrate_to_v9(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, "store/009_zip_prefix_token")
+
+
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
@@ -87,6 +91,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v6,
     _migrate_to_v7,
     _migrate_to_v8,
+    _migrate_to_v9,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

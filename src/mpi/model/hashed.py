@@ -42,6 +42,7 @@ from mpi.model.person import (
     GIVEN_NAMES_DIFFER,
     NO_SOURCE_AGES,
     SAME_DOB_1_JANUARY,
+    ZIP_PREFIX3,
     build_person_model,
 )
 from mpi.model.spec import (
@@ -91,6 +92,7 @@ TOKEN_FOR_KEY: dict[ColumnRef, str] = {
     ColumnRef("ssn").substr(1, 5): "tok_ssn_prefix",
     DOB_YEAR_MONTH: "tok_dob_year_month",
     EMAIL_USER_NAME: "tok_email_user",
+    ZIP_PREFIX3: "tok_zip_prefix3",
 }
 # Clear columns the agency hashed into one token: a rule blocking on all of them blocks on it.
 TOKEN_FOR_COLUMNS: dict[tuple[str, ...], str] = {("street_number", "street_name"): "tok_street"}

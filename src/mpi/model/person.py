@@ -247,6 +247,10 @@ DOB_YEAR_MONTH = ColumnRef("dob").cast_to_string().substr(1, 7)
 # macro mpi_email_user is the same for hashing and leak checks, which run in DuckDB only.
 EMAIL_USER_NAME = ColumnRef("email").then("regex_extract", "^[^@]+")
 
+# The first three characters of the ZIP: a US ZIP's sectional centre, a UK postcode's district
+# (or area and district). Neighbouring towns share it; a move across the county mostly keeps it.
+ZIP_PREFIX3 = ColumnRef("zip").substr(1, 3)
+
 
 def date_of_birth_comparison() -> ComparisonSpec:
     dob_text = ColumnRef("dob").cast_to_string()
@@ -379,7 +383,7 @@ def location_comparison() -> ComparisonSpec:
     # counting them apart would triple the evidence that two relatives are one person.
     return ComparisonSpec(
         name="location",
-        description="Street address, else ZIP code, else city",
+        description="Street address, else ZIP code, else city, else the ZIP's first three characters",
         levels=(
             all_of(
                 null_level("address"), null_level("zip"), null_level("city"), label="No address, ZIP or city"
@@ -396,6 +400,7 @@ def location_comparison() -> ComparisonSpec:
             ),
             exact("zip", tf=True, label="Same ZIP, an address missing"),
             exact("city", label="Same city"),
+            exact(ZIP_PREFIX3, label="ZIP starts alike (first three characters)"),
             else_level(label="Different places"),
         ),
     )

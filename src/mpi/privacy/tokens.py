@@ -62,6 +62,7 @@ TOKEN_DOMAINS: dict[str, str] = {
     "tok_phone": "phone",
     "tok_email": "email",
     "tok_email_user": "email-user",
+    "tok_zip_prefix3": "zip-prefix3",
 }
 # Sets of tokens (compared by intersection); every other token column holds one token.
 TOKEN_LIST_COLUMNS: frozenset[str] = frozenset(
