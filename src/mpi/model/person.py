@@ -247,8 +247,9 @@ DOB_YEAR_MONTH = ColumnRef("dob").cast_to_string().substr(1, 7)
 # macro mpi_email_user is the same for hashing and leak checks, which run in DuckDB only.
 EMAIL_USER_NAME = ColumnRef("email").then("regex_extract", "^[^@]+")
 
-# The first three characters of the ZIP: a US ZIP's sectional centre, a UK postcode's district
-# (or area and district). Neighbouring towns share it; a move across the county mostly keeps it.
+# The first three characters of the ZIP: a US ZIP's sectional centre (a region of neighbouring
+# towns), a UK postcode's area and the start of its district. A move to a nearby town keeps it, and so
+# does a keying error in a ZIP's last digits.
 ZIP_PREFIX3 = ColumnRef("zip").substr(1, 3)
 
 
