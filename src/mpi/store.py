@@ -32,29 +32,13 @@ def _migrate_to_v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_create_records_sql())
 
 
-def _migrate_to_v2(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql_file(con, "store/002_index")
+def _sql_file(name: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """A migration that is one file of sql/store/ (adding tables or columns)."""
 
+    def migrate(con: duckdb.DuckDBPyConnection) -> None:
+        run_sql_file(con, f"store/{name}")
 
-def _migrate_to_v3(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql_file(con, "store/003_history")
-
-
-def _migrate_to_v4(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql_file(con, "store/004_hashed")
-
-
-def _migrate_to_v5(con: duckdb.DuckDBPyConnection) -> None:
-    """records.first_name_formals; version 7 fills it from the nickname table.
-
-    Hashed records cannot be filled (no key): a hashed source is loaded again from a file
-    hashed with this mpi (encoding schema version 2), which the hub requires anyway.
-    """
-    run_sql_file(con, "store/005_first_name_formals")
-
-
-def _migrate_to_v6(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql_file(con, "store/006_source_birth_years")
+    return migrate
 
 
 def _migrate_to_v7(con: duckdb.DuckDBPyConnection) -> None:
@@ -73,25 +57,20 @@ def _migrate_to_v7(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("mpi__nickname_frame")
 
 
-def _migrate_to_v8(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql_file(con, "store/008_email_user_token")
-
-
-def _migrate_to_v9(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql_file(con, "store/009_zip_prefix_token")
-
-
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
-    _migrate_to_v2,
-    _migrate_to_v3,
-    _migrate_to_v4,
-    _migrate_to_v5,
-    _migrate_to_v6,
+    _sql_file("002_index"),
+    _sql_file("003_history"),
+    _sql_file("004_hashed"),
+    # records.first_name_formals; version 7 fills it from the nickname table. Hashed records
+    # cannot be filled (no key): a hashed source is loaded again from a file hashed with this mpi
+    # (encoding schema version 2), which the hub requires anyway.
+    _sql_file("005_first_name_formals"),
+    _sql_file("006_source_birth_years"),
     _migrate_to_v7,
-    _migrate_to_v8,
-    _migrate_to_v9,
+    _sql_file("008_email_user_token"),
+    _sql_file("009_zip_prefix_token"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
