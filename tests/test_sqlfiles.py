@@ -16,7 +16,9 @@ def named_sql_files() -> list[str]:
     names = set()
     for path in SRC.rglob("*.py"):
         names.update(
-            re.findall(r'(?:load_sql|run_sql_file)\((?:con, )?"([\w/]+)"', path.read_text(encoding="utf-8"))
+            re.findall(
+                r'(?:load_sql|run_sql_file|_sql_file)\((?:con, )?"([\w/]+)"', path.read_text(encoding="utf-8")
+            )
         )
     return sorted(names)
 

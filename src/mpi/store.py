@@ -33,10 +33,10 @@ def _migrate_to_v1(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _sql_file(name: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
-    """A migration that is one file of sql/store/ (adding tables or columns)."""
+    """A migration that is one SQL file (adding tables or columns): sql/<name>.sql."""
 
     def migrate(con: duckdb.DuckDBPyConnection) -> None:
-        run_sql_file(con, f"store/{name}")
+        run_sql_file(con, name)
 
     return migrate
 
@@ -60,17 +60,17 @@ def _migrate_to_v7(con: duckdb.DuckDBPyConnection) -> None:
 # Each migration moves the store up one version; they run in order inside one transaction.
 MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v1,
-    _sql_file("002_index"),
-    _sql_file("003_history"),
-    _sql_file("004_hashed"),
+    _sql_file("store/002_index"),
+    _sql_file("store/003_history"),
+    _sql_file("store/004_hashed"),
     # records.first_name_formals; version 7 fills it from the nickname table. Hashed records
     # cannot be filled (no key): a hashed source is loaded again from a file hashed with this mpi
     # (encoding schema version 2), which the hub requires anyway.
-    _sql_file("005_first_name_formals"),
-    _sql_file("006_source_birth_years"),
+    _sql_file("store/005_first_name_formals"),
+    _sql_file("store/006_source_birth_years"),
     _migrate_to_v7,
-    _sql_file("008_email_user_token"),
-    _sql_file("009_zip_prefix_token"),
+    _sql_file("store/008_email_user_token"),
+    _sql_file("store/009_zip_prefix_token"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
