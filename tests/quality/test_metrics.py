@@ -12,13 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mpi.quality.metrics import (
-    EvaluationInputError,
-    bcubed_metrics,
-    cluster_counts,
-    evaluate_clustering,
-    pairwise_metrics,
-)
+from mpi.quality.metrics import EvaluationInputError, evaluate_clustering
 from mpi.sqlutil import quote_identifier
 
 Row = tuple[str, object, object]  # (source, record_id, label)
@@ -61,7 +55,7 @@ def test_pairwise_when_f1_is_not_one(con: duckdb.DuckDBPyConnection) -> None:
     load(con, "truth", rows_from_clusters(TRUTH_SPLIT))
     load(con, "predicted", rows_from_clusters(PREDICTED_SPLIT))
 
-    result = pairwise_metrics(con, "predicted", "truth")
+    result = evaluate_clustering(con, "predicted", "truth").pairwise
 
     assert (result.true_positive_pairs, result.predicted_pairs, result.true_pairs) == (2, 4, 4)
     assert result.precision == pytest.approx(0.5)
@@ -75,7 +69,7 @@ def test_bcubed_when_f1_is_not_one(con: duckdb.DuckDBPyConnection) -> None:
     load(con, "truth", rows_from_clusters(TRUTH_SPLIT))
     load(con, "predicted", rows_from_clusters(PREDICTED_SPLIT))
 
-    result = bcubed_metrics(con, "predicted", "truth")
+    result = evaluate_clustering(con, "predicted", "truth").bcubed
 
     assert result.precision == pytest.approx(11 / 15)
     assert result.recall == pytest.approx(11 / 15)
@@ -86,7 +80,7 @@ def test_cluster_counts(con: duckdb.DuckDBPyConnection) -> None:
     load(con, "truth", rows_from_clusters({"P": ["1", "2"], "Q": ["3", "4"], "R": ["5"]}))
     load(con, "predicted", rows_from_clusters({"A": ["1", "2"], "B": ["3", "4", "5"]}))
 
-    result = cluster_counts(con, "predicted", "truth")
+    result = evaluate_clustering(con, "predicted", "truth").clusters
 
     assert (result.predicted_clusters, result.true_persons, result.exact_match_clusters) == (2, 3, 1)
 
@@ -140,7 +134,7 @@ def test_same_record_id_in_two_sources_are_different_records(con: duckdb.DuckDBP
     load(con, "truth", [("a", "1", "P"), ("b", "1", "Q")])
     load(con, "predicted", [("a", "1", "C"), ("b", "1", "C")])
 
-    result = pairwise_metrics(con, "predicted", "truth")
+    result = evaluate_clustering(con, "predicted", "truth").pairwise
 
     assert (result.true_positive_pairs, result.predicted_pairs, result.true_pairs) == (0, 1, 0)
     assert (result.precision, result.recall, result.f1) == (0.0, 1.0, 0.0)
@@ -152,7 +146,7 @@ def test_column_names_are_options_and_keys_compare_as_text(con: duckdb.DuckDBPyC
     rows = [(s, int(str(rid)), label) for s, rid, label in rows_from_clusters(PREDICTED_SPLIT)]
     load(con, 'odd "name" table', rows, label_column="cluster_id", record_id_type="BIGINT")
 
-    result = pairwise_metrics(con, 'odd "name" table', "truth", predicted_column="cluster_id")
+    result = evaluate_clustering(con, 'odd "name" table', "truth", predicted_column="cluster_id").pairwise
 
     assert result.f1 == pytest.approx(0.5)
     assert result.coverage.records_evaluated == 5
