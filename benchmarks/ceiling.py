@@ -5,8 +5,9 @@ ones) and given, instead of the model's probability, the share of true matches a
 candidate pairs with the same comparison pattern: every comparison's level plus the name
 frequencies (first and last, log2 buckets: what term-frequency adjustment sees). That is the
 best probability any function of the pattern can give, fitted on the answers themselves, so
-it is optimistic. Clustering is `mpi link`'s at each threshold (pairs from 0.01 kept; connected
-components, contested clusters rebuilt by mpi.merging), scored with
+it is optimistic. Clustering is `mpi link`'s at each threshold (the pairs it weighs, from
+mpi.merging.WEIGH_PAIRS_FROM_PROBABILITY; connected components, contested clusters rebuilt by
+mpi.merging), scored with
 `mpi.quality.metrics.evaluate_clustering`, as `mpi evaluate` scores `mpi link`.
 
 If this ceiling is below a target, no re-weighting of the same comparisons and blocking
@@ -26,8 +27,7 @@ import duckdb
 import numpy as np
 
 from mpi.config import ProjectConfig, load_config
-from mpi.link import KEEP_PAIRS_FROM_PROBABILITY
-from mpi.merging import clusters_by_threshold
+from mpi.merging import WEIGH_PAIRS_FROM_PROBABILITY, clusters_by_threshold
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
@@ -74,8 +74,8 @@ def scores_at_thresholds(
     )
     left, right = codes[: len(rows)], codes[len(rows) :]
     probability = np.array([r[2] for r in rows], dtype=np.float64)
-    # As `mpi link`: only pairs kept (p >= 0.01) are edges or evidence.
-    kept = probability >= KEEP_PAIRS_FROM_PROBABILITY
+    # As `mpi link`: only the pairs it weighs are edges or evidence.
+    kept = probability >= WEIGH_PAIRS_FROM_PROBABILITY
     left, right, probability = left[kept], right[kept], probability[kept]
     clipped = np.clip(probability, 1e-12, 1 - 1e-12)
     weight = np.log2(clipped / (1 - clipped))

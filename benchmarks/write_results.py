@@ -228,7 +228,7 @@ def incremental_section(doc: dict[str, Any]) -> str:
         f"incrementally; then `mpi link --full` relinks the union on the same store{twice} and `mpi link` runs "
         f"once more with nothing new. Every link uses model `{model.get('name', '?')}` ({trained}). "
         "Pairs scored: a full link's candidate pairs (estimated from a sample at this size); an incremental "
-        "link's pairs kept (p >= 0.01), as mpi's `runs` table counts them.",
+        "link's pairs kept, as mpi's `runs` table counts them.",
     ]
     rows = []
     labels = {"ingest_base": "ingest base", "train": "train on base", "link_base": "link base",

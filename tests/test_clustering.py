@@ -8,15 +8,16 @@ import duckdb
 import pytest
 
 from mpi.clustering import cluster_records
-from mpi.merging import merge_bar, merge_greedily
+from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY, merge_bar, merge_greedily
+from mpi.sqlutil import run_sql_file
 
 # A chain A - B - C of strong pairs; the pair A - C itself is kept at the probability under test.
 CHAIN = (("A", "B", 0.99), ("B", "C", 0.95))
 
 
-def _clusters(
+def _clustered(
     pairs: list[tuple[str, str, float]], overrides: list[tuple[str, str, str]] = ()
-) -> list[set[str]]:
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("CREATE TABLE records AS SELECT 's' AS source, unnest(['A', 'B', 'C', 'D']) AS record_id")
     con.execute(
@@ -33,6 +34,13 @@ def _clusters(
             "INSERT INTO mpi__pairs_next VALUES ('s', ?, 's', ?, ?, ?)", [a, b, math.log2(p / (1 - p)), p]
         )
     cluster_records(con, threshold=0.9)
+    return con
+
+
+def _clusters(
+    pairs: list[tuple[str, str, float]], overrides: list[tuple[str, str, str]] = ()
+) -> list[set[str]]:
+    con = _clustered(pairs, overrides)
     groups: dict[str, set[str]] = {}
     for record_id, cluster_id in con.execute("SELECT record_id, cluster_id FROM mpi__clusters").fetchall():
         groups.setdefault(cluster_id, set()).add(record_id)
@@ -46,6 +54,14 @@ def test_a_chain_of_strong_pairs_is_one_person() -> None:
 def test_a_pair_far_against_keeps_apart_and_the_stronger_edge_wins() -> None:
     # B is closer to A (0.99) than to C (0.95), so C is the one left out.
     assert _clusters([*CHAIN, ("A", "C", 0.011)]) == [{"A", "B"}, {"C"}, {"D"}]
+
+
+def test_weak_pairs_are_kept_only_inside_a_component() -> None:
+    # A - C is weighed inside the component A - B - C; C - D joins no component, so it is not kept.
+    con = _clustered([*CHAIN, ("A", "C", 1e-5), ("C", "D", 1e-5), ("B", "D", 0.02)])
+    run_sql_file(con, "index/kept_pairs", {"keep_from": KEEP_PAIRS_FROM_PROBABILITY})
+    kept = con.execute("SELECT record_id_l, record_id_r FROM mpi__pairs_next ORDER BY ALL").fetchall()
+    assert kept == [("A", "B"), ("A", "C"), ("B", "C"), ("B", "D")]
 
 
 def test_one_pair_far_against_is_outweighed_by_several_for() -> None:

@@ -447,6 +447,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     Example: mpi link --model default --threshold 0.95
     """
     from mpi.link import link_records
+    from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 
     result = link_records(
         project_config(ctx),
@@ -467,7 +468,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
         ("model fitted to these records", "yes" if result.model_fitted else "no"),
         ("new or changed / removed records", f"{result.records_new:,} / {result.records_removed:,}"),
         ("candidate pairs scored", f"{result.comparisons:,}{estimated}"),
-        ("pairs kept (p >= 0.01)", f"{result.pairs_kept:,}"),
+        (f"pairs kept (p >= {KEEP_PAIRS_FROM_PROBABILITY:g} or inside a cluster)", f"{result.pairs_kept:,}"),
         ("pairs matched", f"{result.pairs_matched:,}"),
         (
             "forced links / clusters split by unlinks",

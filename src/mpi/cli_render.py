@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample
 
@@ -30,7 +31,7 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"({report.false_positive_pairs:,} wrong pairs)\n"
         f"false splits: {report.false_split_persons:,} true persons spread over several ids "
         f"({report.false_negative_pairs:,} missed pairs, {report.missed_pairs_not_kept:,} of them not among the "
-        "kept pairs: never compared, or scored below 0.01)"
+        f"kept pairs: never compared, or scored below {KEEP_PAIRS_FROM_PROBABILITY:g})"
     )
     if report.blocking is not None:
         _print_blocking(console, report.blocking)

@@ -36,14 +36,17 @@ class ClusteringOutcome:
 
 
 def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> ClusteringOutcome:
-    """mpi__clusters (source, record_id, cluster_id) over all records; run in the Splink workspace."""
+    """mpi__clusters (source, record_id, cluster_id, component_id) over all records; run in the Splink workspace.
+
+    component_id is the record's connected component at the threshold, before contested ones are rebuilt.
+    """
     run_sql_file(con, "index/cluster_graph", {"threshold": threshold})
     clusters = cluster_pairwise_predictions_at_threshold(
         "mpi__graph_nodes", "mpi__graph_edges", make_db_api(con), "unique_id"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {CLUSTERS_TABLE} AS "
-        "SELECT n.source, n.record_id, c.cluster_id, n.unique_id "
+        "SELECT n.source, n.record_id, c.cluster_id, c.cluster_id AS component_id, n.unique_id "
         f"FROM {quote_identifier(clusters.physical_name)} AS c JOIN mpi__graph_nodes AS n USING (unique_id)"
     )
     clusters.drop_table_from_database_and_remove_from_cache()

@@ -21,6 +21,7 @@ from mpi.clustering import ClusteringOutcome, cluster_records
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.index import IdAssignment, assign_person_ids, next_counter
+from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY, WEIGH_PAIRS_FROM_PROBABILITY
 from mpi.model import (
     count_comparisons,
     fit_to_records,
@@ -44,9 +45,6 @@ from mpi.sqlutil import quote_identifier, run_sql_file
 from mpi.store import Store, open_store
 from mpi.version import mpi_version
 
-# Pairs scored at or above this probability are kept in `pairs` for evaluation sweeps, explanations and
-# clerical review, even when they fall below the link threshold.
-KEEP_PAIRS_FROM_PROBABILITY = 0.01
 # A model's prior rises at most this many times for a load smaller than its training data.
 # The shipped model (39k records), pairwise F1 unscaled -> scaled up to 10x: FEBRL3 0.9896 ->
 # 0.9931, FEBRL4 0.9932 -> 0.9946, both without dob and SSN 0.656 -> 0.798 and 0.765 -> 0.831,
@@ -193,6 +191,7 @@ def link_records(
             t0 = time.perf_counter()
             _update_pairs_table_input(con, all_pairs_scored=scored.all_pairs_scored)
             clustering = cluster_records(con, threshold=threshold)
+            run_sql_file(con, "index/kept_pairs", {"keep_from": KEEP_PAIRS_FROM_PROBABILITY})
             seconds_cluster = time.perf_counter() - t0
         if after_scoring is not None:
             after_scoring()
@@ -307,7 +306,7 @@ def _score(
             estimate = " (estimated from a sample)" if counts.is_estimate else ""
             report(f"scoring {counts.total:,} candidate pairs{estimate}")
             t0 = time.perf_counter()
-            frames = [predict_pairs(linker, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY)]
+            frames = [predict_pairs(linker, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)]
             comparisons, estimated = counts.total, counts.is_estimate
         elif changed == 0:
             t0 = time.perf_counter()
@@ -411,9 +410,9 @@ def _score_new_records(
         con, linker, model.spec, records_table="mpi__changed_records", view_name="mpi__model_input_new"
     )
     between = linker.inference.predict_between(
-        existing, fresh, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY
+        existing, fresh, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY
     )
-    within = linker.inference.predict_within(fresh, threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY)
+    within = linker.inference.predict_within(fresh, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)
     return [between, within]
 
 
@@ -461,7 +460,7 @@ def _rescore_kept_pairs(
     return linker.inference.predict_within(
         records,
         blocking_rules_to_generate_predictions=[blocking_rule_creator(by_pair_key)],
-        threshold_match_probability=KEEP_PAIRS_FROM_PROBABILITY,
+        threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY,
     )
 
 

@@ -15,6 +15,20 @@ import numpy as np
 
 Node = TypeVar("Node", bound=Hashable)
 
+# Pairs scored at or above this probability are weighed when two groups might merge (`mpi link`, the
+# threshold chooser of training); a pair below it counts as never compared, so the evidence it holds
+# against a merge is lost. Lowered from 0.01 in session 19: pairwise F1 (trained / shipped,
+# benchmarks/RESULTS.md) on pseudopeople 0.9851 / 0.9836 -> 0.9923 / 0.9919, pseudopeople x3
+# 0.9631 / 0.9600 -> 0.9740 / 0.9750, synth 100k 0.9394 / 0.9396 -> 0.9438 (both), synth 10k +0.0036,
+# fake_1000 shipped +0.0073; historical50k -0.0032 / -0.0020 and FEBRL3 without dob and SSN -0.0009.
+# 1e-4 kept half the gain; 1e-9 added at most +0.0005 for twice the pairs.
+WEIGH_PAIRS_FROM_PROBABILITY = 1e-6
+# Pairs scored at or above this are kept in the store's `pairs` table (evaluation sweeps, explanations,
+# review) and rescored by incremental links. A weighed pair below it is kept only when one connected
+# component at the link threshold holds both its records, the only place the weighing reads it: at
+# synth 1M that keeps the table near 3 million pairs instead of 30 million weighed ones.
+KEEP_PAIRS_FROM_PROBABILITY = 0.01
+
 
 def merge_bar(threshold: float) -> float:
     """The least total match weight across two groups that lets a model edge merge them.

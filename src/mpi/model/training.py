@@ -13,7 +13,7 @@ import numpy as np
 from splink import Linker
 from splink.internals.exceptions import SplinkException
 
-from mpi.merging import clusters_by_threshold
+from mpi.merging import WEIGH_PAIRS_FROM_PROBABILITY, clusters_by_threshold
 from mpi.model.backend import (
     create_model_input_view,
     drop_splink_tables,
@@ -617,8 +617,6 @@ THRESHOLD_GRID: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 
 # An expected F1 within this share of the best one's error (1 - F1) of it is a tie, which the
 # higher threshold wins.
 THRESHOLD_ERROR_TOLERANCE = 0.05
-# Pairs scored below this are not kept by `mpi link` either (link.KEEP_PAIRS_FROM_PROBABILITY).
-THRESHOLD_PAIRS_FLOOR = 0.01
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -660,13 +658,19 @@ def choose_match_threshold(
     )
     try:
         stage_done = _stage_timer(progress)
-        pairs = linker.inference.predict(threshold_match_probability=THRESHOLD_PAIRS_FLOOR)
+        pairs = linker.inference.predict(threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)
+        # Records as integer codes in id order (ties break as the link breaks them), numbered by
+        # DuckDB: tens of millions of id strings would not fit in Python objects at synth 1M.
+        table = quote_identifier(pairs.physical_name)
         rows = con.execute(
-            "SELECT unique_id_l, unique_id_r, match_probability, match_weight "
-            f"FROM {quote_identifier(pairs.physical_name)}"
+            "WITH ids AS (SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS code FROM "
+            f"(SELECT unique_id_l AS unique_id FROM {table} UNION SELECT unique_id_r FROM {table})) "
+            "SELECT l.code AS left_code, r.code AS right_code, p.match_probability, p.match_weight "
+            f"FROM {table} AS p JOIN ids AS l ON l.unique_id = p.unique_id_l "
+            "JOIN ids AS r ON r.unique_id = p.unique_id_r"
         ).fetchnumpy()
         stage_done(
-            f"scored the candidate pairs ({len(rows['match_probability']):,} above {THRESHOLD_PAIRS_FLOOR})"
+            f"scored the candidate pairs ({len(rows['match_probability']):,} above {WEIGH_PAIRS_FROM_PROBABILITY})"
         )
     finally:
         drop_splink_tables(linker)
@@ -676,11 +680,12 @@ def choose_match_threshold(
         return ThresholdChoice(
             match_probability=middle, expected_precision=1.0, expected_recall=1.0, expected_f1=1.0
         )
-    ids, codes = np.unique(np.concatenate([rows["unique_id_l"], rows["unique_id_r"]]), return_inverse=True)
-    left, right = codes[: probability.size], codes[probability.size :]
+    left = np.asarray(rows["left_code"], dtype=np.int64)
+    right = np.asarray(rows["right_code"], dtype=np.int64)
     choices = []
     weight = np.asarray(rows["match_weight"], dtype=np.float64)
-    clustered = clusters_by_threshold(len(ids), left, right, probability, weight, grid)
+    nodes = int(max(left.max(), right.max())) + 1
+    clustered = clusters_by_threshold(nodes, left, right, probability, weight, grid)
     for threshold, roots in clustered:
         inside = roots[left] == roots[right]
         precision = float(probability[inside].mean()) if inside.any() else 1.0
