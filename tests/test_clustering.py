@@ -64,6 +64,15 @@ def test_weak_pairs_are_kept_only_inside_a_component() -> None:
     assert kept == [("A", "B"), ("A", "C"), ("B", "C"), ("B", "D")]
 
 
+def test_ties_are_broken_the_same_whichever_way_round_a_pair_was_scored() -> None:
+    # A - D and B - C tie; whichever is taken first wins, as C - D keeps the other out. An
+    # incremental link may hold A - D as (D, A): the rebuild must still take A - D first.
+    tied = [("A", "B", 0.99), ("B", "C", 0.95), ("C", "D", 1e-6)]
+    as_full = _clusters([*tied, ("A", "D", 0.95)])
+    as_incremental = _clusters([*tied, ("D", "A", 0.95)])
+    assert as_full == as_incremental == [{"A", "B", "D"}, {"C"}]
+
+
 def test_one_pair_far_against_is_outweighed_by_several_for() -> None:
     # A person's noisy records: A - C alone says two people (-6.5 bits), but B - C, A - D and
     # C - D across the same two groups say one person more strongly (three times +4.2 and more).

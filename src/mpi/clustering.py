@@ -107,10 +107,14 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
         ).fetchall():
             members[str(cluster_id)].append(str(unique_id))
         edges: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+        # Ties in probability are broken by the pair, whichever way round it was scored: an
+        # incremental link scores a new record as the right side, a full link puts the smaller
+        # id left, and the greedy rebuild must take the same edges in the same order either way.
         for cluster_id, left, right, forced in con.execute(
             f"SELECT c.cluster_id, e.unique_id_l, e.unique_id_r, e.forced FROM mpi__graph_edges AS e "
             f"JOIN {CLUSTERS_TABLE} AS c ON c.unique_id = e.unique_id_l WHERE c.{in_contested} "
-            "ORDER BY c.cluster_id, e.forced DESC, e.match_probability DESC, e.unique_id_l, e.unique_id_r"
+            "ORDER BY c.cluster_id, e.forced DESC, e.match_probability DESC, "
+            "least(e.unique_id_l, e.unique_id_r), greatest(e.unique_id_l, e.unique_id_r)"
         ).fetchall():
             edges[str(cluster_id)].append((str(left), str(right), bool(forced)))
     finally:

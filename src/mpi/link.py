@@ -2,14 +2,16 @@
 
 A full link scores every blocked pair. An incremental link (the default once an index exists and
 the model and threshold are unchanged) scores only what is new: new or changed records against
-the rest, and among themselves. Either way every record is then clustered from the kept pairs,
-so an incremental load ends where a full relink of the same data would.
+the rest, and among themselves, plus what a full relink would weigh that the store did not keep
+(mpi.incremental_scoring). Either way every record is then clustered from the kept pairs, so an
+incremental load ends where a full relink of the same data would.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -20,6 +22,12 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 from mpi.clustering import ClusteringOutcome, cluster_records
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
+from mpi.incremental_scoring import (
+    rescore_kept_pairs,
+    score_new_records,
+    score_pairs_the_load_joined,
+    scored_pair_count,
+)
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY, WEIGH_PAIRS_FROM_PROBABILITY
 from mpi.model import (
@@ -35,10 +43,7 @@ from mpi.model.predict import (
     compute_term_frequency_tables,
     drop_splink_tables,
     predict_pairs,
-    register_records,
 )
-from mpi.model.spec import BlockingRuleSpec, ColumnRef
-from mpi.model.splink_settings import blocking_rule_creator
 from mpi.model.trained import TrainedModel
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.sqlutil import quote_identifier, run_sql_file
@@ -50,8 +55,6 @@ from mpi.version import mpi_version
 # 0.9931, FEBRL4 0.9932 -> 0.9946, both without dob and SSN 0.656 -> 0.798 and 0.765 -> 0.831,
 # synth 10k 0.9503 -> 0.9500.
 MAX_PRIOR_SCALE_UP = 10.0
-# The array of keys of the kept pairs a record is in, by which kept pairs are rescored.
-PAIR_KEYS_COLUMN = "mpi_pair_keys"
 # Counting comparisons rule by rule costs a pass per rule; above this many records it is estimated
 # from a sample of records instead.
 EXACT_COUNT_MAX_RECORDS = 200_000
@@ -178,19 +181,32 @@ def link_records(
             "SELECT (SELECT count(*) FROM mpi__new_records), (SELECT count(*) FROM mpi__removed_records)"
         ).fetchall()[0]
         report(f"{kind} link ({reason}): {records:,} records, {new:,} new or changed, {removed:,} removed")
-        with store.splink_workspace():
+        changed = int(new) + int(removed)
+        fit_model = location.shipped and fit_shipped
+        with (
+            store.splink_workspace(),
+            _scoring_linker(
+                con, model, kind=kind, records=records, changed=changed, fit_model=fit_model, report=report
+            ) as (linker, scoring_model, fitted),
+        ):
             scored = _score(
                 con,
-                model,
+                linker,
+                scoring_model,
                 kind=kind,
                 records=records,
-                changed=int(new) + int(removed),
-                fit_model=location.shipped and fit_shipped,
+                changed=changed,
+                model_fitted=fitted,
                 report=report,
             )
             t0 = time.perf_counter()
             _update_pairs_table_input(con, all_pairs_scored=scored.all_pairs_scored)
             clustering = cluster_records(con, threshold=threshold)
+            if kind == "incremental" and scored.all_pairs_scored:
+                reclustered = _recluster_with_pairs_the_load_joined(
+                    con, linker, scoring_model, threshold=threshold, report=report
+                )
+                clustering = reclustered or clustering
             run_sql_file(con, "index/kept_pairs", {"keep_from": KEEP_PAIRS_FROM_PROBABILITY})
             seconds_cluster = time.perf_counter() - t0
         if after_scoring is not None:
@@ -265,7 +281,8 @@ def _mark_new_records(con: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     run_sql_file(con, "index/new_records", {"full": full})
 
 
-def _score(
+@contextmanager
+def _scoring_linker(
     con: duckdb.DuckDBPyConnection,
     model: TrainedModel,
     *,
@@ -274,16 +291,12 @@ def _score(
     changed: int,
     fit_model: bool,
     report: Progress,
-) -> _Scored:
-    """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels).
-
-    An incremental run with new, changed or removed records scores those against the rest and
-    among themselves, and rescores the pairs kept from earlier runs: term frequencies and the
-    prior follow the records in the store, so a kept pair's old score is not what a full relink
-    would give it. It then holds every pair to keep, as a full run does.
+) -> Iterator[tuple[Linker, TrainedModel, bool]]:
+    """The linker a run scores with, the model it scores by, and whether that model was fitted.
 
     ``fit_model``: a model trained on other people (the shipped one) is first fitted to these
     records (see ``fit_to_records``), on every run that scores and has LINK_FIT_MIN_RECORDS records.
+    The prior match rate is set for this population (``_match_rate_for``).
     """
     fitted = False
     if fit_model and records < LINK_FIT_MIN_RECORDS:
@@ -300,38 +313,82 @@ def _score(
                 f"prior match rate {rate:.3g} for this population "
                 f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
             )
-        if kind == "full":
-            sample = 1.0 if records <= EXACT_COUNT_MAX_RECORDS else EXACT_COUNT_MAX_RECORDS / records
-            counts = count_comparisons(linker, model.spec, record_sample_proportion=sample)
-            estimate = " (estimated from a sample)" if counts.is_estimate else ""
-            report(f"scoring {counts.total:,} candidate pairs{estimate}")
-            t0 = time.perf_counter()
-            frames = [predict_pairs(linker, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)]
-            comparisons, estimated = counts.total, counts.is_estimate
-        elif changed == 0:
-            t0 = time.perf_counter()
-            frames, comparisons, estimated = [], 0, False
-        else:
-            t0 = time.perf_counter()
-            # Term frequencies come from every record, as a full link would compute them.
-            compute_term_frequency_tables(linker, model.spec)
-            frames = _score_new_records(con, linker, model)
-            # Counted before the rescored pairs join them: the pairs this load made.
-            comparisons, estimated = sum(_row_count(con, frame) for frame in frames), True
-            rescored = _rescore_kept_pairs(con, linker, model, report)
-            frames.extend([rescored] if rescored is not None else [])
-        seconds = time.perf_counter() - t0
-        _collect_scored_pairs(con, frames)
-        report(f"scored in {seconds:.1f}s")
-        return _Scored(
-            comparisons=comparisons,
-            estimated=estimated,
-            seconds=seconds,
-            all_pairs_scored=bool(frames),
-            model_fitted=fitted,
-        )
+        yield linker, model, fitted
     finally:
         drop_splink_tables(linker)
+
+
+def _score(
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    model: TrainedModel,
+    *,
+    kind: str,
+    records: int,
+    changed: int,
+    model_fitted: bool,
+    report: Progress,
+) -> _Scored:
+    """Score pairs into the temp table mpi__scored_pairs (keys, weight, probability, comparison levels).
+
+    An incremental run with new, changed or removed records scores those against the rest and
+    among themselves, and rescores the pairs kept from earlier runs: term frequencies and the
+    prior follow the records in the store, so a kept pair's old score is not what a full relink
+    would give it. It then holds every pair to keep, as a full run does, but for the weak pairs
+    between earlier persons the load joins (``_recluster_with_pairs_the_load_joined``).
+    """
+    if kind == "full":
+        sample = 1.0 if records <= EXACT_COUNT_MAX_RECORDS else EXACT_COUNT_MAX_RECORDS / records
+        counts = count_comparisons(linker, model.spec, record_sample_proportion=sample)
+        estimate = " (estimated from a sample)" if counts.is_estimate else ""
+        report(f"scoring {counts.total:,} candidate pairs{estimate}")
+        t0 = time.perf_counter()
+        frames = [predict_pairs(linker, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)]
+        comparisons, estimated = counts.total, counts.is_estimate
+    elif changed == 0:
+        t0 = time.perf_counter()
+        frames, comparisons, estimated = [], 0, False
+    else:
+        t0 = time.perf_counter()
+        # Term frequencies come from every record, as a full link would compute them.
+        compute_term_frequency_tables(linker, model.spec)
+        frames = score_new_records(con, linker, model)
+        # Counted before the rescored pairs join them: the pairs this load made.
+        comparisons, estimated = sum(scored_pair_count(con, frame) for frame in frames), True
+        rescored = rescore_kept_pairs(con, linker, model, report)
+        frames.extend([rescored] if rescored is not None else [])
+    seconds = time.perf_counter() - t0
+    _collect_scored_pairs(con, frames)
+    report(f"scored in {seconds:.1f}s")
+    return _Scored(
+        comparisons=comparisons,
+        estimated=estimated,
+        seconds=seconds,
+        all_pairs_scored=bool(frames),
+        model_fitted=model_fitted,
+    )
+
+
+def _recluster_with_pairs_the_load_joined(
+    con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel, *, threshold: float, report: Progress
+) -> ClusteringOutcome | None:
+    """Score the weak pairs between earlier persons this load brought into one component, and cluster again.
+
+    None when there were none to add (see ``score_pairs_the_load_joined``).
+    """
+    t0 = time.perf_counter()
+    joined = score_pairs_the_load_joined(con, linker, model, report)
+    if joined is None:
+        return None
+    added = _add_scored_pairs(con, joined)
+    report(
+        f"scored {added:,} more pairs between earlier persons this load brought into one component "
+        f"in {time.perf_counter() - t0:.1f}s"
+    )
+    if not added:
+        return None
+    _update_pairs_table_input(con, all_pairs_scored=True)
+    return cluster_records(con, threshold=threshold)
 
 
 def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: int) -> float:
@@ -389,87 +446,15 @@ def _fit_to_records(
     return replace(model, parameters=fitted, stats=stats)
 
 
-def _row_count(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {quote_identifier(frame.physical_name)}").fetchall()[0][0])
-
-
-def _score_new_records(
-    con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel
-) -> list[SplinkDataFrame]:
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW mpi__existing_records AS "
-        "SELECT * FROM records ANTI JOIN mpi__new_records USING (source, record_id)"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW mpi__changed_records AS SELECT * FROM records SEMI JOIN mpi__new_records USING (source, record_id)"
-    )
-    existing = register_records(
-        con, linker, model.spec, records_table="mpi__existing_records", view_name="mpi__model_input_existing"
-    )
-    fresh = register_records(
-        con, linker, model.spec, records_table="mpi__changed_records", view_name="mpi__model_input_new"
-    )
-    between = linker.inference.predict_between(
-        existing, fresh, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY
-    )
-    within = linker.inference.predict_within(fresh, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)
-    return [between, within]
-
-
-def _rescore_kept_pairs(
-    con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel, report: Progress
-) -> SplinkDataFrame | None:
-    """Score again, with this run's term frequencies and prior, the kept pairs of unchanged records.
-
-    Splink scores a given list of pairs through a blocking rule: each kept pair gets a key that
-    only its two records carry (in an array Splink explodes), so blocking on it makes exactly
-    those pairs. A pair now scored below the keep floor is dropped, as a full relink would.
-    None when no kept pair is left to rescore.
-    """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__kept_pair_keys AS "
-        "WITH kept AS (SELECT row_number() OVER () AS pair_key, source_l, record_id_l, source_r, record_id_r "
-        "FROM pairs AS p "
-        "WHERE NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_l AND s.record_id = p.record_id_l) "
-        "AND NOT EXISTS (SELECT 1 FROM mpi__stale_records AS s WHERE s.source = p.source_r AND s.record_id = p.record_id_r)) "
-        f"SELECT source, record_id, list(pair_key) AS {PAIR_KEYS_COLUMN} FROM ("
-        "SELECT source_l AS source, record_id_l AS record_id, pair_key FROM kept "
-        "UNION ALL SELECT source_r, record_id_r, pair_key FROM kept) GROUP BY source, record_id"
-    )
-    kept = con.execute(
-        f"SELECT coalesce(sum(len({PAIR_KEYS_COLUMN})), 0) // 2 FROM mpi__kept_pair_keys"
-    ).fetchall()[0][0]
-    if not kept:
-        return None
-    report(f"rescoring {int(kept):,} kept pairs with this run's term frequencies and prior")
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW mpi__kept_pair_records AS "
-        "SELECT * FROM records JOIN mpi__kept_pair_keys USING (source, record_id)"
-    )
-    by_pair_key = BlockingRuleSpec(
-        columns=(ColumnRef(PAIR_KEYS_COLUMN),), arrays_to_explode=(PAIR_KEYS_COLUMN,)
-    )
-    # The spec with this rule makes the input view carry the key column the rule reads.
-    records = register_records(
-        con,
-        linker,
-        replace(model.spec, prediction_rules=(by_pair_key,)),
-        records_table="mpi__kept_pair_records",
-        view_name="mpi__model_input_kept",
-    )
-    return linker.inference.predict_within(
-        records,
-        blocking_rules_to_generate_predictions=[blocking_rule_creator(by_pair_key)],
-        threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY,
+def _scored_pairs_select(frame: SplinkDataFrame) -> str:
+    return (
+        "SELECT source_dataset_l AS source_l, record_id_l, source_dataset_r AS source_r, record_id_r, "
+        f"match_weight, match_probability, COLUMNS('^gamma_') FROM {quote_identifier(frame.physical_name)}"
     )
 
 
 def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDataFrame]) -> None:
-    selects = [
-        "SELECT source_dataset_l AS source_l, record_id_l, source_dataset_r AS source_r, record_id_r, "
-        f"match_weight, match_probability, COLUMNS('^gamma_') FROM {quote_identifier(frame.physical_name)}"
-        for frame in frames
-    ]
+    selects = [_scored_pairs_select(frame) for frame in frames]
     if selects:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE mpi__scored_pairs AS " + " UNION ALL BY NAME ".join(selects)
@@ -478,6 +463,19 @@ def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDat
         con.execute(
             "CREATE OR REPLACE TEMP TABLE mpi__scored_pairs AS SELECT * EXCLUDE (run_id) FROM pairs LIMIT 0"
         )
+
+
+def _add_scored_pairs(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:
+    """Add to mpi__scored_pairs the pairs of ``frame`` it lacks (either way round); return how many."""
+    before = int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0])
+    con.execute(
+        "INSERT INTO mpi__scored_pairs BY NAME SELECT n.* FROM (" + _scored_pairs_select(frame) + ") AS n "
+        "ANTI JOIN mpi__scored_pairs AS s ON s.source_l = n.source_l AND s.record_id_l = n.record_id_l "
+        "AND s.source_r = n.source_r AND s.record_id_r = n.record_id_r "
+        "ANTI JOIN mpi__scored_pairs AS t ON t.source_l = n.source_r AND t.record_id_l = n.record_id_r "
+        "AND t.source_r = n.source_l AND t.record_id_r = n.record_id_l"
+    )
+    return int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0]) - before
 
 
 def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, *, all_pairs_scored: bool) -> None:
@@ -518,5 +516,6 @@ def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("mpi__scored_pairs", "mpi__pairs_next", "mpi__clusters", "mpi__votes", "mpi__id_home",
                   "mpi__inherited", "mpi__cluster_ids", "mpi__index_changes", "mpi__retired",
                   "mpi__graph_nodes", "mpi__graph_edges", "mpi__graph_evidence", "mpi__forced_links", "mpi__apart",
-                  "mpi__new_records", "mpi__removed_records", "mpi__stale_records", "mpi__kept_pair_keys"):  # fmt: skip
+                  "mpi__new_records", "mpi__removed_records", "mpi__stale_records", "mpi__kept_pair_keys",
+                  "mpi__joined_records"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
