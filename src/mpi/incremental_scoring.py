@@ -21,7 +21,7 @@ from mpi.model.predict import register_records
 from mpi.model.spec import BlockingRuleSpec, ColumnRef
 from mpi.model.splink_settings import blocking_rule_creator
 from mpi.model.trained import TrainedModel
-from mpi.sqlutil import quote_identifier, run_sql_file
+from mpi.sqlutil import run_sql_file
 
 # The array of keys of the kept pairs a record is in, by which kept pairs are rescored.
 PAIR_KEYS_COLUMN = "mpi_pair_keys"
@@ -146,7 +146,3 @@ def _predict_within(
         blocking_rules_to_generate_predictions=[blocking_rule_creator(rule) for rule in rules],
         threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY,
     )
-
-
-def scored_pair_count(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {quote_identifier(frame.physical_name)}").fetchall()[0][0])

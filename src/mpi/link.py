@@ -26,7 +26,6 @@ from mpi.incremental_scoring import (
     rescore_kept_pairs,
     score_new_records,
     score_pairs_the_load_joined,
-    scored_pair_count,
 )
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY, WEIGH_PAIRS_FROM_PROBABILITY
@@ -46,7 +45,7 @@ from mpi.model.predict import (
 )
 from mpi.model.trained import TrainedModel
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
-from mpi.sqlutil import quote_identifier, run_sql_file
+from mpi.sqlutil import count_rows, quote_identifier, run_sql_file
 from mpi.store import Store, open_store
 from mpi.version import mpi_version
 
@@ -354,7 +353,7 @@ def _score(
         compute_term_frequency_tables(linker, model.spec)
         frames = score_new_records(con, linker, model)
         # Counted before the rescored pairs join them: the pairs this load made.
-        comparisons, estimated = sum(scored_pair_count(con, frame) for frame in frames), True
+        comparisons, estimated = sum(count_rows(con, frame.physical_name) for frame in frames), True
         rescored = rescore_kept_pairs(con, linker, model, report)
         frames.extend([rescored] if rescored is not None else [])
     seconds = time.perf_counter() - t0
@@ -380,15 +379,12 @@ def _recluster_with_pairs_the_load_joined(
     joined = score_pairs_the_load_joined(con, linker, model, report)
     if joined is None:
         return None
-    added = _add_scored_pairs(con, joined)
+    added = _add_pairs_to_keep(con, joined)
     report(
         f"scored {added:,} more pairs between earlier persons this load brought into one component "
         f"in {time.perf_counter() - t0:.1f}s"
     )
-    if not added:
-        return None
-    _update_pairs_table_input(con, all_pairs_scored=True)
-    return cluster_records(con, threshold=threshold)
+    return cluster_records(con, threshold=threshold) if added else None
 
 
 def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: int) -> float:
@@ -465,17 +461,16 @@ def _collect_scored_pairs(con: duckdb.DuckDBPyConnection, frames: list[SplinkDat
         )
 
 
-def _add_scored_pairs(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:
-    """Add to mpi__scored_pairs the pairs of ``frame`` it lacks (either way round); return how many."""
-    before = int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0])
-    con.execute(
-        "INSERT INTO mpi__scored_pairs BY NAME SELECT n.* FROM (" + _scored_pairs_select(frame) + ") AS n "
-        "ANTI JOIN mpi__scored_pairs AS s ON s.source_l = n.source_l AND s.record_id_l = n.record_id_l "
+def _add_pairs_to_keep(con: duckdb.DuckDBPyConnection, frame: SplinkDataFrame) -> int:
+    """Add to mpi__pairs_next the pairs of ``frame`` it lacks (either way round); return how many."""
+    inserted = con.execute(
+        "INSERT INTO mpi__pairs_next BY NAME SELECT n.* FROM (" + _scored_pairs_select(frame) + ") AS n "
+        "ANTI JOIN mpi__pairs_next AS s ON s.source_l = n.source_l AND s.record_id_l = n.record_id_l "
         "AND s.source_r = n.source_r AND s.record_id_r = n.record_id_r "
-        "ANTI JOIN mpi__scored_pairs AS t ON t.source_l = n.source_r AND t.record_id_l = n.record_id_r "
+        "ANTI JOIN mpi__pairs_next AS t ON t.source_l = n.source_r AND t.record_id_l = n.record_id_r "
         "AND t.source_r = n.source_l AND t.record_id_r = n.record_id_l"
-    )
-    return int(con.execute("SELECT count(*) FROM mpi__scored_pairs").fetchall()[0][0]) - before
+    ).fetchall()
+    return int(inserted[0][0])
 
 
 def _update_pairs_table_input(con: duckdb.DuckDBPyConnection, *, all_pairs_scored: bool) -> None:

@@ -27,6 +27,13 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows in one table or view (a Splink frame's ``physical_name`` too)."""
+    # fetchall, not fetchone: DuckDB 2 refuses the next statement while a result is unfinished
+    rows = con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchall()
+    return int(rows[0][0])
+
+
 def quote_literal(value: str) -> str:
     """Quote a string literal, for the few places DuckDB takes no parameter (e.g. a CSV column list)."""
     return "'" + value.replace("'", "''") + "'"

@@ -49,7 +49,7 @@ from mpi.model.trained import (
     TrainedParameters,
     TrainingStats,
 )
-from mpi.sqlutil import quote_identifier
+from mpi.sqlutil import count_rows, quote_identifier
 
 # u sampling: pairs grow with the data, within Splink's advice (1e7 adequate, 1e9 best).
 U_MAX_PAIRS_FLOOR = 1e6
@@ -94,12 +94,6 @@ def comparisons_never_free(spec: ModelSpec) -> tuple[str, ...]:
     for rule in spec.training_rules:
         free.update(rule_frees(spec, rule))
     return tuple(c.name for c in spec.comparisons if c.name not in free)
-
-
-def _count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    # fetchall, not fetchone: DuckDB 2 refuses the next statement while a result is unfinished
-    rows = con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchall()
-    return int(rows[0][0])
 
 
 def train_model(
@@ -162,7 +156,7 @@ def train_linker(
             f'Model "{spec.name}": no training rule leaves comparison(s) {", ".join(never_free)} '
             "free, so their m could not be estimated. Add a training rule that does not use their columns."
         )
-    record_count = _count_rows(con, records_table)
+    record_count = count_rows(con, records_table)
     if record_count < 2:
         raise ModelError(
             f'Table "{records_table}" has {record_count} row(s); training needs records to compare.'
@@ -368,7 +362,7 @@ def _sample_patterns(
     The pairs come in rounds of every pair among a small sample of records, so memory
     stays flat however many pairs are asked for.
     """
-    available = _count_rows(con, records_table)
+    available = count_rows(con, records_table)
     per_round = min(max_pairs, U_PAIRS_PER_ROUND)
     records = max(2, min(record_count_for_pairs(per_round), available))
     rounds = max(1, math.ceil(max_pairs / per_round)) if records < available else 1
@@ -444,7 +438,7 @@ def fit_to_records(
         log_level=log_level,
     )
     with_fitted_u = u_from_sample(sample, spec, parameters)
-    with _refine_records(con, records_table, _count_rows(con, records_table), seed=seed) as (table, count):
+    with _refine_records(con, records_table, count_rows(con, records_table), seed=seed) as (table, count):
         candidates = _candidate_patterns(con, spec, with_fitted_u, records_table=table, log_level=log_level)
     fitted = em_m_and_rate(candidates, spec, with_fitted_u, record_count=count)
     return estimate_u_and_m(sample, candidates, spec, fitted, record_count=count)[0]
