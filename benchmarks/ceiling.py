@@ -15,6 +15,10 @@ reaches it: the missing evidence is not in the compared fields. The blocking cei
 links every true candidate pair and no other: what a perfect scorer of the prediction rules'
 pairs would reach, so the share of the gap that blocking alone explains.
 
+Last, from the store's last link: the pairs of records with the same first and last name that
+share nothing else (mpi.quality.evidence's "names only"), linked and left apart, split into one
+person and namesakes: what any better scoring of names alone is up against.
+
     /tmp/venv/bin/python benchmarks/ceiling.py /tmp/mpi-bench/accuracy/synth100k --model bench
 """
 
@@ -31,6 +35,7 @@ from mpi.merging import WEIGH_PAIRS_FROM_PROBABILITY, clusters_by_threshold
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
+from mpi.quality.evidence import LABELLED_RECORDS_CTE, NAMES_ONLY, evidence_sql, records_columns
 from mpi.quality.metrics import evaluate_clustering
 from mpi.sqlutil import quote_identifier
 from mpi.store import open_store
@@ -95,6 +100,29 @@ def scores_at_thresholds(
     return out
 
 
+def print_namesakes(con: duckdb.DuckDBPyConnection) -> None:
+    """Pairs of records with the same first and last name that share nothing else, by truth and by the last link.
+
+    What a better scoring of names-only pairs is up against: the true pairs it could add among those the
+    link left apart, and the namesakes that come with them.
+    """
+    rows = con.execute(
+        f"""
+        WITH {LABELLED_RECORDS_CTE}
+        SELECT l.person_id = r.person_id AS linked, l.true_id = r.true_id AS one_person, count(*)
+        FROM labelled AS l JOIN labelled AS r
+          ON l.first_name = r.first_name AND l.last_name = r.last_name
+         AND (l.source, l.record_id) < (r.source, r.record_id)
+        WHERE {evidence_sql(records_columns(con))} = '{NAMES_ONLY}'
+        GROUP BY ALL
+        """
+    ).fetchall()
+    counts = {(bool(linked), bool(one)): int(n) for linked, one, n in rows}
+    for linked, label in ((True, "linked by the last run"), (False, "left apart by the last run")):
+        print(f"same first and last name, nothing else shared, {label}: "
+              f"{counts.get((linked, True), 0):,} one person, {counts.get((linked, False), 0):,} namesakes")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -129,6 +157,7 @@ def main() -> None:
                 print(name)
                 for threshold, precision, recall, f1 in scores_at_thresholds(con, sql):
                     print(f"  threshold {threshold}: pairwise P {precision:.4f} R {recall:.4f} F1 {f1:.4f}")
+            print_namesakes(con)
     finally:
         store.close()
 

@@ -559,7 +559,7 @@ def evaluate(
     examples: int,
     no_sweep: bool,
 ) -> None:
-    """Measure the person index against ground truth: pairwise and B-cubed metrics, errors, a threshold sweep.
+    """Measure the person index against ground truth: pairwise and B-cubed metrics, recall by evidence, errors, a sweep.
 
     Example: mpi evaluate --truth truth.csv --min-f1 0.95
     """

@@ -8,6 +8,7 @@ from rich.table import Table
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample
+from mpi.quality.evidence import RecallByEvidence
 
 
 def print_evaluation(console: Console, report: EvaluationReport) -> None:
@@ -33,6 +34,8 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"({report.false_negative_pairs:,} missed pairs, {report.missed_pairs_not_kept:,} of them not among the "
         f"kept pairs: never compared, or scored below {KEEP_PAIRS_FROM_PROBABILITY:g})"
     )
+    if report.evidence is not None:
+        _print_evidence(console, report.evidence)
     if report.blocking is not None:
         _print_blocking(console, report.blocking)
     _print_examples(console, "False merges (linked, but different people)", report.false_merges)
@@ -51,6 +54,26 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
             )
         console.print(sweep)
     console.print(f"[bold]Pairwise F1 {m.pairwise.f1:.4f}[/bold]  B-cubed F1 {m.bcubed.f1:.4f}")
+
+
+def _print_evidence(console: Console, evidence: RecallByEvidence) -> None:
+    table = Table(title="Recall by what both records of a true pair carry (strongest first)")
+    for column in ("both records carry", "true pairs", "linked", "missed", "recall"):
+        table.add_column(column, justify="left" if column == "both records carry" else "right")
+    for group in evidence.groups:
+        table.add_row(
+            group.evidence,
+            f"{group.true_pairs:,}",
+            f"{group.linked:,}",
+            f"{group.missed:,}",
+            f"{group.recall:.4f}",
+        )
+    console.print(table)
+    console.print(
+        "Pairwise recall if every missed pair carrying more than names were linked: "
+        f"{evidence.recall_if_all_but_names_only_linked:.4f} (pairs sharing only names are told apart "
+        "from namesakes by how rare the names are)"
+    )
 
 
 def _print_blocking(console: Console, blocking: BlockingRecall) -> None:

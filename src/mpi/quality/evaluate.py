@@ -16,6 +16,7 @@ from mpi.model import load_model_file
 from mpi.model.spec import ModelSpec
 from mpi.project_models import locate_model
 from mpi.quality.blocking import BlockingRecall, blocking_recall
+from mpi.quality.evidence import RecallByEvidence, recall_by_evidence
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
 from mpi.sqlutil import load_sql, quote_identifier, quote_literal
 from mpi.store import open_store
@@ -61,6 +62,7 @@ class EvaluationReport:
     false_splits: tuple[PairExample, ...]
     sweep: tuple[SweepRow, ...]
     blocking: BlockingRecall | None = None
+    evidence: RecallByEvidence | None = None
 
 
 def load_truth(
@@ -222,6 +224,7 @@ def evaluate_against_truth(
         load_truth(con, truth_path, record_column=record_column, person_column=person_column)
         metrics = evaluate_clustering(con, "person_index", "mpi__truth")
         counts = con.execute(load_sql("quality/error_counts")).fetchall()[0]
+        evidence = recall_by_evidence(con)
         same_person = (
             "JOIN mpi__truth AS tl ON tl.source = p.source_l AND tl.record_id = p.record_id_l "
             "JOIN mpi__truth AS tr ON tr.source = p.source_r AND tr.record_id = p.record_id_r "
@@ -266,4 +269,5 @@ def evaluate_against_truth(
         false_splits=splits,
         sweep=sweep_rows,
         blocking=blocking,
+        evidence=evidence,
     )
