@@ -70,6 +70,7 @@ def test_term_frequency_settings_survive_the_round_trip(trained: TrainingRun, tm
     }
     assert tf == {
         ("first_name", "first_name", 1.0),
+        ("first_name", "first_name", 0.5),  # the same name given the same surname
         ("last_name", "last_name", 1.0),
         ("location", "zip", 1.0),
     }

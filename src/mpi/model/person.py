@@ -33,8 +33,12 @@ DEFAULT_MODEL_NAME = "person"
 def first_name_comparison() -> ComparisonSpec:
     # Stratified by surname: given names cluster with surnames (by origin, and in families),
     # so among people who share a surname a shared first name is less rare than its own
-    # frequency says. Given the surname the level's u is estimated as such; elsewhere the
-    # first name's frequency adjusts it.
+    # frequency says. Given the surname the level's u is estimated as such, and the name's
+    # frequency still adjusts it, at half weight (tf_inside): FLINDERS PETRIE twice says more
+    # than JOHN SMITH twice, but a name rare overall can be common among one surname's bearers
+    # (FADUMO among the WARSAMEs). At full weight fake_1000 lost 0.008, where four copies of
+    # every person make each name look frequent; at half weight synth 100k, historical50k and
+    # pseudopeople gain and fake_1000 loses 0.002 (benchmarks/RESULTS.md, session 22).
     return ComparisonSpec(
         name="first_name",
         description="Given name: exact, nickname-canonical, middle name used, phonetic, close spelling, initial",
@@ -73,6 +77,7 @@ def first_name_comparison() -> ComparisonSpec:
                 stratum="same surname",
                 otherwise="other surnames",
                 else_label="Different first names",
+                tf_inside=0.5,
             ),
         ),
     )

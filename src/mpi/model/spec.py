@@ -506,16 +506,30 @@ def stratified(
     stratum: str,
     otherwise: str,
     else_label: str = "All other comparisons",
+    tf_inside: float = 0.0,
 ) -> tuple[LevelSpec, ...]:
     """``levels`` (no null level, no else) in two strata: first each AND ``condition``, then as given.
 
     Each stratum ends with its own else level, so the two line up level for level (see
-    ``LevelSpec.stratum``). Term-frequency adjustment is kept only outside the condition,
-    where the level's u is the usual one.
+    ``LevelSpec.stratum``). Term-frequency adjustment is kept outside the condition, where the
+    level's u is the usual one, and inside it at weight ``tf_inside`` (0: not at all). Splink
+    measures a term's adjustment against the u of the plain exact level on its column (the one
+    outside), so inside the weight becomes the stratum's own weight plus the term's rarity
+    against the average: how much more often non-matches agree given the condition is kept, and
+    a rare value still counts for more than a common one.
     """
 
     def named(level: LevelSpec) -> str:
         return level.label or level.creator
+
+    def frequency_inside(level: LevelSpec) -> dict[str, Any]:
+        if level.tf_column is None or not tf_inside:
+            return {}
+        return {
+            "tf_column": level.tf_column,
+            "tf_weight": level.tf_weight * tf_inside,
+            "tf_minimum_u": level.tf_minimum_u,
+        }
 
     inside = tuple(
         LevelSpec(
@@ -523,6 +537,7 @@ def stratified(
             args={"levels": (replace(level, tf_column=None), condition)},
             label=f"{named(level)}; {stratum}",
             stratum=stratum,
+            **frequency_inside(level),
         )
         for level in levels
     )

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from mpi.config import DEFAULT_STORE_PATH
-from mpi.synth.rates import AS_OF, SOURCES
+from mpi.synth.rates import SOURCES
 from mpi.toml_values import toml_value
 
 ColumnMapping = str | dict[str, Any]
@@ -96,8 +96,9 @@ SOURCE_FILES: dict[str, SourceFile] = {
             "last_name": "LAST_NAME",
         },
         # What the labor agency knows of its file: covered workers are 14 or older (child labor
-        # law); as of the extract date, as its quarters go back years.
-        age_range={"min": 14, "as_of": AS_OF.isoformat()},
+        # law) in the quarter of each row. "2019Q3" parses as March 2019 (the quarter's number
+        # read as a month); only the year is used.
+        age_range={"min": 14, "as_of_column": "YEAR_QTR", "as_of_format": "%YQ%m"},
     ),
     "licensing": SourceFile(
         file_name="professional_licenses.tsv",
