@@ -33,9 +33,10 @@ import numpy as np
 from mpi.config import ProjectConfig, load_config
 from mpi.merging import WEIGH_PAIRS_FROM_PROBABILITY, clusters_by_threshold
 from mpi.model import drop_splink_tables, linker_for_model, load_model_file
+from mpi.model.columns import table_columns
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
-from mpi.quality.evidence import LABELLED_RECORDS_CTE, NAMES_ONLY, evidence_sql, records_columns
+from mpi.quality.evidence import LABELLED_RECORDS_CTE, NAMES_ONLY, evidence_sql
 from mpi.quality.metrics import evaluate_clustering
 from mpi.sqlutil import quote_identifier
 from mpi.store import open_store
@@ -113,7 +114,7 @@ def print_namesakes(con: duckdb.DuckDBPyConnection) -> None:
         FROM labelled AS l JOIN labelled AS r
           ON l.first_name = r.first_name AND l.last_name = r.last_name
          AND (l.source, l.record_id) < (r.source, r.record_id)
-        WHERE {evidence_sql(records_columns(con))} = '{NAMES_ONLY}'
+        WHERE {evidence_sql(table_columns(con, "records"))} = '{NAMES_ONLY}'
         GROUP BY ALL
         """
     ).fetchall()

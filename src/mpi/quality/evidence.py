@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from mpi.model.columns import table_columns
 from mpi.schema import SHARED_ID_PREFIX
 from mpi.sqlutil import quote_identifier
 
@@ -76,7 +77,7 @@ def _both_carry_sql(columns: list[str]) -> str:
     )
 
 
-def evidence_sql(record_columns: set[str]) -> str:
+def evidence_sql(record_columns: frozenset[str]) -> str:
     """The evidence group of a pair of `records` rows aliased l and r, given the records table's columns."""
     cases = []
     for label, columns in _EVIDENCE_COLUMNS:
@@ -87,11 +88,7 @@ def evidence_sql(record_columns: set[str]) -> str:
     return f"CASE {' '.join(cases)} ELSE '{NAMES_ONLY}' END" if cases else f"'{NAMES_ONLY}'"
 
 
-def records_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {str(row[0]) for row in con.execute("DESCRIBE records").fetchall()}
-
-
-def recall_by_evidence_sql(record_columns: set[str]) -> str:
+def recall_by_evidence_sql(record_columns: frozenset[str]) -> str:
     """Per evidence group: true pairs and those linked (one person id). Reads mpi__truth, person_index, records."""
     return f"""
         WITH {LABELLED_RECORDS_CTE}
@@ -108,7 +105,9 @@ def recall_by_evidence(con: duckdb.DuckDBPyConnection) -> RecallByEvidence:
     """The true pairs of mpi__truth split by the strongest identifier both records carry, strongest first."""
     counts = {
         str(evidence): (int(pairs), int(linked))
-        for evidence, pairs, linked in con.execute(recall_by_evidence_sql(records_columns(con))).fetchall()
+        for evidence, pairs, linked in con.execute(
+            recall_by_evidence_sql(table_columns(con, "records"))
+        ).fetchall()
     }
     order = [label for label, _ in _EVIDENCE_COLUMNS] + [NAMES_ONLY]
     return RecallByEvidence(
