@@ -406,6 +406,8 @@ def location_comparison() -> ComparisonSpec:
             ),
             exact("zip", tf=True, label="Same ZIP, an address missing"),
             exact("city", label="Same city"),
+            # A free-text city field carries typos (SOTHAMPTON, LABEROUCHE) that exact misses.
+            jaro_winkler("city", 0.92, label="Similar city"),
             exact(ZIP_PREFIX3, label="ZIP starts alike (first three characters)"),
             else_level(label="Different places"),
         ),
