@@ -408,6 +408,9 @@ def location_comparison() -> ComparisonSpec:
             exact("city", label="Same city"),
             # A free-text city field carries typos (SOTHAMPTON, LABEROUCHE) that exact misses.
             jaro_winkler("city", 0.92, label="Similar city"),
+            # A ZIP mistyped in one place (04308 / 04380, SE78UQ / SEU8UQ). Neighbouring ZIPs also
+            # differ by one character; u, sampled from random pairs, says how often.
+            damerau_levenshtein("zip", 1, label="ZIP one edit apart"),
             exact(ZIP_PREFIX3, label="ZIP starts alike (first three characters)"),
             else_level(label="Different places"),
         ),
