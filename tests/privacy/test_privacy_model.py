@@ -41,7 +41,10 @@ def test_it_follows_the_clear_model_level_for_level() -> None:
             if not (
                 lv.creator == "JaroWinklerLevel" and ("middle_name" in str(lv.args) or "city" in str(lv.args))
             )
-            and not (lv.creator == "DamerauLevenshteinLevel" and ("email" in str(lv.args) or "'zip'" in str(lv.args)))
+            and not (
+                lv.creator == "DamerauLevenshteinLevel"
+                and ("email" in str(lv.args) or "'zip'" in str(lv.args))
+            )
             and not (lv.label or "").startswith("Same date of birth, 1 January")
         ]
         assert [lv.stratum for lv in after.levels] == [lv.stratum for lv in kept], before.name
