@@ -66,6 +66,7 @@ SELECT
     printf('%04d-%02d-%02d', year(dob) + 1, month(dob), day(dob)) AS tok_dob_next_year,
     strftime(dob, '%Y%m%d') AS tok_dob_near,
     strftime(dob, '%Y-%m') AS tok_dob_year_month,
+    strftime(dob, '%m-%d') AS tok_dob_month_day,
     birth_year_min::VARCHAR AS tok_birth_year,
     CASE WHEN birth_year_min IS NOT NULL AND birth_year_max IS NOT NULL
          THEN [birth_year_min, birth_year_max] END AS tok_birth_years,

@@ -71,6 +71,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_v7,
     _sql_file("store/008_email_user_token"),
     _sql_file("store/009_zip_prefix_token"),
+    _sql_file("store/010_dob_month_day_token"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from mpi.model.columns import required_columns
+from mpi.model.columns import required_columns, rule_columns
 from mpi.model.errors import ModelError
 from mpi.model.person import build_person_model
 from mpi.model.spec import ComparisonSpec, LevelSpec, ModelSpec, block_on, else_level, exact, null_level
@@ -173,3 +173,35 @@ def test_an_email_or_a_name_sound_and_birth_month_alone_make_a_candidate_pair() 
         f"SELECT l.id, r.id FROM r AS l JOIN r AS r ON l.id < r.id AND ({union}) ORDER BY 1, 2"
     )
     assert pairs.fetchall() == [(1, 2), (3, 4)]
+
+
+def test_a_mistyped_birth_year_or_a_missing_name_still_makes_a_candidate_pair() -> None:
+    """The surname's sound with the day and month of birth; one name missing, the other and the town."""
+    spec = build_person_model()
+    columns = sorted(set().union(*(rule_columns(rule) for rule in spec.prediction_rules)))
+    typed = {"id": "INTEGER", "dob": "DATE", "birth_year_min": "INTEGER", "last_name_parts": "VARCHAR[]"}
+    given = ("id", "first_name", "last_name", "last_name_nysiis", "dob", "city", "zip")
+    rows = [
+        # the year mistyped, the first name misspelt, a new ZIP and town
+        (1, "ARTHUR", "WOOD", "WAD", "1844-05-25", "THEDDEN", "RH192"),
+        (2, "ARHTUR", "WOODE", "WAD", "1845-05-25", "ALTON", "GU342"),
+        # no first name on one side: the surname in the same town, nothing else shared
+        (3, None, "RANDOLPH", "RANDALF", None, "ST HELENS", None),
+        (4, "EDMUND", "RANDOLPH", "RANDALF", "1860-02-11", "ST HELENS", "WA101"),
+        # both names present and different, same town: not a pair
+        (5, "MARY", "RANDOLPH", "RANDALF", "1901-07-30", "ST HELENS", "WA102"),
+        (6, "JOHN", "RANDOLF", "RANDALF", "1902-03-01", "ST HELENS", "WA103"),
+    ]
+    select = ", ".join(
+        f"CAST({'?' if c in given else 'NULL'} AS {typed.get(c, 'VARCHAR')}) AS {c}" for c in ("id", *columns)
+    )
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE r AS SELECT {select.replace('?', 'NULL')} LIMIT 0")
+    for row in rows:
+        values = dict(zip(given, row, strict=True))
+        con.execute(f"INSERT INTO r SELECT {select}", [values[c] for c in ("id", *columns) if c in given])
+    union = " OR ".join(f"coalesce({blocking_rule_sql(r, 'duckdb')}, false)" for r in spec.prediction_rules)
+    pairs = con.execute(
+        f"SELECT l.id, r.id FROM r AS l JOIN r AS r ON l.id < r.id AND ({union}) ORDER BY 1, 2"
+    )
+    assert pairs.fetchall() == [(1, 2), (3, 4), (3, 5)]

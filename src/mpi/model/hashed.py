@@ -37,6 +37,7 @@ from mpi.model.columns import columns_by_use
 from mpi.model.errors import ModelError
 from mpi.model.person import (
     BORN_OUTSIDE_SOURCE_AGES,
+    DOB_MONTH_DAY,
     DOB_YEAR_MONTH,
     EMAIL_USER_NAME,
     GIVEN_NAMES_DIFFER,
@@ -91,6 +92,7 @@ TOKEN_FOR_KEY: dict[ColumnRef, str] = {
     ColumnRef("last_name").substr(1, 3): "tok_last_name_prefix3",
     ColumnRef("ssn").substr(1, 5): "tok_ssn_prefix",
     DOB_YEAR_MONTH: "tok_dob_year_month",
+    DOB_MONTH_DAY: "tok_dob_month_day",
     EMAIL_USER_NAME: "tok_email_user",
     ZIP_PREFIX3: "tok_zip_prefix3",
 }
