@@ -20,6 +20,7 @@ def person(first: str | None, last: str | None) -> dict[str, Any]:
 
 SINGLE_NAME = "A single name, the other's surname"
 NAME_MISSING = "A name is missing (and no single name is the other's surname)"
+SWAPPED_WITH_A_TYPO = "Names swapped, one of them mistyped"
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,11 @@ NAME_MISSING = "A name is missing (and no single name is the other's surname)"
         (person("GALE", None), person("WALTER", None), NAME_MISSING),
         (person(None, "GALE"), person("GALE", "WALTER"), NAME_MISSING),
         (person("ANN", "GALE"), person("WALTER", "GALE"), "All other comparisons"),
+        # swapped and one name mistyped: one edit, or two when both names are six letters or more
+        (person("JESSICA", "FAULL"), person("FAULL", "JESSIA"), SWAPPED_WITH_A_TYPO),
+        (person("ROBIN", "MORRION"), person("MORRISON", "ROBIN"), SWAPPED_WITH_A_TYPO),
+        (person("HARRISON", "SCHUAMNN"), person("SCHUMAN", "HARRISON"), SWAPPED_WITH_A_TYPO),
+        (person("ANN", "LEE"), person("LEE", "AMY"), "All other comparisons"),
     ],
 )
 def test_name_swap_levels(left: dict[str, Any], right: dict[str, Any], expected: str) -> None:
@@ -43,3 +49,9 @@ def test_name_swap_levels(left: dict[str, Any], right: dict[str, Any], expected:
 def test_a_single_name_that_is_the_others_surname_is_not_a_different_first_name() -> None:
     first = level_label("first_name", person("FROHAWK", None), person("FREDERICK", "FROHAWK"))
     assert first.startswith("First name missing, or names swapped")
+
+
+def test_a_swap_with_a_typo_is_not_also_two_different_names() -> None:
+    left, right = person("JESSICA", "FAULL"), person("FAULL", "JESSIA")
+    assert level_label("first_name", left, right).startswith("First name missing, or names swapped")
+    assert level_label("last_name", left, right).startswith("Last name missing, or names swapped")

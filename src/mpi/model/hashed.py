@@ -43,8 +43,10 @@ from mpi.model.person import (
     GIVEN_NAMES_DIFFER,
     NO_SOURCE_AGES,
     SAME_DOB_1_JANUARY,
+    SWAPPED_WITH_A_TYPO,
     ZIP_PREFIX3,
     build_person_model,
+    names_missing_or_swapped_sql,
 )
 from mpi.model.spec import (
     BlockingRuleSpec,
@@ -170,6 +172,11 @@ def _left_out(_level: LevelSpec) -> None:
     return None
 
 
+def _renamed(sql: str) -> Callable[[LevelSpec], LevelSpec]:
+    """Translate a level to ``sql`` (equalities and NULL tests) with its columns renamed to tokens."""
+    return lambda level: replace(level, args={"sql_condition": _rename_sql(sql, sides=True)})
+
+
 # Custom levels of the clear model that need more than renaming, by their SQL (whitespace-normalized).
 # A translation to None leaves the level out: its pairs fall to the next level that holds them.
 CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
@@ -178,6 +185,16 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
         # A token says nothing of the date it stands for, and sending one that marks 1 January
         # would tell the hub which dates are 1 January: those pairs count as any same date.
         (SAME_DOB_1_JANUARY, _left_out),
+        # Bloom filters of first and last names are keyed apart, so no edit distance crosses
+        # them: a swap with a typo counts as different names, as before the clear level existed.
+        (SWAPPED_WITH_A_TYPO, _left_out),
+        *(
+            (
+                names_missing_or_swapped_sql(column),
+                _renamed(names_missing_or_swapped_sql(column, with_a_typo=False)),
+            )
+            for column in ("first_name", "last_name")
+        ),
         (
             "(first_name_l = middle_name_r AND length(middle_name_r) > 1) "
             "OR (middle_name_l = first_name_r AND length(middle_name_l) > 1)",
