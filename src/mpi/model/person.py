@@ -561,9 +561,10 @@ def prediction_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
         block_on("first_name_nysiis", DOB_YEAR_MONTH),
         block_on("last_name_nysiis", DOB_YEAR_MONTH),
         # The year of birth mistyped or guessed (1844 / 1845) and the place differing: the surname's
-        # sound and the day and month. Pairwise F1 of the trained model, with the two rules below
-        # (session 24, benchmarks/RESULTS.md): historical50k 0.8979 -> 0.9009 on its own (35,000
-        # more pairs on 1.86 million); at synth 100k it adds about 53,000 pairs.
+        # sound and the day and month. Pairwise F1 of the trained model (session 24,
+        # benchmarks/RESULTS.md): historical50k 0.8979 -> 0.9009 on its own, 0.9041 with the two
+        # rules below, which together added 67,500 pairs to its 1.86 million and 19,000 to synth
+        # 100k's 1.92 million.
         block_on("last_name_nysiis", DOB_MONTH_DAY),
         # One name missing: the other name and the town, as the ZIP-less rule above does for a
         # missing ZIP (historical50k 0.8979 -> 0.9022 with both; fake_1000 -0.003, one false merge
