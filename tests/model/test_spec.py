@@ -152,34 +152,42 @@ def test_fallback_training_rules_survive_json() -> None:
     assert [r.fallback for r in again.training_rules] == [r.fallback for r in spec.training_rules]
 
 
-def test_an_email_or_a_name_sound_and_birth_month_alone_make_a_candidate_pair() -> None:
-    """Records too corrupted for the name, date and place rules still meet on what they keep."""
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE r AS SELECT * FROM (VALUES "
-        # the same email, both names misspelt, one date of birth missing
-        "(1, 'THEODORE', 'MOSRIR', 'THDR', 'MASRAR', DATE '1978-09-19', 'tm39@example.com'), "
-        "(2, 'TEODORE', 'MORRIS', 'TADAR', 'MAR', NULL, 'tm39@example.com'), "
-        # a surname missing and the day mistyped: the first name's sound and the birth month
-        "(3, 'CALEB', NULL, 'CALAB', NULL, DATE '1992-11-20', NULL), "
-        "(4, 'KALEB', 'ROWE', 'CALAB', 'RAW', DATE '1992-11-02', NULL)"
-        ") AS t(id, first_name, last_name, first_name_nysiis, last_name_nysiis, dob, email)"
+def candidate_pairs(given: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[tuple[int, int]]:
+    """(id, id) pairs the default model's prediction rules make among ``rows``; other columns are NULL."""
+    spec = build_person_model()
+    columns = ("id", *sorted(set().union(*(rule_columns(rule) for rule in spec.prediction_rules))))
+    typed = {"id": "INTEGER", "dob": "DATE", "birth_year_min": "INTEGER", "last_name_parts": "VARCHAR[]"}
+    select = ", ".join(
+        f"CAST({'?' if c in given else 'NULL'} AS {typed.get(c, 'VARCHAR')}) AS {c}" for c in columns
     )
-    rules = [r for r in build_person_model().prediction_rules if r.sql is None]
-    columns = {"first_name_nysiis", "last_name_nysiis", "dob", "email"}
-    usable = [r for r in rules if {c.name for c in r.columns} <= columns]
-    union = " OR ".join(f"coalesce({blocking_rule_sql(r, 'duckdb')}, false)" for r in usable)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE r AS SELECT {select.replace('?', 'NULL')} LIMIT 0")
+    for row in rows:
+        values = dict(zip(given, row, strict=True))
+        con.execute(f"INSERT INTO r SELECT {select}", [values[c] for c in columns if c in given])
+    union = " OR ".join(f"coalesce({blocking_rule_sql(r, 'duckdb')}, false)" for r in spec.prediction_rules)
     pairs = con.execute(
         f"SELECT l.id, r.id FROM r AS l JOIN r AS r ON l.id < r.id AND ({union}) ORDER BY 1, 2"
     )
-    assert pairs.fetchall() == [(1, 2), (3, 4)]
+    return [(int(a), int(b)) for a, b in pairs.fetchall()]
+
+
+def test_an_email_or_a_name_sound_and_birth_month_alone_make_a_candidate_pair() -> None:
+    """Records too corrupted for the name, date and place rules still meet on what they keep."""
+    given = ("id", "first_name", "last_name", "first_name_nysiis", "last_name_nysiis", "dob", "email")
+    rows = [
+        # the same email, both names misspelt, one date of birth missing
+        (1, "THEODORE", "MOSRIR", "THDR", "MASRAR", "1978-09-19", "tm39@example.com"),
+        (2, "TEODORE", "MORRIS", "TADAR", "MAR", None, "tm39@example.com"),
+        # a surname missing and the day mistyped: the first name's sound and the birth month
+        (3, "CALEB", None, "CALAB", None, "1992-11-20", None),
+        (4, "KALEB", "ROWE", "CALAB", "RAW", "1992-11-02", None),
+    ]
+    assert candidate_pairs(given, rows) == [(1, 2), (3, 4)]
 
 
 def test_a_mistyped_birth_year_or_a_missing_name_still_makes_a_candidate_pair() -> None:
     """The surname's sound with the day and month of birth; one name missing, the other and the town."""
-    spec = build_person_model()
-    columns = sorted(set().union(*(rule_columns(rule) for rule in spec.prediction_rules)))
-    typed = {"id": "INTEGER", "dob": "DATE", "birth_year_min": "INTEGER", "last_name_parts": "VARCHAR[]"}
     given = ("id", "first_name", "last_name", "last_name_nysiis", "dob", "city", "zip")
     rows = [
         # the year mistyped, the first name misspelt, a new ZIP and town
@@ -192,16 +200,4 @@ def test_a_mistyped_birth_year_or_a_missing_name_still_makes_a_candidate_pair() 
         (5, "MARY", "RANDOLPH", "RANDALF", "1901-07-30", "ST HELENS", "WA102"),
         (6, "JOHN", "RANDOLF", "RANDALF", "1902-03-01", "ST HELENS", "WA103"),
     ]
-    select = ", ".join(
-        f"CAST({'?' if c in given else 'NULL'} AS {typed.get(c, 'VARCHAR')}) AS {c}" for c in ("id", *columns)
-    )
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE r AS SELECT {select.replace('?', 'NULL')} LIMIT 0")
-    for row in rows:
-        values = dict(zip(given, row, strict=True))
-        con.execute(f"INSERT INTO r SELECT {select}", [values[c] for c in ("id", *columns) if c in given])
-    union = " OR ".join(f"coalesce({blocking_rule_sql(r, 'duckdb')}, false)" for r in spec.prediction_rules)
-    pairs = con.execute(
-        f"SELECT l.id, r.id FROM r AS l JOIN r AS r ON l.id < r.id AND ({union}) ORDER BY 1, 2"
-    )
-    assert pairs.fetchall() == [(1, 2), (3, 4), (3, 5)]
+    assert candidate_pairs(given, rows) == [(1, 2), (3, 4), (3, 5)]

@@ -46,7 +46,6 @@ from mpi.model.person import (
     SWAPPED_WITH_A_TYPO,
     ZIP_PREFIX3,
     build_person_model,
-    names_missing_or_swapped_sql,
 )
 from mpi.model.spec import (
     BlockingRuleSpec,
@@ -172,11 +171,6 @@ def _left_out(_level: LevelSpec) -> None:
     return None
 
 
-def _renamed(sql: str) -> Callable[[LevelSpec], LevelSpec]:
-    """Translate a level to ``sql`` (equalities and NULL tests) with its columns renamed to tokens."""
-    return lambda level: replace(level, args={"sql_condition": _rename_sql(sql, sides=True)})
-
-
 # Custom levels of the clear model that need more than renaming, by their SQL (whitespace-normalized).
 # A translation to None leaves the level out: its pairs fall to the next level that holds them.
 CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
@@ -188,13 +182,6 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
         # Bloom filters of first and last names are keyed apart, so no edit distance crosses
         # them: a swap with a typo counts as different names, as before the clear level existed.
         (SWAPPED_WITH_A_TYPO, _left_out),
-        *(
-            (
-                names_missing_or_swapped_sql(column),
-                _renamed(names_missing_or_swapped_sql(column, with_a_typo=False)),
-            )
-            for column in ("first_name", "last_name")
-        ),
         (
             "(first_name_l = middle_name_r AND length(middle_name_r) > 1) "
             "OR (middle_name_l = first_name_r AND length(middle_name_l) > 1)",
@@ -356,8 +343,12 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
         members = cast(tuple[LevelSpec, ...], level.args["levels"])
         children = [hashed_level(child) for child in members]
         kept = tuple(child for child in children if child is not None)
-        if len(kept) < len(children):
+        # An And without a member would hold more pairs than the clear level: left out whole. An
+        # Or without one holds fewer, as a level left out does: the rest fall to the next level.
+        if not kept or (creator == "And" and len(kept) < len(children)):
             return None
+        if len(kept) == 1:
+            return replace(base, creator=kept[0].creator, args=kept[0].args)
         return replace(base, args={"levels": kept})
     if creator == "Not":
         child = hashed_level(cast(LevelSpec, level.args["comparison_level"]))
