@@ -17,7 +17,8 @@ improvement to the clear model reaches hashed linkage without a second copy to k
 
 A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent;
 edits to an email address) is left out, as is one that would need a token saying more than
-equality (the same date of birth on 1 January). Anything else untranslatable is an error naming
+equality (the same date of birth on 1 January); such a member of an Or (a swap with a typo, in the
+name null levels) is dropped from it. Anything else untranslatable is an error naming
 the level, so a new kind of level in the clear model cannot silently vanish from the hashed one.
 The result is a plain, backend-neutral ``ModelSpec``: a trained hashed model holds no key
 material, only m and u.
