@@ -15,7 +15,7 @@ from mpi.ingest import ingest_sources
 from mpi.model.columns import columns_by_use, comparison_columns
 from mpi.model.errors import ModelError
 from mpi.model.hashed import build_hashed_model, dice_sql, is_hashed_spec, translate_model
-from mpi.model.person import SWAPPED_WITH_A_TYPO, build_person_model
+from mpi.model.person import SHORT_EMAIL_USER_NAME, SWAPPED_WITH_A_TYPO, build_person_model
 from mpi.model.spec import ColumnRef, ComparisonSpec, LevelSpec, ModelSpec, custom, else_level, null_level
 from mpi.privacy.keys import HashKey
 
@@ -48,14 +48,15 @@ def test_it_follows_the_clear_model_level_for_level() -> None:
     for before, after in zip(clear.comparisons, hashed.comparisons, strict=True):
         # Only these levels have no counterpart: Jaro-Winkler on the middle name and the city (no
         # filter of either is sent), edits to the email address and the ZIP (no edit variants are
-        # sent), the same date on 1 January (no token marks that date), and names swapped with a typo
-        # (first and last name filters are keyed apart).
+        # sent), the same date on 1 January (no token marks that date), names swapped with a typo
+        # (first and last name filters are keyed apart) and a short email user name (no token marks one).
         kept = [
             lv
             for lv in before.levels
             if (lv.creator, _level_column(lv)) not in LEFT_OUT_OF_HASHED
             and not (lv.label or "").startswith("Same date of birth, 1 January")
             and lv.args.get("sql_condition") != SWAPPED_WITH_A_TYPO
+            and lv.args.get("col_name") != SHORT_EMAIL_USER_NAME
         ]
         assert [lv.stratum for lv in after.levels] == [lv.stratum for lv in kept], before.name
         assert [lv.fixed_m for lv in after.levels] == [lv.fixed_m for lv in kept], before.name

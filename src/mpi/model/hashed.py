@@ -17,7 +17,7 @@ improvement to the clear model reaches hashed linkage without a second copy to k
 
 A clear level with no hashed counterpart (Jaro-Winkler on the middle name: no filter is sent;
 edits to an email address) is left out, as is one that would need a token saying more than
-equality (the same date of birth on 1 January); such a member of an Or (a swap with a typo, in the
+equality (the same date of birth on 1 January, a short email user name); such a member of an Or (a swap with a typo, in the
 name null levels) is dropped from it. Anything else untranslatable is an error naming
 the level, so a new kind of level in the clear model cannot silently vanish from the hashed one.
 The result is a plain, backend-neutral ``ModelSpec``: a trained hashed model holds no key
@@ -44,6 +44,7 @@ from mpi.model.person import (
     GIVEN_NAMES_DIFFER,
     NO_SOURCE_AGES,
     SAME_DOB_1_JANUARY,
+    SHORT_EMAIL_USER_NAME,
     SWAPPED_WITH_A_TYPO,
     ZIP_PREFIX3,
     build_person_model,
@@ -98,6 +99,9 @@ TOKEN_FOR_KEY: dict[ColumnRef, str] = {
     EMAIL_USER_NAME: "tok_email_user",
     ZIP_PREFIX3: "tok_zip_prefix3",
 }
+# Transformed clear columns no token stands for, whose levels are left out on purpose: a token of
+# the short user names alone would tell the hub which user names are initials.
+CLEAR_ONLY_KEYS: frozenset[ColumnRef] = frozenset({SHORT_EMAIL_USER_NAME})
 # Clear columns the agency hashed into one token: a rule blocking on all of them blocks on it.
 TOKEN_FOR_COLUMNS: dict[tuple[str, ...], str] = {("street_number", "street_name"): "tok_street"}
 # Clear column -> its Bloom filter, for string similarity.
@@ -363,6 +367,8 @@ def hashed_level(level: LevelSpec) -> LevelSpec | None:
     if creator in ("NullLevel", "ExactMatchLevel", "ArrayIntersectLevel"):
         ref = level.args["col_name"]
         assert isinstance(ref, ColumnRef)
+        if ref in CLEAR_ONLY_KEYS:
+            return None
         return replace(base, args={**level.args, "col_name": ColumnRef(_column(ref))})
     if creator == "JaroWinklerLevel":
         ref = level.args["col_name"]
