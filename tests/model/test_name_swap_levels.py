@@ -21,6 +21,7 @@ def person(first: str | None, last: str | None) -> dict[str, Any]:
 SINGLE_NAME = "A single name, the other's surname"
 NAME_MISSING = "A name is missing (and no single name is the other's surname)"
 SWAPPED_WITH_A_TYPO = "Names swapped, one of them mistyped"
+ONE_NAME_CROSSWISE = "One name in the other field, the other different"
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,12 @@ SWAPPED_WITH_A_TYPO = "Names swapped, one of them mistyped"
         (person("JESSICA", "FAULL"), person("FAULL", "JESSIA"), SWAPPED_WITH_A_TYPO),
         (person("ROBIN", "MORRION"), person("MORRISON", "ROBIN"), SWAPPED_WITH_A_TYPO),
         (person("HARRISON", "SCHUAMNN"), person("SCHUMAN", "HARRISON"), SWAPPED_WITH_A_TYPO),
-        (person("ANN", "LEE"), person("LEE", "AMY"), "All other comparisons"),
+        # swapped, and one of them replaced or changed past a typo
+        (person("JOSHUA", "BALCHIN"), person("BALCHIN", "REEVE"), ONE_NAME_CROSSWISE),
+        (person("JOHN", "SMITH"), person("SMITH", "JOHNNY"), ONE_NAME_CROSSWISE),
+        (person("HANNAH", "JOLLY"), person("JOLYL", "HANNAH"), ONE_NAME_CROSSWISE),
+        # two edits in three letters is not a typo: a name moved, not a swap with a typo
+        (person("ANN", "LEE"), person("LEE", "AMY"), ONE_NAME_CROSSWISE),
     ],
 )
 def test_name_swap_levels(left: dict[str, Any], right: dict[str, Any], expected: str) -> None:
@@ -55,3 +61,13 @@ def test_a_swap_with_a_typo_is_not_also_two_different_names() -> None:
     left, right = person("JESSICA", "FAULL"), person("FAULL", "JESSIA")
     assert level_label("first_name", left, right).startswith("First name missing, or names swapped")
     assert level_label("last_name", left, right).startswith("Last name missing, or names swapped")
+
+
+def test_one_name_in_the_other_field_is_not_also_two_different_names() -> None:
+    left, right = person("JOSHUA", "BALCHIN"), person("BALCHIN", "REEVE")
+    assert level_label("first_name", left, right).startswith("First name missing, or names swapped")
+    assert level_label("last_name", left, right).startswith("Last name missing, or names swapped")
+    # the same surname in its own field is not a name that moved
+    assert (
+        level_label("name_swap", person("JOHN", "SMITH"), person("JANE", "SMITH")) == "All other comparisons"
+    )

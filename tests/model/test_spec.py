@@ -201,3 +201,19 @@ def test_a_mistyped_birth_year_or_a_missing_name_still_makes_a_candidate_pair() 
         (6, "JOHN", "RANDOLF", "RANDALF", "1902-03-01", "ST HELENS", "WA103"),
     ]
     assert candidate_pairs(given, rows) == [(1, 2), (3, 4), (3, 5)]
+
+
+def test_one_name_in_the_other_field_at_one_zip_or_town_makes_a_candidate_pair() -> None:
+    """Names swapped and one of them replaced (FEBRL): the name that moved, and the place."""
+    given = ("id", "first_name", "last_name", "city", "zip")
+    rows = [
+        # the surname moved into the first name field and the given name changed, a ZIP mistyped
+        (1, "HARRY", "SINGLETON", "CURRAMBINE", "02502"),
+        (2, "SINGLETON", "HARBRY", "CURRAMBINE", "02506"),
+        # the same ZIP, a town missing
+        (3, "JAMES", "COLEMAN", None, "02315"),
+        (4, "HOWIE", "JAMES", None, "02315"),
+        # a name in the other field in another town and ZIP: not a pair
+        (5, "COLEMAN", "REID", "PADSTOW", "03084"),
+    ]
+    assert candidate_pairs(given, rows) == [(1, 2), (3, 4)]
