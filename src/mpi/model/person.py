@@ -598,8 +598,8 @@ def prediction_rules(shared_ids: Sequence[str]) -> tuple[BlockingRuleSpec, ...]:
         # One name in the other record's other field (ONE_NAME_CROSSWISE), in one ZIP or town. With
         # the level, trained pairwise F1 (session 25, benchmarks/RESULTS.md): FEBRL3 without dob and SSN
         # 0.9560 -> 0.9602 (level) -> 0.9628 (rules), FEBRL4 without them 0.9671 -> 0.9709 -> 0.9728,
-        # historical50k 0.9041 -> 0.9043 -> 0.9060. The town rules gave a third of that, for 55 thousand
-        # pairs at synth 100k (ZIP: 23 thousand), where towns are few and large.
+        # historical50k 0.9041 -> 0.9043 -> 0.9060; the town rules gave a third of the gain. The four
+        # add 54,000 candidate pairs (2.8%) at synth 100k, where towns are few and large, 4,000 on historical50k.
         *(
             block_on_sql(f"{a}.first_name = {b}.last_name AND {a}.{place} = {b}.{place}")
             for place in ("zip", "city")
