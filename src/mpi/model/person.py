@@ -198,19 +198,24 @@ ONE_NAME_CROSSWISE = (
 )
 
 
-def names_missing_or_swapped(column: str) -> LevelSpec:
-    # A swapped pair's names are scored once, by name_swap: the first and last name comparisons
-    # would otherwise both count "different" against it, taking back most of what the swap earns.
-    # So is a single name that is the other's surname. The swap with a typo is a member of its own:
-    # hashed models have no counterpart for it and drop just that member.
-    level = any_of(
-        custom(
-            f"{column}_l IS NULL OR {column}_r IS NULL OR ({SWAPPED_EXACTLY}) OR ({SWAPPED_BY_SOUND}) "
-            f"OR ({SURNAME_AS_ONLY_NAME})",
-            label="A name missing, or swapped exactly or by sound, or a single name the other's surname",
-        ),
+def swap_levels() -> tuple[LevelSpec, ...]:
+    """The ways names can sit in the wrong field, each a level of name_swap."""
+    return (
+        custom(SWAPPED_EXACTLY, label="First and last names swapped"),
+        custom(SWAPPED_BY_SOUND, label="Names swapped, spelt differently (same sounds)"),
         custom(SWAPPED_WITH_A_TYPO, label="Names swapped, one of them mistyped"),
+        custom(SURNAME_AS_ONLY_NAME, label="A single name, the other's surname"),
         custom(ONE_NAME_CROSSWISE, label="One name in the other field, the other different"),
+    )
+
+
+def names_missing_or_swapped(column: str) -> LevelSpec:
+    # A pair whose names name_swap scores is scored there alone: the first and last name comparisons
+    # would otherwise both count "different" against it, taking back most of what the swap earns. Each
+    # swap is a member of its own, so a hashed model drops only those it has no counterpart for.
+    level = any_of(
+        custom(f"{column}_l IS NULL OR {column}_r IS NULL", label="A name missing"),
+        *swap_levels(),
         label=f"{column.replace('_', ' ').capitalize()} missing, or names swapped (scored by name_swap)",
     )
     return replace(level, is_null_level=True)
@@ -227,11 +232,7 @@ def name_swap_comparison() -> ComparisonSpec:
                 label="A name is missing (and no single name is the other's surname)",
                 is_null_level=True,
             ),
-            custom(SWAPPED_EXACTLY, label="First and last names swapped"),
-            custom(SWAPPED_BY_SOUND, label="Names swapped, spelt differently (same sounds)"),
-            custom(SWAPPED_WITH_A_TYPO, label="Names swapped, one of them mistyped"),
-            custom(SURNAME_AS_ONLY_NAME, label="A single name, the other's surname"),
-            custom(ONE_NAME_CROSSWISE, label="One name in the other field, the other different"),
+            *swap_levels(),
             else_level(),
         ),
     )
