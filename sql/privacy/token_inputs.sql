@@ -82,6 +82,7 @@ SELECT
     CASE WHEN street_number IS NOT NULL AND street_name IS NOT NULL
          THEN street_number || ' ' || street_name END AS tok_street,
     street_number AS tok_street_number,
+    left(street_name, 3) AS tok_street_name_prefix3,
     zip AS tok_zip,
     left(zip, 3) AS tok_zip_prefix3,
     city AS tok_city,

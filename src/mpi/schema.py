@@ -177,6 +177,7 @@ HASHED_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tok_email_user", "UBIGINT"),  # store migration 008
     ("tok_zip_prefix3", "UBIGINT"),  # store migration 009
     ("tok_dob_month_day", "UBIGINT"),  # store migration 010
+    ("tok_street_name_prefix3", "UBIGINT"),  # store migration 011
     ("bf_first_name", "BIT"),
     ("bf_last_name", "BIT"),
     ("bf_address", "BIT"),

@@ -217,3 +217,17 @@ def test_one_name_in_the_other_field_at_one_zip_or_town_makes_a_candidate_pair()
         (5, "COLEMAN", "REID", "PADSTOW", "03084"),
     ]
     assert candidate_pairs(given, rows) == [(1, 2), (3, 4)]
+
+
+def test_a_misspelt_street_at_one_house_number_and_zip_area_makes_a_candidate_pair() -> None:
+    """Both names changed, the street split or misspelt after its third letter, a ZIP digit wrong."""
+    given = ("id", "first_name", "last_name", "street_number", "street_name", "zip")
+    rows = [
+        (1, "ADRIANA", "AGIUS", "19", "WAKELINC IRCUIT", "04670"),
+        (2, "ADRIENNE", "BEADLE", "19", "WAKELIN CIRCUIT", "04607"),
+        # the same number and street start in another ZIP area: not a pair
+        (3, "BRYDEE", "WESTERMANN", "19", "WAKEFIELD ST", "03352"),
+        # another house on the street: not a pair
+        (4, "EMILY", "NICELY", "21", "WAKELIN CIRCUIT", "04670"),
+    ]
+    assert candidate_pairs(given, rows) == [(1, 2)]

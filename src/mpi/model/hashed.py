@@ -45,6 +45,7 @@ from mpi.model.person import (
     NO_SOURCE_AGES,
     SAME_DOB_1_JANUARY,
     SHORT_EMAIL_USER_NAME,
+    STREET_NAME_PREFIX3,
     SWAPPED_WITH_A_TYPO,
     ZIP_PREFIX3,
     build_person_model,
@@ -98,6 +99,7 @@ TOKEN_FOR_KEY: dict[ColumnRef, str] = {
     DOB_MONTH_DAY: "tok_dob_month_day",
     EMAIL_USER_NAME: "tok_email_user",
     ZIP_PREFIX3: "tok_zip_prefix3",
+    STREET_NAME_PREFIX3: "tok_street_name_prefix3",
 }
 # Transformed clear columns no token stands for, whose levels are left out on purpose: a token of
 # the short user names alone would tell the hub which user names are initials.
