@@ -430,6 +430,7 @@ def _parse_source(
             problems.append(
                 f"[sources.{name}.columns]: map either full_name or first_name/middle_name/last_name, not both."
             )
+    _check_attributes_identify_nothing(name, record_id, attributes, columns, problems)
     age_range = _parse_age_range(where, raw["age_range"], problems) if "age_range" in raw else None
 
     if len(problems) > start:
@@ -448,6 +449,28 @@ def _parse_source(
         on_duplicate_ids=policies["on_duplicate_ids"],
         age_range=age_range,
     )
+
+
+def _check_attributes_identify_nothing(
+    source: str, record_id: str, attributes: list[str], columns: list[ColumnMapping], problems: list[str]
+) -> None:
+    """Refuse an attribute that is the record id or a mapped column: attributes travel in clear.
+
+    They are copied unchanged into research extracts and into the files "mpi hash" writes, so one
+    that repeats an identifying column would carry it past the hashing (and the record id past
+    --pseudonymize-ids). DuckDB matches column names without regard to case, and so does this check.
+    """
+    identifying = {m.column.casefold(): f"the column mapped to {m.field}" for m in columns}
+    if record_id:
+        identifying[record_id.casefold()] = "the record_id column"
+    for attribute in dict.fromkeys(attributes):
+        role = identifying.get(attribute.casefold())
+        if role is not None:
+            problems.append(
+                f'[sources.{source}]: attribute "{attribute}" is {role}. Attributes are kept in clear '
+                "(research extracts, hashed files), so an identifying column cannot be one: remove "
+                f'"{attribute}" from attributes.'
+            )
 
 
 def _is_known_encoding(encoding: str) -> bool:
