@@ -17,6 +17,7 @@ from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
 from mpi.privacy.hub import (
     check_encodings_agree,
     check_hashed_rows,
+    check_source_name,
     check_store_kind,
     encoding_of,
     ensure_shared_id_token_columns,
@@ -100,6 +101,8 @@ def ingest_sources(
     for source in sources:
         check_source_file(source)
     hashed = {s.name: read_hashed_file_info(s.path, source=s.name) for s in sources if s.hashed}
+    for name, info in hashed.items():
+        check_source_name(name, info)
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         store.ensure_shared_id_columns(config.shared_ids)
