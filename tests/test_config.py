@@ -189,3 +189,43 @@ def test_hash_refuses_an_identifying_attribute_and_writes_nothing(
     assert result.exit_code == EXIT_USAGE
     assert 'attribute "FNAME" is the column mapped to first_name' in result.output
     assert not out.exists()
+
+
+def test_date_formats_are_checked_when_the_config_is_read(tmp_path: Path) -> None:
+    # DuckDB refuses an unknown code only when it parses a row, deep inside ingest or hash.
+    config_path = tmp_path / "mpi.toml"
+    config_path.write_text(
+        '[sources.hhs]\npath = "h.csv"\nrecord_id = "ID"\n'
+        'age_range = { min = 3, as_of_column = "SEEN", as_of_format = "%Y-%Q" }\n'
+        "[sources.hhs.columns]\n"
+        'dob = { column = "DOB", date_format = ["%m/%d/%Y", "%Q", "MM/DD/YYYY", "born on"] }\n'
+        'age = { column = "AGE", as_of_column = "AGE_AS_OF", as_of_format = "YYYYMMDD" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_path)
+    codes = "(%d day, %m month, %Y year, %b month name)"
+    unknown = "Unrecognized format for strftime/strptime: %Q"
+    assert caught.value.problems == [
+        f'[sources.hhs.columns] dob: date_format (column "DOB"): "%Q" is not a format DuckDB can read ({unknown}). '
+        f'Use strftime codes {codes}, e.g. "%m/%d/%Y".',
+        '[sources.hhs.columns] dob: date_format (column "DOB"): "MM/DD/YYYY" has no strftime code, so it reads '
+        f'no date. Write it with codes {codes}, e.g. "%m/%d/%Y".',
+        '[sources.hhs.columns] dob: date_format (column "DOB"): "born on" has no strftime code, so it reads '
+        f'no date. Write it with codes {codes}, e.g. "%m/%d/%Y".',
+        '[sources.hhs.columns] age: as_of_format (column "AGE_AS_OF"): "YYYYMMDD" has no strftime code, so it '
+        f'reads no date. Write it with codes {codes}, e.g. "%Y%m%d".',
+        '[sources.hhs] age_range: as_of_format (column "SEEN"): "%Y-%Q" is not a format DuckDB can read '
+        f'({unknown}). Use strftime codes {codes}, e.g. "%m/%d/%Y".',
+    ]
+
+
+def test_ingest_with_an_unknown_date_code_is_a_config_error_not_a_crash(basic_project: Path) -> None:
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(text.replace('date_format = "%m/%d/%Y"', 'date_format = "%Q"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest"])
+    assert result.exit_code == EXIT_USAGE
+    assert result.output.startswith(f"Error: {basic_project}: 1 problem(s) in the config:\n")
+    assert (
+        '  - [sources.people.columns] dob: date_format (column "DOB"): "%Q" is not a format' in result.output
+    )

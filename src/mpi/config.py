@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mpi.date_formats import DEFAULT_DATE_FORMAT, date_format_problem
 from mpi.errors import ConfigError
 from mpi.schema import INPUT_FIELD_NAMES
 
@@ -60,7 +61,6 @@ def default_delimiter(path: Path) -> str:
 FULL_NAME_FORMATS = ("LAST, FIRST MIDDLE SUFFIX", "FIRST MIDDLE LAST SUFFIX", "auto")
 ERROR_POLICIES = ("error", "reject")
 PADDABLE_FIELDS = ("ssn", "zip", "phone")
-DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 SOURCE_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 SHARED_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_STORE_PATH = "mpi.duckdb"
@@ -491,6 +491,16 @@ def _formats(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _check_date_formats(
+    where: str, key: str, column: Any, formats: tuple[str, ...], problems: list[str]
+) -> None:
+    for date_format in formats:
+        problem = date_format_problem(date_format)
+        if problem is not None:
+            of_column = f' (column "{column}")' if isinstance(column, str) and column else ""
+            problems.append(f"{where}: {key}{of_column}: {problem}")
+
+
 def _parse_column(
     source: str, field_name: str, spec: Any, shared_ids: tuple[str, ...], problems: list[str]
 ) -> ColumnMapping | None:
@@ -514,6 +524,7 @@ def _parse_column(
             problems.append(f'{where}: date_format must be a format or a list, e.g. "%m/%d/%Y".')
         else:
             date_formats = parsed
+            _check_date_formats(where, "date_format", column, parsed, problems)
     elif field_name == "dob":
         date_formats = (DEFAULT_DATE_FORMAT,)
     name_format = spec.get("format")
@@ -578,6 +589,7 @@ def _parse_as_of(where: str, spec: Mapping[str, Any], problems: list[str], *, ne
             problems.append(f'{where}: as_of_format must be a format or a list, e.g. "%Y-%m-%d".')
         else:
             formats = parsed
+            _check_date_formats(where, "as_of_format", column, parsed, problems)
     if len(problems) > start:
         return None
     return AsOf(

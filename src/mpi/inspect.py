@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from mpi.column_names import column_words, names_a_record_id, one_column_per_field
-from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
+from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
+from mpi.date_formats import DEFAULT_DATE_FORMAT
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
 from mpi.sqlutil import quote_identifier, quote_literal
