@@ -11,6 +11,7 @@ from datetime import datetime
 import duckdb
 
 from mpi.config import ProjectConfig, SourceConfig
+from mpi.date_formats import STRFTIME_CODES_HINT, date_formats_of
 from mpi.errors import InputError, MpiError, MpiUserError
 from mpi.mapping import check_mapped_columns, map_source_sql, register_name_parser
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
@@ -175,24 +176,57 @@ def prepare_source(
     if source.on_duplicate_ids == "error":
         _refuse_duplicate_ids(con, source, echo_values=echo_values)
     field_issues = tuple(
-        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(source, f, i, n))
+        FieldIssue(
+            field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(con, source, f, i, n)
+        )
         for f, i, n in issues
     )
     return PreparedSource(read=read, field_issues=field_issues)
 
 
-def _fix_for(source: SourceConfig, field_name: str, issue: str, count: int) -> str:
-    """The mapping change that may cure ``issue``: dates in a format the column's date_format lacks."""
+def _fix_for(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, field_name: str, issue: str, count: int
+) -> str:
+    """The mapping change that may cure ``issue``: dates in a format the column's date_format lacks.
+
+    The formats are those `mpi inspect` finds, tried on the dates none of the column's formats read;
+    the hint names formats only, never a value (it is printed by `mpi hash` too).
+    """
     mapping = source.mapping(field_name)
     if field_name != "dob" or issue != "unparseable date" or mapping is None:
         return ""
+    tried = ", ".join(mapping.date_formats)
+    dates, match = ("date", "matches") if count == 1 else ("dates", "match")
+    unread = f'{source.name}: {count:,} {dates} in column "{mapping.column}" {match} none of the formats tried ({tried})'
+    found = _formats_of_unread_dates(con)
+    if not found:
+        return (
+            f"{unread}, nor any other format mpi knows: mistyped dates, most likely. If they are dates "
+            f"written another way, add that way to date_format under [sources.{source.name}.columns] dob "
+            f"in mpi.toml, in strftime codes ({STRFTIME_CODES_HINT})."
+        )
+    formats = ", ".join(f'"{f}"' for f in (*mapping.date_formats, *found))
     return (
-        f'{source.name}: {count:,} dates in column "{mapping.column}" match none of the formats tried '
-        f"({', '.join(mapping.date_formats)}): mistyped dates, or dates written another way. If the latter "
-        f"(`mpi inspect {source.path}` suggests the formats that read them), list them in mpi.toml, e.g. "
-        f'[sources.{source.name}.columns] dob = {{ column = "{mapping.column}", '
-        'date_format = ["%m/%d/%Y", "%Y-%m-%d"] }'
+        f"{unread}; {', '.join(found)} read{'s' if len(found) == 1 else ''} some of them. To read those "
+        f"too, list {'it' if len(found) == 1 else 'them'} in mpi.toml: [sources.{source.name}.columns] "
+        f'dob = {{ column = "{mapping.column}", date_format = [{formats}] }}; any others are mistyped dates, most likely.'
     )
+
+
+UNREAD_DATES_TABLE = "mpi__unread_dates"
+# Distinct unread dates the formats are counted on, as `mpi inspect` samples a file.
+UNREAD_DATES_SAMPLE = 100_000
+
+
+def _formats_of_unread_dates(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
+        f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL LIMIT {UNREAD_DATES_SAMPLE}"
+    )
+    try:
+        return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw")
+    finally:
+        con.execute(f"DROP TABLE {UNREAD_DATES_TABLE}")
 
 
 PREPARED_TABLES = (
