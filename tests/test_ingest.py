@@ -281,3 +281,26 @@ def test_the_hint_for_unread_dates_names_only_formats_that_read_them(basic_proje
         "date_format under [sources.people.columns] dob in mpi.toml, in strftime codes (%d day, %m month, "
         "%Y year, %b month name)."
     )
+
+
+def test_values_set_to_null_are_counted_in_indexed_rows_only(basic_project: Path) -> None:
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(
+        text.replace('attributes = ["GRADE"]', 'on_duplicate_ids = "reject"'), encoding="utf-8"
+    )
+    people = ingest_people(
+        basic_project,
+        "1,Ann,Lee,13/45/2001,2,000-00-0000,06103,1\n"
+        "1,Ann,Lee,2001-99-01,2,111-11-1111,06103,1\n"
+        "2,Bob,Kim,13/13/2002,1,222-33-4444,06103,2\n",
+    )
+    assert (people.rows_indexed, people.reject_reasons) == (1, {"duplicate record id": 2})
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert issues[("dob", "unparseable date")] == 1
+    assert ("ssn", "structurally invalid SSN") not in issues
+    con = duckdb.connect(str(basic_project.parent / "mpi.duckdb"), read_only=True)
+    try:
+        stored = con.execute("SELECT field, issue, count FROM field_issues ORDER BY field, issue").fetchall()
+    finally:
+        con.close()
+    assert stored == [(fi.field, fi.issue, fi.count) for fi in people.field_issues]

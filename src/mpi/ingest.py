@@ -28,7 +28,7 @@ from mpi.privacy.hub import (
 from mpi.reader import BAD_ROWS_TABLE, RAW_TABLE, SourceFile, check_source_file, file_sha256, read_source_file
 from mpi.schema import IDENTIFYING_FIELDS, RECORD_COLUMN_NAMES, shared_id_column
 from mpi.sqlutil import quote_identifier, run_sql_file
-from mpi.standardize import install_macros, standardize_mapped
+from mpi.standardize import count_field_issues, install_macros, standardize_mapped
 from mpi.store import Store, open_store
 from mpi.version import mpi_version
 
@@ -170,11 +170,12 @@ def prepare_source(
     report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
     sql, params = map_source_sql(source, read.column_types, shared_ids)
     con.execute(sql, params)
-    issues = standardize_mapped(con)
+    standardize_mapped(con)
     _mark_identifiable(con, shared_ids)
     run_sql_file(con, "ingest/row_rejects")
     if source.on_duplicate_ids == "error":
         _refuse_duplicate_ids(con, source, echo_values=echo_values)
+    issues = count_field_issues(con)
     field_issues = tuple(
         FieldIssue(
             field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(con, source, f, i, n)
@@ -221,6 +222,7 @@ UNREAD_DATES_SAMPLE = 100_000
 def _formats_of_unread_dates(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
+        "ANTI JOIN mpi__row_rejects USING (mpi__row) "
         f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL LIMIT {UNREAD_DATES_SAMPLE}"
     )
     try:
