@@ -111,5 +111,8 @@ def test_dates_in_no_configured_format_get_a_hint_naming_the_fix(tmp_path: Path)
     result = CliRunner().invoke(main, ["--config", str(tmp_path / "mpi.toml"), "ingest"])
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())  # rich wraps long lines
-    assert 'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d): mistyped' in output
-    assert '[sources.people.columns] dob = { column = "dob", date_format = [' in output
+    assert (
+        'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d); %m/%d/%Y reads some of '
+        'them. To read those too, list it in mpi.toml: [sources.people.columns] dob = { column = "dob", '
+        'date_format = ["%Y-%m-%d", "%m/%d/%Y"] }; any others are mistyped dates, most likely.'
+    ) in output

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from mpi.cli import main
 from mpi.config import load_config
-from mpi.errors import ConfigError
+from mpi.errors import EXIT_USAGE, ConfigError
+from mpi.privacy.keys import KEY_ENV_VAR
 from mpi.project import write_example_config
 from mpi.store import open_store
 
@@ -130,3 +133,99 @@ def test_age_range_is_validated(tmp_path: Path) -> None:
     wages = load_config(config_path).sources["wages"]
     assert wages.age_range is not None and (wages.age_range.min_age, wages.age_range.max_age) == (14, None)
     assert "QTR_END" in wages.agency_columns()  # checked against the file's header like any mapped column
+
+
+def test_an_attribute_cannot_be_an_identifying_column(basic_project: Path) -> None:
+    # Attributes travel in clear (extracts, hashed files): an identifying column listed as one
+    # would leak past the hashing, and the record id past --pseudonymize-ids.
+    text = basic_project.read_text(encoding="utf-8")
+    text = text.replace('attributes = ["GRADE"]', 'attributes = ["GRADE", "fname", "ID", "DOB", "SASID"]')
+    text = text.replace('[project]\nname = "basic"', '[project]\nname = "basic"\nshared_ids = ["sasid"]')
+    basic_project.write_text(text + 'sasid = { column = "SASID", pad = 10 }\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(basic_project)
+    fix = (
+        "Attributes are kept in clear (research extracts, hashed files), so an identifying column cannot "
+        "be one: remove"
+    )
+    assert caught.value.problems == [
+        f'[sources.people]: attribute "fname" is the column mapped to first_name. {fix} "fname" from attributes.',
+        f'[sources.people]: attribute "ID" is the record_id column. {fix} "ID" from attributes.',
+        f'[sources.people]: attribute "DOB" is the column mapped to dob. {fix} "DOB" from attributes.',
+        f'[sources.people]: attribute "SASID" is the column mapped to sasid. {fix} "SASID" from attributes.',
+    ]
+    assert str(caught.value).startswith(f"{basic_project}: 4 problem(s) in the config:")
+
+
+def test_whole_names_and_ages_are_identifying_but_their_as_of_date_is_not(tmp_path: Path) -> None:
+    config_path = tmp_path / "mpi.toml"
+    source = (
+        '[sources.hhs]\npath = "h.csv"\nrecord_id = "ID"\nattributes = [{attributes}]\n[sources.hhs.columns]\n'
+        'full_name = {{ column = "NAME", format = "auto" }}\n'
+        'age = {{ column = "AGE", as_of_column = "SEEN", as_of_format = "%m/%d/%Y" }}\n'
+    )
+    config_path.write_text(source.format(attributes='"NAME", "AGE"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_path)
+    assert [p.split(". ")[0] for p in caught.value.problems] == [
+        '[sources.hhs]: attribute "NAME" is the column mapped to full_name',
+        '[sources.hhs]: attribute "AGE" is the column mapped to age',
+    ]
+    config_path.write_text(source.format(attributes='"SEEN"'), encoding="utf-8")
+    assert load_config(config_path).sources["hhs"].attributes == ("SEEN",)
+
+
+def test_hash_refuses_an_identifying_attribute_and_writes_nothing(
+    basic_project: Path, tmp_path: Path
+) -> None:
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(text.replace('["GRADE"]', '["GRADE", "FNAME"]'), encoding="utf-8")
+    out = tmp_path / "people.hashed.parquet"
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(basic_project), "hash", "--source", "people", "--out", str(out)],
+        env={KEY_ENV_VAR: "k" * 40},
+    )
+    assert result.exit_code == EXIT_USAGE
+    assert 'attribute "FNAME" is the column mapped to first_name' in result.output
+    assert not out.exists()
+
+
+def test_date_formats_are_checked_when_the_config_is_read(tmp_path: Path) -> None:
+    # DuckDB refuses an unknown code only when it parses a row, deep inside ingest or hash.
+    config_path = tmp_path / "mpi.toml"
+    config_path.write_text(
+        '[sources.hhs]\npath = "h.csv"\nrecord_id = "ID"\n'
+        'age_range = { min = 3, as_of_column = "SEEN", as_of_format = "%Y-%Q" }\n'
+        "[sources.hhs.columns]\n"
+        'dob = { column = "DOB", date_format = ["%m/%d/%Y", "%Q", "MM/DD/YYYY", "born on"] }\n'
+        'age = { column = "AGE", as_of_column = "AGE_AS_OF", as_of_format = "YYYYMMDD" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_path)
+    codes = "(%d day, %m month, %Y year, %b month name)"
+    unknown = "Unrecognized format for strftime/strptime: %Q"
+    assert caught.value.problems == [
+        f'[sources.hhs.columns] dob: date_format (column "DOB"): "%Q" is not a format DuckDB can read ({unknown}). '
+        f'Use strftime codes {codes}, e.g. "%m/%d/%Y".',
+        '[sources.hhs.columns] dob: date_format (column "DOB"): "MM/DD/YYYY" has no strftime code, so it reads '
+        f'no date. Write it with codes {codes}, e.g. "%m/%d/%Y".',
+        '[sources.hhs.columns] dob: date_format (column "DOB"): "born on" has no strftime code, so it reads '
+        f'no date. Write it with codes {codes}, e.g. "%m/%d/%Y".',
+        '[sources.hhs.columns] age: as_of_format (column "AGE_AS_OF"): "YYYYMMDD" has no strftime code, so it '
+        f'reads no date. Write it with codes {codes}, e.g. "%Y%m%d".',
+        '[sources.hhs] age_range: as_of_format (column "SEEN"): "%Y-%Q" is not a format DuckDB can read '
+        f'({unknown}). Use strftime codes {codes}, e.g. "%m/%d/%Y".',
+    ]
+
+
+def test_ingest_with_an_unknown_date_code_is_a_config_error_not_a_crash(basic_project: Path) -> None:
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(text.replace('date_format = "%m/%d/%Y"', 'date_format = "%Q"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest"])
+    assert result.exit_code == EXIT_USAGE
+    assert result.output.startswith(f"Error: {basic_project}: 1 problem(s) in the config:\n")
+    assert (
+        '  - [sources.people.columns] dob: date_format (column "DOB"): "%Q" is not a format' in result.output
+    )

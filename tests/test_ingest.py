@@ -255,3 +255,52 @@ def test_year_regex_reads_the_year_of_a_date_that_does_not_parse() -> None:
         ).fetchall()
         assert found == [(str(year) if year else None,)], (date_format, text)
     assert year_regex("%m/%d/%y") is None  # a two-digit year names no century
+
+
+def test_the_hint_for_unread_dates_names_only_formats_that_read_them(basic_project: Path) -> None:
+    rows = (
+        "1,Ann,Lee,1980-02-03,2,,06103,1\n2,Bob,Ray,02/30/1985,1,,06103,2\n3,Cy,Fox,03/04/2001,1,,06103,3\n"
+    )
+    people = ingest_people(basic_project, rows)  # basic: date_format = "%m/%d/%Y"
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert fix == (
+        'people: 2 dates in column "DOB" match none of the formats tried (%m/%d/%Y); %Y-%m-%d reads some of '
+        'them. To read those too, list it in mpi.toml: [sources.people.columns] dob = { column = "DOB", '
+        'date_format = ["%m/%d/%Y", "%Y-%m-%d"] }; any others are mistyped dates, most likely.'
+    )
+    # Both formats tried: the date left (02/30) is read by no format, and none is suggested.
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(
+        text.replace('date_format = "%m/%d/%Y"', 'date_format = ["%m/%d/%Y", "%Y-%m-%d"]'), encoding="utf-8"
+    )
+    people = ingest_people(basic_project, rows)
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert fix == (
+        'people: 1 date in column "DOB" matches none of the formats tried (%m/%d/%Y, %Y-%m-%d), nor any other '
+        "format mpi knows: mistyped dates, most likely. If they are dates written another way, add that way to "
+        "date_format under [sources.people.columns] dob in mpi.toml, in strftime codes (%d day, %m month, "
+        "%Y year, %b month name)."
+    )
+
+
+def test_values_set_to_null_are_counted_in_indexed_rows_only(basic_project: Path) -> None:
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(
+        text.replace('attributes = ["GRADE"]', 'on_duplicate_ids = "reject"'), encoding="utf-8"
+    )
+    people = ingest_people(
+        basic_project,
+        "1,Ann,Lee,13/45/2001,2,000-00-0000,06103,1\n"
+        "1,Ann,Lee,2001-99-01,2,111-11-1111,06103,1\n"
+        "2,Bob,Kim,13/13/2002,1,222-33-4444,06103,2\n",
+    )
+    assert (people.rows_indexed, people.reject_reasons) == (1, {"duplicate record id": 2})
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert issues[("dob", "unparseable date")] == 1
+    assert ("ssn", "structurally invalid SSN") not in issues
+    con = duckdb.connect(str(basic_project.parent / "mpi.duckdb"), read_only=True)
+    try:
+        stored = con.execute("SELECT field, issue, count FROM field_issues ORDER BY field, issue").fetchall()
+    finally:
+        con.close()
+    assert stored == [(fi.field, fi.issue, fi.count) for fi in people.field_issues]

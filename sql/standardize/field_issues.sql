@@ -1,44 +1,47 @@
--- Per-column counts of values that were present but could not be used (they became NULL).
+-- Per-column counts of values that were present but could not be used (they became NULL), in
+-- the rows that are indexed: rows in mpi__row_rejects (made by mpi.ingest) are left out.
+WITH mapped AS (SELECT * FROM mpi__mapped ANTI JOIN mpi__row_rejects USING (mpi__row)),
+enriched AS (SELECT * FROM mpi__enriched ANTI JOIN mpi__row_rejects USING (mpi__row))
 SELECT field, issue, count
 FROM (
     SELECT 'dob' AS field, 'unparseable date' AS issue,
-           count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL) AS count FROM mpi__mapped
+           count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL) AS count FROM mapped
     UNION ALL
     SELECT 'dob', 'unparseable date, but its year read (kept as the birth year)',
-           count(*) FILTER (WHERE dob_year_read IS NOT NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE dob_year_read IS NOT NULL) FROM enriched
     UNION ALL
     SELECT 'dob', 'placeholder or impossible date (a system default such as 1900-01-01, or in the future)',
-           count(*) FILTER (WHERE dob_parsed IS NOT NULL AND dob IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE dob_parsed IS NOT NULL AND dob IS NULL) FROM enriched
     UNION ALL
     SELECT 'age', 'not an age in years (0-120) with a recorded date',
-           count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM enriched
     UNION ALL
     SELECT 'first_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
            count(*) FILTER (WHERE is_placeholder_first_name)
-    FROM mpi__mapped JOIN mpi__name_values ON value = first_name_in
+    FROM mapped JOIN mpi__name_values ON value = first_name_in
     UNION ALL
     SELECT 'middle_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
            count(*) FILTER (WHERE is_placeholder)
-    FROM mpi__mapped JOIN mpi__name_values ON value = middle_name_in
+    FROM mapped JOIN mpi__name_values ON value = middle_name_in
     UNION ALL
     SELECT 'last_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
            count(*) FILTER (WHERE is_placeholder)
-    FROM mpi__mapped JOIN mpi__name_values ON value = last_name_in
+    FROM mapped JOIN mpi__name_values ON value = last_name_in
     UNION ALL
     SELECT 'ssn', 'structurally invalid SSN',
-           count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM enriched
     UNION ALL
     SELECT 'sex', 'unknown code',
-           count(*) FILTER (WHERE sex_raw IS NOT NULL AND sex IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE sex_raw IS NOT NULL AND sex IS NULL) FROM enriched
     UNION ALL
     SELECT 'zip', 'not a ZIP or postal code',
-           count(*) FILTER (WHERE zip_raw IS NOT NULL AND zip IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE zip_raw IS NOT NULL AND zip IS NULL) FROM enriched
     UNION ALL
     SELECT 'phone', 'not a 10-digit phone number',
-           count(*) FILTER (WHERE phone_raw IS NOT NULL AND phone IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE phone_raw IS NOT NULL AND phone IS NULL) FROM enriched
     UNION ALL
     SELECT 'email', 'not an email address',
-           count(*) FILTER (WHERE email_raw IS NOT NULL AND email IS NULL) FROM mpi__enriched
+           count(*) FILTER (WHERE email_raw IS NOT NULL AND email IS NULL) FROM enriched
 )
 WHERE count > 0
 ORDER BY field, issue;

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mpi.date_formats import DEFAULT_DATE_FORMAT, date_format_problem
 from mpi.errors import ConfigError
 from mpi.schema import INPUT_FIELD_NAMES
 
@@ -60,7 +61,6 @@ def default_delimiter(path: Path) -> str:
 FULL_NAME_FORMATS = ("LAST, FIRST MIDDLE SUFFIX", "FIRST MIDDLE LAST SUFFIX", "auto")
 ERROR_POLICIES = ("error", "reject")
 PADDABLE_FIELDS = ("ssn", "zip", "phone")
-DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 SOURCE_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 SHARED_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_STORE_PATH = "mpi.duckdb"
@@ -430,6 +430,7 @@ def _parse_source(
             problems.append(
                 f"[sources.{name}.columns]: map either full_name or first_name/middle_name/last_name, not both."
             )
+    _check_attributes_identify_nothing(name, record_id, attributes, columns, problems)
     age_range = _parse_age_range(where, raw["age_range"], problems) if "age_range" in raw else None
 
     if len(problems) > start:
@@ -450,6 +451,28 @@ def _parse_source(
     )
 
 
+def _check_attributes_identify_nothing(
+    source: str, record_id: str, attributes: list[str], columns: list[ColumnMapping], problems: list[str]
+) -> None:
+    """Refuse an attribute that is the record id or a mapped column: attributes travel in clear.
+
+    They are copied unchanged into research extracts and into the files "mpi hash" writes, so one
+    that repeats an identifying column would carry it past the hashing (and the record id past
+    --pseudonymize-ids). DuckDB matches column names without regard to case, and so does this check.
+    """
+    identifying = {m.column.casefold(): f"the column mapped to {m.field}" for m in columns}
+    if record_id:
+        identifying[record_id.casefold()] = "the record_id column"
+    for attribute in dict.fromkeys(attributes):
+        role = identifying.get(attribute.casefold())
+        if role is not None:
+            problems.append(
+                f'[sources.{source}]: attribute "{attribute}" is {role}. Attributes are kept in clear '
+                "(research extracts, hashed files), so an identifying column cannot be one: remove "
+                f'"{attribute}" from attributes.'
+            )
+
+
 def _is_known_encoding(encoding: str) -> bool:
     import codecs
 
@@ -466,6 +489,16 @@ def _formats(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return tuple(value)
     return None
+
+
+def _check_date_formats(
+    where: str, key: str, column: Any, formats: tuple[str, ...], problems: list[str]
+) -> None:
+    for date_format in formats:
+        problem = date_format_problem(date_format)
+        if problem is not None:
+            of_column = f' (column "{column}")' if isinstance(column, str) and column else ""
+            problems.append(f"{where}: {key}{of_column}: {problem}")
 
 
 def _parse_column(
@@ -491,6 +524,7 @@ def _parse_column(
             problems.append(f'{where}: date_format must be a format or a list, e.g. "%m/%d/%Y".')
         else:
             date_formats = parsed
+            _check_date_formats(where, "date_format", column, parsed, problems)
     elif field_name == "dob":
         date_formats = (DEFAULT_DATE_FORMAT,)
     name_format = spec.get("format")
@@ -555,6 +589,7 @@ def _parse_as_of(where: str, spec: Mapping[str, Any], problems: list[str], *, ne
             problems.append(f'{where}: as_of_format must be a format or a list, e.g. "%Y-%m-%d".')
         else:
             formats = parsed
+            _check_date_formats(where, "as_of_format", column, parsed, problems)
     if len(problems) > start:
         return None
     return AsOf(

@@ -11,12 +11,14 @@ from datetime import datetime
 import duckdb
 
 from mpi.config import ProjectConfig, SourceConfig
+from mpi.date_formats import STRFTIME_CODES_HINT, date_formats_of
 from mpi.errors import InputError, MpiError, MpiUserError
 from mpi.mapping import check_mapped_columns, map_source_sql, register_name_parser
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
 from mpi.privacy.hub import (
     check_encodings_agree,
     check_hashed_rows,
+    check_source_name,
     check_store_kind,
     encoding_of,
     ensure_shared_id_token_columns,
@@ -26,7 +28,7 @@ from mpi.privacy.hub import (
 from mpi.reader import BAD_ROWS_TABLE, RAW_TABLE, SourceFile, check_source_file, file_sha256, read_source_file
 from mpi.schema import IDENTIFYING_FIELDS, RECORD_COLUMN_NAMES, shared_id_column
 from mpi.sqlutil import quote_identifier, run_sql_file
-from mpi.standardize import install_macros, standardize_mapped
+from mpi.standardize import count_field_issues, install_macros, standardize_mapped
 from mpi.store import Store, open_store
 from mpi.version import mpi_version
 
@@ -100,6 +102,8 @@ def ingest_sources(
     for source in sources:
         check_source_file(source)
     hashed = {s.name: read_hashed_file_info(s.path, source=s.name) for s in sources if s.hashed}
+    for name, info in hashed.items():
+        check_source_name(name, info)
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         store.ensure_shared_id_columns(config.shared_ids)
@@ -166,30 +170,65 @@ def prepare_source(
     report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
     sql, params = map_source_sql(source, read.column_types, shared_ids)
     con.execute(sql, params)
-    issues = standardize_mapped(con)
+    standardize_mapped(con)
     _mark_identifiable(con, shared_ids)
     run_sql_file(con, "ingest/row_rejects")
     if source.on_duplicate_ids == "error":
         _refuse_duplicate_ids(con, source, echo_values=echo_values)
+    issues = count_field_issues(con)
     field_issues = tuple(
-        FieldIssue(field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(source, f, i, n))
+        FieldIssue(
+            field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(con, source, f, i, n)
+        )
         for f, i, n in issues
     )
     return PreparedSource(read=read, field_issues=field_issues)
 
 
-def _fix_for(source: SourceConfig, field_name: str, issue: str, count: int) -> str:
-    """The mapping change that may cure ``issue``: dates in a format the column's date_format lacks."""
+def _fix_for(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, field_name: str, issue: str, count: int
+) -> str:
+    """The mapping change that may cure ``issue``: dates in a format the column's date_format lacks.
+
+    The formats are those `mpi inspect` finds, tried on the dates none of the column's formats read;
+    the hint names formats only, never a value (it is printed by `mpi hash` too).
+    """
     mapping = source.mapping(field_name)
     if field_name != "dob" or issue != "unparseable date" or mapping is None:
         return ""
+    tried = ", ".join(mapping.date_formats)
+    dates, match = ("date", "matches") if count == 1 else ("dates", "match")
+    unread = f'{source.name}: {count:,} {dates} in column "{mapping.column}" {match} none of the formats tried ({tried})'
+    found = _formats_of_unread_dates(con)
+    if not found:
+        return (
+            f"{unread}, nor any other format mpi knows: mistyped dates, most likely. If they are dates "
+            f"written another way, add that way to date_format under [sources.{source.name}.columns] dob "
+            f"in mpi.toml, in strftime codes ({STRFTIME_CODES_HINT})."
+        )
+    formats = ", ".join(f'"{f}"' for f in (*mapping.date_formats, *found))
     return (
-        f'{source.name}: {count:,} dates in column "{mapping.column}" match none of the formats tried '
-        f"({', '.join(mapping.date_formats)}): mistyped dates, or dates written another way. If the latter "
-        f"(`mpi inspect {source.path}` suggests the formats that read them), list them in mpi.toml, e.g. "
-        f'[sources.{source.name}.columns] dob = {{ column = "{mapping.column}", '
-        'date_format = ["%m/%d/%Y", "%Y-%m-%d"] }'
+        f"{unread}; {', '.join(found)} read{'s' if len(found) == 1 else ''} some of them. To read those "
+        f"too, list {'it' if len(found) == 1 else 'them'} in mpi.toml: [sources.{source.name}.columns] "
+        f'dob = {{ column = "{mapping.column}", date_format = [{formats}] }}; any others are mistyped dates, most likely.'
     )
+
+
+UNREAD_DATES_TABLE = "mpi__unread_dates"
+# Distinct unread dates the formats are counted on, as `mpi inspect` samples a file.
+UNREAD_DATES_SAMPLE = 100_000
+
+
+def _formats_of_unread_dates(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
+        "ANTI JOIN mpi__row_rejects USING (mpi__row) "
+        f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL LIMIT {UNREAD_DATES_SAMPLE}"
+    )
+    try:
+        return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw")
+    finally:
+        con.execute(f"DROP TABLE {UNREAD_DATES_TABLE}")
 
 
 PREPARED_TABLES = (

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from mpi.column_names import column_words, names_a_record_id, one_column_per_field
-from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
+from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
+from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
 from mpi.sqlutil import quote_identifier, quote_literal
@@ -18,24 +18,6 @@ from mpi.standardize import install_macros
 from mpi.toml_values import toml_value
 
 SAMPLE_ROWS = 100_000
-# Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
-# first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
-# No two-digit years: their century is a guess.
-CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
-    DEFAULT_DATE_FORMAT,
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%Y%m%d",
-    "%m%d%Y",
-    "%d%m%Y",
-    "%m-%d-%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%d.%m.%Y",
-    "%d-%b-%Y",
-    "%d %b %Y",
-    "%b %d %Y",
-)
 
 
 # A suggested mapping's options for one column (key, value), and them with comments for the user
@@ -104,53 +86,6 @@ class FileProfile:
             else:
                 lines.append(f"{column.suggested_field} = {toml_value(column.name)}")
         return "\n".join(lines)
-
-
-def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[str, ...]:
-    """The formats that read a text column's dates: greedily, the one reading most values first, then
-    each that reads values none before it could (a file mixing ``01/02/1980`` and ``1980-01-02``).
-
-    DuckDB's CSV sniffer finds one date format per column, and only when every value has it; a
-    date of birth column keyed by hand often mixes two, so the candidates are counted here.
-    """
-    q = quote_identifier(column)
-    values = f"SELECT DISTINCT trim(CAST({q} AS VARCHAR)) AS v FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
-
-    def reads(date_format: str) -> str:
-        # A reading ingest would throw out (a date in the future: mpi_is_placeholder_date, so the
-        # macros must be on con) is no reading. A format shaped like one already chosen (digits
-        # in the same places) must also land in the years that one found, from its 1st to its 99th
-        # percentile: else it reads the other's typos (19027803 as 19-02-7803, 20011402 as 1402).
-        parsed = f"CAST(try_strptime(v, {quote_literal(date_format)}) AS DATE)"
-        same_shape = years is not None and _date_shape(date_format) in {_date_shape(f) for f in chosen}
-        within = f" AND year({parsed}) BETWEEN {years[0]} AND {years[1]}" if years and same_shape else ""
-        return f"coalesce(NOT mpi_is_placeholder_date({parsed}){within}, false)"
-
-    chosen: list[str] = []
-    years: tuple[int, int] | None = None
-    while True:
-        unread = " AND ".join(f"NOT {reads(f)}" for f in chosen) or "true"
-        counts = con.execute(
-            "SELECT "
-            + ", ".join(f"count(*) FILTER (WHERE {unread} AND {reads(f)})" for f in CANDIDATE_DATE_FORMATS)
-            + f" FROM ({values})"
-        ).fetchall()[0]
-        best = max(range(len(CANDIDATE_DATE_FORMATS)), key=lambda i: (int(counts[i]), -i))
-        if int(counts[best]) == 0:
-            return tuple(chosen)
-        if years is None:
-            first = f"year(CAST(try_strptime(v, {quote_literal(CANDIDATE_DATE_FORMATS[best])}) AS DATE))"
-            span = con.execute(
-                f"SELECT quantile_disc({first}, 0.01), quantile_disc({first}, 0.99) FROM ({values}) "
-                f"WHERE {reads(CANDIDATE_DATE_FORMATS[best])}"
-            ).fetchall()[0]
-            years = (int(span[0]), int(span[1]))
-        chosen.append(CANDIDATE_DATE_FORMATS[best])
-
-
-def _date_shape(date_format: str) -> str:
-    """Where a format's values have digits, letters and separators: %m/%d/%Y and %d/%m/%Y alike."""
-    return re.sub(r"%[YmdHMS]", "9", re.sub(r"%[bB]", "A", date_format))
 
 
 # Share of whole names with a comma above which they are read LAST, FIRST, and below which FIRST LAST

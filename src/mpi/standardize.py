@@ -169,12 +169,20 @@ def build_name_lookups(con: duckdb.DuckDBPyConnection) -> None:
     _create_lookup(con, "mpi__phonetic", phonetic_codes([r[0] for r in rows]))
 
 
-def standardize_mapped(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
-    """mpi__mapped -> mpi__enriched; returns (field, issue, count) for values that became NULL."""
+def standardize_mapped(con: duckdb.DuckDBPyConnection) -> None:
+    """mpi__mapped -> mpi__enriched; the lookup tables stay for ``count_field_issues``, which drops them."""
     run_sql_file(con, "standardize/values")
     build_name_lookups(con)
     run_sql_file(con, "standardize/enrich_names")
     run_sql_file(con, "standardize/records")
+
+
+def count_field_issues(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """(field, issue, count) for values that became NULL, in the rows kept (not in mpi__row_rejects).
+
+    Counted once the rejects are known: a rejected row is not indexed, so its values were not
+    "set to null, row still indexed". Drops the lookup tables ``standardize_mapped`` left.
+    """
     issues = con.execute(load_sql("standardize/field_issues")).fetchall()
     for table in LOOKUP_TABLES:
         con.execute(f"DROP TABLE {table}")

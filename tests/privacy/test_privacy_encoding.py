@@ -15,7 +15,7 @@ from mpi.config import ProjectConfig, load_config
 from mpi.errors import InputError
 from mpi.privacy.agency import hash_source
 from mpi.privacy.bloom import BloomParameters, compute_blooms, dice, python_bloom
-from mpi.privacy.hashed_file import METADATA_KEY
+from mpi.privacy.hashed_file import METADATA_KEY, read_hashed_file_info
 from mpi.privacy.keys import HashKey, hmac_pads, key_from_bytes
 from mpi.privacy.tokens import (
     TOKEN_LIST_COLUMNS,
@@ -234,7 +234,8 @@ def test_rejected_rows_are_counted_not_shown(basic_project: Path, key: HashKey) 
     people = basic_project.parent / "people.csv"
     with people.open("a", encoding="utf-8") as handle:
         handle.write(
-            "9,Quentin,Zabriskie,02/02/2002,1,,,3\n9,Quentin,Zabriskie,02/02/2002,1,,,3\n10,,,,,,,4\n"
+            "9,Quentin,Zabriskie,13/45/2002,1,000-00-0000,,3\n9,Quentin,Zabriskie,13/45/2002,1,000-00-0000,,3\n"
+            "10,,,,,,,4\n"
         )
     config = load_config(basic_project)
     config = replace(
@@ -249,6 +250,9 @@ def test_rejected_rows_are_counted_not_shown(basic_project: Path, key: HashKey) 
         "no identifying field": 2,  # with row 5 of the fixture
     }
     assert result.rows_read == result.rows_written + result.rows_rejected
+    # Values set to null are counted in the rows written only (the fixture's own: one date, two SSNs).
+    issues = {(f, i): n for f, _, i, n in read_hashed_file_info(out, source="people").field_issues}
+    assert (issues[("dob", "unparseable date")], issues[("ssn", "structurally invalid SSN")]) == (1, 2)
     rows = encodings(str(out))
     assert len(rows) == result.rows_written and "9" not in {r["record_id"] for r in rows}
     meta = pq.ParquetFile(out).schema_arrow.metadata[METADATA_KEY]

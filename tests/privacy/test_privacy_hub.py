@@ -204,3 +204,20 @@ def test_a_hashed_project_refuses_a_clear_model(agency: ProjectConfig, key: Hash
         'The project is hashed but model "default" (shipped with mpi) compares clear-text fields. '
         'Train a model on the hashed records with "mpi train --name default", then link again.'
     )
+
+
+def test_a_file_declared_under_another_source_name_is_refused(
+    agency: ProjectConfig, key: HashKey, tmp_path: Path
+) -> None:
+    hub_dir = tmp_path / "hub"
+    hash_into(agency, hub_dir, key, ("k12",))
+    (hub_dir / "mpi.toml").write_text(hashed_hub_toml({"hhs": "k12.hashed.parquet"}), encoding="utf-8")
+    hub = load_config(hub_dir / "mpi.toml")
+    with pytest.raises(InputError) as raised:
+        ingest_sources(hub)
+    assert str(raised.value) == (
+        f'Hashed source "hhs": {hub_dir / "k12.hashed.parquet"} was hashed as source "k12" (its "mpi.hashed" '
+        'metadata), not "hhs". If it is k12\'s file, rename [sources.hhs] to [sources.k12] in mpi.toml; if '
+        'not, ask the agency of "hhs" for its own hashed file.'
+    )
+    assert not hub.store_path.exists()

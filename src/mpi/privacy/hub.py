@@ -104,6 +104,21 @@ def check_encodings_agree(encodings: Sequence[Encoding]) -> None:
             )
 
 
+def check_source_name(source: str, info: HashedFileInfo) -> None:
+    """Refuse a hashed file declared under another source name than the one it was hashed as.
+
+    Record-id pseudonyms are keyed by that name and the agency's rejects and counts describe that
+    source: loaded under another name (k12's file as "hhs") one agency's records pass for another's.
+    """
+    if info.source == source:
+        return
+    raise InputError(
+        f'Hashed source "{source}": {info.path} was hashed as source "{info.source}" (its "mpi.hashed" '
+        f'metadata), not "{source}". If it is {info.source}\'s file, rename [sources.{source}] to '
+        f'[sources.{info.source}] in mpi.toml; if not, ask the agency of "{source}" for its own hashed file.'
+    )
+
+
 def ensure_shared_id_token_columns(con: duckdb.DuckDBPyConnection, shared_ids: Sequence[str]) -> None:
     """Add tok_id_<name> to records for each shared identifier the project declares."""
     for name in shared_ids:

@@ -1,0 +1,123 @@
+"""Date formats: whether one from mpi.toml can read dates, and which read the dates of a column."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import duckdb
+
+from mpi.sqlutil import quote_identifier, quote_literal
+
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+EXAMPLE_DATE_FORMAT = "%m/%d/%Y"
+STRFTIME_CODES_HINT = "%d day, %m month, %Y year, %b month name"
+# A date picture as other tools write it (MM/DD/YYYY, DD-MON-YYYY) -> its strftime codes.
+_PICTURE_CODES = {"YYYY": "%Y", "MON": "%b", "MM": "%m", "DD": "%d", "YY": "%y"}
+_PICTURE_PATTERN = re.compile("|".join(_PICTURE_CODES), re.IGNORECASE)
+
+# Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
+# first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
+# No two-digit years: their century is a guess.
+CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
+    DEFAULT_DATE_FORMAT,
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y%m%d",
+    "%m%d%Y",
+    "%d%m%Y",
+    "%m-%d-%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d %Y",
+)
+
+
+def date_format_problem(date_format: str) -> str | None:
+    """Why ``date_format`` cannot read dates, with the format to use instead; None if it can.
+
+    DuckDB refuses an unknown code (%Q) only when a row is parsed, deep in an ingest or a hash
+    run; a format without any code (MM/DD/YYYY) it accepts, and reads no date with it.
+    """
+    if not _has_code(date_format):
+        picture = _PICTURE_PATTERN.sub(lambda m: _PICTURE_CODES[m.group().upper()], date_format)
+        example = picture if _has_code(picture) else EXAMPLE_DATE_FORMAT
+        return (
+            f'"{date_format}" has no strftime code, so it reads no date. '
+            f'Write it with codes ({STRFTIME_CODES_HINT}), e.g. "{example}".'
+        )
+    reason = _strptime_refusal(date_format)
+    if reason is not None:
+        return (
+            f'"{date_format}" is not a format DuckDB can read ({reason}). '
+            f'Use strftime codes ({STRFTIME_CODES_HINT}), e.g. "{EXAMPLE_DATE_FORMAT}".'
+        )
+    return None
+
+
+def _has_code(date_format: str) -> bool:
+    return re.search("%[^%]", date_format.replace("%%", "")) is not None
+
+
+@cache
+def _strptime_refusal(date_format: str) -> str | None:
+    """DuckDB's own reason for refusing a format: its list of codes is the one that counts."""
+    con = duckdb.connect()
+    try:
+        con.execute("SELECT try_strptime('', $format)", {"format": date_format})
+    except duckdb.InvalidInputException as exc:
+        reason = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
+        return reason.split(": ", 1)[-1] if reason.startswith("Failed to parse format specifier") else reason
+    finally:
+        con.close()
+    return None
+
+
+def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[str, ...]:
+    """The formats that read a text column's dates: greedily, the one reading most values first, then
+    each that reads values none before it could (a file mixing ``01/02/1980`` and ``1980-01-02``).
+
+    DuckDB's CSV sniffer finds one date format per column, and only when every value has it; a
+    date of birth column keyed by hand often mixes two, so the candidates are counted here.
+    """
+    q = quote_identifier(column)
+    values = f"SELECT DISTINCT trim(CAST({q} AS VARCHAR)) AS v FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
+
+    def reads(date_format: str) -> str:
+        # A reading ingest would throw out (a date in the future: mpi_is_placeholder_date, so the
+        # macros must be on con) is no reading. A format shaped like one already chosen (digits
+        # in the same places) must also land in the years that one found, from its 1st to its 99th
+        # percentile: else it reads the other's typos (19027803 as 19-02-7803, 20011402 as 1402).
+        parsed = f"CAST(try_strptime(v, {quote_literal(date_format)}) AS DATE)"
+        same_shape = years is not None and _date_shape(date_format) in {_date_shape(f) for f in chosen}
+        within = f" AND year({parsed}) BETWEEN {years[0]} AND {years[1]}" if years and same_shape else ""
+        return f"coalesce(NOT mpi_is_placeholder_date({parsed}){within}, false)"
+
+    chosen: list[str] = []
+    years: tuple[int, int] | None = None
+    while True:
+        unread = " AND ".join(f"NOT {reads(f)}" for f in chosen) or "true"
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(f"count(*) FILTER (WHERE {unread} AND {reads(f)})" for f in CANDIDATE_DATE_FORMATS)
+            + f" FROM ({values})"
+        ).fetchall()[0]
+        best = max(range(len(CANDIDATE_DATE_FORMATS)), key=lambda i: (int(counts[i]), -i))
+        if int(counts[best]) == 0:
+            return tuple(chosen)
+        if years is None:
+            first = f"year(CAST(try_strptime(v, {quote_literal(CANDIDATE_DATE_FORMATS[best])}) AS DATE))"
+            span = con.execute(
+                f"SELECT quantile_disc({first}, 0.01), quantile_disc({first}, 0.99) FROM ({values}) "
+                f"WHERE {reads(CANDIDATE_DATE_FORMATS[best])}"
+            ).fetchall()[0]
+            years = (int(span[0]), int(span[1]))
+        chosen.append(CANDIDATE_DATE_FORMATS[best])
+
+
+def _date_shape(date_format: str) -> str:
+    """Where a format's values have digits, letters and separators: %m/%d/%Y and %d/%m/%Y alike."""
+    return re.sub(r"%[YmdHMS]", "9", re.sub(r"%[bB]", "A", date_format))
