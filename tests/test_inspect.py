@@ -269,3 +269,34 @@ def test_init_from_files_of_one_name_gives_each_its_own_source(tmp_path: Path) -
         "wages_2": "dss",
         "wages_3": "ctdol",
     }
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param("\ufeff".encode("utf-16-le"), "utf-16", id="marked"),
+        pytest.param(b"", "utf-16-le", id="unmarked, told by its NUL bytes"),
+    ],
+)
+def test_a_utf_16_file_is_read_as_utf_16_and_its_mapping_says_so(
+    tmp_path: Path, data: bytes, encoding: str
+) -> None:
+    (tmp_path / "u16.csv").write_bytes(
+        data + "CLIENT_ID,FIRST_NAME,LAST_NAME\r\n1,José,Núñez\r\n2,Zoë,Brontë\r\n".encode("utf-16-le")
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "u16.csv")])
+    assert result.exit_code == 0, result.output
+    assert "José | Zoë" in result.output or "Zoë | José" in result.output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert f'path = "u16.csv"\nencoding = "{encoding}"\nrecord_id = "CLIENT_ID"' in mapping
+    assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
+
+
+def test_a_file_read_in_the_wrong_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "u16.csv").write_text("id,fn\n1,José\n", encoding="utf-16")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "u16.csv"), "--encoding", "latin-1"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: File {tmp_path / 'u16.csv'} has NUL bytes in its first line: it is not latin-1 text. "
+        "Try --encoding with the file's encoding (utf-16, cp1252, ...).\n"
+    )

@@ -301,7 +301,11 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
 @main.command("inspect")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
-@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else Latin-1).")
+@click.option(
+    "--encoding",
+    default=None,
+    help="CSV encoding (default: UTF-16 if marked or NUL-spaced, else UTF-8, else Latin-1).",
+)
 @click.option("--name", "source_name", default=None, help="Source name for the suggested mapping.")
 @library_errors
 def inspect_command(file: Path, delimiter: str | None, encoding: str | None, source_name: str | None) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from mpi.column_names import column_words, names_a_record_id, one_column_per_fie
 from mpi.config import DEFAULT_DATE_FORMAT, FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
+from mpi.reader import decoded_lines, duckdb_encoding, utf16_encoding_of
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
 from mpi.toml_values import toml_value
@@ -254,10 +258,14 @@ def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
 def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> FileProfile:
     """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection.
 
-    A CSV without a given encoding is read as UTF-8, else as Latin-1 (which the agencies' older
-    systems write; the profile says which one read it).
+    A CSV without a given encoding is read as UTF-16 when it has a UTF-16 byte-order mark or NUL
+    bytes in every other place, else as UTF-8, else as Latin-1 (which the agencies' older systems
+    write); the profile says which one read it.
     """
     if encoding is None and FORMATS_BY_EXTENSION.get(path.suffix.lower()) != "parquet":
+        utf16 = utf16_encoding_of(path) if path.is_file() else None
+        if utf16 is not None:
+            return _inspect_file(path, delimiter=delimiter, encoding=utf16)
         try:
             return _inspect_file(path, delimiter=delimiter, encoding="utf-8")
         except InputError as utf8_error:
@@ -273,6 +281,22 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
         raise InputError(f"File {path} is empty (0 bytes).")
+    with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
+        return _profile_file(path, delimiter=delimiter, encoding=encoding, scratch=Path(scratch))
+
+
+def _utf8_head(path: Path, encoding: str, target: Path) -> Path:
+    """The file's first lines (enough for SAMPLE_ROWS rows) in UTF-8, for an encoding DuckDB does not
+    read; lines that do not decode are left out."""
+    with (
+        closing(decoded_lines(path, encoding)) as lines,
+        open(target, "w", encoding="utf-8", newline="") as out,
+    ):
+        out.writelines(line for line in itertools.islice(lines, SAMPLE_ROWS + 1) if line is not None)
+    return target
+
+
+def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: Path) -> FileProfile:
     con = duckdb.connect()
     sniffed_delimiter = None
     try:
@@ -282,28 +306,33 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
             )
         else:
-            options = {
-                "encoding": "latin-1" if encoding.lower() in ("latin-1", "latin1", "iso-8859-1") else encoding
-            }
+            csv_path, duck_encoding = path, duckdb_encoding(encoding)
+            if duck_encoding is None:
+                csv_path, duck_encoding = _utf8_head(path, encoding, scratch / "utf8.csv"), "utf-8"
+            options = {"path": str(csv_path), "encoding": duck_encoding}
             delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
-                {"path": str(path), **options},
+                options,
             )
             sniffed_delimiter = delimiter or str(
                 con.execute(
-                    "SELECT Delimiter FROM sniff_csv($path, encoding = $encoding)",
-                    {"path": str(path), **options},
+                    "SELECT Delimiter FROM sniff_csv($path, encoding = $encoding)", options
                 ).fetchall()[0][0]
             )
             csv_as_text = (
-                f"read_csv({quote_literal(str(path))}, encoding = {quote_literal(options['encoding'])}, "
+                f"read_csv({quote_literal(str(csv_path))}, encoding = {quote_literal(duck_encoding)}, "
                 f"all_varchar = true{delim})"
             )
         described = con.execute("DESCRIBE sample").fetchall()
         total_row = con.execute("SELECT count(*) FROM sample").fetchall()[0]
         total = int(total_row[0]) if total_row else 0
         column_types = {str(name): str(column_type) for name, column_type, *_ in described}
+        if any("\x00" in name for name in column_types):
+            raise InputError(
+                f"File {path} has NUL bytes in its first line: it is not {encoding} text. "
+                "Try --encoding with the file's encoding (utf-16, cp1252, ...)."
+            )
         suggestions = one_column_per_field(list(column_types))
         install_macros(con)
         profiles = []
