@@ -300,3 +300,52 @@ def test_a_file_read_in_the_wrong_encoding_is_an_error_not_a_traceback(tmp_path:
         f"Error: File {tmp_path / 'u16.csv'} has NUL bytes in its first line: it is not latin-1 text. "
         "Try --encoding with the file's encoding (utf-16, cp1252, ...).\n"
     )
+
+
+def test_a_ragged_file_is_profiled_by_its_header_and_its_ragged_lines_named(tmp_path: Path) -> None:
+    (tmp_path / "ragged.csv").write_text(
+        "ID,FIRST,LAST,DOB\n1,Ann,Lee,2001-01-01\n2,Bob,Kim\n3,Cy,Ray,2002-02-02,extra\n4,Di,Fox,2003-03-03\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "ragged.csv")])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "(2 rows sampled)" in output
+    assert (
+        "warning: Lines 3, 4 of ragged.csv have another number of fields than the header (4): left out of "
+        'this profile; ingest stops at them unless on_bad_rows = "reject".'
+    ) in output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert "[sources.ragged]\n# Lines 3, 4 of ragged.csv have another number of fields" in mapping
+    assert 'record_id = "ID"' in mapping and 'first_name = "FIRST"' in mapping and 'dob = "DOB"' in mapping
+
+
+def test_a_file_without_a_header_gets_the_column_names_ingest_gives_it_and_header_false(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "nh.csv").write_text("1,Ann,Lee,2001-01-01\n2,Bob,Kim,2002-02-02\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "nh.csv")])
+    assert result.exit_code == 0, result.output
+    assert "column0" not in result.output and "column4" in result.output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert '[sources.nh]\npath = "nh.csv"\nheader = false\n' in mapping
+    config = write_config(
+        tmp_path,
+        mapping.replace('# record_id = "..."', 'record_id = "column1"')
+        + '\nfirst_name = "column2"\nlast_name = "column3"\ndob = "column4"\n',
+    )
+    assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(config)
+
+
+def test_a_delimiter_that_splits_nothing_is_warned_of_and_maps_nothing(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text(
+        "STUDENT_KEY,FIRST_NM,LAST_NM,BIRTH_DT\nS001,José,García,03/14/2008\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "k12.csv"), "--delimiter", ";"])
+    assert result.exit_code == 0, result.output
+    assert (
+        'warning: --delimiter ";" splits no line of k12.csv: it reads as one column. It looks ","-delimited '
+        '(4 columns): run without --delimiter, or with --delimiter ",".'
+    ) in " ".join(result.output.split())
+    mapping = result.output[result.output.index("[sources.") :]
+    assert mapping.endswith("[sources.k12.columns]\n")  # no field read from the whole header

@@ -326,6 +326,8 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str | None, sou
             " | ".join(c.samples), c.suggested_field or "",
         )  # fmt: skip
     console.print(table)
+    for warning in profile.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print("Suggested mapping (check it before use):\n")
     console.print(profile.suggested_mapping_toml(source_name or source_name_for(file)), markup=False)
 
