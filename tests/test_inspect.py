@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -349,3 +350,26 @@ def test_a_delimiter_that_splits_nothing_is_warned_of_and_maps_nothing(tmp_path:
     ) in " ".join(result.output.split())
     mapping = result.output[result.output.index("[sources.") :]
     assert mapping.endswith("[sources.k12.columns]\n")  # no field read from the whole header
+
+
+def test_a_street_column_of_whole_address_lines_is_mapped_as_the_address(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text(
+        "STUDENT_KEY,LAST_NM,STREET\nS1,Lee,12 Main St Apt 4B\nS2,Kim,45 Elm Street\nS3,Ray,9 Oak Ave\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "k12.csv")
+    assert 'address = "STREET"' in mapping and "street_name" not in mapping
+    ingest_output(write_config(tmp_path, mapping))
+    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
+    try:
+        parts = con.execute(
+            "SELECT street_number, street_name, unit FROM records WHERE record_id = 'S1'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert parts == [("12", "MAIN ST", "4B")]
+    # a street column without house numbers (numbered streets too) stays the street name
+    (tmp_path / "k12.csv").write_text(
+        "STUDENT_KEY,LAST_NM,STREET\nS1,Lee,Main St\nS2,Kim,5th Avenue\nS3,Ray,Oak Ave\n", encoding="utf-8"
+    )
+    assert 'street_name = "STREET"' in suggested_mapping(tmp_path / "k12.csv")

@@ -166,6 +166,39 @@ def _date_shape(date_format: str) -> str:
     return re.sub(r"%[YmdHMS]", "9", re.sub(r"%[bB]", "A", date_format))
 
 
+# A value starting with a house number (12 Main St, 4B Elm St, 12-14 High St), not a numbered
+# street (5th Ave): a street column holding it holds whole address lines.
+HOUSE_NUMBER_FIRST = r"^\d+[A-Za-z]?(-\d+)?\s+\S"
+# Share of a street column's values starting with a house number above which it holds address lines
+ADDRESS_LINE_SHARE = 0.5
+
+
+def _whole_address_lines_as_address(
+    con: duckdb.DuckDBPyConnection, suggestions: dict[str, str]
+) -> dict[str, str]:
+    """A column named like a street (STREET) whose values are mostly whole lines (12 Main St Apt 4B)
+    is suggested as the address, which ingest splits into house number, street and unit; as a
+    street name the house number would stay in it and never be compared as one.
+
+    Not when another column is the address or the house number: the file then splits it itself.
+    """
+    taken = set(suggestions.values())
+    if taken & {"address", "street_number"}:
+        return suggestions
+    for column, field in suggestions.items():
+        if field != "street_name":
+            continue
+        text = f"trim(CAST({quote_identifier(column)} AS VARCHAR))"
+        row = con.execute(
+            f"SELECT avg(CASE WHEN regexp_matches({text}, $pattern) THEN 1 ELSE 0 END) FROM sample "
+            f"WHERE {text} <> ''",
+            {"pattern": HOUSE_NUMBER_FIRST},
+        ).fetchall()
+        if row and row[0][0] is not None and float(row[0][0]) > ADDRESS_LINE_SHARE:
+            return {**suggestions, column: "address"}
+    return suggestions
+
+
 # Share of whole names with a comma above which they are read LAST, FIRST, and below which FIRST LAST
 NAME_ORDER_SHARE = 0.9
 SEX_CODES_EXAMPLE = '{ "1" = "M", "2" = "F" }'
@@ -440,6 +473,7 @@ def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: 
             )
         # A header left whole by the wrong delimiter holds every field's name: nothing to suggest.
         suggestions = one_column_per_field(list(column_types)) if split_elsewhere is None else {}
+        suggestions = _whole_address_lines_as_address(con, suggestions)
         install_macros(con)
         profiles = []
         for name, column_type, *_ in described:
