@@ -373,3 +373,12 @@ def test_a_street_column_of_whole_address_lines_is_mapped_as_the_address(tmp_pat
         "STUDENT_KEY,LAST_NM,STREET\nS1,Lee,Main St\nS2,Kim,5th Avenue\nS3,Ray,Oak Ave\n", encoding="utf-8"
     )
     assert 'street_name = "STREET"' in suggested_mapping(tmp_path / "k12.csv")
+
+
+def test_an_unknown_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("id,fn\n1,Ann\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv"), "--encoding", "utf-61"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'Error: Unknown encoding "utf-61". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.\n'
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import re
@@ -323,6 +324,12 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
         raise InputError(f"File {path} is empty (0 bytes).")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(
+            f'Unknown encoding "{encoding}". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.'
+        ) from None
     with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
         return _profile_file(path, delimiter=delimiter, encoding=encoding, scratch=Path(scratch))
 
