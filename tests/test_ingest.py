@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from mpi.config import load_config
+from mpi.errors import InputError
 from mpi.ingest import ingest_sources
 from mpi.mapping import year_regex
 
@@ -304,3 +307,65 @@ def test_values_set_to_null_are_counted_in_indexed_rows_only(basic_project: Path
     finally:
         con.close()
     assert stored == [(fi.field, fi.issue, fi.count) for fi in people.field_issues]
+
+
+UTF16_PEOPLE = "id,fn,ln\r\n1,José,Núñez\r\n2,Zoë,Brontë\r\n"
+
+
+def utf16_project(directory: Path, data: bytes, encoding: str, *, on_bad_rows: str = "error") -> Path:
+    (directory / "people.csv").write_bytes(data)
+    config = directory / "mpi.toml"
+    config.write_text(
+        '[project]\nname = "u16"\n[store]\npath = "mpi.duckdb"\n'
+        f'[sources.people]\npath = "people.csv"\nencoding = "{encoding}"\nrecord_id = "id"\n'
+        f'on_bad_rows = "{on_bad_rows}"\n[sources.people.columns]\nfirst_name = "fn"\nlast_name = "ln"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+LE, BE = UTF16_PEOPLE.encode("utf-16-le"), UTF16_PEOPLE.encode("utf-16-be")
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param(codecs.BOM_UTF16_LE + LE, "utf-16", id="Windows 'Unicode': marked little-endian"),
+        pytest.param(codecs.BOM_UTF16_BE + BE, "utf-16", id="marked big-endian"),
+        pytest.param(BE, "utf-16", id="unmarked big-endian, told by its NUL bytes"),
+        pytest.param(LE, "utf-16le", id="unmarked little-endian"),
+        pytest.param(codecs.BOM_UTF16_LE + LE, "utf-16-le", id="marked little-endian, named"),
+        pytest.param(BE, "utf-16-be", id="unmarked big-endian, named"),
+    ],
+)
+def test_a_utf_16_file_is_ingested_with_its_accents(tmp_path: Path, data: bytes, encoding: str) -> None:
+    config = utf16_project(tmp_path, data, encoding)
+    (people,) = ingest_sources(load_config(config)).sources
+    assert (people.rows_read, people.rows_indexed) == (2, 2)
+    rows = records(config)
+    assert [(rows[r]["first_name"], rows[r]["last_name"]) for r in ("1", "2")] == [
+        ("JOSE", "NUNEZ"),
+        ("ZOE", "BRONTE"),
+    ]
+
+
+def test_a_utf_16_file_read_another_way_names_the_encoding_that_reads_it(tmp_path: Path) -> None:
+    config = utf16_project(tmp_path, UTF16_PEOPLE.encode("utf-16"), "utf-8")
+    with pytest.raises(InputError, match='is UTF-16 text, not utf-8. Set encoding = "utf-16" under'):
+        ingest_sources(load_config(config))
+    config = utf16_project(tmp_path, UTF16_PEOPLE.encode("utf-16-le"), "utf-8")
+    with pytest.raises(InputError, match='is UTF-16 text, not utf-8. Set encoding = "utf-16-le" under'):
+        ingest_sources(load_config(config))
+    config = utf16_project(tmp_path, UTF16_PEOPLE.encode("utf-16-le"), "utf-16-be")
+    with pytest.raises(
+        InputError, match=r'is UTF-16-LE text, not utf-16-be. Set encoding = "utf-16" \(it reads'
+    ):
+        ingest_sources(load_config(config))
+
+
+def test_an_undecodable_utf_16_line_is_rejected_as_undecodable(tmp_path: Path) -> None:
+    lone_surrogate = "Zo".encode("utf-16-le").replace(b"Z\x00", b"\x00\xd8")
+    data = UTF16_PEOPLE.encode("utf-16").replace("Zo".encode("utf-16-le"), lone_surrogate)
+    config = utf16_project(tmp_path, data, "utf-16", on_bad_rows="reject")
+    (people,) = ingest_sources(load_config(config)).sources
+    assert (people.rows_read, people.rows_indexed, people.reject_reasons) == (2, 1, {"undecodable row": 1})

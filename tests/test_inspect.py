@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -269,3 +270,115 @@ def test_init_from_files_of_one_name_gives_each_its_own_source(tmp_path: Path) -
         "wages_2": "dss",
         "wages_3": "ctdol",
     }
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param("\ufeff".encode("utf-16-le"), "utf-16", id="marked"),
+        pytest.param(b"", "utf-16-le", id="unmarked, told by its NUL bytes"),
+    ],
+)
+def test_a_utf_16_file_is_read_as_utf_16_and_its_mapping_says_so(
+    tmp_path: Path, data: bytes, encoding: str
+) -> None:
+    (tmp_path / "u16.csv").write_bytes(
+        data + "CLIENT_ID,FIRST_NAME,LAST_NAME\r\n1,José,Núñez\r\n2,Zoë,Brontë\r\n".encode("utf-16-le")
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "u16.csv")])
+    assert result.exit_code == 0, result.output
+    assert "José | Zoë" in result.output or "Zoë | José" in result.output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert f'path = "u16.csv"\nencoding = "{encoding}"\nrecord_id = "CLIENT_ID"' in mapping
+    assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
+
+
+def test_a_file_read_in_the_wrong_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "u16.csv").write_text("id,fn\n1,José\n", encoding="utf-16")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "u16.csv"), "--encoding", "latin-1"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: File {tmp_path / 'u16.csv'} has NUL bytes in its first line: it is not latin-1 text. "
+        "Try --encoding with the file's encoding (utf-16, cp1252, ...).\n"
+    )
+
+
+def test_a_ragged_file_is_profiled_by_its_header_and_its_ragged_lines_named(tmp_path: Path) -> None:
+    (tmp_path / "ragged.csv").write_text(
+        "ID,FIRST,LAST,DOB\n1,Ann,Lee,2001-01-01\n2,Bob,Kim\n3,Cy,Ray,2002-02-02,extra\n4,Di,Fox,2003-03-03\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "ragged.csv")])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "(2 rows sampled)" in output
+    assert (
+        "warning: Lines 3, 4 of ragged.csv have another number of fields than the header (4): left out of "
+        'this profile; ingest stops at them unless on_bad_rows = "reject".'
+    ) in output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert "[sources.ragged]\n# Lines 3, 4 of ragged.csv have another number of fields" in mapping
+    assert 'record_id = "ID"' in mapping and 'first_name = "FIRST"' in mapping and 'dob = "DOB"' in mapping
+
+
+def test_a_file_without_a_header_gets_the_column_names_ingest_gives_it_and_header_false(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "nh.csv").write_text("1,Ann,Lee,2001-01-01\n2,Bob,Kim,2002-02-02\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "nh.csv")])
+    assert result.exit_code == 0, result.output
+    assert "column0" not in result.output and "column4" in result.output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert '[sources.nh]\npath = "nh.csv"\nheader = false\n' in mapping
+    config = write_config(
+        tmp_path,
+        mapping.replace('# record_id = "..."', 'record_id = "column1"')
+        + '\nfirst_name = "column2"\nlast_name = "column3"\ndob = "column4"\n',
+    )
+    assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(config)
+
+
+def test_a_delimiter_that_splits_nothing_is_warned_of_and_maps_nothing(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text(
+        "STUDENT_KEY,FIRST_NM,LAST_NM,BIRTH_DT\nS001,José,García,03/14/2008\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "k12.csv"), "--delimiter", ";"])
+    assert result.exit_code == 0, result.output
+    assert (
+        'warning: --delimiter ";" splits no line of k12.csv: it reads as one column. It looks ","-delimited '
+        '(4 columns): run without --delimiter, or with --delimiter ",".'
+    ) in " ".join(result.output.split())
+    mapping = result.output[result.output.index("[sources.") :]
+    assert mapping.endswith("[sources.k12.columns]\n")  # no field read from the whole header
+
+
+def test_a_street_column_of_whole_address_lines_is_mapped_as_the_address(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text(
+        "STUDENT_KEY,LAST_NM,STREET\nS1,Lee,12 Main St Apt 4B\nS2,Kim,45 Elm Street\nS3,Ray,9 Oak Ave\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "k12.csv")
+    assert 'address = "STREET"' in mapping and "street_name" not in mapping
+    ingest_output(write_config(tmp_path, mapping))
+    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
+    try:
+        parts = con.execute(
+            "SELECT street_number, street_name, unit FROM records WHERE record_id = 'S1'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert parts == [("12", "MAIN ST", "4B")]
+    # a street column without house numbers (numbered streets too) stays the street name
+    (tmp_path / "k12.csv").write_text(
+        "STUDENT_KEY,LAST_NM,STREET\nS1,Lee,Main St\nS2,Kim,5th Avenue\nS3,Ray,Oak Ave\n", encoding="utf-8"
+    )
+    assert 'street_name = "STREET"' in suggested_mapping(tmp_path / "k12.csv")
+
+
+def test_an_unknown_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("id,fn\n1,Ann\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "people.csv"), "--encoding", "utf-61"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'Error: Unknown encoding "utf-61". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.\n'
+    )

@@ -301,7 +301,11 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
 @main.command("inspect")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
-@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else Latin-1).")
+@click.option(
+    "--encoding",
+    default=None,
+    help="CSV encoding (default: UTF-16 if marked or NUL-spaced, else UTF-8, else Latin-1).",
+)
 @click.option("--name", "source_name", default=None, help="Source name for the suggested mapping.")
 @library_errors
 def inspect_command(file: Path, delimiter: str | None, encoding: str | None, source_name: str | None) -> None:
@@ -322,6 +326,8 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str | None, sou
             " | ".join(c.samples), c.suggested_field or "",
         )  # fmt: skip
     console.print(table)
+    for warning in profile.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print("Suggested mapping (check it before use):\n")
     console.print(profile.suggested_mapping_toml(source_name or source_name_for(file)), markup=False)
 

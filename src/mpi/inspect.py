@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
+import tempfile
+import textwrap
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +18,13 @@ from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimite
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
+from mpi.reader import decoded_lines, duckdb_encoding, utf16_encoding_of
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
 from mpi.toml_values import toml_value
 
 SAMPLE_ROWS = 100_000
+COMMENT_WIDTH = 98
 
 
 # A suggested mapping's options for one column (key, value), and them with comments for the user
@@ -48,6 +55,9 @@ class FileProfile:
     # CSV only: the delimiter read (given or detected) and the encoding, written when not the default
     delimiter: str | None = None
     encoding: str = "utf-8"
+    header: bool = True
+    # What the profile could not read as it should (ragged lines); comments in the suggested mapping
+    warnings: tuple[str, ...] = ()
 
     def to_settle(self) -> list[str]:
         """What the suggested mapping leaves to the user (each has a comment in the mapping)."""
@@ -56,11 +66,15 @@ class FileProfile:
 
     def suggested_mapping_toml(self, source_name: str, *, path_text: str | None = None) -> str:
         """The [sources.NAME] tables; path_text is the path as mpi.toml gives it (default: the file name)."""
-        lines = [f"[sources.{source_name}]", f"path = {toml_value(path_text or Path(self.path).name)}"]
+        lines = [f"[sources.{source_name}]"]
+        lines += [f"# {line}" for warning in self.warnings for line in textwrap.wrap(warning, COMMENT_WIDTH)]
+        lines.append(f"path = {toml_value(path_text or Path(self.path).name)}")
         if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
             lines.append(f"delimiter = {toml_value(self.delimiter)}")
         if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):
             lines.append(f"encoding = {toml_value(self.encoding)}")
+        if not self.header:
+            lines.append("header = false")
         if self.suggested_record_id:
             lines.append(f"record_id = {toml_value(self.suggested_record_id)}")
         else:
@@ -86,6 +100,39 @@ class FileProfile:
             else:
                 lines.append(f"{column.suggested_field} = {toml_value(column.name)}")
         return "\n".join(lines)
+
+
+# A value starting with a house number (12 Main St, 4B Elm St, 12-14 High St), not a numbered
+# street (5th Ave): a street column holding it holds whole address lines.
+HOUSE_NUMBER_FIRST = r"^\d+[A-Za-z]?(-\d+)?\s+\S"
+# Share of a street column's values starting with a house number above which it holds address lines
+ADDRESS_LINE_SHARE = 0.5
+
+
+def _whole_address_lines_as_address(
+    con: duckdb.DuckDBPyConnection, suggestions: dict[str, str]
+) -> dict[str, str]:
+    """A column named like a street (STREET) whose values are mostly whole lines (12 Main St Apt 4B)
+    is suggested as the address, which ingest splits into house number, street and unit; as a
+    street name the house number would stay in it and never be compared as one.
+
+    Not when another column is the address or the house number: the file then splits it itself.
+    """
+    taken = set(suggestions.values())
+    if taken & {"address", "street_number"}:
+        return suggestions
+    for column, field in suggestions.items():
+        if field != "street_name":
+            continue
+        text = f"trim(CAST({quote_identifier(column)} AS VARCHAR))"
+        row = con.execute(
+            f"SELECT avg(CASE WHEN regexp_matches({text}, $pattern) THEN 1 ELSE 0 END) FROM sample "
+            f"WHERE {text} <> ''",
+            {"pattern": HOUSE_NUMBER_FIRST},
+        ).fetchall()
+        if row and row[0][0] is not None and float(row[0][0]) > ADDRESS_LINE_SHARE:
+            return {**suggestions, column: "address"}
+    return suggestions
 
 
 # Share of whole names with a comma above which they are read LAST, FIRST, and below which FIRST LAST
@@ -189,10 +236,14 @@ def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
 def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> FileProfile:
     """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection.
 
-    A CSV without a given encoding is read as UTF-8, else as Latin-1 (which the agencies' older
-    systems write; the profile says which one read it).
+    A CSV without a given encoding is read as UTF-16 when it has a UTF-16 byte-order mark or NUL
+    bytes in every other place, else as UTF-8, else as Latin-1 (which the agencies' older systems
+    write); the profile says which one read it.
     """
     if encoding is None and FORMATS_BY_EXTENSION.get(path.suffix.lower()) != "parquet":
+        utf16 = utf16_encoding_of(path) if path.is_file() else None
+        if utf16 is not None:
+            return _inspect_file(path, delimiter=delimiter, encoding=utf16)
         try:
             return _inspect_file(path, delimiter=delimiter, encoding="utf-8")
         except InputError as utf8_error:
@@ -208,8 +259,119 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
         raise InputError(f"File {path} is empty (0 bytes).")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(
+            f'Unknown encoding "{encoding}". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.'
+        ) from None
+    with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
+        return _profile_file(path, delimiter=delimiter, encoding=encoding, scratch=Path(scratch))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Dialect:
+    delimiter: str
+    header: bool
+    width: int
+
+
+def _sniff_dialect(
+    con: duckdb.DuckDBPyConnection, options: dict[str, str], delimiter: str | None
+) -> _Dialect:
+    """The delimiter (unless given), whether the first line is a header, and the number of columns.
+
+    skip = 0: the header is the first line, as ingest reads it (DuckDB's sniffer would otherwise
+    skip lines until a run of equally wide ones, all but the last line of a ragged file);
+    ignore_errors: a ragged line does not decide the dialect.
+    """
+    delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
+    row = con.execute(
+        "SELECT Delimiter, HasHeader, len(Columns) FROM "
+        f"sniff_csv($path, encoding = $encoding, skip = 0, ignore_errors = true{delim})",
+        options,
+    ).fetchall()[0]
+    return _Dialect(delimiter=str(row[0]), header=bool(row[1]), width=int(row[2]))
+
+
+def _split_by_another_delimiter(
+    con: duckdb.DuckDBPyConnection, options: dict[str, str], dialect: _Dialect
+) -> _Dialect | None:
+    """The dialect DuckDB finds by itself, when the delimiter given reads one column and it reads more."""
+    if dialect.width > 1:
+        return None
+    found = _sniff_dialect(con, options, None)
+    return found if found.delimiter != dialect.delimiter and found.width > 1 else None
+
+
+def _read_options_sql(dialect: _Dialect) -> str:
+    """read_csv options reading the file as ingest does: the first line as the header, or, without
+    one, columns named column1..N (read_header's names, which a mapping of such a file uses)."""
+    names = (
+        ""
+        if dialect.header
+        else ", names = [" + ", ".join(quote_literal(f"column{i}") for i in range(1, dialect.width + 1)) + "]"
+    )
+    return (
+        f"delim = {quote_literal(dialect.delimiter)}, header = {str(dialect.header).lower()}, "
+        f"skip = 0, ignore_errors = true{names}"
+    )
+
+
+def _bad_line_warnings(
+    con: duckdb.DuckDBPyConnection, path: Path, *, encoding: str, dialect: _Dialect
+) -> list[str]:
+    """What the lines DuckDB could not read mean for the profile and for ingest; an undecodable line
+    is an error (inspect_file then tries Latin-1)."""
+    rows = con.execute(
+        "SELECT line, min(error_type) FROM mpi__inspect_rejects GROUP BY line ORDER BY line"
+    ).fetchall()
+    undecodable = [int(line) for line, kind in rows if kind in ("INVALID ENCODING", "INVALID UNICODE")]
+    if undecodable:
+        raise InputError(
+            f"File {path} line {undecodable[0]} is not valid {encoding}. "
+            "Try --encoding with the file's encoding (latin-1, cp1252, ...)."
+        )
+    ragged = [int(line) for line, kind in rows if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS")]
+    other = [int(line) for line, kind in rows if int(line) not in ragged]
+    warnings = []
+    if ragged:
+        first = "header" if dialect.header else "first line"
+        warnings.append(
+            f"{_line_list(ragged)} of {path.name} have another number of fields than the {first} "
+            f'({dialect.width}): left out of this profile; ingest stops at them unless on_bad_rows = "reject".'
+        )
+    if other:
+        warnings.append(
+            f"{_line_list(other)} of {path.name} could not be read as CSV: left out of this profile."
+        )
+    return warnings
+
+
+def _line_list(lines: list[int], shown: int = 5) -> str:
+    """Line 3, Lines 3, 4, or Lines 3, 4, 5, 6, 7 and 12 more."""
+    text = ", ".join(str(n) for n in lines[:shown])
+    more = f" and {len(lines) - shown:,} more" if len(lines) > shown else ""
+    return f"{'Line' if len(lines) == 1 else 'Lines'} {text}{more}"
+
+
+def _utf8_head(path: Path, encoding: str, target: Path) -> Path:
+    """The file's first lines (enough for SAMPLE_ROWS rows) in UTF-8, for an encoding DuckDB does not
+    read; lines that do not decode are left out."""
+    with (
+        closing(decoded_lines(path, encoding)) as lines,
+        open(target, "w", encoding="utf-8", newline="") as out,
+    ):
+        out.writelines(line for line in itertools.islice(lines, SAMPLE_ROWS + 1) if line is not None)
+    return target
+
+
+def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: Path) -> FileProfile:
     con = duckdb.connect()
     sniffed_delimiter = None
+    header = True
+    warnings: list[str] = []
+    split_elsewhere = None
     try:
         csv_as_text = None
         if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
@@ -217,29 +379,43 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
             )
         else:
-            options = {
-                "encoding": "latin-1" if encoding.lower() in ("latin-1", "latin1", "iso-8859-1") else encoding
-            }
-            delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
+            csv_path, duck_encoding = path, duckdb_encoding(encoding)
+            if duck_encoding is None:
+                csv_path, duck_encoding = _utf8_head(path, encoding, scratch / "utf8.csv"), "utf-8"
+            options = {"path": str(csv_path), "encoding": duck_encoding}
+            dialect = _sniff_dialect(con, options, delimiter)
+            read_options = _read_options_sql(dialect)
             con.execute(
-                f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding{delim}) LIMIT {SAMPLE_ROWS}",
-                {"path": str(path), **options},
+                f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding, {read_options}, "
+                "store_rejects = true, rejects_table = 'mpi__inspect_rejects', "
+                f"rejects_scan = 'mpi__inspect_scans') LIMIT {SAMPLE_ROWS}",
+                options,
             )
-            sniffed_delimiter = delimiter or str(
-                con.execute(
-                    "SELECT Delimiter FROM sniff_csv($path, encoding = $encoding)",
-                    {"path": str(path), **options},
-                ).fetchall()[0][0]
-            )
+            warnings += _bad_line_warnings(con, path, encoding=encoding, dialect=dialect)
+            split_elsewhere = _split_by_another_delimiter(con, options, dialect) if delimiter else None
+            if split_elsewhere is not None:
+                warnings.append(
+                    f"--delimiter {toml_value(delimiter)} splits no line of {path.name}: it reads as one column. "
+                    f"It looks {toml_value(split_elsewhere.delimiter)}-delimited ({split_elsewhere.width} columns): "
+                    f"run without --delimiter, or with --delimiter {toml_value(split_elsewhere.delimiter)}."
+                )
+            sniffed_delimiter, header = dialect.delimiter, dialect.header
             csv_as_text = (
-                f"read_csv({quote_literal(str(path))}, encoding = {quote_literal(options['encoding'])}, "
-                f"all_varchar = true{delim})"
+                f"read_csv({quote_literal(str(csv_path))}, encoding = {quote_literal(duck_encoding)}, "
+                f"all_varchar = true, {read_options})"
             )
         described = con.execute("DESCRIBE sample").fetchall()
         total_row = con.execute("SELECT count(*) FROM sample").fetchall()[0]
         total = int(total_row[0]) if total_row else 0
         column_types = {str(name): str(column_type) for name, column_type, *_ in described}
-        suggestions = one_column_per_field(list(column_types))
+        if any("\x00" in name for name in column_types):
+            raise InputError(
+                f"File {path} has NUL bytes in its first line: it is not {encoding} text. "
+                "Try --encoding with the file's encoding (utf-16, cp1252, ...)."
+            )
+        # A header left whole by the wrong delimiter holds every field's name: nothing to suggest.
+        suggestions = one_column_per_field(list(column_types)) if split_elsewhere is None else {}
+        suggestions = _whole_address_lines_as_address(con, suggestions)
         install_macros(con)
         profiles = []
         for name, column_type, *_ in described:
@@ -294,4 +470,6 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         suggested_record_id=record_id,
         delimiter=sniffed_delimiter,
         encoding=encoding,
+        header=header,
+        warnings=tuple(warnings),
     )

@@ -7,6 +7,8 @@ import csv
 import hashlib
 import re
 import tempfile
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +21,15 @@ from mpi.sqlutil import quote_literal
 RAW_TABLE = "mpi__raw"
 BAD_ROWS_TABLE = "mpi__bad_rows"
 # Encodings DuckDB's CSV reader decodes itself; any other codec is transcoded to UTF-8 first.
-DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
+# Not UTF-16: DuckDB reads it little-endian only, and returns no rows at all from a big-endian file.
+DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1"}
+# Share of a UTF-16 file's high (or low) bytes that are NUL when its text is mostly Latin script,
+# and at most that share of the others: how a file without a byte-order mark gives itself away.
+UTF16_NUL_SHARE = 0.5
+UTF16_OTHER_NUL_SHARE = 0.05
+# What a transcoded file holds in place of a line that did not decode: one field, so DuckDB
+# rejects the line as ragged, and a NUL no real line has, so the reject is told apart.
+UNDECODABLE_LINE = '"\x00undecodable"\n'
 CSV_ERROR_REASONS = {
     "INVALID ENCODING": "undecodable row",
     "INVALID UNICODE": "undecodable row",
@@ -114,18 +124,107 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         ) from exc
 
 
+def duckdb_encoding(encoding: str) -> str | None:
+    """The name DuckDB's CSV reader knows an encoding by, or None when the file must be transcoded to UTF-8."""
+    return DUCKDB_ENCODINGS.get(codecs.lookup(encoding).name)
+
+
+def utf16_encoding_of(path: Path) -> str | None:
+    """The encoding to name for UTF-16 text: "utf-16" when it has a byte-order mark (which tells
+    either order), else "utf-16-le" or "utf-16-be"; None for a file that is not UTF-16."""
+    order = utf16_byte_order(path)
+    if order is None:
+        return None
+    with open(path, "rb") as handle:
+        marked = handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    return "utf-16" if marked else order
+
+
+def utf16_byte_order(path: Path) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 text, by its byte-order mark or else its NUL bytes."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    # UTF-32's little-endian mark starts with UTF-16's
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    return _utf16_order_by_nuls(head)
+
+
+def _utf16_order_by_nuls(head: bytes) -> str | None:
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even_nuls = head[0 : 2 * pairs : 2].count(0) / pairs
+    odd_nuls = head[1 : 2 * pairs : 2].count(0) / pairs
+    if odd_nuls >= UTF16_NUL_SHARE and even_nuls <= UTF16_OTHER_NUL_SHARE:
+        return "utf-16-le"
+    if even_nuls >= UTF16_NUL_SHARE and odd_nuls <= UTF16_OTHER_NUL_SHARE:
+        return "utf-16-be"
+    return None
+
+
+def decoded_lines(path: Path, encoding: str) -> Generator[str | None, None, None]:
+    """The file's lines decoded, each with its line ending; None for a line that does not decode.
+
+    The first line loses a byte-order mark, which would otherwise stick to the first column's name.
+    """
+    if codecs.lookup(encoding).name == "utf-16":
+        # Python reads UTF-16 without a byte-order mark as little-endian; the NUL bytes tell.
+        encoding = utf16_byte_order(path) or encoding
+    first = True
+    for line in _lines_of(path, encoding):
+        if first and line is not None:
+            line = line.removeprefix("\ufeff")
+        first = False
+        yield line
+
+
+def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
+    if codecs.encode("a\n", encoding) == b"a\n":
+        # A line ends at the byte 0x0a, so it can be cut as bytes and decoded alone: a bad byte
+        # spoils only its own line.
+        with open(path, "rb") as raw:
+            for raw_line in raw:
+                try:
+                    yield raw_line.decode(encoding)
+                except UnicodeDecodeError:
+                    yield None
+        return
+    # UTF-16 and the like: a newline is several bytes and 0x0a is also part of other characters,
+    # so the file is decoded as a stream and a line that did not decode is known by its U+FFFD.
+    with open(path, encoding=encoding, errors="replace", newline="") as text:
+        for line in text:
+            yield None if "\ufffd" in line else line
+
+
 def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, source_name: str) -> list[str]:
     """Column names from the first line (or column1..N without a header)."""
-    python_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-    try:
-        with open(path, "rb") as handle:
-            # Decode the first line alone: a bad byte further down is reported with its own line.
-            first_line = handle.readline().decode(python_encoding)
-    except UnicodeDecodeError as exc:
+    codec = codecs.lookup(encoding).name
+    order = utf16_byte_order(path) if codec in ("utf-16-le", "utf-16-be") else None
+    if order is not None and order != codec:
+        # Read in the other byte order, UTF-16 text has no newline: it would be one garbled header.
+        raise InputError(
+            f'Source "{source_name}": {path} is {order.upper()} text, not {encoding}. '
+            f'Set encoding = "utf-16" (it reads either byte order) under [sources.{source_name}].'
+        )
+    with closing(decoded_lines(path, encoding)) as lines:
+        # Decode the first line alone: a bad byte further down is reported with its own line.
+        first_line = next(lines, "")
+    if first_line is None or "\x00" in first_line:
+        utf16 = utf16_encoding_of(path)
+        if utf16 is not None and not codec.startswith("utf-16"):
+            raise InputError(
+                f'Source "{source_name}": {path} is UTF-16 text, not {encoding}. '
+                f'Set encoding = "{utf16}" under [sources.{source_name}].'
+            )
         raise InputError(
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
             f'Set encoding = "latin-1" (or the file\'s real encoding, e.g. "cp1252") under [sources.{source_name}].'
-        ) from exc
+        )
     first = next(csv.reader([first_line], delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
         raise InputError(
@@ -157,12 +256,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         header=source.header,
         source_name=source.name,
     )
-    codec = codecs.lookup(source.encoding).name
     with tempfile.TemporaryDirectory(prefix="mpi-transcode-") as scratch:
         path = source.path
-        if codec not in DUCKDB_ENCODINGS:
+        duck_encoding = duckdb_encoding(source.encoding)
+        if duck_encoding is None:
             path = _transcode_to_utf8(source, Path(scratch) / "utf8.csv")
-        duck_encoding = DUCKDB_ENCODINGS.get(codec, "utf-8")
+            duck_encoding = "utf-8"
         columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
         reject = source.on_bad_rows == "reject"
         options = (
@@ -185,8 +284,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         if reject:
             header_lines = 1 if source.header else 0
             con.execute(
-                f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, min(error_type), min(error_message) "
-                "FROM mpi__csv_rejects GROUP BY line"
+                f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, "
+                "CASE WHEN bool_or(contains(csv_line, chr(0) || 'undecodable')) THEN 'INVALID ENCODING' "
+                "ELSE min(error_type) END, min(error_message) FROM mpi__csv_rejects GROUP BY line"
             )
             _number_rows_as_in_file(con)
             con.execute(
@@ -214,24 +314,26 @@ def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
-    """Re-encode a file in an encoding DuckDB does not read (cp1252, ...) to UTF-8, line by line.
+    """Re-encode a file in an encoding DuckDB does not read (cp1252, UTF-16, ...) to UTF-8, line by line.
 
-    With on_bad_rows = "reject", an undecodable line is replaced by an empty quoted field list
-    that DuckDB will reject as ragged; otherwise the first such line is an error.
+    With on_bad_rows = "reject", an undecodable line is replaced by UNDECODABLE_LINE, which DuckDB
+    rejects; otherwise the first such line is an error.
     """
-    decoder_name = source.encoding
-    with open(source.path, "rb") as raw, open(target, "w", encoding="utf-8", newline="") as out:
-        for line_number, line in enumerate(raw, start=1):
-            try:
-                out.write(line.decode(decoder_name))
-            except UnicodeDecodeError as exc:
-                if source.on_bad_rows != "reject":
-                    raise InputError(
-                        f'Source "{source.name}": {source.path} line {line_number} is not valid {source.encoding}. '
-                        f"Set the file's real encoding under [sources.{source.name}], "
-                        'or on_bad_rows = "reject" to reject such rows.'
-                    ) from exc
-                out.write('"\x00undecodable"\n')
+    with (
+        closing(decoded_lines(source.path, source.encoding)) as lines,
+        open(target, "w", encoding="utf-8", newline="") as out,
+    ):
+        for line_number, line in enumerate(lines, start=1):
+            if line is not None:
+                out.write(line)
+                continue
+            if source.on_bad_rows != "reject":
+                raise InputError(
+                    f'Source "{source.name}": {source.path} line {line_number} is not valid {source.encoding}. '
+                    f"Set the file's real encoding under [sources.{source.name}], "
+                    'or on_bad_rows = "reject" to reject such rows.'
+                )
+            out.write(UNDECODABLE_LINE)
     return target
 
 
