@@ -12,6 +12,7 @@ from mpi.model import build_person_model, save_model
 from mpi.model.hashed import build_hashed_model
 from mpi.model.trained import TrainedModel
 from mpi.model.training import ThresholdChoice, choose_match_threshold, train_model
+from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, project_models_dir
 from mpi.store import open_store
 
@@ -39,6 +40,7 @@ def train_project_model(
     started = time.perf_counter()
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
+        check_store_kind(store.con, config)
         loads = store.con.execute(
             "SELECT l.source, l.sha256, l.rows_indexed FROM loads AS l "
             "JOIN (SELECT source, max(load_id) AS load_id FROM loads GROUP BY source) USING (source, load_id) "
