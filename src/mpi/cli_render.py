@@ -7,7 +7,7 @@ from rich.table import Table
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
-from mpi.quality.evaluate import EvaluationReport, PairExample
+from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage
 from mpi.quality.evidence import RecallByEvidence
 
 
@@ -34,6 +34,7 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"({report.false_negative_pairs:,} missed pairs, {report.missed_pairs_not_kept:,} of them not among the "
         f"kept pairs: never compared, or scored below {KEEP_PAIRS_FROM_PROBABILITY:g})"
     )
+    _print_truth_coverage(console, report.coverage)
     if report.evidence is not None:
         _print_evidence(console, report.evidence)
     if report.blocking is not None:
@@ -54,6 +55,18 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
             )
         console.print(sweep)
     console.print(f"[bold]Pairwise F1 {m.pairwise.f1:.4f}[/bold]  B-cubed F1 {m.bcubed.f1:.4f}")
+
+
+def _print_truth_coverage(console: Console, coverage: TruthCoverage) -> None:
+    """Only records both in the truth file and in the index are scored: say how many are left out."""
+    unmatched = coverage.truth_rows_unmatched
+    examples = f" (e.g. {', '.join(coverage.unmatched_examples)})" if coverage.unmatched_examples else ""
+    console.print(
+        f"truth coverage: {coverage.truth_rows_matched:,} of {coverage.truth_rows:,} truth rows name an indexed "
+        f"record; {unmatched:,} match none{examples if unmatched else ''}; "
+        f"{coverage.indexed_without_truth:,} indexed record(s) have no truth row. Only records in both are scored.",
+        markup=False,
+    )
 
 
 def _print_evidence(console: Console, evidence: RecallByEvidence) -> None:
