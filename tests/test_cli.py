@@ -85,6 +85,27 @@ def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
     )
 
 
+def test_init_names_the_sources_tables_with_their_brackets(tmp_path: Path) -> None:
+    # Rich took "[sources.*]" for a style tag and printed "Edit the  tables".
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Edit the [sources.*] tables to point at your agency files" in " ".join(result.output.split())
+
+
+def test_text_in_square_brackets_is_printed_as_written(basic_project: Path) -> None:
+    runner = CliRunner()
+    config = ["--config", str(basic_project)]
+    assert runner.invoke(main, [*config, "ingest"]).exit_code == 0
+    made = runner.invoke(
+        main,
+        [*config, "override", "unlink", "people:1", "people:2", "--by", "[clerk]", "--reason", "[twins]"],
+    )
+    assert made.exit_code == 0, made.output
+    listed = runner.invoke(main, [*config, "override", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "[clerk]" in listed.output and "[twins]" in listed.output
+
+
 def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest", "peeple"])
     assert result.exit_code == 2

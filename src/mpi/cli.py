@@ -126,11 +126,13 @@ def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
     if not files:
         path = write_example_config(directory, overwrite=force)
         console.print(
-            f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
+            escape(
+                f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
+            )
         )
         return
     path, to_check = write_config_from_files(directory, files, overwrite=force)
-    console.print(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it.")
+    console.print(escape(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it."))
     for source, notes in to_check.items():
         console.print(f"  {source}: {len(notes)} comment(s) to act on: " + "; ".join(notes), markup=False)
     console.print("Check the mapping (shared_ids, sex codes, attributes), then run mpi ingest.")
@@ -162,13 +164,13 @@ def synth(persons: int, seed: int, out_dir: Path) -> None:
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, path in summary.files.items():
-        table.add_row(name, str(path), f"{summary.rows[name]:,}")
+        table.add_row(escape(name), escape(str(path)), f"{summary.rows[name]:,}")
     console.print(table)
-    console.print(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}")
+    console.print(escape(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}"))
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]{message}[/dim]")
+    err_console.print(f"[dim]{escape(message)}[/dim]")
 
 
 @main.command()
@@ -192,7 +194,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
 
 
 def _print_reconciliation(result: IngestResult) -> None:
-    table = Table(title=f"Reconciliation ({result.store_path})")
+    table = Table(title=escape(f"Reconciliation ({result.store_path})"))
     for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
         table.add_column(
             column, justify="right" if column in ("rows read", "indexed", "rejected", "seconds") else "left"
@@ -200,8 +202,8 @@ def _print_reconciliation(result: IngestResult) -> None:
     for s in result.sources:
         reasons = ", ".join(f"{k}: {v:,}" for k, v in s.reject_reasons.items()) or "-"
         table.add_row(
-            s.source, f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
-            "yes" if s.balanced else "NO", reasons, f"{s.seconds:.1f}",
+            escape(s.source), f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
+            "yes" if s.balanced else "NO", escape(reasons), f"{s.seconds:.1f}",
         )  # fmt: skip
     console.print(table)
     issues = [(s.source, fi) for s in result.sources for fi in s.field_issues]
@@ -210,7 +212,7 @@ def _print_reconciliation(result: IngestResult) -> None:
         for column in ("source", "field", "column", "problem", "count"):
             issue_table.add_column(column, justify="right" if column == "count" else "left")
         for source_name, fi in issues:
-            issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
+            issue_table.add_row(*map(escape, (source_name, fi.field, fi.column, fi.issue)), f"{fi.count:,}")
         console.print(issue_table)
         _print_fixes([fi for _, fi in issues])
     total_read = sum(s.rows_read for s in result.sources)
@@ -287,14 +289,16 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
     for column in ("source", "reason", "rows"):
         counts.add_column(column, justify="right" if column == "rows" else "left")
     for src, reason, n in summary.counts:
-        counts.add_row(src, reason, f"{n:,}")
+        counts.add_row(escape(src), escape(reason), f"{n:,}")
     console.print(counts)
     if summary.rows:
         rows = Table(title=f"First {len(summary.rows)} rejected rows")
         for column in ("source", "row", "record id", "reason", "detail"):
             rows.add_column(column)
         for r in summary.rows:
-            rows.add_row(r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or "")
+            rows.add_row(
+                *map(escape, (r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or ""))
+            )
         console.print(rows)
 
 
@@ -313,13 +317,13 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str | None, sou
     from mpi.inspect import inspect_file
 
     profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
-    table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")
+    table = Table(title=escape(f"{profile.path} ({profile.rows_sampled:,} rows sampled)"))
     for column in ("column", "type", "null %", "distinct", "samples", "suggested field"):
         table.add_column(column, justify="right" if column in ("null %", "distinct") else "left")
     for c in profile.columns:
         table.add_row(
-            c.name, c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
-            " | ".join(c.samples), c.suggested_field or "",
+            escape(c.name), c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
+            escape(" | ".join(c.samples)), c.suggested_field or "",
         )  # fmt: skip
     console.print(table)
     console.print("Suggested mapping (check it before use):\n")
@@ -355,7 +359,7 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
                 markup=False,
             )
         for warning in stats.warnings:
-            console.print(f"[yellow]warning:[/yellow] {warning}")
+            console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     chosen = result.threshold
     console.print(
         f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
@@ -384,8 +388,8 @@ def models(ctx: click.Context) -> None:
     for entry, shipped in all_models(project_config(ctx)):
         meta = entry.meta
         table.add_row(
-            entry.name,
-            "shipped" if shipped else str(entry.path),
+            escape(entry.name),
+            "shipped" if shipped else escape(str(entry.path)),
             meta.created_at if meta else "?",
             f"{sum(meta.row_counts.values()):,}" if meta else "?",
             str(meta.thresholds.get("match_probability", "")) if meta else "",
@@ -407,16 +411,16 @@ def models_show(ctx: click.Context, name: str) -> None:
 
     description = describe_model(project_config(ctx), name)
     console.print(
-        f"Model {description.name} ({description.path})\n"
-        f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
+        escape(f"Model {description.name} ({description.path})\n")
+        + f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
     )
-    table = Table(title=f"Model {description.name}: comparison levels")
+    table = Table(title=escape(f"Model {description.name}: comparison levels"))
     for column in ("comparison", "level", "m", "u", "match weight"):
         table.add_column(column, justify="right" if column in ("m", "u", "match weight") else "left")
     for row in description.levels:
         table.add_row(
-            row.comparison,
-            row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)",
+            escape(row.comparison),
+            escape(row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)"),
             _prob(row.m),
             _prob(row.u),
             "" if row.weight is None else f"{row.weight:+.2f}",
@@ -514,7 +518,7 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     from mpi.export import export_person_index
 
     rows = export_person_index(project_config(ctx), out_path)
-    console.print(f"Wrote {rows:,} rows to {out_path}")
+    console.print(escape(f"Wrote {rows:,} rows to {out_path}"))
 
 
 @main.command()
@@ -663,10 +667,10 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
         if story.current_person_id
         else "not in the index now"
     )
-    console.print(f"{story.subject}: {now}")
+    console.print(escape(f"{story.subject}: {now}"))
     for record in story.current_records:
-        console.print(f"  {record}")
-    table = Table(title=f"History of {story.subject}")
+        console.print(escape(f"  {record}"))
+    table = Table(title=escape(f"History of {story.subject}"))
     for column in ("run", "time", "event", "person", "record", "from", "to", "detail"):
         table.add_column(column)
     for e in story.events:
@@ -674,11 +678,8 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
             str(e.run_id),
             e.at.strftime("%Y-%m-%d %H:%M:%S"),
             e.event,
-            e.person_id,
-            e.record or "",
-            e.from_person_id or "",
-            e.to_person_id or "",
-            e.detail or "",
+            *map(escape, (e.person_id, e.record or "", e.from_person_id or "", e.to_person_id or "")),
+            escape(e.detail or ""),
         )
     console.print(table)
 
@@ -710,7 +711,9 @@ def _override_command(kind: str) -> Callable[..., None]:
             reason=reason,
         )
         console.print(
-            f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
+            escape(
+                f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
+            )
         )
 
     return command
@@ -743,10 +746,10 @@ def override_list(ctx: click.Context) -> None:
         table.add_row(
             str(o.override_id),
             o.kind,
-            str(o.a),
-            str(o.b),
-            o.decided_by,
-            o.reason,
+            escape(str(o.a)),
+            escape(str(o.b)),
+            escape(o.decided_by),
+            escape(o.reason),
             o.created_at.strftime("%Y-%m-%d %H:%M"),
             "" if o.first_applied_run is None else str(o.first_applied_run),
         )
@@ -871,7 +874,7 @@ def hash_command(
         for column in ("field", "column", "problem", "count"):
             issues.add_column(column, justify="right" if column == "count" else "left")
         for fi in result.field_issues:
-            issues.add_row(fi.field, fi.column, fi.issue, f"{fi.count:,}")
+            issues.add_row(*map(escape, (fi.field, fi.column, fi.issue)), f"{fi.count:,}")
         console.print(issues)
         _print_fixes(result.field_issues)
     if result.id_map_path:

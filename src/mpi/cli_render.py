@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
@@ -75,7 +76,7 @@ def _print_evidence(console: Console, evidence: RecallByEvidence) -> None:
         table.add_column(column, justify="left" if column == "both records carry" else "right")
     for group in evidence.groups:
         table.add_row(
-            group.evidence,
+            escape(group.evidence),
             f"{group.true_pairs:,}",
             f"{group.linked:,}",
             f"{group.missed:,}",
@@ -97,7 +98,7 @@ def _print_blocking(console: Console, blocking: BlockingRecall) -> None:
     for column in ("prediction rule", "true pairs caught", "by this rule only"):
         table.add_column(column, justify="left" if column == "prediction rule" else "right")
     for rule in blocking.rules:
-        table.add_row(rule.rule, f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
+        table.add_row(escape(rule.rule), f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
     console.print(table)
 
 
@@ -110,7 +111,9 @@ def _print_examples(console: Console, title: str, examples: tuple[PairExample, .
         table.add_column("right")
         for field in example.left:
             left, right = example.left[field], example.right[field]
-            table.add_row(field, "" if left is None else str(left), "" if right is None else str(right))
+            table.add_row(
+                field, "" if left is None else escape(str(left)), "" if right is None else escape(str(right))
+            )
         console.print(table)
         levels = ", ".join(f"{k}: {v}" for k, v in example.levels.items() if v != "null")
-        console.print(f"  decided by: {levels}")
+        console.print(f"  decided by: {levels}", markup=False)
