@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
+from mpi.demo import DEMO_MIN_PERSONS
 from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
 
 if TYPE_CHECKING:
@@ -140,7 +141,11 @@ def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.option(
-    "--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate."
+    "--persons",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help=f"People to simulate (below {DEMO_MIN_PERSONS} some agency files may have no rows).",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same files.")
 @click.option(
@@ -241,7 +246,11 @@ def _print_fixes(field_issues: Sequence[FieldIssue]) -> None:
     help="Directory for the demo's files and store.",
 )
 @click.option(
-    "--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate."
+    "--persons",
+    type=click.IntRange(min=DEMO_MIN_PERSONS),
+    default=10_000,
+    show_default=True,
+    help=f"People to simulate (at least {DEMO_MIN_PERSONS}: fewer leave some agency files empty, which ingest refuses).",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
 @library_errors
