@@ -371,12 +371,17 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
             console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     chosen = result.threshold
     console.print(
-        f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
-        f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
-        f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
-        "check with mpi evaluate --truth)\n"
-        f"Inspect it with: mpi models show {result.name}"
+        escape(
+            f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
+            f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
+            f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
+            "check with mpi evaluate --truth)\n"
+            f"Inspect it with: mpi models show {result.name}"
+        )
     )
+    # Last, where they are seen: a useless model's summary above looks like a good one's.
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 @main.group(invoke_without_command=True)
@@ -389,16 +394,23 @@ def models(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from mpi.project_models import all_models
+    from mpi.project_models import list_all_models
 
     table = Table(title="Models")
     for column in ("name", "where", "trained", "records", "threshold", "splink"):
         table.add_column(column)
-    for entry, shipped in all_models(project_config(ctx)):
-        meta = entry.meta
+    for listed in list_all_models(project_config(ctx)):
+        entry, meta = listed.entry, listed.entry.meta
+        where = "shipped" if listed.shipped else str(entry.path)
+        if listed.shadowed:
+            where += (
+                " (shadowed by the project's model: not used)"
+                if listed.shipped
+                else " (shadows the shipped one)"
+            )
         table.add_row(
             escape(entry.name),
-            "shipped" if shipped else escape(str(entry.path)),
+            escape(where),
             meta.created_at if meta else "?",
             f"{sum(meta.row_counts.values()):,}" if meta else "?",
             str(meta.thresholds.get("match_probability", "")) if meta else "",
