@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from mpi.cli import main
+from mpi.cli import main, mpi_invocation
 
 COMMANDS = sorted(main.commands)
 
@@ -31,7 +31,7 @@ def test_group_help_lists_commands() -> None:
 
 SPLINK_MESSAGES = """
 import logging, sys
-from mpi.cli import main
+from mpi.cli import main, mpi_invocation
 main(sys.argv[1:], standalone_mode=False)
 splink = logging.getLogger("splink")
 splink.warning("splink-warning")
@@ -134,3 +134,19 @@ def test_dates_in_no_configured_format_get_a_hint_naming_the_fix(tmp_path: Path)
     output = " ".join(result.output.split())  # rich wraps long lines
     assert 'people: 2 dates in column "dob" match none of the formats tried (%Y-%m-%d): mistyped' in output
     assert '[sources.people.columns] dob = { column = "dob", date_format = [' in output
+
+
+def test_hints_name_the_mpi_that_is_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "venv" / "bin" / "mpi"
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    # Installed into a venv that is not on PATH: the script's own path.
+    assert mpi_invocation(str(script)) == str(script)
+    assert (
+        mpi_invocation(str(tmp_path / "my venv" / "bin" / "mpi"))
+        == f"'{tmp_path / 'my venv' / 'bin' / 'mpi'}'"
+    )
+    # python -m mpi: the same interpreter.
+    assert mpi_invocation("/src/mpi/__main__.py") == f"{sys.executable} -m mpi"
+    monkeypatch.setattr("shutil.which", lambda _name: str(script))
+    assert mpi_invocation(str(script)) == "mpi"
+    assert mpi_invocation("mpi") == "mpi"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import shlex
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -274,10 +277,28 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
         f"  model trained on this data: pairwise F1 {trained.pairwise.f1:.4f}, B-cubed F1 {trained.bcubed.f1:.4f}"
         f" (trained in {result.train.seconds:.1f}s, linked in {result.link.seconds_total:.1f}s)\n"
         f"Store: {result.ingest.store_path}\nConfig: {result.synth.config_path}\n"
-        f"Next: mpi --config {result.synth.config_path} models show demo"
+        f"Next: {mpi_invocation()} --config {result.synth.config_path} models show demo",
+        markup=False,
     )
     if not result.ingest.balanced:
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def mpi_invocation(argv0: str | None = None) -> str:
+    """How to run this mpi again: `mpi` when that is on PATH and is this one, else its path or python -m mpi.
+
+    After the README's install (.venv/bin/pip install -e .) `mpi` is not on PATH, so a hint
+    saying "mpi ..." fails with command not found.
+    """
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    if not argv0 or Path(argv0).name == "__main__.py":
+        return f"{shlex.quote(sys.executable)} -m mpi"
+    on_path = shutil.which("mpi")
+    if on_path and Path(on_path).resolve() == Path(argv0).resolve():
+        return "mpi"
+    if os.sep in argv0:
+        return shlex.quote(argv0)
+    return "mpi" if on_path else f"{shlex.quote(sys.executable)} -m mpi"
 
 
 @main.command()
