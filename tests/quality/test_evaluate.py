@@ -15,7 +15,7 @@ from mpi.config import ProjectConfig, load_config
 from mpi.errors import InputError
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
-from mpi.quality.evaluate import TruthCoverage, evaluate_against_truth
+from mpi.quality.evaluate import TruthCoverage, _level_labels, evaluate_against_truth
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden"
 
@@ -157,3 +157,20 @@ def test_truth_for_a_subset_of_the_index_is_scored_and_its_coverage_shown(
         f"truth coverage: 6 of 7 truth rows name an indexed record; 1 match none (e.g. people:999); "
         f"{len(persons) - 6} indexed record(s) have no truth row. Only records in both are scored."
     ) in " ".join(result.output.split())
+
+
+def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> None:
+    from mpi.model import load_model_file
+    from mpi.sqlutil import models_root
+
+    spec = load_model_file(models_root() / "default.json").spec
+    levels = {c.name: c.levels for c in spec.comparisons}
+    assert [level.display_label for level in levels["sex"]] == [
+        "sex missing",
+        "Same sex",
+        "None of the above",
+    ]
+    assert levels["name_swap"][-1].display_label == "None of the above"
+    assert levels["first_name"][1].display_label == levels["first_name"][1].label  # a label wins
+    shown = {label for c in spec.comparisons for label in _level_labels(spec)[c.name].values()}
+    assert not {label for label in shown if label.endswith("Level")}

@@ -198,7 +198,7 @@ def _level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
     labels: dict[str, dict[int, str]] = {}
     for comparison in spec.comparisons:
         levels = [level for level in comparison.levels if not level.is_null_level]
-        by_value = {len(levels) - 1 - i: level.label or level.creator for i, level in enumerate(levels)}
+        by_value = {len(levels) - 1 - i: level.display_label for i, level in enumerate(levels)}
         by_value[-1] = "null"
         labels[comparison.name] = by_value
     return labels
