@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from mpi.cli import main
+from mpi.cli import main, mpi_invocation
 
 COMMANDS = sorted(main.commands)
 
@@ -31,7 +31,7 @@ def test_group_help_lists_commands() -> None:
 
 SPLINK_MESSAGES = """
 import logging, sys
-from mpi.cli import main
+from mpi.cli import main, mpi_invocation
 main(sys.argv[1:], standalone_mode=False)
 splink = logging.getLogger("splink")
 splink.warning("splink-warning")
@@ -85,6 +85,27 @@ def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
     )
 
 
+def test_init_names_the_sources_tables_with_their_brackets(tmp_path: Path) -> None:
+    # Rich took "[sources.*]" for a style tag and printed "Edit the  tables".
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Edit the [sources.*] tables to point at your agency files" in " ".join(result.output.split())
+
+
+def test_text_in_square_brackets_is_printed_as_written(basic_project: Path) -> None:
+    runner = CliRunner()
+    config = ["--config", str(basic_project)]
+    assert runner.invoke(main, [*config, "ingest"]).exit_code == 0
+    made = runner.invoke(
+        main,
+        [*config, "override", "unlink", "people:1", "people:2", "--by", "[clerk]", "--reason", "[twins]"],
+    )
+    assert made.exit_code == 0, made.output
+    listed = runner.invoke(main, [*config, "override", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "[clerk]" in listed.output and "[twins]" in listed.output
+
+
 def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest", "peeple"])
     assert result.exit_code == 2
@@ -116,3 +137,19 @@ def test_dates_in_no_configured_format_get_a_hint_naming_the_fix(tmp_path: Path)
         'them. To read those too, list it in mpi.toml: [sources.people.columns] dob = { column = "dob", '
         'date_format = ["%Y-%m-%d", "%m/%d/%Y"] }; any others are mistyped dates, most likely.'
     ) in output
+
+
+def test_hints_name_the_mpi_that_is_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "venv" / "bin" / "mpi"
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    # Installed into a venv that is not on PATH: the script's own path.
+    assert mpi_invocation(str(script)) == str(script)
+    assert (
+        mpi_invocation(str(tmp_path / "my venv" / "bin" / "mpi"))
+        == f"'{tmp_path / 'my venv' / 'bin' / 'mpi'}'"
+    )
+    # python -m mpi: the same interpreter.
+    assert mpi_invocation("/src/mpi/__main__.py") == f"{sys.executable} -m mpi"
+    monkeypatch.setattr("shutil.which", lambda _name: str(script))
+    assert mpi_invocation(str(script)) == "mpi"
+    assert mpi_invocation("mpi") == "mpi"

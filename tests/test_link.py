@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
 from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
@@ -205,13 +207,28 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     joined = index_of(config)
     assert joined[singles[0]] == joined[singles[1]]
     assert read(config, "SELECT count(*) FROM overrides WHERE first_applied_run IS NOT NULL")[0][0] == 2
-    undo_run(config, linked.run_id)
-    assert index_of(config) == after
-    with pytest.raises(MpiUserError, match="was already undone"):
-        undo_run(config, linked.run_id)
-    with pytest.raises(MpiUserError, match="Only the latest run can be undone"):
+    assert (run.run_id, linked.run_id) == (2, 3)
+    with pytest.raises(MpiUserError) as raised:
         undo_run(config, 1)
+    assert str(raised.value) == "Run 1 is not the latest run. Only the latest run, 3, can be undone."
+    undo_run(config, 3)
+    assert index_of(config) == after
     assert before != after
+    # Undoing run 3 consumed the one before-image kept, which run 3 had taken in place of run 2's.
+    gone = "mpi keeps one level of undo, and run 2's before-image was replaced when run 3 ran (run 3 was undone since)"
+    refusals = {
+        3: f"Run 3 was already undone. No run can be undone now: {gone}.",
+        2: f"Run 2 can no longer be undone: {gone}.",
+        1: f"Run 1 is not the latest run. No run can be undone now: {gone}.",
+        99: f"There is no run 99: the runs are 1 to 3 (see mpi runs). No run can be undone now: {gone}.",
+    }
+    for run_id, message in refusals.items():
+        with pytest.raises(MpiUserError) as raised:
+            undo_run(config, run_id)
+        assert str(raised.value) == message
+    result = CliRunner().invoke(main, ["--config", str(config.config_path), "runs", "undo", "99"])
+    assert result.exit_code == 2
+    assert " ".join(result.stderr.split()) == f"Error: {refusals[99]}"
 
 
 # Three orders and populations per run, each linked six times (about 14 s each on 2 cores): five

@@ -10,8 +10,11 @@ from pathlib import Path
 import jellyfish
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 import mpi.synth as synth
+from mpi.cli import main
+from mpi.demo import DEMO_MIN_PERSONS, run_demo
 from mpi.errors import MpiUserError
 from mpi.synth import SOURCE_FILES, SynthSummary, generate_population
 from mpi.synth.corruption import _compound_variant, _date_digit_error, _keyboard_typo
@@ -276,3 +279,24 @@ def test_progress_is_reported(tmp_path: Path) -> None:
 def test_rejects_an_empty_population(tmp_path: Path) -> None:
     with pytest.raises(MpiUserError, match="persons"):
         generate_population(persons=0, seed=1, out_dir=tmp_path)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 42])
+def test_the_demo_population_writes_no_empty_agency_file(seed: int, tmp_path: Path) -> None:
+    # At 10 persons some agency files were empty and the demo's own ingest refused them.
+    summary = generate_population(persons=DEMO_MIN_PERSONS, seed=seed, out_dir=tmp_path)
+    assert min(summary.rows.values()) > 0, summary.rows
+
+
+def test_the_demo_refuses_too_few_persons_saying_why(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--persons", "10", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 2
+    assert f"Invalid value for '--persons': 10 is not in the range x>={DEMO_MIN_PERSONS}." in result.stderr
+    assert not (tmp_path / "demo").exists()
+    help_text = " ".join(CliRunner().invoke(main, ["demo", "--help"]).output.split())
+    assert (
+        f"(at least {DEMO_MIN_PERSONS}: fewer leave some agency files empty, which ingest refuses)"
+        in help_text
+    )
+    with pytest.raises(MpiUserError, match=f"The demo needs at least {DEMO_MIN_PERSONS} persons"):
+        run_demo(out_dir=tmp_path / "demo", persons=10, seed=1)

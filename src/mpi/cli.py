@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import shlex
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -16,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
+from mpi.demo import DEMO_MIN_PERSONS
 from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
 
 if TYPE_CHECKING:
@@ -126,11 +130,13 @@ def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
     if not files:
         path = write_example_config(directory, overwrite=force)
         console.print(
-            f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
+            escape(
+                f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
+            )
         )
         return
     path, to_check = write_config_from_files(directory, files, overwrite=force)
-    console.print(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it.")
+    console.print(escape(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it."))
     for source, notes in to_check.items():
         console.print(f"  {source}: {len(notes)} comment(s) to act on: " + "; ".join(notes), markup=False)
     console.print("Check the mapping (shared_ids, sex codes, attributes), then run mpi ingest.")
@@ -138,7 +144,11 @@ def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.option(
-    "--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate."
+    "--persons",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help=f"People to simulate (below {DEMO_MIN_PERSONS} some agency files may have no rows).",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same files.")
 @click.option(
@@ -162,13 +172,13 @@ def synth(persons: int, seed: int, out_dir: Path) -> None:
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, path in summary.files.items():
-        table.add_row(name, str(path), f"{summary.rows[name]:,}")
+        table.add_row(escape(name), escape(str(path)), f"{summary.rows[name]:,}")
     console.print(table)
-    console.print(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}")
+    console.print(escape(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}"))
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]{message}[/dim]")
+    err_console.print(f"[dim]{escape(message)}[/dim]")
 
 
 @main.command()
@@ -192,7 +202,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
 
 
 def _print_reconciliation(result: IngestResult) -> None:
-    table = Table(title=f"Reconciliation ({result.store_path})")
+    table = Table(title=escape(f"Reconciliation ({result.store_path})"))
     for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
         table.add_column(
             column, justify="right" if column in ("rows read", "indexed", "rejected", "seconds") else "left"
@@ -200,8 +210,8 @@ def _print_reconciliation(result: IngestResult) -> None:
     for s in result.sources:
         reasons = ", ".join(f"{k}: {v:,}" for k, v in s.reject_reasons.items()) or "-"
         table.add_row(
-            s.source, f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
-            "yes" if s.balanced else "NO", reasons, f"{s.seconds:.1f}",
+            escape(s.source), f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
+            "yes" if s.balanced else "NO", escape(reasons), f"{s.seconds:.1f}",
         )  # fmt: skip
     console.print(table)
     issues = [(s.source, fi) for s in result.sources for fi in s.field_issues]
@@ -210,7 +220,7 @@ def _print_reconciliation(result: IngestResult) -> None:
         for column in ("source", "field", "column", "problem", "count"):
             issue_table.add_column(column, justify="right" if column == "count" else "left")
         for source_name, fi in issues:
-            issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
+            issue_table.add_row(*map(escape, (source_name, fi.field, fi.column, fi.issue)), f"{fi.count:,}")
         console.print(issue_table)
         _print_fixes([fi for _, fi in issues])
     total_read = sum(s.rows_read for s in result.sources)
@@ -239,7 +249,11 @@ def _print_fixes(field_issues: Sequence[FieldIssue]) -> None:
     help="Directory for the demo's files and store.",
 )
 @click.option(
-    "--persons", type=click.IntRange(min=1), default=10_000, show_default=True, help="People to simulate."
+    "--persons",
+    type=click.IntRange(min=DEMO_MIN_PERSONS),
+    default=10_000,
+    show_default=True,
+    help=f"People to simulate (at least {DEMO_MIN_PERSONS}: fewer leave some agency files empty, which ingest refuses).",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
 @library_errors
@@ -263,10 +277,28 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
         f"  model trained on this data: pairwise F1 {trained.pairwise.f1:.4f}, B-cubed F1 {trained.bcubed.f1:.4f}"
         f" (trained in {result.train.seconds:.1f}s, linked in {result.link.seconds_total:.1f}s)\n"
         f"Store: {result.ingest.store_path}\nConfig: {result.synth.config_path}\n"
-        f"Next: mpi --config {result.synth.config_path} models show demo"
+        f"Next: {mpi_invocation()} --config {result.synth.config_path} models show demo",
+        markup=False,
     )
     if not result.ingest.balanced:
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def mpi_invocation(argv0: str | None = None) -> str:
+    """How to run this mpi again: `mpi` when that is on PATH and is this one, else its path or python -m mpi.
+
+    After the README's install (.venv/bin/pip install -e .) `mpi` is not on PATH, so a hint
+    saying "mpi ..." fails with command not found.
+    """
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    if not argv0 or Path(argv0).name == "__main__.py":
+        return f"{shlex.quote(sys.executable)} -m mpi"
+    on_path = shutil.which("mpi")
+    if on_path and Path(on_path).resolve() == Path(argv0).resolve():
+        return "mpi"
+    if os.sep in argv0:
+        return shlex.quote(argv0)
+    return "mpi" if on_path else f"{shlex.quote(sys.executable)} -m mpi"
 
 
 @main.command()
@@ -287,14 +319,16 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
     for column in ("source", "reason", "rows"):
         counts.add_column(column, justify="right" if column == "rows" else "left")
     for src, reason, n in summary.counts:
-        counts.add_row(src, reason, f"{n:,}")
+        counts.add_row(escape(src), escape(reason), f"{n:,}")
     console.print(counts)
     if summary.rows:
         rows = Table(title=f"First {len(summary.rows)} rejected rows")
         for column in ("source", "row", "record id", "reason", "detail"):
             rows.add_column(column)
         for r in summary.rows:
-            rows.add_row(r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or "")
+            rows.add_row(
+                *map(escape, (r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or ""))
+            )
         console.print(rows)
 
 
@@ -317,13 +351,13 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str | None, sou
     from mpi.inspect import inspect_file
 
     profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
-    table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")
+    table = Table(title=escape(f"{profile.path} ({profile.rows_sampled:,} rows sampled)"))
     for column in ("column", "type", "null %", "distinct", "samples", "suggested field"):
         table.add_column(column, justify="right" if column in ("null %", "distinct") else "left")
     for c in profile.columns:
         table.add_row(
-            c.name, c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
-            " | ".join(c.samples), c.suggested_field or "",
+            escape(c.name), c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
+            escape(" | ".join(c.samples)), c.suggested_field or "",
         )  # fmt: skip
     console.print(table)
     for warning in profile.warnings:
@@ -361,15 +395,20 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
                 markup=False,
             )
         for warning in stats.warnings:
-            console.print(f"[yellow]warning:[/yellow] {warning}")
+            console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     chosen = result.threshold
     console.print(
-        f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
-        f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
-        f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
-        "check with mpi evaluate --truth)\n"
-        f"Inspect it with: mpi models show {result.name}"
+        escape(
+            f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
+            f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
+            f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
+            "check with mpi evaluate --truth)\n"
+            f"Inspect it with: mpi models show {result.name}"
+        )
     )
+    # Last, where they are seen: a useless model's summary above looks like a good one's.
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 @main.group(invoke_without_command=True)
@@ -382,16 +421,23 @@ def models(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from mpi.project_models import all_models
+    from mpi.project_models import list_all_models
 
     table = Table(title="Models")
     for column in ("name", "where", "trained", "records", "threshold", "splink"):
         table.add_column(column)
-    for entry, shipped in all_models(project_config(ctx)):
-        meta = entry.meta
+    for listed in list_all_models(project_config(ctx)):
+        entry, meta = listed.entry, listed.entry.meta
+        where = "shipped" if listed.shipped else str(entry.path)
+        if listed.shadowed:
+            where += (
+                " (shadowed by the project's model: not used)"
+                if listed.shipped
+                else " (shadows the shipped one)"
+            )
         table.add_row(
-            entry.name,
-            "shipped" if shipped else str(entry.path),
+            escape(entry.name),
+            escape(where),
             meta.created_at if meta else "?",
             f"{sum(meta.row_counts.values()):,}" if meta else "?",
             str(meta.thresholds.get("match_probability", "")) if meta else "",
@@ -413,16 +459,16 @@ def models_show(ctx: click.Context, name: str) -> None:
 
     description = describe_model(project_config(ctx), name)
     console.print(
-        f"Model {description.name} ({description.path})\n"
-        f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
+        escape(f"Model {description.name} ({description.path})\n")
+        + f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
     )
-    table = Table(title=f"Model {description.name}: comparison levels")
+    table = Table(title=escape(f"Model {description.name}: comparison levels"))
     for column in ("comparison", "level", "m", "u", "match weight"):
         table.add_column(column, justify="right" if column in ("m", "u", "match weight") else "left")
     for row in description.levels:
         table.add_row(
-            row.comparison,
-            row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)",
+            escape(row.comparison),
+            escape(row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)"),
             _prob(row.m),
             _prob(row.u),
             "" if row.weight is None else f"{row.weight:+.2f}",
@@ -520,7 +566,7 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     from mpi.export import export_person_index
 
     rows = export_person_index(project_config(ctx), out_path)
-    console.print(f"Wrote {rows:,} rows to {out_path}")
+    console.print(escape(f"Wrote {rows:,} rows to {out_path}"))
 
 
 @main.command()
@@ -669,10 +715,10 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
         if story.current_person_id
         else "not in the index now"
     )
-    console.print(f"{story.subject}: {now}")
+    console.print(escape(f"{story.subject}: {now}"))
     for record in story.current_records:
-        console.print(f"  {record}")
-    table = Table(title=f"History of {story.subject}")
+        console.print(escape(f"  {record}"))
+    table = Table(title=escape(f"History of {story.subject}"))
     for column in ("run", "time", "event", "person", "record", "from", "to", "detail"):
         table.add_column(column)
     for e in story.events:
@@ -680,11 +726,8 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
             str(e.run_id),
             e.at.strftime("%Y-%m-%d %H:%M:%S"),
             e.event,
-            e.person_id,
-            e.record or "",
-            e.from_person_id or "",
-            e.to_person_id or "",
-            e.detail or "",
+            *map(escape, (e.person_id, e.record or "", e.from_person_id or "", e.to_person_id or "")),
+            escape(e.detail or ""),
         )
     console.print(table)
 
@@ -716,7 +759,9 @@ def _override_command(kind: str) -> Callable[..., None]:
             reason=reason,
         )
         console.print(
-            f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
+            escape(
+                f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
+            )
         )
 
     return command
@@ -749,10 +794,10 @@ def override_list(ctx: click.Context) -> None:
         table.add_row(
             str(o.override_id),
             o.kind,
-            str(o.a),
-            str(o.b),
-            o.decided_by,
-            o.reason,
+            escape(str(o.a)),
+            escape(str(o.b)),
+            escape(o.decided_by),
+            escape(o.reason),
             o.created_at.strftime("%Y-%m-%d %H:%M"),
             "" if o.first_applied_run is None else str(o.first_applied_run),
         )
@@ -877,7 +922,7 @@ def hash_command(
         for column in ("field", "column", "problem", "count"):
             issues.add_column(column, justify="right" if column == "count" else "left")
         for fi in result.field_issues:
-            issues.add_row(fi.field, fi.column, fi.issue, f"{fi.count:,}")
+            issues.add_row(*map(escape, (fi.field, fi.column, fi.issue)), f"{fi.count:,}")
         console.print(issues)
         _print_fixes(result.field_issues)
     if result.id_map_path:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
-from mpi.quality.evaluate import EvaluationReport, PairExample
+from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage
 from mpi.quality.evidence import RecallByEvidence
 
 
@@ -34,6 +35,7 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"({report.false_negative_pairs:,} missed pairs, {report.missed_pairs_not_kept:,} of them not among the "
         f"kept pairs: never compared, or scored below {KEEP_PAIRS_FROM_PROBABILITY:g})"
     )
+    _print_truth_coverage(console, report.coverage)
     if report.evidence is not None:
         _print_evidence(console, report.evidence)
     if report.blocking is not None:
@@ -56,13 +58,25 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
     console.print(f"[bold]Pairwise F1 {m.pairwise.f1:.4f}[/bold]  B-cubed F1 {m.bcubed.f1:.4f}")
 
 
+def _print_truth_coverage(console: Console, coverage: TruthCoverage) -> None:
+    """Only records both in the truth file and in the index are scored: say how many are left out."""
+    unmatched = coverage.truth_rows_unmatched
+    examples = f" (e.g. {', '.join(coverage.unmatched_examples)})" if coverage.unmatched_examples else ""
+    console.print(
+        f"truth coverage: {coverage.truth_rows_matched:,} of {coverage.truth_rows:,} truth rows name an indexed "
+        f"record; {unmatched:,} match none{examples if unmatched else ''}; "
+        f"{coverage.indexed_without_truth:,} indexed record(s) have no truth row. Only records in both are scored.",
+        markup=False,
+    )
+
+
 def _print_evidence(console: Console, evidence: RecallByEvidence) -> None:
     table = Table(title="Recall by what both records of a true pair carry (strongest first)")
     for column in ("both records carry", "true pairs", "linked", "missed", "recall"):
         table.add_column(column, justify="left" if column == "both records carry" else "right")
     for group in evidence.groups:
         table.add_row(
-            group.evidence,
+            escape(group.evidence),
             f"{group.true_pairs:,}",
             f"{group.linked:,}",
             f"{group.missed:,}",
@@ -84,7 +98,7 @@ def _print_blocking(console: Console, blocking: BlockingRecall) -> None:
     for column in ("prediction rule", "true pairs caught", "by this rule only"):
         table.add_column(column, justify="left" if column == "prediction rule" else "right")
     for rule in blocking.rules:
-        table.add_row(rule.rule, f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
+        table.add_row(escape(rule.rule), f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
     console.print(table)
 
 
@@ -97,7 +111,9 @@ def _print_examples(console: Console, title: str, examples: tuple[PairExample, .
         table.add_column("right")
         for field in example.left:
             left, right = example.left[field], example.right[field]
-            table.add_row(field, "" if left is None else str(left), "" if right is None else str(right))
+            table.add_row(
+                field, "" if left is None else escape(str(left)), "" if right is None else escape(str(right))
+            )
         console.print(table)
         levels = ", ".join(f"{k}: {v}" for k, v in example.levels.items() if v != "null")
-        console.print(f"  decided by: {levels}")
+        console.print(f"  decided by: {levels}", markup=False)

@@ -107,7 +107,7 @@ def ingest_sources(
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         store.ensure_shared_id_columns(config.shared_ids)
-        check_store_kind(store.con, hashed=config.hashed, store=str(config.store_path))
+        check_store_kind(store.con, config)
         if config.hashed:
             ensure_shared_id_token_columns(store.con, config.shared_ids)
             # Files already loaded come first, so a new file is named as the one that differs.

@@ -44,6 +44,7 @@ from mpi.model.predict import (
     predict_pairs,
 )
 from mpi.model.trained import TrainedModel
+from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.sqlutil import count_rows, quote_identifier, run_sql_file
 from mpi.store import Store, open_store
@@ -168,6 +169,7 @@ def link_records(
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
+        check_store_kind(con, config)
         records = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
         if records < 2:
             raise MpiUserError(

@@ -40,7 +40,7 @@ def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
         for index, (level, values) in enumerate(zip(comparison.levels, parameters, strict=False)):
             m, u = values.m_probability, values.u_probability
             weight = math.log2(m / u) if m and u else None
-            label = level.label or level.creator
+            label = level.display_label
             seen = (comparison.name, index) not in unseen
             rows.append(
                 LevelRow(

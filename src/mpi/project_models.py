@@ -46,3 +46,24 @@ def all_models(config: ProjectConfig) -> list[tuple[ModelEntry, bool]]:
     names = {entry.name for entry, _ in own}
     shipped = [(entry, True) for entry in list_models(models_root()) if entry.name not in names]
     return own + shipped
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListedModel:
+    entry: ModelEntry
+    shipped: bool
+    shadowed: bool  # a shipped model hidden by a project model of its name, or the project model hiding it
+
+
+def list_all_models(config: ProjectConfig) -> list[ListedModel]:
+    """The project's models, then every shipped one, each marked where a project model hides a shipped one."""
+    own = list_models(project_models_dir(config))
+    shipped = list_models(models_root())
+    both = {e.name for e in own} & {e.name for e in shipped}
+    return [ListedModel(entry=e, shipped=False, shadowed=e.name in both) for e in own] + [
+        ListedModel(entry=e, shipped=True, shadowed=e.name in both) for e in shipped
+    ]
+
+
+def is_shipped_model(name: str) -> bool:
+    return model_paths(models_root(), name)[0].is_file()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
+
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.store import open_store
@@ -56,6 +58,47 @@ def list_runs(config: ProjectConfig) -> list[RunRow]:
     ]
 
 
+def _check_undoable(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Refuse to undo run_id unless it is the latest run and its before-image is kept, saying which is."""
+    runs = dict(con.execute("SELECT run_id, undone_at IS NOT NULL FROM runs ORDER BY run_id").fetchall())
+    if not runs:
+        raise MpiUserError('There is no run to undo: "mpi link" has not run on this store.')
+    kept = con.execute("SELECT value FROM mpi_counters WHERE name = 'undoable_run'").fetchall()
+    undoable = int(kept[0][0]) if kept else 0
+    live = [r for r, undone in runs.items() if not undone]
+    latest = live[-1] if live else None
+    if latest is None:
+        state = "Every run has been undone."
+    elif undoable == latest:
+        state = f"Only the latest run, {latest}, can be undone."
+    else:
+        state = f"No run can be undone now: {_why_before_image_is_gone(latest, runs)}."
+    if run_id not in runs:
+        raise MpiUserError(
+            f"There is no run {run_id}: the runs are {min(runs)} to {max(runs)} (see mpi runs). {state}"
+        )
+    if runs[run_id]:
+        raise MpiUserError(f"Run {run_id} was already undone. {state}")
+    if run_id != latest:
+        raise MpiUserError(f"Run {run_id} is not the latest run. {state}")
+    if undoable != run_id:
+        raise MpiUserError(
+            f"Run {run_id} can no longer be undone: {_why_before_image_is_gone(run_id, runs)}."
+        )
+
+
+def _why_before_image_is_gone(run_id: int, runs: dict[int, bool]) -> str:
+    # The store keeps one before-image, the index before the latest link: each link replaces it
+    # and an undo consumes it, so once run N is undone the run before it has none left.
+    replaced_by = min((r for r in runs if r > run_id), default=None)
+    if replaced_by is None:
+        return f"the store holds no before-image of run {run_id}"
+    return (
+        f"mpi keeps one level of undo, and run {run_id}'s before-image was replaced when run {replaced_by} ran "
+        f"(run {replaced_by} was undone since)"
+    )
+
+
 def undo_run(config: ProjectConfig, run_id: int) -> int:
     """Restore person_index, pairs and person_history to before run_id, which must be the latest run.
 
@@ -64,21 +107,7 @@ def undo_run(config: ProjectConfig, run_id: int) -> int:
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
-        undone = con.execute(
-            "SELECT count(*) FROM runs WHERE run_id = ? AND undone_at IS NOT NULL", [run_id]
-        ).fetchall()[0][0]
-        if undone:
-            raise MpiUserError(f"Run {run_id} was already undone.")
-        latest = con.execute("SELECT max(run_id) FROM runs WHERE undone_at IS NULL").fetchall()[0][0]
-        if latest is None:
-            raise MpiUserError("There is no run to undo.")
-        if run_id != latest:
-            raise MpiUserError(f"Only the latest run can be undone: that is run {latest}, not {run_id}.")
-        undoable = con.execute("SELECT value FROM mpi_counters WHERE name = 'undoable_run'").fetchall()
-        if not undoable or int(undoable[0][0]) != run_id:
-            raise MpiUserError(
-                f"Run {run_id} can no longer be undone: its before-image is gone (it was already undone once)."
-            )
+        _check_undoable(con, run_id)
         with store.transaction():
             changed = int(
                 con.execute(

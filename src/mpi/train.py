@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
@@ -12,8 +13,18 @@ from mpi.model import build_person_model, save_model
 from mpi.model.hashed import build_hashed_model
 from mpi.model.trained import TrainedModel
 from mpi.model.training import ThresholdChoice, choose_match_threshold, train_model
-from mpi.project_models import DEFAULT_MODEL, project_models_dir
+from mpi.privacy.hub import check_store_kind
+from mpi.project_models import DEFAULT_MODEL, is_shipped_model, project_models_dir
 from mpi.store import open_store
+
+# Below this many records a trained model is noise: the m and u of its rarer levels rest on a
+# handful of pairs and its own precision and recall estimates say nothing. mpi link fits the
+# shipped model to a store from the same count (LINK_FIT_MIN_RECORDS, measured there); trained
+# on 19 records a model came out with a match rate of 1e-12 and "expected" precision and recall 1.0.
+TRAIN_MIN_RECORDS = 100
+# A model expecting fewer matching pairs than this among all pairs of its records learned what a
+# match looks like from none (no person recorded twice, or EM collapsing to its floor of 1e-12).
+TRAIN_MIN_EXPECTED_MATCHES = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +35,7 @@ class TrainResult:
     seconds: float
     model: TrainedModel
     threshold: ThresholdChoice
+    warnings: tuple[str, ...] = ()  # the model may be useless, or hides a shipped model
 
 
 def train_project_model(
@@ -39,6 +51,7 @@ def train_project_model(
     started = time.perf_counter()
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
+        check_store_kind(store.con, config)
         loads = store.con.execute(
             "SELECT l.source, l.sha256, l.rows_indexed FROM loads AS l "
             "JOIN (SELECT source, max(load_id) AS load_id FROM loads GROUP BY source) USING (source, load_id) "
@@ -83,4 +96,31 @@ def train_project_model(
         seconds=time.perf_counter() - started,
         model=model,
         threshold=threshold,
+        warnings=(*_too_little_data(model, records), *_shadowed(meta.name, path)),
+    )
+
+
+def _too_little_data(model: TrainedModel, records: int) -> tuple[str, ...]:
+    if records < TRAIN_MIN_RECORDS:
+        return (
+            f"{records:,} records are too few to train a meaningful model (fewer than {TRAIN_MIN_RECORDS}): its "
+            "m and u rest on a handful of pairs, and the precision and recall it expects mean nothing. Train on "
+            "more records, or link with a shipped model.",
+        )
+    expected = model.parameters.probability_two_random_records_match * records * (records - 1) / 2
+    if expected < TRAIN_MIN_EXPECTED_MATCHES:
+        return (
+            f"the model expects {expected:.2g} matching pairs among the {records:,} records: it learned what "
+            "a match looks like from none, and the precision and recall it expects mean nothing. Check that "
+            "the records hold persons recorded more than once, with identifiers in common.",
+        )
+    return ()
+
+
+def _shadowed(name: str, path: Path) -> tuple[str, ...]:
+    if not is_shipped_model(name):
+        return ()
+    return (
+        f'{path} shadows the model "{name}" shipped with mpi: mpi link --model {name} now uses this project\'s '
+        f"model. Remove the file to link with the shipped one again, or train under another --name to keep both.",
     )

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from privacy_helpers import OTHER_KEY, hash_into, hashed_hub_toml
 
+from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
 from mpi.errors import ConfigError, InputError, MpiUserError
 from mpi.ingest import ingest_sources
@@ -22,6 +24,7 @@ from mpi.privacy.keys import HashKey, key_from_bytes
 from mpi.privacy.tokens import TOKEN_DOMAINS
 from mpi.schema import HASHED_RECORD_COLUMN_NAMES, HASHED_RECORD_COLUMNS, RECORD_COLUMN_NAMES
 from mpi.sqlutil import load_sql, sql_root
+from mpi.train import train_project_model
 
 
 def test_hashed_columns_agree_everywhere() -> None:
@@ -89,6 +92,17 @@ def _records(config: ProjectConfig) -> int:
     con = duckdb.connect(str(config.store_path), read_only=True)
     try:
         return int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
+    finally:
+        con.close()
+
+
+def _index_and_runs(config: ProjectConfig) -> tuple[list[tuple[object, ...]], ...]:
+    con = duckdb.connect(str(config.store_path), read_only=True)
+    try:
+        return tuple(
+            con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("person_index", "runs", "person_history")
+        )
     finally:
         con.close()
 
@@ -189,10 +203,51 @@ def test_a_store_holds_clear_or_hashed_records(agency: ProjectConfig, key: HashK
         encoding="utf-8",
     )
     hub = load_config(tmp_path / "hub" / "mpi.toml")
-    with pytest.raises(
-        MpiUserError, match=r'holds clear-text records \(source "hhs"\); a hashed project needs'
-    ):
+    with pytest.raises(MpiUserError) as raised:
         ingest_sources(hub)
+    assert str(raised.value) == wrong_kind_message(hub, held="clear-text", sources='"hhs"')
+    # Training would fit the hashed template to the clear records' NULL tokens.
+    with pytest.raises(MpiUserError, match="holds clear-text records"):
+        train_project_model(hub)
+    assert not (hub.root / "models").exists()
+
+
+def wrong_kind_message(config: ProjectConfig, *, held: str, sources: str) -> str:
+    wanted = "hashed" if held == "clear-text" else "clear-text"
+    return (
+        f"The store {config.store_path} holds {held} records (source {sources}), but {config.config_path} is a "
+        f"{wanted} project: a store holds one kind. Point [store] path in {config.config_path} at the {wanted} "
+        'project\'s own store, or at a new file and run "mpi ingest".'
+    )
+
+
+def test_a_clear_project_refuses_a_hashed_store_before_changing_it(
+    agency: ProjectConfig, key: HashKey, tmp_path: Path
+) -> None:
+    hub = hash_into(agency, tmp_path / "hub", key, ("k12", "ece"))
+    ingest_sources(hub)
+    clear_toml = agency.config_path.read_text(encoding="utf-8")
+    (agency.root / "mpi.toml").write_text(
+        clear_toml.replace(f'path = "{agency.store_path.name}"', f'path = "{hub.store_path}"'),
+        encoding="utf-8",
+    )
+    clear = load_config(agency.root / "mpi.toml")
+    assert clear.store_path == hub.store_path and not clear.hashed
+    before = _index_and_runs(hub)
+    expected = wrong_kind_message(clear, held="hashed", sources='"ece", "k12"')
+    # Without the check the clear model scored 0 pairs on the NULL clear columns and made every record a person.
+    with pytest.raises(MpiUserError) as raised:
+        link_records(clear)
+    assert str(raised.value) == expected
+    with pytest.raises(MpiUserError) as raised:
+        train_project_model(clear)
+    assert str(raised.value) == expected
+    for command in ("link", "train"):
+        result = CliRunner().invoke(main, ["--config", str(clear.config_path), command])
+        assert result.exit_code == 2
+        assert " ".join(result.stderr.split()) == f"Error: {expected}"
+    assert _index_and_runs(hub) == before
+    assert not (clear.root / "models").exists()
 
 
 def test_a_hashed_project_refuses_a_clear_model(agency: ProjectConfig, key: HashKey, tmp_path: Path) -> None:

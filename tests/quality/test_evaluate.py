@@ -8,12 +8,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
-from mpi.config import load_config
+from mpi.cli import main
+from mpi.config import ProjectConfig, load_config
 from mpi.errors import InputError
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
-from mpi.quality.evaluate import evaluate_against_truth
+from mpi.quality.evaluate import TruthCoverage, _level_labels, evaluate_against_truth
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden"
 
@@ -85,3 +87,90 @@ def test_a_single_source_store_takes_truth_without_a_source_column(tmp_path: Pat
     assert from_parquet.metrics == with_source.metrics
     with pytest.raises(InputError, match=r"lacks column\(s\) source, record_id, person_id; it has unique_id"):
         evaluate_against_truth(config, project / "splink.csv")
+
+
+@pytest.fixture
+def linked_golden(tmp_path: Path) -> ProjectConfig:
+    """The golden case (18 records, source "people") ingested and linked."""
+    project = tmp_path / "golden"
+    shutil.copytree(GOLDEN, project)
+    config = load_config(project / "mpi.toml")
+    ingest_sources(config)
+    link_records(config)
+    return config
+
+
+def test_truth_that_names_few_indexed_records_is_refused_with_the_likely_fix(
+    linked_golden: ProjectConfig,
+) -> None:
+    truth = linked_golden.root / "truth.csv"
+    truth.write_text("source,record_id,person_id\npeople,1,1\npeople,NOPE,1\nfoo,1,2\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        evaluate_against_truth(linked_golden, truth)
+    assert str(raised.value) == (
+        f"Truth file {truth}: only 1 of its 3 rows name an indexed record; 2 match none (e.g. foo:1, "
+        'people:NOPE). It names source(s) "foo" that the index does not hold (it holds "people"): write the '
+        "source names of mpi.toml in its source column."
+    )
+    result = CliRunner().invoke(
+        main, ["--config", str(linked_golden.config_path), "evaluate", "--truth", str(truth)]
+    )
+    assert result.exit_code == 2
+    assert " ".join(result.stderr.split()) == f"Error: {raised.value}"
+    # Right sources, ids from another column (a row number instead of the agency's id).
+    truth.write_text("source,row,record_id,person_id\n" + "".join(
+        f"people,{i},R{i},{i % 3}\n" for i in range(1, 7)
+    ), encoding="utf-8")  # fmt: skip
+    with pytest.raises(InputError) as raised:
+        evaluate_against_truth(linked_golden, truth)
+    assert str(raised.value) == (
+        f"Truth file {truth}: only 0 of its 6 rows name an indexed record; 6 match none (e.g. people:R1, "
+        "people:R2, people:R3). Its record ids are not the index's (e.g. people:1): if its record id column is "
+        'not "record_id", name it with --record-column; the ids must be the agencies\' own, as in their files.'
+    )
+    assert evaluate_against_truth(linked_golden, truth, record_column="row").coverage.truth_rows_matched == 6
+
+
+def test_truth_for_a_subset_of_the_index_is_scored_and_its_coverage_shown(
+    linked_golden: ProjectConfig,
+) -> None:
+    truth = linked_golden.root / "truth.csv"
+    with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
+        persons = {row["record_id"]: row["person"] for row in csv.DictReader(handle)}
+    subset = dict(list(persons.items())[:6])
+    # A record rejected at ingest stays in truth: one unmatched row in seven is not a keying mistake.
+    _write_truth(truth, {**subset, "999": "rejected"})
+    report = evaluate_against_truth(linked_golden, truth, examples=0, sweep=False)
+    assert report.coverage == TruthCoverage(
+        truth_rows=7,
+        truth_rows_matched=6,
+        unmatched_examples=("people:999",),
+        unknown_sources=(),
+        indexed_without_truth=len(persons) - 6,
+    )
+    assert report.metrics.pairwise.coverage.records_evaluated == 6
+    result = CliRunner().invoke(
+        main, ["--config", str(linked_golden.config_path), "evaluate", "--truth", str(truth), "--no-sweep"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"truth coverage: 6 of 7 truth rows name an indexed record; 1 match none (e.g. people:999); "
+        f"{len(persons) - 6} indexed record(s) have no truth row. Only records in both are scored."
+    ) in " ".join(result.output.split())
+
+
+def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> None:
+    from mpi.model import load_model_file
+    from mpi.sqlutil import models_root
+
+    spec = load_model_file(models_root() / "default.json").spec
+    levels = {c.name: c.levels for c in spec.comparisons}
+    assert [level.display_label for level in levels["sex"]] == [
+        "sex missing",
+        "Same sex",
+        "None of the above",
+    ]
+    assert levels["name_swap"][-1].display_label == "None of the above"
+    assert levels["first_name"][1].display_label == levels["first_name"][1].label  # a label wins
+    shown = {label for c in spec.comparisons for label in _level_labels(spec)[c.name].values()}
+    assert not {label for label in shown if label.endswith("Level")}

@@ -146,6 +146,28 @@ class LevelSpec:
             return all(child.is_null for child in children)
         return False
 
+    @property
+    def display_label(self) -> str:
+        """The label, else one made from the creator and its column: what users read, not Splink's class name."""
+        if self.label:
+            return self.label
+        column = self.args.get("col_name")
+        name = _column_label(column) if isinstance(column, ColumnRef) else None
+        if self.creator == "ElseLevel":
+            return "None of the above"
+        if name is None:
+            return self.creator
+        if self.creator == "NullLevel":
+            return f"{name} missing"
+        if self.creator == "ExactMatchLevel":
+            return f"Same {name}"
+        if self.creator in ("JaroWinklerLevel", "JaroLevel", "JaccardLevel"):
+            similarity = self.creator.removesuffix("Level").replace("JaroWinkler", "Jaro-Winkler")
+            return f"{name} {similarity} >= {self.args.get('distance_threshold')}"
+        if self.creator in ("LevenshteinLevel", "DamerauLevenshteinLevel"):
+            return f"{name} within {self.args.get('distance_threshold')} edit(s)"
+        return f"{self.creator} on {name}"
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"creator": self.creator}
         if self.args:

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from mpi.config import ProjectConfig
 from mpi.errors import InputError, MpiUserError
 from mpi.privacy.bloom import BLOOM_FIELDS
 from mpi.privacy.hashed_file import RECORD_ID_COLUMN, HashedFileInfo, attribute_column
@@ -126,21 +127,27 @@ def ensure_shared_id_token_columns(con: duckdb.DuckDBPyConnection, shared_ids: S
         con.execute(f"ALTER TABLE records ADD COLUMN IF NOT EXISTS {column} UBIGINT")
 
 
-def check_store_kind(con: duckdb.DuckDBPyConnection, *, hashed: bool, store: str) -> None:
-    """A store holds clear-text records or hashed ones, never both."""
+def check_store_kind(con: duckdb.DuckDBPyConnection, config: ProjectConfig) -> None:
+    """A store holds clear-text records or hashed ones, never both; a project works on its own kind.
+
+    Ingest, train and link call it before they change anything: a clear model fitted to a hashed
+    store's all-NULL clear columns scores no pair and rewrites the index with one person per record.
+    """
     # Records of the other kind: clear sources (not loaded as hashed files), or hashed ones.
     other_kind_sql = (
         "SELECT DISTINCT source FROM records WHERE source NOT IN (SELECT source FROM hashed_loads) ORDER BY 1"
-        if hashed
+        if config.hashed
         else "SELECT DISTINCT source FROM hashed_loads WHERE source IN (SELECT source FROM records) ORDER BY 1"
     )
     rows = con.execute(other_kind_sql).fetchall()
     if rows:
         names = ", ".join(f'"{r[0]}"' for r in rows)
-        held, wanted = ("clear-text", "hashed") if hashed else ("hashed", "clear-text")
+        held, wanted = ("clear-text", "hashed") if config.hashed else ("hashed", "clear-text")
+        store, config_path = config.store_path, config.config_path
         raise MpiUserError(
-            f"The store {store} holds {held} records (source {names}); a {wanted} project needs a store "
-            "of its own. Point [store] path in mpi.toml at a new file."
+            f"The store {store} holds {held} records (source {names}), but {config_path} is a {wanted} "
+            f"project: a store holds one kind. Point [store] path in {config_path} at the {wanted} "
+            'project\'s own store, or at a new file and run "mpi ingest".'
         )
 
 

@@ -27,6 +27,13 @@ SWEEP_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
 DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
                   "sex", "ssn", "address", "zip")  # fmt: skip
 TRUTH_COLUMNS = ("source", "record_id", "person_id")
+# Below this share of truth rows naming an indexed record, the truth file is keyed otherwise than
+# the store (other source names, another id column, ids written differently), not a deliberate
+# subset of it: a subset's rows all match. Truth rows of records rejected at ingest (a few percent
+# in the synthetic data) match nothing either, so "all must match" would be too strict.
+MIN_TRUTH_ROWS_MATCHED = 0.5
+# Unmatched truth rows named in the report and in the refusal.
+TRUTH_EXAMPLES = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +55,21 @@ class SweepRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TruthCoverage:
+    """How the truth file's rows and the index's records meet; only records in both are scored."""
+
+    truth_rows: int
+    truth_rows_matched: int
+    unmatched_examples: tuple[str, ...]  # SOURCE:RECORD_ID of truth rows that match no indexed record
+    unknown_sources: tuple[str, ...]  # sources the truth file names that the index does not hold
+    indexed_without_truth: int
+
+    @property
+    def truth_rows_unmatched(self) -> int:
+        return self.truth_rows - self.truth_rows_matched
+
+
+@dataclass(frozen=True, kw_only=True)
 class EvaluationReport:
     run_id: int
     model: str
@@ -61,6 +83,7 @@ class EvaluationReport:
     false_merges: tuple[PairExample, ...]
     false_splits: tuple[PairExample, ...]
     sweep: tuple[SweepRow, ...]
+    coverage: TruthCoverage
     blocking: BlockingRecall | None = None
     evidence: RecallByEvidence | None = None
 
@@ -117,12 +140,65 @@ def load_truth(
     )
 
 
+def truth_coverage(con: duckdb.DuckDBPyConnection) -> TruthCoverage:
+    """Count mpi__truth rows with and without a person_index record, and index records without truth."""
+    unmatched = "FROM mpi__truth AS t ANTI JOIN person_index AS i USING (source, record_id)"
+    truth_rows, unmatched_rows, without_truth = con.execute(
+        f"SELECT (SELECT count(*) FROM mpi__truth), (SELECT count(*) {unmatched}), "
+        "(SELECT count(*) FROM person_index AS i ANTI JOIN mpi__truth AS t USING (source, record_id))"
+    ).fetchall()[0]
+    examples = con.execute(
+        f"SELECT t.source, t.record_id {unmatched} ORDER BY t.source, t.record_id LIMIT ?", [TRUTH_EXAMPLES]
+    ).fetchall()
+    unknown = con.execute(
+        "SELECT DISTINCT source FROM mpi__truth WHERE source NOT IN (SELECT source FROM person_index) ORDER BY 1"
+    ).fetchall()
+    return TruthCoverage(
+        truth_rows=int(truth_rows),
+        truth_rows_matched=int(truth_rows) - int(unmatched_rows),
+        unmatched_examples=tuple(f"{source}:{record_id}" for source, record_id in examples),
+        unknown_sources=tuple(str(row[0]) for row in unknown),
+        indexed_without_truth=int(without_truth),
+    )
+
+
+def check_truth_coverage(
+    con: duckdb.DuckDBPyConnection, coverage: TruthCoverage, truth_path: Path, *, record_column: str
+) -> None:
+    """Refuse a truth file most of whose rows name no indexed record, with the likely reason."""
+    if not coverage.truth_rows:
+        raise InputError(f"Truth file {truth_path} has no rows: there is nothing to evaluate against.")
+    if coverage.truth_rows_matched >= MIN_TRUTH_ROWS_MATCHED * coverage.truth_rows:
+        return
+    indexed = con.execute(
+        "SELECT source, min(record_id) FROM person_index GROUP BY source ORDER BY source"
+    ).fetchall()
+    index_sources = ", ".join(f'"{source}"' for source, _ in indexed)
+    if coverage.unknown_sources:
+        unknown = ", ".join(f'"{source}"' for source in coverage.unknown_sources)
+        hint = (
+            f"It names source(s) {unknown} that the index does not hold (it holds "
+            f"{index_sources}): write the source names of mpi.toml in its source column."
+        )
+    else:
+        looks_like = ", ".join(f"{source}:{record_id}" for source, record_id in indexed[:TRUTH_EXAMPLES])
+        hint = (
+            f"Its record ids are not the index's (e.g. {looks_like}): if its record id column is not "
+            f'"{record_column}", name it with --record-column; the ids must be the agencies\' own, as in their files.'
+        )
+    examples = f" (e.g. {', '.join(coverage.unmatched_examples)})" if coverage.unmatched_examples else ""
+    raise InputError(
+        f"Truth file {truth_path}: only {coverage.truth_rows_matched:,} of its {coverage.truth_rows:,} rows "
+        f"name an indexed record; {coverage.truth_rows_unmatched:,} match none{examples}. {hint}"
+    )
+
+
 def _level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
     """gamma value -> level label, per comparison: Splink numbers non-null levels from the top down."""
     labels: dict[str, dict[int, str]] = {}
     for comparison in spec.comparisons:
         levels = [level for level in comparison.levels if not level.is_null_level]
-        by_value = {len(levels) - 1 - i: level.label or level.creator for i, level in enumerate(levels)}
+        by_value = {len(levels) - 1 - i: level.display_label for i, level in enumerate(levels)}
         by_value[-1] = "null"
         labels[comparison.name] = by_value
     return labels
@@ -222,6 +298,8 @@ def evaluate_against_truth(
         run_id, model_name, threshold = run[0]
         spec = load_model_file(locate_model(config, str(model_name)).path).spec
         load_truth(con, truth_path, record_column=record_column, person_column=person_column)
+        coverage = truth_coverage(con)
+        check_truth_coverage(con, coverage, truth_path, record_column=record_column)
         metrics = evaluate_clustering(con, "person_index", "mpi__truth")
         counts = con.execute(load_sql("quality/error_counts")).fetchall()[0]
         evidence = recall_by_evidence(con)
@@ -268,6 +346,7 @@ def evaluate_against_truth(
         false_merges=merges,
         false_splits=splits,
         sweep=sweep_rows,
+        coverage=coverage,
         blocking=blocking,
         evidence=evidence,
     )
