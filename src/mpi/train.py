@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
@@ -14,7 +13,7 @@ from mpi.model.hashed import build_hashed_model
 from mpi.model.trained import TrainedModel
 from mpi.model.training import ThresholdChoice, choose_match_threshold, train_model
 from mpi.privacy.hub import check_store_kind
-from mpi.project_models import DEFAULT_MODEL, is_shipped_model, project_models_dir
+from mpi.project_models import DEFAULT_MODEL, project_models_dir
 from mpi.store import open_store
 
 # Below this many records a trained model is noise: the m and u of its rarer levels rest on a
@@ -96,7 +95,7 @@ def train_project_model(
         seconds=time.perf_counter() - started,
         model=model,
         threshold=threshold,
-        warnings=(*_too_little_data(model, records), *_shadowed(meta.name, path)),
+        warnings=_too_little_data(model, records),
     )
 
 
@@ -115,12 +114,3 @@ def _too_little_data(model: TrainedModel, records: int) -> tuple[str, ...]:
             "the records hold persons recorded more than once, with identifiers in common.",
         )
     return ()
-
-
-def _shadowed(name: str, path: Path) -> tuple[str, ...]:
-    if not is_shipped_model(name):
-        return ()
-    return (
-        f'{path} shadows the model "{name}" shipped with mpi: mpi link --model {name} now uses this project\'s '
-        f"model. Remove the file to link with the shipped one again, or train under another --name to keep both.",
-    )
