@@ -52,12 +52,20 @@ def test_sweep_row_at_the_run_threshold_is_the_index_and_missed_pairs_add_up(tmp
     assert at_run_threshold[0].persons == report.metrics.clusters.predicted_clusters
 
 
-def test_a_single_source_store_takes_truth_without_a_source_column(tmp_path: Path) -> None:
+@pytest.fixture
+def linked_golden(tmp_path: Path) -> ProjectConfig:
+    """The golden case (18 records, source "people") ingested and linked."""
     project = tmp_path / "golden"
     shutil.copytree(GOLDEN, project)
     config = load_config(project / "mpi.toml")
     ingest_sources(config)
     link_records(config)
+    return config
+
+
+def test_a_single_source_store_takes_truth_without_a_source_column(linked_golden: ProjectConfig) -> None:
+    config = linked_golden
+    project = config.root
     with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
         persons = {row["record_id"]: row["person"] for row in csv.DictReader(handle)}
     _write_truth(project / "truth.csv", persons)
@@ -87,17 +95,6 @@ def test_a_single_source_store_takes_truth_without_a_source_column(tmp_path: Pat
     assert from_parquet.metrics == with_source.metrics
     with pytest.raises(InputError, match=r"lacks column\(s\) source, record_id, person_id; it has unique_id"):
         evaluate_against_truth(config, project / "splink.csv")
-
-
-@pytest.fixture
-def linked_golden(tmp_path: Path) -> ProjectConfig:
-    """The golden case (18 records, source "people") ingested and linked."""
-    project = tmp_path / "golden"
-    shutil.copytree(GOLDEN, project)
-    config = load_config(project / "mpi.toml")
-    ingest_sources(config)
-    link_records(config)
-    return config
 
 
 def test_truth_that_names_few_indexed_records_is_refused_with_the_likely_fix(
