@@ -13,6 +13,7 @@ from mpi.config import load_config
 from mpi.errors import InputError
 from mpi.ingest import ingest_sources
 from mpi.mapping import year_regex
+from mpi.reader import has_mixed_line_endings
 
 
 def records(config_path: Path) -> dict[str, dict[str, object]]:
@@ -347,6 +348,25 @@ def test_a_utf_16_file_is_ingested_with_its_accents(tmp_path: Path, data: bytes,
         ("JOSE", "NUNEZ"),
         ("ZOE", "BRONTE"),
     ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "cp1252"])
+def test_a_file_with_mixed_line_endings_is_read_whole(tmp_path: Path, encoding: str) -> None:
+    """Extracts appended to one another: CR LF lines, then LF lines (a quoted field keeps its newline)."""
+    data = 'id,fn,ln\r\n1,José,Núñez\r\n2,Zoë,"Brontë\r\nHaworth"\n3,Ann,Lee\n4,Bob,Kim\r\n'
+    config = utf16_project(tmp_path, data.encode(encoding), encoding)
+    (people,) = ingest_sources(load_config(config)).sources
+    assert (people.rows_read, people.rows_indexed) == (4, 4)
+    rows = records(config)
+    assert [rows[r]["first_name"] for r in ("1", "2", "3", "4")] == ["JOSE", "ZOE", "ANN", "BOB"]
+    assert rows["2"]["last_name"].startswith("BRONTE")
+
+
+def test_line_endings_are_mixed_only_when_both_kinds_occur(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    for data, mixed in ((b"a\r\nb\r\n", False), (b"a\nb\n", False), (b"a\r\nb\n", True), (b"a\nb\r\n", True)):
+        path.write_bytes(data)
+        assert has_mixed_line_endings(path) is mixed, data
 
 
 def test_a_utf_16_file_read_another_way_names_the_encoding_that_reads_it(tmp_path: Path) -> None:

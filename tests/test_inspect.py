@@ -293,6 +293,17 @@ def test_a_utf_16_file_is_read_as_utf_16_and_its_mapping_says_so(
     assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
 
 
+def test_a_file_with_mixed_line_endings_is_profiled_and_its_mapping_ingests_it(tmp_path: Path) -> None:
+    (tmp_path / "mixed.csv").write_bytes(
+        b"CLIENT_ID,FIRST_NAME,LAST_NAME\r\n1,Ann,Lee\r\n2,Bob,Kim\n3,Cy,Ray\n"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "mixed.csv")])
+    assert result.exit_code == 0, result.output
+    mapping = result.output[result.output.index("[sources.") :]
+    assert 'record_id = "CLIENT_ID"' in mapping
+    assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
+
+
 def test_a_file_read_in_the_wrong_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "u16.csv").write_text("id,fn\n1,José\n", encoding="utf-16")
     result = CliRunner().invoke(main, ["inspect", str(tmp_path / "u16.csv"), "--encoding", "latin-1"])

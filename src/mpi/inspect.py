@@ -18,7 +18,7 @@ from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimite
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
-from mpi.reader import decoded_lines, duckdb_encoding, utf16_encoding_of
+from mpi.reader import decoded_lines, duckdb_encoding, ending_in_lf, has_mixed_line_endings, utf16_encoding_of
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
 from mpi.toml_values import toml_value
@@ -356,13 +356,15 @@ def _line_list(lines: list[int], shown: int = 5) -> str:
 
 
 def _utf8_head(path: Path, encoding: str, target: Path) -> Path:
-    """The file's first lines (enough for SAMPLE_ROWS rows) in UTF-8, for an encoding DuckDB does not
-    read; lines that do not decode are left out."""
+    """The file's first lines (enough for SAMPLE_ROWS rows) in UTF-8 ending in LF, for an encoding DuckDB
+    does not read or mixed line endings; lines that do not decode are left out."""
     with (
         closing(decoded_lines(path, encoding)) as lines,
         open(target, "w", encoding="utf-8", newline="") as out,
     ):
-        out.writelines(line for line in itertools.islice(lines, SAMPLE_ROWS + 1) if line is not None)
+        out.writelines(
+            ending_in_lf(line) for line in itertools.islice(lines, SAMPLE_ROWS + 1) if line is not None
+        )
     return target
 
 
@@ -380,7 +382,7 @@ def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: 
             )
         else:
             csv_path, duck_encoding = path, duckdb_encoding(encoding)
-            if duck_encoding is None:
+            if duck_encoding is None or has_mixed_line_endings(path):
                 csv_path, duck_encoding = _utf8_head(path, encoding, scratch / "utf8.csv"), "utf-8"
             options = {"path": str(csv_path), "encoding": duck_encoding}
             dialect = _sniff_dialect(con, options, delimiter)

@@ -259,7 +259,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
     with tempfile.TemporaryDirectory(prefix="mpi-transcode-") as scratch:
         path = source.path
         duck_encoding = duckdb_encoding(source.encoding)
-        if duck_encoding is None:
+        if duck_encoding is None or has_mixed_line_endings(source.path):
             path = _transcode_to_utf8(source, Path(scratch) / "utf8.csv")
             duck_encoding = "utf-8"
         columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -313,8 +313,33 @@ def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def has_mixed_line_endings(path: Path) -> bool:
+    """Whether some lines end in CR LF and others in LF alone (extracts appended to one another).
+
+    DuckDB's strict CSV reader stops at the first line ending unlike the first one ("state machine
+    reached an invalid state"), even with rejects on, so such a file goes through the transcoding
+    below, which ends every line in LF. Counted on raw bytes: every ASCII-compatible encoding
+    writes both endings the same way; UTF-16 files are transcoded anyway.
+    """
+    crlf = lf = 0
+    ends_in_cr = False
+    with open(path, "rb") as raw:
+        while chunk := raw.read(1 << 22):
+            lf += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (1 if ends_in_cr and chunk.startswith(b"\n") else 0)
+            ends_in_cr = chunk.endswith(b"\r")
+            if 0 < crlf < lf:
+                return True
+    return False
+
+
+def ending_in_lf(line: str) -> str:
+    return line[:-2] + "\n" if line.endswith("\r\n") else line
+
+
 def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
-    """Re-encode a file in an encoding DuckDB does not read (cp1252, UTF-16, ...) to UTF-8, line by line.
+    """Re-encode a file to UTF-8 with LF line endings, line by line: one in an encoding DuckDB does
+    not read (cp1252, UTF-16, ...), or one whose line endings are mixed.
 
     With on_bad_rows = "reject", an undecodable line is replaced by UNDECODABLE_LINE, which DuckDB
     rejects; otherwise the first such line is an error.
@@ -325,7 +350,7 @@ def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
     ):
         for line_number, line in enumerate(lines, start=1):
             if line is not None:
-                out.write(line)
+                out.write(ending_in_lf(line))
                 continue
             if source.on_bad_rows != "reject":
                 raise InputError(
