@@ -171,3 +171,17 @@ def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> No
     assert levels["first_name"][1].display_label == levels["first_name"][1].label  # a label wins
     shown = {label for c in spec.comparisons for label in _level_labels(spec)[c.name].values()}
     assert not {label for label in shown if label.endswith("Level")}
+
+
+def test_truth_with_a_record_twice_or_a_blank_person_names_the_file_and_its_columns(
+    linked_golden: ProjectConfig,
+) -> None:
+    truth = linked_golden.root / "truth.csv"
+    truth.write_text("record_id,person\n1,A\n1,B\n2,\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        evaluate_against_truth(linked_golden, truth, person_column="person")
+    assert str(raised.value) == (
+        f"Truth file {truth}: 1 row(s) have no person; records are listed more than once (e.g. people:1), "
+        "and each belongs to exactly one true person. Fix those rows: one row per record, with its record_id "
+        "and its person."
+    )

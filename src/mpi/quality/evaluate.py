@@ -138,6 +138,35 @@ def load_truth(
         + ", ".join(f"{select[c]} AS {c}" for c in TRUTH_COLUMNS)
         + f" FROM {read}"
     )
+    _check_truth_rows(con, truth_path, named)
+
+
+def _check_truth_rows(con: duckdb.DuckDBPyConnection, truth_path: Path, named: dict[str, str]) -> None:
+    """Blank ids or persons and records listed twice, named by the file's own columns (the metrics'
+    own check would name the temporary table, which the user never sees)."""
+    blank_ids, blank_persons = con.execute(
+        "SELECT count(*) FILTER (WHERE source IS NULL OR record_id IS NULL), count(*) FILTER (WHERE person_id IS NULL) "
+        "FROM mpi__truth"
+    ).fetchall()[0]
+    twice = con.execute(
+        "SELECT source || ':' || record_id FROM mpi__truth WHERE record_id IS NOT NULL "
+        "GROUP BY source, record_id HAVING count(*) > 1 ORDER BY 1 LIMIT 3"
+    ).fetchall()
+    problems = []
+    if blank_ids:
+        problems.append(f"{blank_ids:,} row(s) have no {named['record_id']} (or no source)")
+    if blank_persons:
+        problems.append(f"{blank_persons:,} row(s) have no {named['person_id']}")
+    if twice:
+        problems.append(
+            f"records are listed more than once (e.g. {', '.join(row[0] for row in twice)}), and each belongs "
+            "to exactly one true person"
+        )
+    if problems:
+        raise InputError(
+            f"Truth file {truth_path}: {'; '.join(problems)}. Fix those rows: one row per record, with its "
+            f"{named['record_id']} and its {named['person_id']}."
+        )
 
 
 def truth_coverage(con: duckdb.DuckDBPyConnection) -> TruthCoverage:
