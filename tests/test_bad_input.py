@@ -165,3 +165,27 @@ def test_duplicate_ids_can_be_rejected_instead(basic_project: Path) -> None:
         "duplicate record id: 2" in result.stdout.replace("\n", " ").replace("│", " ")
         or "duplicate" in result.stdout
     )
+
+
+def test_a_later_source_failing_rolls_back_the_earlier_ones_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,fn,ln\n1,Ann,Lee\n2,Bob,Kim\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,fn,ln\n1,Ann,Lee\n1,Bob,Kim\n", encoding="utf-8")
+    sources = "".join(
+        f'[sources.{name}]\npath = "{name}.csv"\nrecord_id = "id"\n'
+        f'[sources.{name}.columns]\nfirst_name = "fn"\nlast_name = "ln"\n'
+        for name in ("a", "b")
+    )
+    config = tmp_path / "mpi.toml"
+    config.write_text(f'[project]\nname = "t"\n{sources}', encoding="utf-8")
+    exit_code, stderr = run_ingest(config)
+    assert exit_code == 2
+    assert "a: 2 indexed" in stderr  # the progress line that the rollback makes untrue
+    assert stderr.endswith(
+        'on_duplicate_ids = "reject" under [sources.b] to reject those rows.\n'
+        "Nothing was ingested: a was rolled back with it, and the store is as it was.\n"
+    )
+    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM records").fetchall() == [(0,)]
+    finally:
+        con.close()

@@ -48,11 +48,16 @@ def library_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except MpiUserError as exc:
-            raise UserFacingError(str(exc), exc.exit_code) from exc
+            raise UserFacingError(_with_notes(exc), exc.exit_code) from exc
         except MpiError as exc:
-            raise UserFacingError(str(exc), getattr(exc, "exit_code", EXIT_CHECK_FAILED)) from exc
+            raise UserFacingError(_with_notes(exc), getattr(exc, "exit_code", EXIT_CHECK_FAILED)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _with_notes(exc: BaseException) -> str:
+    """The message, then what the code that saw it pass added (e.g. that a rollback undid earlier work)."""
+    return "\n".join([str(exc), *getattr(exc, "__notes__", ())])
 
 
 def project_config(ctx: click.Context) -> ProjectConfig:

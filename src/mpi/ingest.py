@@ -115,17 +115,26 @@ def ingest_sources(
                 stored_encodings(store.con, excluding=list(hashed))
                 + [encoding_of(name, info) for name, info in hashed.items()]
             )
-        results = []
-        with store.transaction() as con:
-            install_macros(con)
-            register_name_parser(con)
-            for source in sources:
-                if source.hashed:
-                    results.append(
-                        _ingest_hashed_one(con, source, hashed[source.name], config.shared_ids, report)
-                    )
-                else:
-                    results.append(_ingest_one(store, con, source, config.shared_ids, report))
+        results: list[SourceReconciliation] = []
+        try:
+            with store.transaction() as con:
+                install_macros(con)
+                register_name_parser(con)
+                for source in sources:
+                    if source.hashed:
+                        results.append(
+                            _ingest_hashed_one(con, source, hashed[source.name], config.shared_ids, report)
+                        )
+                    else:
+                        results.append(_ingest_one(store, con, source, config.shared_ids, report))
+        except MpiUserError as exc:
+            if results:
+                # The progress lines said the earlier sources were indexed; the rollback undid that.
+                exc.add_note(
+                    f"Nothing was ingested: {', '.join(r.source for r in results)} "
+                    f"{'was' if len(results) == 1 else 'were'} rolled back with it, and the store is as it was."
+                )
+            raise
         return IngestResult(store_path=str(config.store_path), sources=tuple(results))
     finally:
         store.close()
