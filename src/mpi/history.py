@@ -7,6 +7,7 @@ from datetime import datetime
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
+from mpi.record_lookup import why_no_record
 from mpi.sqlutil import load_sql
 from mpi.store import open_store
 
@@ -41,6 +42,15 @@ def record_story(config: ProjectConfig, source: str, record_id: str) -> PersonSt
         current = store.con.execute(
             "SELECT person_id FROM person_index WHERE source = ? AND record_id = ?", [source, record_id]
         ).fetchall()
+        # A record never indexed (rejected, or a mistyped key) has no story; one removed by a
+        # reload still has its past.
+        unknown = not store.con.execute(
+            "SELECT 1 FROM records WHERE source = $source AND record_id = $record_id UNION ALL "
+            "SELECT 1 FROM person_history WHERE source = $source AND record_id = $record_id LIMIT 1",
+            {"source": source, "record_id": record_id},
+        ).fetchall()
+        if unknown:
+            raise MpiUserError(why_no_record(store.con, source, record_id))
     finally:
         store.close()
     person_id = str(current[0][0]) if current else None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
+from mpi.record_lookup import why_no_record
 from mpi.store import open_store
 
 OVERRIDE_KINDS = ("link", "unlink")
@@ -58,9 +59,7 @@ def add_override(
                 "SELECT count(*) FROM records WHERE source = ? AND record_id = ?", [key.source, key.record_id]
             ).fetchall()[0][0]
             if not found:
-                raise MpiUserError(
-                    f'No record {key} in the store. Check the source name and record id with "mpi history --record".'
-                )
+                raise MpiUserError(why_no_record(con, key.source, key.record_id))
         first, second = sorted((a, b), key=str)
         clash = con.execute(
             "SELECT override_id, kind FROM overrides WHERE source_a = ? AND record_id_a = ? AND source_b = ? AND record_id_b = ?",

@@ -1,0 +1,28 @@
+"""Why a record key names no record in the store: rejected at ingest, an unknown source, or an unknown id."""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def why_no_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> str:
+    """One sentence for a (source, record id) that `records` lacks, with the command that shows more.
+
+    A user who takes an id from the agency's file meets the rejected rows too: telling them apart
+    from a mistyped id saves a search through the store.
+    """
+    key = f"{source}:{record_id}"
+    rejected = con.execute(
+        "SELECT reason FROM rejects WHERE source = ? AND record_id = ? ORDER BY row_number LIMIT 1",
+        [source, record_id],
+    ).fetchall()
+    if rejected:
+        return (
+            f"Record {key} was rejected at ingest ({rejected[0][0]}), so it is in no person id. "
+            f'See "mpi rejects {source}", fix the row and ingest again.'
+        )
+    sources = [row[0] for row in con.execute("SELECT DISTINCT source FROM records ORDER BY 1").fetchall()]
+    if source not in sources:
+        held = ", ".join(f'"{s}"' for s in sources) or "none"
+        return f'No source "{source}" in the store (its sources: {held}). Write the key as SOURCE:RECORD_ID.'
+    return f'No record {key} in the store: source "{source}" has no record id "{record_id}". Check the id in the agency\'s file.'

@@ -1,0 +1,35 @@
+"""A record key that names no record: rejected at ingest, an unknown source, or an unknown id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mpi.cli import main
+
+
+def test_overrides_and_history_tell_a_rejected_record_from_a_mistyped_key(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text("id,fn,ln\n1,Ann,Lee\n2,Bob,Kim\n2,Bo,Kim\n", encoding="utf-8")
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "t"\n[sources.k12]\npath = "k12.csv"\nrecord_id = "id"\non_duplicate_ids = "reject"\n'
+        '[sources.k12.columns]\nfirst_name = "fn"\nlast_name = "ln"\n',
+        encoding="utf-8",
+    )
+    config = ["--config", str(tmp_path / "mpi.toml")]
+    runner = CliRunner()
+    assert runner.invoke(main, [*config, "ingest"]).exit_code == 0
+    expected = {
+        "k12:2": 'Record k12:2 was rejected at ingest (duplicate record id), so it is in no person id. See "mpi '
+        'rejects k12", fix the row and ingest again.',
+        "k12:9": 'No record k12:9 in the store: source "k12" has no record id "9". Check the id in the agency\'s file.',
+        "wages:1": 'No source "wages" in the store (its sources: "k12"). Write the key as SOURCE:RECORD_ID.',
+    }
+    for key, message in expected.items():
+        override = runner.invoke(
+            main, [*config, "override", "link", "k12:1", key, "--by", "me", "--reason", "x"]
+        )
+        history = runner.invoke(main, [*config, "history", "--record", key])
+        for result in (override, history):
+            assert result.exit_code == 2
+            assert " ".join(result.stderr.split()) == f"Error: {message}"
