@@ -393,3 +393,16 @@ def test_an_unknown_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None
     assert result.stderr == (
         'Error: Unknown encoding "utf-61". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.\n'
     )
+
+
+def test_an_id_column_with_repeats_is_named_with_its_repeats_rejected(tmp_path: Path) -> None:
+    (tmp_path / "wages.csv").write_text(
+        "EMP_ID,FIRST,LAST\nW1,Ann,Lee\nW2,Bob,Kim\nW1,Ann,Lee\nW3,Cy,Ray\n", encoding="utf-8"
+    )
+    mapping = suggested_mapping(tmp_path / "wages.csv")
+    assert (
+        "# EMP_ID is named as the record id, but 1 row(s) of the sample repeat an id another row has."
+        in mapping
+    )
+    assert 'record_id = "EMP_ID"\non_duplicate_ids = "reject"' in mapping
+    assert "4 rows read = 2 indexed + 2 rejected" in ingest_output(write_config(tmp_path, mapping))

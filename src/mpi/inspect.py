@@ -52,6 +52,8 @@ class FileProfile:
     rows_sampled: int
     columns: tuple[ColumnProfile, ...]
     suggested_record_id: str | None
+    # Rows of the sample whose suggested record id another row already has (0: every id is unique)
+    record_id_repeats: int = 0
     # CSV only: the delimiter read (given or detected) and the encoding, written when not the default
     delimiter: str | None = None
     encoding: str = "utf-8"
@@ -62,6 +64,10 @@ class FileProfile:
     def to_settle(self) -> list[str]:
         """What the suggested mapping leaves to the user (each has a comment in the mapping)."""
         missing_id = [] if self.suggested_record_id else ["record_id"]
+        if self.record_id_repeats:
+            missing_id = [
+                f"record_id ({self.suggested_record_id} repeats {self.record_id_repeats:,} value(s))"
+            ]
         return missing_id + [f"{c.suggested_field} ({c.name})" for c in self.columns if c.mapping_notes]
 
     def suggested_mapping_toml(self, source_name: str, *, path_text: str | None = None) -> str:
@@ -75,7 +81,15 @@ class FileProfile:
             lines.append(f"encoding = {toml_value(self.encoding)}")
         if not self.header:
             lines.append("header = false")
-        if self.suggested_record_id:
+        if self.suggested_record_id and self.record_id_repeats:
+            lines += [
+                f"# {self.suggested_record_id} is named as the record id, but {self.record_id_repeats:,} row(s) of the "
+                "sample repeat an id another row has.",
+                "# Ask the agency for one row per record; until then ingest rejects the rows sharing an id, with a reason:",
+                f"record_id = {toml_value(self.suggested_record_id)}",
+                'on_duplicate_ids = "reject"',
+            ]
+        elif self.suggested_record_id:
             lines.append(f"record_id = {toml_value(self.suggested_record_id)}")
         else:
             lines += [
@@ -457,19 +471,22 @@ def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: 
         ) from exc
     finally:
         con.close()
-    record_id = next(
-        (
-            p.name
-            for p in profiles
-            if names_a_record_id(p.name) and p.distinct >= 0.9 * total * (1 - p.null_rate)
-        ),
-        None,
-    )
+    id_columns = [p for p in profiles if names_a_record_id(p.name)]
+    record_id = next((p.name for p in id_columns if p.distinct >= 0.9 * total * (1 - p.null_rate)), None)
+    repeats = 0
+    if record_id is None and id_columns:
+        # A column named as the id that repeats some values is still the agency's id, with
+        # duplicated rows: better named (and its repeats rejected with a reason) than left out.
+        repeated = max(id_columns, key=lambda p: p.distinct)
+        if repeated.distinct:
+            record_id = repeated.name
+            repeats = round(total * (1 - repeated.null_rate)) - repeated.distinct
     return FileProfile(
         path=str(path),
         rows_sampled=total,
         columns=tuple(profiles),
         suggested_record_id=record_id,
+        record_id_repeats=repeats,
         delimiter=sniffed_delimiter,
         encoding=encoding,
         header=header,
