@@ -97,14 +97,22 @@ def test_a_single_source_store_takes_truth_without_a_source_column(linked_golden
         evaluate_against_truth(config, project / "splink.csv")
 
 
+def refusal_of_truth(config: ProjectConfig, text: str, **options: str) -> tuple[Path, str]:
+    """Write truth.csv and return it with the message evaluate refuses it with."""
+    truth = config.root / "truth.csv"
+    truth.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        evaluate_against_truth(config, truth, **options)
+    return truth, str(raised.value)
+
+
 def test_truth_that_names_few_indexed_records_is_refused_with_the_likely_fix(
     linked_golden: ProjectConfig,
 ) -> None:
-    truth = linked_golden.root / "truth.csv"
-    truth.write_text("source,record_id,person_id\npeople,1,1\npeople,NOPE,1\nfoo,1,2\n", encoding="utf-8")
-    with pytest.raises(InputError) as raised:
-        evaluate_against_truth(linked_golden, truth)
-    assert str(raised.value) == (
+    truth, refused = refusal_of_truth(
+        linked_golden, "source,record_id,person_id\npeople,1,1\npeople,NOPE,1\nfoo,1,2\n"
+    )
+    assert refused == (
         f"Truth file {truth}: only 1 of its 3 rows name an indexed record; 2 match none (e.g. foo:1, "
         'people:NOPE). It names source(s) "foo" that the index does not hold (it holds "people"): write the '
         "source names of mpi.toml in its source column."
@@ -113,14 +121,13 @@ def test_truth_that_names_few_indexed_records_is_refused_with_the_likely_fix(
         main, ["--config", str(linked_golden.config_path), "evaluate", "--truth", str(truth)]
     )
     assert result.exit_code == 2
-    assert " ".join(result.stderr.split()) == f"Error: {raised.value}"
+    assert " ".join(result.stderr.split()) == f"Error: {refused}"
     # Right sources, ids from another column (a row number instead of the agency's id).
-    truth.write_text("source,row,record_id,person_id\n" + "".join(
-        f"people,{i},R{i},{i % 3}\n" for i in range(1, 7)
-    ), encoding="utf-8")  # fmt: skip
-    with pytest.raises(InputError) as raised:
-        evaluate_against_truth(linked_golden, truth)
-    assert str(raised.value) == (
+    truth, refused = refusal_of_truth(
+        linked_golden,
+        "source,row,record_id,person_id\n" + "".join(f"people,{i},R{i},{i % 3}\n" for i in range(1, 7)),
+    )
+    assert refused == (
         f"Truth file {truth}: only 0 of its 6 rows name an indexed record; 6 match none (e.g. people:R1, "
         "people:R2, people:R3). Its record ids are not the index's (e.g. people:1): if its record id column is "
         'not "record_id", name it with --record-column; the ids must be the agencies\' own, as in their files.'
@@ -176,11 +183,10 @@ def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> No
 def test_truth_with_a_record_twice_or_a_blank_person_names_the_file_and_its_columns(
     linked_golden: ProjectConfig,
 ) -> None:
-    truth = linked_golden.root / "truth.csv"
-    truth.write_text("record_id,person\n1,A\n1,B\n2,\n", encoding="utf-8")
-    with pytest.raises(InputError) as raised:
-        evaluate_against_truth(linked_golden, truth, person_column="person")
-    assert str(raised.value) == (
+    truth, refused = refusal_of_truth(
+        linked_golden, "record_id,person\n1,A\n1,B\n2,\n", person_column="person"
+    )
+    assert refused == (
         f"Truth file {truth}: 1 row(s) have no person; records are listed more than once (e.g. people:1), "
         "and each belongs to exactly one true person. Fix those rows: one row per record, with its record_id "
         "and its person."
