@@ -6,8 +6,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from mpi import standardize
+from mpi.cli import main
 from mpi.config import load_config
 from mpi.ingest import ingest_sources
 from mpi.store import SCHEMA_VERSION, open_store, spill_directory
@@ -92,3 +94,18 @@ def test_spill_files_of_a_killed_run_are_removed_on_open(tmp_path: Path) -> None
     assert leftover.exists()  # a reader may share the store with a running writer
     open_store(store_path).close()
     assert not spill_directory(store_path).exists()
+
+
+def test_the_stages_after_ingest_refuse_a_missing_store_and_create_none(tmp_path: Path) -> None:
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "t"\n[sources.a]\npath = "a.csv"\nrecord_id = "id"\n[sources.a.columns]\nfirst_name = "fn"\n',
+        encoding="utf-8",
+    )
+    config = ["--config", str(tmp_path / "mpi.toml")]
+    for command in (["link"], ["train"], ["override", "link", "a:1", "a:2", "--by", "me", "--reason", "x"]):
+        result = CliRunner().invoke(main, [*config, *command])
+        assert result.exit_code == 2, command
+        assert f'No store at {tmp_path / "mpi.duckdb"}. Run "mpi ingest" first' in " ".join(
+            result.stderr.split()
+        )
+        assert not (tmp_path / "mpi.duckdb").exists(), command
