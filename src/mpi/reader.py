@@ -50,11 +50,44 @@ class SourceFile:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    return _scan(path).sha256
+
+
+@dataclass(frozen=True, kw_only=True)
+class _FileScan:
+    sha256: str
+    mixed_line_endings: bool
+
+
+class _LineEndings:
+    """Counts CR LF and LF line endings over a file's bytes, chunk by chunk (a CR LF may straddle two).
+
+    Counted on raw bytes: every ASCII-compatible encoding writes both endings the same way; UTF-16
+    files are transcoded anyway.
+    """
+
+    def __init__(self) -> None:
+        self.crlf = self.lf = 0
+        self._ends_in_cr = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.lf += chunk.count(b"\n")
+        self.crlf += chunk.count(b"\r\n") + (1 if self._ends_in_cr and chunk.startswith(b"\n") else 0)
+        self._ends_in_cr = chunk.endswith(b"\r")
+
+    @property
+    def mixed(self) -> bool:
+        return 0 < self.crlf < self.lf
+
+
+def _scan(path: Path) -> _FileScan:
+    """The file's sha256 and whether its line endings are mixed, in one pass over its bytes."""
+    digest, endings = hashlib.sha256(), _LineEndings()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            endings.feed(block)
+    return _FileScan(sha256=digest.hexdigest(), mixed_line_endings=endings.mixed)
 
 
 def check_source_file(source: SourceConfig) -> None:
@@ -82,14 +115,14 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
     mpi__row and BAD_ROWS_TABLE.line both count data rows in file order (1 = the first row after the header).
     """
     check_source_file(source)
-    sha256 = file_sha256(source.path)
+    scan = _scan(source.path)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR)"
     )
     if source.format == "parquet":
         _read_parquet(con, source)
     else:
-        _read_csv(con, source)
+        _read_csv(con, source, mixed_line_endings=scan.mixed_line_endings)
     described = con.execute(f"DESCRIBE {RAW_TABLE}").fetchall()
     column_types = {str(row[0]): str(row[1]) for row in described if row[0] != "mpi__row"}
     count_row = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0]
@@ -106,7 +139,7 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
         column_types=column_types,
         rows_loaded=rows_loaded,
         bad_rows=bad_rows,
-        sha256=sha256,
+        sha256=scan.sha256,
     )
 
 
@@ -132,18 +165,24 @@ def duckdb_encoding(encoding: str) -> str | None:
 def utf16_encoding_of(path: Path) -> str | None:
     """The encoding to name for UTF-16 text: "utf-16" when it has a byte-order mark (which tells
     either order), else "utf-16-le" or "utf-16-be"; None for a file that is not UTF-16."""
-    order = utf16_byte_order(path)
+    head = _head(path)
+    order = _utf16_order(head)
     if order is None:
         return None
-    with open(path, "rb") as handle:
-        marked = handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-    return "utf-16" if marked else order
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else order
 
 
 def utf16_byte_order(path: Path) -> str | None:
     """ "utf-16-le" or "utf-16-be" for UTF-16 text, by its byte-order mark or else its NUL bytes."""
+    return _utf16_order(_head(path))
+
+
+def _head(path: Path) -> bytes:
     with open(path, "rb") as handle:
-        head = handle.read(4096)
+        return handle.read(4096)
+
+
+def _utf16_order(head: bytes) -> str | None:
     # UTF-32's little-endian mark starts with UTF-16's
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return None
@@ -248,7 +287,7 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
     return names
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_line_endings: bool) -> None:
     names = read_header(
         source.path,
         encoding=source.encoding,
@@ -259,7 +298,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
     with tempfile.TemporaryDirectory(prefix="mpi-transcode-") as scratch:
         path = source.path
         duck_encoding = duckdb_encoding(source.encoding)
-        if duck_encoding is None or has_mixed_line_endings(source.path):
+        # DuckDB's strict CSV reader stops at the first line ending unlike the first one ("state
+        # machine reached an invalid state"), even with rejects on: such a file is transcoded too.
+        if duck_encoding is None or mixed_line_endings:
             path = _transcode_to_utf8(source, Path(scratch) / "utf8.csv")
             duck_encoding = "utf-8"
         columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -314,21 +355,12 @@ def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def has_mixed_line_endings(path: Path) -> bool:
-    """Whether some lines end in CR LF and others in LF alone (extracts appended to one another).
-
-    DuckDB's strict CSV reader stops at the first line ending unlike the first one ("state machine
-    reached an invalid state"), even with rejects on, so such a file goes through the transcoding
-    below, which ends every line in LF. Counted on raw bytes: every ASCII-compatible encoding
-    writes both endings the same way; UTF-16 files are transcoded anyway.
-    """
-    crlf = lf = 0
-    ends_in_cr = False
+    """Whether some lines end in CR LF and others in LF alone (extracts appended to one another)."""
+    endings = _LineEndings()
     with open(path, "rb") as raw:
-        while chunk := raw.read(1 << 22):
-            lf += chunk.count(b"\n")
-            crlf += chunk.count(b"\r\n") + (1 if ends_in_cr and chunk.startswith(b"\n") else 0)
-            ends_in_cr = chunk.endswith(b"\r")
-            if 0 < crlf < lf:
+        for block in iter(lambda: raw.read(1 << 22), b""):
+            endings.feed(block)
+            if endings.mixed:
                 return True
     return False
 
