@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
 from mpi.demo import DEMO_MIN_PERSONS
@@ -28,8 +28,14 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 # Piped output (files, CI logs) gets a wide fixed width instead of rich's 80-column default.
 _WIDTH = None if sys.stdout.isatty() else 160
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+# No console markup: what mpi prints (paths, config keys such as [sources.k12], agency values,
+# reasons typed by clerks) is shown as written, and styles are given as styles, never as tags.
+console = Console(markup=False, highlight=False, soft_wrap=True, width=_WIDTH)
+err_console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True, width=_WIDTH)
+
+
+def print_warning(warning: str) -> None:
+    console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
 class UserFacingError(click.ClickException):
@@ -135,15 +141,13 @@ def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
     if not files:
         path = write_example_config(directory, overwrite=force)
         console.print(
-            escape(
-                f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
-            )
+            f"Wrote {path}. Edit the [sources.*] tables to point at your agency files, then run mpi ingest."
         )
         return
     path, to_check = write_config_from_files(directory, files, overwrite=force)
-    console.print(escape(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it."))
+    console.print(f"Wrote {path} with {len(files)} source(s), each as mpi inspect suggests it.")
     for source, notes in to_check.items():
-        console.print(f"  {source}: {len(notes)} comment(s) to act on: " + "; ".join(notes), markup=False)
+        console.print(f"  {source}: {len(notes)} comment(s) to act on: " + "; ".join(notes))
     console.print("Check the mapping (shared_ids, sex codes, attributes), then run mpi ingest.")
 
 
@@ -177,13 +181,13 @@ def synth(persons: int, seed: int, out_dir: Path) -> None:
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, path in summary.files.items():
-        table.add_row(escape(name), escape(str(path)), f"{summary.rows[name]:,}")
+        table.add_row(name, str(path), f"{summary.rows[name]:,}")
     console.print(table)
-    console.print(escape(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}"))
+    console.print(f"Truth: {summary.truth_path}\nConfig: {summary.config_path}")
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]{escape(message)}[/dim]")
+    err_console.print(message, style="dim")
 
 
 @main.command()
@@ -207,7 +211,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
 
 
 def _print_reconciliation(result: IngestResult) -> None:
-    table = Table(title=escape(f"Reconciliation ({result.store_path})"))
+    table = Table(title=f"Reconciliation ({result.store_path})")
     for column in ("source", "rows read", "indexed", "rejected", "balanced", "reject reasons", "seconds"):
         table.add_column(
             column, justify="right" if column in ("rows read", "indexed", "rejected", "seconds") else "left"
@@ -215,8 +219,8 @@ def _print_reconciliation(result: IngestResult) -> None:
     for s in result.sources:
         reasons = ", ".join(f"{k}: {v:,}" for k, v in s.reject_reasons.items()) or "-"
         table.add_row(
-            escape(s.source), f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
-            "yes" if s.balanced else "NO", escape(reasons), f"{s.seconds:.1f}",
+            s.source, f"{s.rows_read:,}", f"{s.rows_indexed:,}", f"{s.rows_rejected:,}",
+            "yes" if s.balanced else "NO", reasons, f"{s.seconds:.1f}",
         )  # fmt: skip
     console.print(table)
     issues = [(s.source, fi) for s in result.sources for fi in s.field_issues]
@@ -225,15 +229,17 @@ def _print_reconciliation(result: IngestResult) -> None:
         for column in ("source", "field", "column", "problem", "count"):
             issue_table.add_column(column, justify="right" if column == "count" else "left")
         for source_name, fi in issues:
-            issue_table.add_row(*map(escape, (source_name, fi.field, fi.column, fi.issue)), f"{fi.count:,}")
+            issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
         console.print(issue_table)
         _print_fixes([fi for _, fi in issues])
     total_read = sum(s.rows_read for s in result.sources)
     total_indexed = sum(s.rows_indexed for s in result.sources)
     total_rejected = sum(s.rows_rejected for s in result.sources)
     console.print(
-        f"Total: {total_read:,} rows read = {total_indexed:,} indexed + {total_rejected:,} rejected"
-        + ("" if result.balanced else "  [bold red]DOES NOT ADD UP[/bold red]")
+        Text.assemble(
+            f"Total: {total_read:,} rows read = {total_indexed:,} indexed + {total_rejected:,} rejected",
+            ("" if result.balanced else "  DOES NOT ADD UP", "bold red"),
+        )
     )
 
 
@@ -241,7 +247,7 @@ def _print_fixes(field_issues: Sequence[FieldIssue]) -> None:
     """The mapping change each field problem may need (column names only, never values)."""
     for issue in field_issues:
         if issue.fix:
-            console.print(escape(issue.fix))
+            console.print(issue.fix)
 
 
 @main.command()
@@ -283,7 +289,6 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
         f" (trained in {result.train.seconds:.1f}s, linked in {result.link.seconds_total:.1f}s)\n"
         f"Store: {result.ingest.store_path}\nConfig: {result.synth.config_path}\n"
         f"Next: {mpi_invocation()} --config {result.synth.config_path} models show demo",
-        markup=False,
     )
     if not result.ingest.balanced:
         sys.exit(EXIT_CHECK_FAILED)
@@ -324,16 +329,14 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
     for column in ("source", "reason", "rows"):
         counts.add_column(column, justify="right" if column == "rows" else "left")
     for src, reason, n in summary.counts:
-        counts.add_row(escape(src), escape(reason), f"{n:,}")
+        counts.add_row(src, reason, f"{n:,}")
     console.print(counts)
     if summary.rows:
         rows = Table(title=f"First {len(summary.rows)} rejected rows")
         for column in ("source", "row", "record id", "reason", "detail"):
             rows.add_column(column)
         for r in summary.rows:
-            rows.add_row(
-                *map(escape, (r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or ""))
-            )
+            rows.add_row(r.source, str(r.row_number), r.record_id or "", r.reason, r.detail or "")
         console.print(rows)
 
 
@@ -356,19 +359,19 @@ def inspect_command(file: Path, delimiter: str | None, encoding: str | None, sou
     from mpi.inspect import inspect_file
 
     profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
-    table = Table(title=escape(f"{profile.path} ({profile.rows_sampled:,} rows sampled)"))
+    table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")
     for column in ("column", "type", "null %", "distinct", "samples", "suggested field"):
         table.add_column(column, justify="right" if column in ("null %", "distinct") else "left")
     for c in profile.columns:
         table.add_row(
-            escape(c.name), c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
-            escape(" | ".join(c.samples)), c.suggested_field or "",
+            c.name, c.inferred_type, f"{100 * c.null_rate:.1f}", f"{c.distinct:,}",
+            " | ".join(c.samples), c.suggested_field or "",
         )  # fmt: skip
     console.print(table)
     for warning in profile.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        print_warning(warning)
     console.print("Suggested mapping (check it before use):\n")
-    console.print(profile.suggested_mapping_toml(source_name or source_name_for(file)), markup=False)
+    console.print(profile.suggested_mapping_toml(source_name or source_name_for(file)))
 
 
 @main.command()
@@ -397,23 +400,20 @@ def train(ctx: click.Context, name: str, seed: int) -> None:
                 f"{len(stats.untrained_levels)} level(s) no pair showed in training keep weight 0 "
                 f"(marked in mpi models show {result.name}): "
                 + ", ".join(f"{name} {count}" for name, count in per_comparison.items()),
-                markup=False,
             )
         for warning in stats.warnings:
-            console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+            print_warning(warning)
     chosen = result.threshold
     console.print(
-        escape(
-            f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
-            f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
-            f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
-            "check with mpi evaluate --truth)\n"
-            f"Inspect it with: mpi models show {result.name}"
-        )
+        f"Trained model {result.name} on {result.records:,} records in {result.seconds:.1f}s: {result.path}\n"
+        f"Link threshold {chosen.match_probability} (the model expects pairwise precision "
+        f"{chosen.expected_precision:.3f}, recall {chosen.expected_recall:.3f} there; "
+        "check with mpi evaluate --truth)\n"
+        f"Inspect it with: mpi models show {result.name}"
     )
     # Last, where they are seen: a useless model's summary above looks like a good one's.
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        print_warning(warning)
 
 
 @main.group(invoke_without_command=True)
@@ -441,8 +441,8 @@ def models(ctx: click.Context) -> None:
                 else " (shadows the shipped one)"
             )
         table.add_row(
-            escape(entry.name),
-            escape(where),
+            entry.name,
+            where,
             meta.created_at if meta else "?",
             f"{sum(meta.row_counts.values()):,}" if meta else "?",
             str(meta.thresholds.get("match_probability", "")) if meta else "",
@@ -464,16 +464,16 @@ def models_show(ctx: click.Context, name: str) -> None:
 
     description = describe_model(project_config(ctx), name)
     console.print(
-        escape(f"Model {description.name} ({description.path})\n")
+        f"Model {description.name} ({description.path})\n"
         + f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
     )
-    table = Table(title=escape(f"Model {description.name}: comparison levels"))
+    table = Table(title=f"Model {description.name}: comparison levels")
     for column in ("comparison", "level", "m", "u", "match weight"):
         table.add_column(column, justify="right" if column in ("m", "u", "match weight") else "left")
     for row in description.levels:
         table.add_row(
-            escape(row.comparison),
-            escape(row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)"),
+            row.comparison,
+            row.label if row.seen_in_training else f"{row.label} (no pair in training: weight 0)",
             _prob(row.m),
             _prob(row.u),
             "" if row.weight is None else f"{row.weight:+.2f}",
@@ -571,7 +571,7 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     from mpi.export import export_person_index
 
     rows = export_person_index(project_config(ctx), out_path)
-    console.print(escape(f"Wrote {rows:,} rows to {out_path}"))
+    console.print(f"Wrote {rows:,} rows to {out_path}")
 
 
 @main.command()
@@ -635,7 +635,7 @@ def evaluate(
     print_evaluation(console, report)
     if min_f1 is not None and report.metrics.pairwise.f1 < min_f1:
         console.print(
-            f"[bold red]Pairwise F1 {report.metrics.pairwise.f1:.4f} is below --min-f1 {min_f1}[/bold red]"
+            f"Pairwise F1 {report.metrics.pairwise.f1:.4f} is below --min-f1 {min_f1}", style="bold red"
         )
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -720,10 +720,10 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
         if story.current_person_id
         else "not in the index now"
     )
-    console.print(escape(f"{story.subject}: {now}"))
+    console.print(f"{story.subject}: {now}")
     for record in story.current_records:
-        console.print(escape(f"  {record}"))
-    table = Table(title=escape(f"History of {story.subject}"))
+        console.print(f"  {record}")
+    table = Table(title=f"History of {story.subject}")
     for column in ("run", "time", "event", "person", "record", "from", "to", "detail"):
         table.add_column(column)
     for e in story.events:
@@ -731,8 +731,11 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
             str(e.run_id),
             e.at.strftime("%Y-%m-%d %H:%M:%S"),
             e.event,
-            *map(escape, (e.person_id, e.record or "", e.from_person_id or "", e.to_person_id or "")),
-            escape(e.detail or ""),
+            e.person_id,
+            e.record or "",
+            e.from_person_id or "",
+            e.to_person_id or "",
+            e.detail or "",
         )
     console.print(table)
 
@@ -764,9 +767,7 @@ def _override_command(kind: str) -> Callable[..., None]:
             reason=reason,
         )
         console.print(
-            escape(
-                f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
-            )
+            f"Override {made.override_id}: {kind} {made.a} and {made.b}. It applies from the next mpi link."
         )
 
     return command
@@ -799,10 +800,10 @@ def override_list(ctx: click.Context) -> None:
         table.add_row(
             str(o.override_id),
             o.kind,
-            escape(str(o.a)),
-            escape(str(o.b)),
-            escape(o.decided_by),
-            escape(o.reason),
+            str(o.a),
+            str(o.b),
+            o.decided_by,
+            o.reason,
             o.created_at.strftime("%Y-%m-%d %H:%M"),
             "" if o.first_applied_run is None else str(o.first_applied_run),
         )
@@ -927,7 +928,7 @@ def hash_command(
         for column in ("field", "column", "problem", "count"):
             issues.add_column(column, justify="right" if column == "count" else "left")
         for fi in result.field_issues:
-            issues.add_row(*map(escape, (fi.field, fi.column, fi.issue)), f"{fi.count:,}")
+            issues.add_row(fi.field, fi.column, fi.issue, f"{fi.count:,}")
         console.print(issues)
         _print_fixes(result.field_issues)
     if result.id_map_path:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
@@ -55,7 +55,9 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
                 f"{row.persons:,}",
             )
         console.print(sweep)
-    console.print(f"[bold]Pairwise F1 {m.pairwise.f1:.4f}[/bold]  B-cubed F1 {m.bcubed.f1:.4f}")
+    console.print(
+        Text.assemble((f"Pairwise F1 {m.pairwise.f1:.4f}", "bold"), f"  B-cubed F1 {m.bcubed.f1:.4f}")
+    )
 
 
 def _print_truth_coverage(console: Console, coverage: TruthCoverage) -> None:
@@ -66,7 +68,6 @@ def _print_truth_coverage(console: Console, coverage: TruthCoverage) -> None:
         f"truth coverage: {coverage.truth_rows_matched:,} of {coverage.truth_rows:,} truth rows name an indexed "
         f"record; {unmatched:,} match none{examples if unmatched else ''}; "
         f"{coverage.indexed_without_truth:,} indexed record(s) have no truth row. Only records in both are scored.",
-        markup=False,
     )
 
 
@@ -76,7 +77,7 @@ def _print_evidence(console: Console, evidence: RecallByEvidence) -> None:
         table.add_column(column, justify="left" if column == "both records carry" else "right")
     for group in evidence.groups:
         table.add_row(
-            escape(group.evidence),
+            group.evidence,
             f"{group.true_pairs:,}",
             f"{group.linked:,}",
             f"{group.missed:,}",
@@ -98,7 +99,7 @@ def _print_blocking(console: Console, blocking: BlockingRecall) -> None:
     for column in ("prediction rule", "true pairs caught", "by this rule only"):
         table.add_column(column, justify="left" if column == "prediction rule" else "right")
     for rule in blocking.rules:
-        table.add_row(escape(rule.rule), f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
+        table.add_row(rule.rule, f"{rule.true_pairs_caught:,}", f"{rule.caught_by_this_rule_only:,}")
     console.print(table)
 
 
@@ -111,9 +112,7 @@ def _print_examples(console: Console, title: str, examples: tuple[PairExample, .
         table.add_column("right")
         for field in example.left:
             left, right = example.left[field], example.right[field]
-            table.add_row(
-                field, "" if left is None else escape(str(left)), "" if right is None else escape(str(right))
-            )
+            table.add_row(field, "" if left is None else str(left), "" if right is None else str(right))
         console.print(table)
         levels = ", ".join(f"{k}: {v}" for k, v in example.levels.items() if v != "null")
-        console.print(f"  decided by: {levels}", markup=False)
+        console.print(f"  decided by: {levels}")
