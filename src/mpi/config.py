@@ -382,7 +382,7 @@ def _parse_source(
         problems.append(f'{where}: delimiter must be one character, e.g. delimiter = "|".')
         delimiter = ","
     encoding = raw.get("encoding", "utf-8")
-    if not isinstance(encoding, str) or not _is_known_encoding(encoding):
+    if not isinstance(encoding, str) or not is_known_encoding(encoding):
         problems.append(f'{where}: unknown encoding "{encoding}"; use e.g. "utf-8", "latin-1" or "cp1252".')
         encoding = "utf-8"
     header = raw.get("header", True)
@@ -473,7 +473,7 @@ def _check_attributes_identify_nothing(
             )
 
 
-def _is_known_encoding(encoding: str) -> bool:
+def is_known_encoding(encoding: str) -> bool:
     import codecs
 
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import itertools
 import json
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from mpi.column_names import column_words, names_a_record_id, one_column_per_field
-from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter
+from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter, is_known_encoding
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
 from mpi.mapping import DATE_TYPES
@@ -63,11 +62,12 @@ class FileProfile:
 
     def to_settle(self) -> list[str]:
         """What the suggested mapping leaves to the user (each has a comment in the mapping)."""
-        missing_id = [] if self.suggested_record_id else ["record_id"]
         if self.record_id_repeats:
             missing_id = [
                 f"record_id ({self.suggested_record_id} repeats {self.record_id_repeats:,} value(s))"
             ]
+        else:
+            missing_id = [] if self.suggested_record_id else ["record_id"]
         return missing_id + [f"{c.suggested_field} ({c.name})" for c in self.columns if c.mapping_notes]
 
     def suggested_mapping_toml(self, source_name: str, *, path_text: str | None = None) -> str:
@@ -273,12 +273,10 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
         raise InputError(f"File {path} is empty (0 bytes).")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
+    if not is_known_encoding(encoding):
         raise InputError(
             f'Unknown encoding "{encoding}". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.'
-        ) from None
+        )
     with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
         return _profile_file(path, delimiter=delimiter, encoding=encoding, scratch=Path(scratch))
 

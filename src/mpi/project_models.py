@@ -36,16 +36,8 @@ def locate_model(config: ProjectConfig, name: str = DEFAULT_MODEL) -> ModelLocat
         path, _ = model_paths(directory, name)
         if path.is_file():
             return ModelLocation(name=name, directory=directory, path=path, shipped=shipped)
-    known = ", ".join(sorted({e.name for e, _ in all_models(config)})) or "none"
+    known = ", ".join(sorted({m.entry.name for m in list_all_models(config)})) or "none"
     raise ModelError(f'No model "{name}" (models: {known}). Train one with "mpi train --name {name}".')
-
-
-def all_models(config: ProjectConfig) -> list[tuple[ModelEntry, bool]]:
-    """(entry, shipped) for the project's models, then the shipped ones it does not shadow."""
-    own = [(entry, False) for entry in list_models(project_models_dir(config))]
-    names = {entry.name for entry, _ in own}
-    shipped = [(entry, True) for entry in list_models(models_root()) if entry.name not in names]
-    return own + shipped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +55,3 @@ def list_all_models(config: ProjectConfig) -> list[ListedModel]:
     return [ListedModel(entry=e, shipped=False, shadowed=e.name in both) for e in own] + [
         ListedModel(entry=e, shipped=True, shadowed=e.name in both) for e in shipped
     ]
-
-
-def is_shipped_model(name: str) -> bool:
-    return model_paths(models_root(), name)[0].is_file()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
+from mpi.link import LINK_FIT_MIN_RECORDS
 from mpi.model import build_person_model, save_model
 from mpi.model.hashed import build_hashed_model
 from mpi.model.trained import TrainedModel
@@ -16,11 +17,11 @@ from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, project_models_dir
 from mpi.store import open_store
 
-# Below this many records a trained model is noise: the m and u of its rarer levels rest on a
-# handful of pairs and its own precision and recall estimates say nothing. mpi link fits the
-# shipped model to a store from the same count (LINK_FIT_MIN_RECORDS, measured there); trained
-# on 19 records a model came out with a match rate of 1e-12 and "expected" precision and recall 1.0.
-TRAIN_MIN_RECORDS = 100
+# Below the count from which mpi link fits the shipped model to a store (measured there), a trained
+# model is noise too: the m and u of its rarer levels rest on a handful of pairs and its own
+# precision and recall estimates say nothing (on 19 records: a match rate of 1e-12, "expected"
+# precision and recall 1.0).
+TRAIN_MIN_RECORDS = LINK_FIT_MIN_RECORDS
 # A model expecting fewer matching pairs than this among all pairs of its records learned what a
 # match looks like from none (no person recorded twice, or EM collapsing to its floor of 1e-12).
 TRAIN_MIN_EXPECTED_MATCHES = 1.0
@@ -34,7 +35,7 @@ class TrainResult:
     seconds: float
     model: TrainedModel
     threshold: ThresholdChoice
-    warnings: tuple[str, ...] = ()  # the model may be useless, or hides a shipped model
+    warnings: tuple[str, ...] = ()  # why the model may mean nothing (too few records, no match expected)
 
 
 def train_project_model(
