@@ -99,7 +99,7 @@ def test_memory_limit_is_validated_and_reaches_duckdb(tmp_path: Path) -> None:
         load_config(config_path)
     config_path.write_text('[store]\npath = "s.duckdb"\nmemory_limit = "512MB"\n', encoding="utf-8")
     config = load_config(config_path)
-    store = open_store(config.store_path, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, create=True, memory_limit=config.memory_limit)
     try:
         limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         spill = store.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]

@@ -53,7 +53,7 @@ def test_id_rule_on_random_clusterings(
     tmp_path_factory: object, first: dict[str, int], second: dict[str, int]
 ) -> None:
     path = Path(str(tmp_path_factory.mktemp("ids"))) / "s.duckdb"  # type: ignore[attr-defined]
-    store = open_store(path)
+    store = open_store(path, create=True)
     try:
         con = store.con
         before = apply(con, first)
@@ -102,7 +102,7 @@ def test_id_rule_on_random_clusterings(
 
 
 def test_first_run_numbers_ids_by_first_record(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.duckdb")
+    store = open_store(tmp_path / "s.duckdb", create=True)
     try:
         index = apply(store.con, {"r05": 1, "r01": 2, "r02": 2, "r09": 3})
     finally:

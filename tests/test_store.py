@@ -16,7 +16,7 @@ from mpi.store import SCHEMA_VERSION, open_store, spill_directory
 
 
 def test_new_store_is_migrated_once(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.duckdb")
+    store = open_store(tmp_path / "s.duckdb", create=True)
     store.close()
     store = open_store(tmp_path / "s.duckdb")
     try:
@@ -86,7 +86,7 @@ def test_failure_midway_leaves_store_unchanged(basic_project: Path, monkeypatch:
 
 def test_spill_files_of_a_killed_run_are_removed_on_open(tmp_path: Path) -> None:
     store_path = tmp_path / "s.duckdb"
-    open_store(store_path).close()
+    open_store(store_path, create=True).close()
     leftover = spill_directory(store_path) / "duckdb_temp_block-1.block"
     leftover.parent.mkdir()
     leftover.write_bytes(b"x" * 1024)

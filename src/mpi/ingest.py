@@ -104,7 +104,7 @@ def ingest_sources(
     hashed = {s.name: read_hashed_file_info(s.path, source=s.name) for s in sources if s.hashed}
     for name, info in hashed.items():
         check_source_name(name, info)
-    store = open_store(config.store_path, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, create=True, memory_limit=config.memory_limit)
     try:
         store.ensure_shared_id_columns(config.shared_ids)
         check_store_kind(store.con, config)

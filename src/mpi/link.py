@@ -166,7 +166,7 @@ def link_records(
         )
     if not 0.0 < threshold < 1.0:
         raise MpiUserError(f"--threshold must be a match probability between 0 and 1, not {threshold}.")
-    store = open_store(config.store_path, must_exist=True, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
         check_store_kind(con, config)

@@ -51,7 +51,7 @@ def add_override(
         raise MpiUserError(f"Cannot {kind} record {a} with itself.")
     if not reason.strip():
         raise MpiUserError("Say why: --reason is required for an override.")
-    store = open_store(config.store_path, must_exist=True, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
         for key in (a, b):
@@ -118,7 +118,7 @@ def list_overrides(config: ProjectConfig) -> list[Override]:
 
 def remove_override(config: ProjectConfig, override_id: int) -> None:
     """Forget a decision; the next `mpi link` clusters those records by the model again."""
-    store = open_store(config.store_path, must_exist=True, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         with store.transaction() as con:
             deleted = con.execute(

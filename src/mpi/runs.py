@@ -104,7 +104,7 @@ def undo_run(config: ProjectConfig, run_id: int) -> int:
 
     Returns how many records' person ids were restored. Issued person ids are not reused afterwards.
     """
-    store = open_store(config.store_path, must_exist=True, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         con = store.con
         _check_undoable(con, run_id)

@@ -129,14 +129,16 @@ def spill_directory(path: Path) -> Path:
 
 
 def open_store(
-    path: Path, *, read_only: bool = False, must_exist: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+    path: Path, *, read_only: bool = False, create: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
 ) -> Store:
-    """Open (or create) the store file and bring its schema to the current version.
+    """Open the store file (``create``: or create it) and bring its schema to the current version.
 
-    Only ingest creates a store; the stages after it (``must_exist``) refuse a missing one rather
-    than leave an empty file behind.
+    Only ingest creates a store: the stages after it refuse a missing one rather than leave an
+    empty file behind.
     """
-    if (read_only or must_exist) and not path.exists():
+    if read_only and create:
+        raise ValueError("a store opened read-only cannot be created")
+    if not create and not path.exists():
         raise MpiUserError(f'No store at {path}. Run "mpi ingest" first to create it.')
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill_directory(path))})

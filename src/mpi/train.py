@@ -49,7 +49,7 @@ def train_project_model(
     """Estimate lambda, u and m on the ingested records; the store is left unchanged."""
     report = progress or (lambda _message: None)
     started = time.perf_counter()
-    store = open_store(config.store_path, must_exist=True, memory_limit=config.memory_limit)
+    store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         check_store_kind(store.con, config)
         loads = store.con.execute(
