@@ -33,3 +33,33 @@ def test_overrides_and_history_tell_a_rejected_record_from_a_mistyped_key(tmp_pa
         for result in (override, history):
             assert result.exit_code == 2
             assert " ".join(result.stderr.split()) == f"Error: {message}"
+
+
+def test_an_override_on_a_record_a_reload_removed_is_named_by_link_and_override_list(tmp_path: Path) -> None:
+    rows = ["id,fn,ln,dob", "1,Ann,Lee,1990-02-03", "2,Anne,Lee,1990-02-03", "3,Bob,Kim,1985-07-01"]
+    data = tmp_path / "k12.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "t"\n[sources.k12]\npath = "k12.csv"\nrecord_id = "id"\n'
+        '[sources.k12.columns]\nfirst_name = "fn"\nlast_name = "ln"\ndob = "dob"\n',
+        encoding="utf-8",
+    )
+    config = ["--config", str(tmp_path / "mpi.toml")]
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, [*config, *args])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    run("ingest")
+    run("override", "unlink", "k12:1", "k12:2", "--by", "me", "--reason", "twins")
+    warning = "1 override(s) name a record the store no longer holds"
+    assert warning not in run("link")
+    data.write_text("\n".join(rows[:2] + rows[3:]) + "\n", encoding="utf-8")  # the reload drops record 2
+    run("ingest")
+    assert warning in run("link")
+    assert "k12:2" in run("override", "list")
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run("ingest")
+    assert warning not in run("link")

@@ -543,6 +543,13 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     for label, value in rows:
         table.add_row(label, value)
     console.print(table)
+    idle = result.clustering.overrides_on_missing_records
+    if idle:
+        print_warning(
+            f"{idle:,} override(s) name a record the store no longer holds (a reload removed it), so they did "
+            "nothing in this run; they apply again if the record returns. mpi override list shows which, "
+            "mpi override remove ID drops one."
+        )
 
 
 @main.group()
@@ -794,7 +801,18 @@ def override_list(ctx: click.Context) -> None:
     from mpi.overrides import list_overrides
 
     table = Table(title="Overrides")
-    for column in ("id", "kind", "record a", "record b", "by", "reason", "created", "first applied in run"):
+    columns = (
+        "id",
+        "kind",
+        "record a",
+        "record b",
+        "by",
+        "reason",
+        "created",
+        "first applied in run",
+        "records gone",
+    )
+    for column in columns:
         table.add_column(column)
     for o in list_overrides(project_config(ctx)):
         table.add_row(
@@ -806,6 +824,7 @@ def override_list(ctx: click.Context) -> None:
             o.reason,
             o.created_at.strftime("%Y-%m-%d %H:%M"),
             "" if o.first_applied_run is None else str(o.first_applied_run),
+            ", ".join(o.missing_records),
         )
     console.print(table)
 

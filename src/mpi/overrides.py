@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
-from mpi.record_lookup import why_no_record
+from mpi.record_lookup import overrides_on_missing_records, why_no_record
 from mpi.store import open_store
 
 OVERRIDE_KINDS = ("link", "unlink")
@@ -39,6 +39,9 @@ class Override:
     reason: str
     created_at: datetime
     first_applied_run: int | None
+    # Keys (SOURCE:RECORD_ID) of its records that a reload removed from the store: until they
+    # return, the override does nothing.
+    missing_records: tuple[str, ...] = ()
 
 
 def add_override(
@@ -99,6 +102,7 @@ def list_overrides(config: ProjectConfig) -> list[Override]:
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         rows = store.con.execute("SELECT * FROM overrides ORDER BY override_id").fetchall()
+        missing = dict(overrides_on_missing_records(store.con))
     finally:
         store.close()
     return [
@@ -111,6 +115,7 @@ def list_overrides(config: ProjectConfig) -> list[Override]:
             reason=r[7],
             created_at=r[8],
             first_applied_run=r[9],
+            missing_records=tuple(missing.get(r[0], ())),
         )  # fmt: skip
         for r in rows
     ]

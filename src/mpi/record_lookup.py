@@ -1,4 +1,5 @@
-"""Why a record key names no record in the store: rejected at ingest, an unknown source, or an unknown id."""
+"""Record keys the store lacks: why one names no record (rejected at ingest, an unknown source or id), and
+which overrides name records a reload removed."""
 
 from __future__ import annotations
 
@@ -26,3 +27,21 @@ def why_no_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -
         held = ", ".join(f'"{s}"' for s in sources) or "none"
         return f'No source "{source}" in the store (its sources: {held}). Write the key as SOURCE:RECORD_ID.'
     return f'No record {key} in the store: source "{source}" has no record id "{record_id}". Check the id in the agency\'s file.'
+
+
+def overrides_on_missing_records(con: duckdb.DuckDBPyConnection) -> list[tuple[int, list[str]]]:
+    """(override id, the keys SOURCE:RECORD_ID it names that `records` lacks) for each such override."""
+    rows = con.execute(
+        """
+        SELECT override_id, list(key ORDER BY side) AS missing
+        FROM (
+            SELECT override_id, 1 AS side, source_a || ':' || record_id_a AS key FROM overrides
+            UNION ALL
+            SELECT override_id, 2 AS side, source_b || ':' || record_id_b AS key FROM overrides
+        )
+        WHERE key NOT IN (SELECT source || ':' || record_id FROM records)
+        GROUP BY override_id
+        ORDER BY override_id
+        """
+    ).fetchall()
+    return [(int(override_id), list(missing)) for override_id, missing in rows]
