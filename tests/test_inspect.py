@@ -77,6 +77,9 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         # camel case and abbreviations
         ("ChildFirstName", "first_name"),
         ("DateOfBirth", "dob"),
+        ("birth_year", "dob"),
+        ("YearOfBirth", "dob"),
+        ("YOB", "dob"),
         ("MI", "middle_name"),
         ("soc_sec_id", "ssn"),
         ("suburb", "city"),
@@ -384,6 +387,42 @@ def test_a_street_column_of_whole_address_lines_is_mapped_as_the_address(tmp_pat
         "STUDENT_KEY,LAST_NM,STREET\nS1,Lee,Main St\nS2,Kim,5th Avenue\nS3,Ray,Oak Ave\n", encoding="utf-8"
     )
     assert 'street_name = "STREET"' in suggested_mapping(tmp_path / "k12.csv")
+
+
+def test_a_birth_year_column_is_kept_as_the_birth_year_not_as_a_date(tmp_path: Path) -> None:
+    """A year alone (wage files, registers) is no 1 January: its year is the birth year, as an age's is.
+
+    A year in the future is an impossible date, and a value that is no year an unparseable one; the
+    years of a column mixing them with full dates are read the same way.
+    """
+    wages = tmp_path / "wages.csv"
+    wages.write_text("emp_id,fname,lname,birth_year\n1,Ann,Lee,1990\n2,Bob,Kim,2099\n3,Cy,Ray,19xx\n")
+    mapping = suggested_mapping(wages)
+    assert 'dob = { column = "birth_year", date_format = ["%Y"] }' in mapping
+    output = ingest_output(write_config(tmp_path, mapping))
+    assert (
+        "placeholder or impossible date (a system default such as 1900-01-01, or in the future) │ 1" in output
+    )
+    assert "│ unparseable date │ 1" in output and "year read" not in output
+    wages.write_text(
+        "emp_id,fname,lname,dob\n1,Ann,Lee,02/03/1990\n2,Bob,Kim,1985\n3,Cy,Ray,\n4,Di,Fox,01/05/1971\n"
+    )
+    mixed = suggested_mapping(wages)
+    assert 'dob = { column = "dob", date_format = ["%m/%d/%Y", "%Y"] }' in mixed
+    assert "unparseable" not in ingest_output(write_config(tmp_path, mixed))
+    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT record_id, dob, birth_year_min, birth_year_max FROM records ORDER BY record_id"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(r[0], str(r[1]) if r[1] else None, r[2], r[3]) for r in rows] == [
+        ("1", "1990-02-03", 1990, 1990),
+        ("2", None, 1985, 1985),
+        ("3", None, None, None),
+        ("4", "1971-01-05", 1971, 1971),
+    ]
 
 
 def test_an_unknown_encoding_is_an_error_not_a_traceback(tmp_path: Path) -> None:

@@ -5,13 +5,15 @@ enriched AS (SELECT * FROM mpi__enriched ANTI JOIN mpi__row_rejects USING (mpi__
 SELECT field, issue, count
 FROM (
     SELECT 'dob' AS field, 'unparseable date' AS issue,
-           count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL) AS count FROM mapped
+           count(*) FILTER (WHERE dob_raw IS NOT NULL AND dob_in IS NULL AND NOT dob_year_only_in) AS count
+    FROM mapped
     UNION ALL
     SELECT 'dob', 'unparseable date, but its year read (kept as the birth year)',
-           count(*) FILTER (WHERE dob_year_read IS NOT NULL) FROM enriched
+           count(*) FILTER (WHERE dob_year_read IS NOT NULL AND NOT dob_year_only) FROM enriched
     UNION ALL
     SELECT 'dob', 'placeholder or impossible date (a system default such as 1900-01-01, or in the future)',
-           count(*) FILTER (WHERE dob_parsed IS NOT NULL AND dob IS NULL) FROM enriched
+           count(*) FILTER (WHERE (dob_parsed IS NOT NULL AND dob IS NULL) OR (dob_year_only AND dob_year_read IS NULL))
+    FROM enriched
     UNION ALL
     SELECT 'age', 'not an age in years (0-120) with a recorded date',
            count(*) FILTER (WHERE age_raw IS NOT NULL AND age IS NULL) FROM enriched

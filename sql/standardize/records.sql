@@ -67,9 +67,11 @@ standardized AS (
         CASE WHEN NOT mpi_is_placeholder_date(dob_in) THEN dob_in END AS dob,
         dob_raw,
         dob_in AS dob_parsed,
-        -- A date that did not parse (1985-13-07, 1985-00-00) still tells its year, as an age would.
+        -- A date that did not parse (1985-13-07, 1985-00-00) still tells its year, as an age would, and
+        -- so does a year alone (1985) where a year-only format (%Y) says it is one (dob_year_only).
         CASE WHEN dob_in IS NULL AND dob_year_in BETWEEN 1 AND year(current_date) THEN dob_year_in END
             AS dob_year_read,
+        dob_year_only_in AS dob_year_only,
         CASE WHEN age_number BETWEEN 0 AND 120 AND age_as_of IS NOT NULL THEN age_number END AS age,
         age_raw,
         age_as_of,

@@ -15,7 +15,8 @@ FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("middle_name", r"(middle|mid)_?(name|nm|init(ial)?)$|^m_?(name|nm|init(ial)?|i)$|^middle$"),
     ("last_name", r"(last|sur|family)_?(name|nm)$|^l_?(name|nm)$|^surname$|^last$"),
     ("suffix", r"suffix|sfx|generation"),
-    ("dob", r"dob|birth_?(date|dt|day)|date_?of_?birth|bdate"),
+    # A birth year alone is a dob too: a year-only date_format keeps it as the birth year.
+    ("dob", r"dob|birth_?(date|dt|day|year|yr)|date_?of_?birth|year_?of_?birth|bdate|^yob$"),
     ("age", r"^age(_?years)?$"),
     ("sex", r"^(sex|gender)(_?(cd|code))?$"),
     ("ssn", r"ssn|soc_?sec|social_?security"),

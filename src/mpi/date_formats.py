@@ -11,6 +11,7 @@ from mpi.sqlutil import quote_identifier, quote_literal
 
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 EXAMPLE_DATE_FORMAT = "%m/%d/%Y"
+YEAR_ONLY_DATE_FORMAT = "%Y"
 STRFTIME_CODES_HINT = "%d day, %m month, %Y year, %b month name"
 # A date picture as other tools write it (MM/DD/YYYY, DD-MON-YYYY) -> its strftime codes.
 _PICTURE_CODES = {"YYYY": "%Y", "MON": "%b", "MM": "%m", "DD": "%d", "YY": "%y"}
@@ -33,6 +34,9 @@ CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
     "%d-%b-%Y",
     "%d %b %Y",
     "%b %d %Y",
+    # Last: a year alone (1985), as registers and wage files give a birth year. Ingest keeps it as
+    # the birth year, compared as an age is, not as 1 January (is_year_only).
+    YEAR_ONLY_DATE_FORMAT,
 )
 
 
@@ -56,6 +60,15 @@ def date_format_problem(date_format: str) -> str | None:
             f'Use strftime codes ({STRFTIME_CODES_HINT}), e.g. "{EXAMPLE_DATE_FORMAT}".'
         )
     return None
+
+
+def is_year_only(date_format: str) -> bool:
+    """A format of a year and nothing else (%Y): its values are birth years, not dates.
+
+    Read as dates they would be 1 January, which is a date of its own (registers write it when only
+    the year is known) and disagrees with the person's real date elsewhere.
+    """
+    return re.findall("%(.)", date_format.replace("%%", "")) == ["Y"]
 
 
 def _has_code(date_format: str) -> bool:
@@ -94,7 +107,9 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
         parsed = f"CAST(try_strptime(v, {quote_literal(date_format)}) AS DATE)"
         same_shape = years is not None and _date_shape(date_format) in {_date_shape(f) for f in chosen}
         within = f" AND year({parsed}) BETWEEN {years[0]} AND {years[1]}" if years and same_shape else ""
-        return f"coalesce(NOT mpi_is_placeholder_date({parsed}){within}, false)"
+        # No birth date has a year before 1000: such a reading is a two- or three-digit year read
+        # as a whole one (98 by %Y).
+        return f"coalesce(NOT mpi_is_placeholder_date({parsed}) AND year({parsed}) >= 1000{within}, false)"
 
     chosen: list[str] = []
     years: tuple[int, int] | None = None

@@ -232,7 +232,7 @@ def _formats_of_unread_dates(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
         "ANTI JOIN mpi__row_rejects USING (mpi__row) "
-        f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL LIMIT {UNREAD_DATES_SAMPLE}"
+        f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL AND NOT dob_year_only_in LIMIT {UNREAD_DATES_SAMPLE}"
     )
     try:
         return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw")

@@ -12,6 +12,7 @@ import duckdb
 from nameparser import HumanName
 
 from mpi.config import AgeRange, AsOf, ColumnMapping, SourceConfig
+from mpi.date_formats import is_year_only
 from mpi.errors import InputError
 from mpi.reader import RAW_TABLE
 from mpi.schema import shared_id_column
@@ -99,21 +100,42 @@ def year_regex(date_format: str) -> str | None:
     return "".join(parts) + "$"
 
 
-def _mistyped_dob_year_sql(column: str, formats: tuple[str, ...], column_type: str, params: _Params) -> str:
-    """The year of a date text none of ``formats`` parses, by the first format whose pattern it fits."""
+def _year_by_formats_sql(
+    column: str, formats: tuple[str, ...], column_type: str, params: _Params
+) -> str | None:
+    """The year of a date text, where the first of ``formats`` whose pattern it fits puts it; None
+    when no format holds a year or the column is a DATE (nothing to read from text)."""
     patterns = [p for p in (year_regex(f) for f in formats) if p]
     if column_type.upper() in DATE_TYPES or not patterns:
-        return "NULL::INTEGER"
+        return None
     text = _text_sql(column)
     years = [f"TRY_CAST(nullif(regexp_extract({text}, {params.add(p)}, 1), '') AS INTEGER)" for p in patterns]
     return f"coalesce({', '.join(years)})"
+
+
+def _mistyped_dob_year_sql(column: str, formats: tuple[str, ...], column_type: str, params: _Params) -> str:
+    """The year of a date text none of ``formats`` parses, by the first format whose pattern it fits."""
+    return _year_by_formats_sql(column, formats, column_type, params) or "NULL::INTEGER"
+
+
+def _dob_year_only_sql(column: str, formats: tuple[str, ...], column_type: str, params: _Params) -> str:
+    """Whether a date of birth is a year alone, written as a year-only format (%Y) of the column has it.
+
+    Such a value is no date: its year becomes the record's birth year (records.sql), and it is not
+    counted as an unparseable date (a year in the future is counted as an impossible one).
+    """
+    year = _year_by_formats_sql(column, tuple(f for f in formats if is_year_only(f)), column_type, params)
+    return f"({year} IS NOT NULL)" if year else "false"
 
 
 def _input_sql(mapping: ColumnMapping, column_type: str, params: _Params) -> str:
     """The value handed to standardization: the raw text after this source's own parse options."""
     value = _text_sql(mapping.column)
     if mapping.field == "dob":
-        return _date_sql(mapping.column, mapping.date_formats, column_type, params)
+        full_dates = tuple(f for f in mapping.date_formats if not is_year_only(f))
+        if not full_dates and column_type.upper() not in DATE_TYPES:
+            return "NULL::DATE"
+        return _date_sql(mapping.column, full_dates, column_type, params)
     if mapping.codes:
         keys = params.add(list(mapping.codes))
         values = params.add(list(mapping.codes.values()))
@@ -221,6 +243,10 @@ def map_source_sql(
         else "NULL::INTEGER"
     )
     selects.append(f"{dob_year} AS dob_year_in")
+    dob_year_only = (
+        _dob_year_only_sql(dob.column, dob.date_formats, column_types[dob.column], params) if dob else "false"
+    )
+    selects.append(f"{dob_year_only} AS dob_year_only_in")
     age = source.mapping("age")
     as_of = age.as_of if age else None
     selects.append(
