@@ -220,7 +220,9 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
         "4,Lee,123 Main St Suite 4B\n"
         "5,Lee,2207 Church St # 2 floor\n"
         "6,Lee,12 Ste Genevieve Ave\n"  # a street name that starts with a unit word keeps it
-        "7,Lee,PO Box 55\n",
+        "7,Lee,PO Box 55\n"
+        # USPS variants of one street type (Publication 28, C1) read as one
+        "11,Lee,1200 Sunset Boul\n12,Lee,1200 Sunset Blvd\n13,Lee,9 Oak Terr\n14,Lee,9 Oak Terrace\n",
         encoding="utf-8",
     )
     (tmp_path / "parts.csv").write_text(
@@ -240,6 +242,8 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
     assert parts["5"] == ("2207", "CHURCH ST", "2")
     assert parts["6"] == ("12", "STE GENEVIEVE AVE", None)
     assert parts["7"] == (None, "PO BOX 55", None) and rows["7"]["address"] == "PO BOX 55"
+    assert rows["11"]["address"] == rows["12"]["address"] == "1200 SUNSET BLVD"
+    assert rows["13"]["address"] == rows["14"]["address"] == "9 OAK TER"
 
 
 def test_year_regex_reads_the_year_of_a_date_that_does_not_parse() -> None:

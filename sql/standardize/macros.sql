@@ -144,17 +144,40 @@ CREATE OR REPLACE TEMP MACRO mpi_phone_valid(d) AS
     CASE WHEN length(d) = 10 AND d[1] NOT IN ('0', '1') AND d[4] NOT IN ('0', '1')
               AND replace(d, d[1], '') <> '' AND d[4:10] <> '5551212' THEN d END;
 
--- Street types and directions to USPS abbreviations, so STREET = ST and NORTH = N.
+-- Street types and directions to USPS abbreviations, so STREET = ST and NORTH = N. The street
+-- types with their common variants are from USPS Publication 28, appendix C1 (AVEN, BOUL, CIRC,
+-- DRV, TERR are the same types); a type that is also an everyday word in street names (HILL,
+-- PARK, LAKE) is left as written. A CASE over words: no library holds the table in a form SQL can use.
 CREATE OR REPLACE TEMP MACRO mpi_street_std(s) AS
-    nullif(array_to_string(list_transform(string_split(s, ' '), lambda t: CASE t
-        WHEN 'STREET' THEN 'ST' WHEN 'STR' THEN 'ST' WHEN 'AVENUE' THEN 'AVE' WHEN 'AV' THEN 'AVE'
-        WHEN 'ROAD' THEN 'RD' WHEN 'DRIVE' THEN 'DR' WHEN 'LANE' THEN 'LN' WHEN 'BOULEVARD' THEN 'BLVD'
-        WHEN 'COURT' THEN 'CT' WHEN 'PLACE' THEN 'PL' WHEN 'TERRACE' THEN 'TER' WHEN 'CIRCLE' THEN 'CIR'
-        WHEN 'HIGHWAY' THEN 'HWY' WHEN 'PARKWAY' THEN 'PKWY' WHEN 'SQUARE' THEN 'SQ' WHEN 'TRAIL' THEN 'TRL'
-        WHEN 'TURNPIKE' THEN 'TPKE' WHEN 'EXTENSION' THEN 'EXT' WHEN 'HEIGHTS' THEN 'HTS'
-        WHEN 'NORTH' THEN 'N' WHEN 'SOUTH' THEN 'S' WHEN 'EAST' THEN 'E' WHEN 'WEST' THEN 'W'
-        WHEN 'NORTHEAST' THEN 'NE' WHEN 'NORTHWEST' THEN 'NW' WHEN 'SOUTHEAST' THEN 'SE' WHEN 'SOUTHWEST' THEN 'SW'
-        WHEN 'FIRST' THEN '1ST' WHEN 'SECOND' THEN '2ND' WHEN 'THIRD' THEN '3RD'
+    nullif(array_to_string(list_transform(string_split(s, ' '), lambda t: CASE
+        WHEN t IN ('STREET', 'STR', 'STRT') THEN 'ST'
+        WHEN t IN ('AVENUE', 'AV', 'AVEN', 'AVENU', 'AVN', 'AVNUE') THEN 'AVE'
+        WHEN t IN ('ROAD') THEN 'RD'
+        WHEN t IN ('DRIVE', 'DRIV', 'DRV') THEN 'DR'
+        WHEN t IN ('LANE') THEN 'LN'
+        WHEN t IN ('BOULEVARD', 'BOUL', 'BOULV') THEN 'BLVD'
+        WHEN t IN ('COURT', 'CRT') THEN 'CT'
+        WHEN t IN ('PLACE') THEN 'PL'
+        WHEN t IN ('TERRACE', 'TERR') THEN 'TER'
+        WHEN t IN ('CIRCLE', 'CIRC', 'CIRCL', 'CRCL', 'CRCLE') THEN 'CIR'
+        WHEN t IN ('HIGHWAY', 'HIGHWY', 'HIWAY', 'HIWY', 'HWAY') THEN 'HWY'
+        WHEN t IN ('PARKWAY', 'PARKWY', 'PKWAY', 'PKY') THEN 'PKWY'
+        WHEN t IN ('EXPRESSWAY', 'EXPR', 'EXPRESS', 'EXPW') THEN 'EXPY'
+        WHEN t IN ('FREEWAY', 'FREEWY', 'FRWAY', 'FRWY') THEN 'FWY'
+        WHEN t IN ('SQUARE', 'SQR', 'SQRE', 'SQU') THEN 'SQ'
+        WHEN t IN ('TRAIL') THEN 'TRL'
+        WHEN t IN ('TURNPIKE', 'TRNPK', 'TURNPK') THEN 'TPKE'
+        WHEN t IN ('EXTENSION', 'EXTN', 'EXTNSN') THEN 'EXT'
+        WHEN t IN ('HEIGHTS', 'HT') THEN 'HTS'
+        WHEN t IN ('PLAZA', 'PLZA') THEN 'PLZ'
+        WHEN t IN ('CENTER', 'CENTRE', 'CENT', 'CENTR', 'CNTER', 'CNTR') THEN 'CTR'
+        WHEN t IN ('CROSSING', 'CRSSNG') THEN 'XING'
+        WHEN t IN ('ALLEY', 'ALLEE', 'ALLY') THEN 'ALY'
+        WHEN t IN ('ROUTE') THEN 'RTE'
+        WHEN t IN ('NORTH') THEN 'N' WHEN t IN ('SOUTH') THEN 'S' WHEN t IN ('EAST') THEN 'E' WHEN t IN ('WEST') THEN 'W'
+        WHEN t IN ('NORTHEAST') THEN 'NE' WHEN t IN ('NORTHWEST') THEN 'NW'
+        WHEN t IN ('SOUTHEAST') THEN 'SE' WHEN t IN ('SOUTHWEST') THEN 'SW'
+        WHEN t IN ('FIRST') THEN '1ST' WHEN t IN ('SECOND') THEN '2ND' WHEN t IN ('THIRD') THEN '3RD'
         ELSE t END), ' '), '');
 
 -- Words that introduce a secondary unit (USPS designators and their spellings): APT 4B, SUITE 100.
