@@ -445,3 +445,15 @@ def test_an_id_column_with_repeats_is_named_with_its_repeats_rejected(tmp_path: 
     )
     assert 'record_id = "EMP_ID"\non_duplicate_ids = "reject"' in mapping
     assert "4 rows read = 2 indexed + 2 rejected" in ingest_output(write_config(tmp_path, mapping))
+
+
+def test_samples_are_shown_as_the_file_writes_them(tmp_path: Path) -> None:
+    """The sniffer types 02/21/2006 as a DATE and may read 06103 as a number; a user maps and sets
+    date formats by what the file holds."""
+    (tmp_path / "k12.csv").write_text(
+        "id,dob,zip\n1,02/21/2006,06103\n2,03/04/2001,06105\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "k12.csv")])
+    assert result.exit_code == 0, result.output
+    assert "02/21/2006" in result.output and "2006-02-21" not in result.output
+    assert "06103" in result.output

@@ -175,19 +175,22 @@ def _mapping_hints(
     return (), ()
 
 
+def _text_sample(con: duckdb.DuckDBPyConnection, csv_as_text: str | None) -> str:
+    """The sample table with a CSV's values as written (06103, 02/21/2006), not as the sniffer typed
+    them (6103, 2006-02-21): created once, on first use; a Parquet file's own sample otherwise."""
+    if csv_as_text is None:
+        return "sample"
+    con.execute(f"CREATE TABLE IF NOT EXISTS sample_text AS SELECT * FROM {csv_as_text} LIMIT {SAMPLE_ROWS}")
+    return "sample_text"
+
+
 def _date_hints(
     con: duckdb.DuckDBPyConnection, column: str, column_type: str, *, csv_as_text: str | None, key: str
 ) -> Hints:
     """The date formats of a column as `mpi ingest` reads it: a CSV as text, whatever type the
     sniffer found (a d/m/Y column sniffed as DATE is still parsed by the mapping's formats)."""
-    table = "sample"
-    if csv_as_text is not None:
-        # Read as text once for all the file's date columns.
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS sample_text AS SELECT * FROM {csv_as_text} LIMIT {SAMPLE_ROWS}"
-        )
-        table = "sample_text"
-    elif column_type.upper() in DATE_TYPES:
+    table = _text_sample(con, csv_as_text)
+    if table == "sample" and column_type.upper() in DATE_TYPES:
         return (), ()
     formats = date_formats_of(con, table, column)
     if not formats:
@@ -438,8 +441,10 @@ def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: 
                 f"SELECT count(*) FILTER (WHERE {q} IS NULL OR trim(CAST({q} AS VARCHAR)) = ''), "
                 f"count(DISTINCT {q}) FROM sample"
             ).fetchall()[0]
+            # As the file writes them: what a user maps and sets formats and codes by.
             samples = con.execute(
-                f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM sample WHERE {q} IS NOT NULL LIMIT 3"
+                f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM {_text_sample(con, csv_as_text)} "
+                f"WHERE {q} IS NOT NULL AND trim(CAST({q} AS VARCHAR)) <> '' LIMIT 3"
             ).fetchall()
             nulls, distinct = (int(stats[0]), int(stats[1])) if stats else (0, 0)
             field = suggestions.get(str(name))
