@@ -148,10 +148,13 @@ def test_sql_bloom_filters_equal_the_python_reference(key: HashKey) -> None:
     con = sql_connection()
     con.execute(
         "CREATE TEMP TABLE mpi__enriched AS SELECT * FROM (VALUES "
-        "(1, 'JOHN', 'SMITH', '12 MAIN ST', DATE '1980-05-01'), "
-        "(2, 'MARY ANN', 'GARCIA LOPEZ', NULL, NULL), "
-        "(3, NULL, 'LEE', '7 ELM AVE UNIT 2', DATE '2001-12-31')) "
-        "AS t(mpi__row, first_name, last_name, address, dob)"
+        "(1, 'JOHN', 'SMITH', '12 MAIN ST', DATE '1980-05-01', 1980, 1980), "
+        "(2, 'MARY ANN', 'GARCIA LOPEZ', NULL, NULL, NULL, NULL), "
+        "(3, NULL, 'LEE', '7 ELM AVE UNIT 2', DATE '2001-12-31', 2001, 2001), "
+        # a birth year alone salts as a full date's year does; an age's range of two years does not
+        "(4, 'ANN', NULL, NULL, NULL, 1975, 1975), "
+        "(5, 'ANN', NULL, NULL, NULL, 1990, 1991)) "
+        "AS t(mpi__row, first_name, last_name, address, dob, birth_year_min, birth_year_max)"
     )
     con.execute("CREATE TEMP TABLE mpi__row_rejects (mpi__row BIGINT)")
     compute_blooms(con, key, params)
@@ -161,6 +164,8 @@ def test_sql_bloom_filters_equal_the_python_reference(key: HashKey) -> None:
     assert rows[1][1] == python_bloom(key, params, "bf_first_name", "MARYANN", salt="")
     assert rows[1][2] == python_bloom(key, params, "bf_last_name", "GARCIALOPEZ", salt="")
     assert rows[2][1] is None and rows[1][3] is None
+    assert rows[3][1] == python_bloom(key, params, "bf_first_name", "ANN", salt="1975")
+    assert rows[4][1] == python_bloom(key, params, "bf_first_name", "ANN", salt="")
     assert all(
         len(value) == params.stored_bits // 8 for row in rows for value in row[1:] if value is not None
     )

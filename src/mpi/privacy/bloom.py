@@ -26,8 +26,9 @@ Parameters (``BloomParameters``), and why:
   (Christen et al. 2018) need far more data, for a small loss of Dice precision.
 - Optional salt (``salt = "birth_year"``): the year of birth joins every bigram before hashing,
   so the same name gets unrelated filters in different birth cohorts and frequency analysis
-  must work cohort by cohort. Records without a full date of birth share the unsalted
-  cohort, and a true match whose years differ loses its fuzzy name evidence (exact tokens
+  must work cohort by cohort. The year is that of the date of birth, or the one year a
+  record's birth-year range holds (a birth year alone, a mistyped date's year); records
+  with neither (no date, or an age) share the unsalted cohort, and a true match whose years differ loses its fuzzy name evidence (exact tokens
   still agree); see README "Privacy-preserving linkage" for the measured cost.
 
 Balanced filters (a filter and its complement, permuted) were not used: they double the size
