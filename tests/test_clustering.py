@@ -21,11 +21,10 @@ def _clustered(
     con = duckdb.connect()
     con.execute("CREATE TABLE records AS SELECT 's' AS source, unnest(['A', 'B', 'C', 'D']) AS record_id")
     con.execute(
-        "CREATE TABLE overrides (override_id INTEGER, kind VARCHAR, source_a VARCHAR, record_id_a VARCHAR, "
-        "source_b VARCHAR, record_id_b VARCHAR)"
+        "CREATE TABLE overrides (kind VARCHAR, source_a VARCHAR, record_id_a VARCHAR, source_b VARCHAR, record_id_b VARCHAR)"
     )
-    for override_id, (kind, a, b) in enumerate(overrides, start=1):
-        con.execute("INSERT INTO overrides VALUES (?, ?, 's', ?, 's', ?)", [override_id, kind, a, b])
+    for kind, a, b in overrides:
+        con.execute("INSERT INTO overrides VALUES (?, 's', ?, 's', ?)", [kind, a, b])
     con.execute(
         "CREATE TABLE mpi__pairs_next (source_l VARCHAR, record_id_l VARCHAR, source_r VARCHAR, "
         "record_id_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE)"

@@ -36,6 +36,15 @@ def write_config(directory: Path, mapping: str) -> Path:
     return config
 
 
+def store_rows(directory: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a query on directory/mpi.duckdb, read-only."""
+    con = duckdb.connect(str(directory / "mpi.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def ingest_output(config: Path) -> str:
     """What `mpi ingest` printed, on one line (rich wraps long ones); it must succeed."""
     result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
@@ -374,13 +383,9 @@ def test_a_street_column_of_whole_address_lines_is_mapped_as_the_address(tmp_pat
     mapping = suggested_mapping(tmp_path / "k12.csv")
     assert 'address = "STREET"' in mapping and "street_name" not in mapping
     ingest_output(write_config(tmp_path, mapping))
-    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
-    try:
-        parts = con.execute(
-            "SELECT street_number, street_name, unit FROM records WHERE record_id = 'S1'"
-        ).fetchall()
-    finally:
-        con.close()
+    parts = store_rows(
+        tmp_path, "SELECT street_number, street_name, unit FROM records WHERE record_id = 'S1'"
+    )
     assert parts == [("12", "MAIN ST", "4B")]
     # a street column without house numbers (numbered streets too) stays the street name
     (tmp_path / "k12.csv").write_text(
@@ -410,13 +415,9 @@ def test_a_birth_year_column_is_kept_as_the_birth_year_not_as_a_date(tmp_path: P
     mixed = suggested_mapping(wages)
     assert 'dob = { column = "dob", date_format = ["%m/%d/%Y", "%Y"] }' in mixed
     assert "unparseable" not in ingest_output(write_config(tmp_path, mixed))
-    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT record_id, dob, birth_year_min, birth_year_max FROM records ORDER BY record_id"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = store_rows(
+        tmp_path, "SELECT record_id, dob, birth_year_min, birth_year_max FROM records ORDER BY record_id"
+    )
     assert [(r[0], str(r[1]) if r[1] else None, r[2], r[3]) for r in rows] == [
         ("1", "1990-02-03", 1990, 1990),
         ("2", None, 1985, 1985),

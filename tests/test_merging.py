@@ -42,8 +42,7 @@ def _linked(
         {"n": nodes},
     )
     con.execute(
-        "CREATE TABLE overrides (override_id INTEGER, kind VARCHAR, source_a VARCHAR, record_id_a VARCHAR, "
-        "source_b VARCHAR, record_id_b VARCHAR)"
+        "CREATE TABLE overrides (kind VARCHAR, source_a VARCHAR, record_id_a VARCHAR, source_b VARCHAR, record_id_b VARCHAR)"
     )
     con.execute(
         "CREATE TABLE mpi__pairs_next AS SELECT 's' AS source_l, unnest($l)::VARCHAR AS record_id_l, "

@@ -9,14 +9,19 @@ from click.testing import CliRunner
 from mpi.cli import main
 
 
-def test_overrides_and_history_tell_a_rejected_record_from_a_mistyped_key(tmp_path: Path) -> None:
-    (tmp_path / "k12.csv").write_text("id,fn,ln\n1,Ann,Lee\n2,Bob,Kim\n2,Bo,Kim\n", encoding="utf-8")
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "t"\n[sources.k12]\npath = "k12.csv"\nrecord_id = "id"\non_duplicate_ids = "reject"\n'
-        '[sources.k12.columns]\nfirst_name = "fn"\nlast_name = "ln"\n',
+def k12_project(directory: Path, *, options: str = "", columns: str = "") -> list[str]:
+    """A one-source project over directory/k12.csv (id, fn, ln): the CLI's --config arguments."""
+    (directory / "mpi.toml").write_text(
+        f'[project]\nname = "t"\n[sources.k12]\npath = "k12.csv"\nrecord_id = "id"\n{options}'
+        f'[sources.k12.columns]\nfirst_name = "fn"\nlast_name = "ln"\n{columns}',
         encoding="utf-8",
     )
-    config = ["--config", str(tmp_path / "mpi.toml")]
+    return ["--config", str(directory / "mpi.toml")]
+
+
+def test_overrides_and_history_tell_a_rejected_record_from_a_mistyped_key(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text("id,fn,ln\n1,Ann,Lee\n2,Bob,Kim\n2,Bo,Kim\n", encoding="utf-8")
+    config = k12_project(tmp_path, options='on_duplicate_ids = "reject"\n')
     runner = CliRunner()
     assert runner.invoke(main, [*config, "ingest"]).exit_code == 0
     expected = {
@@ -39,12 +44,7 @@ def test_an_override_on_a_record_a_reload_removed_is_named_by_link_and_override_
     rows = ["id,fn,ln,dob", "1,Ann,Lee,1990-02-03", "2,Anne,Lee,1990-02-03", "3,Bob,Kim,1985-07-01"]
     data = tmp_path / "k12.csv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "t"\n[sources.k12]\npath = "k12.csv"\nrecord_id = "id"\n'
-        '[sources.k12.columns]\nfirst_name = "fn"\nlast_name = "ln"\ndob = "dob"\n',
-        encoding="utf-8",
-    )
-    config = ["--config", str(tmp_path / "mpi.toml")]
+    config = k12_project(tmp_path, columns='dob = "dob"\n')
     runner = CliRunner()
 
     def run(*args: str) -> str:

@@ -543,7 +543,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     for label, value in rows:
         table.add_row(label, value)
     console.print(table)
-    idle = result.clustering.overrides_on_missing_records
+    idle = result.overrides_on_missing_records
     if idle:
         print_warning(
             f"{idle:,} override(s) name a record the store no longer holds (a reload removed it), so they did "

@@ -22,7 +22,6 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from mpi.merging import merge_bar, merge_greedily
 from mpi.model import make_db_api
-from mpi.record_lookup import overrides_on_missing_records
 from mpi.sqlutil import quote_identifier, run_sql_file
 
 CLUSTERS_TABLE = "mpi__clusters"
@@ -34,9 +33,6 @@ class ClusteringOutcome:
     forced_links: int
     clusters_split_by_unlinks: int
     clusters_split_by_evidence: int = 0
-    # Overrides naming a record the store no longer holds (a reload dropped it): kept, and applied
-    # again if the record returns, but the user should hear that they do nothing now.
-    overrides_on_missing_records: int = 0
 
 
 def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> ClusteringOutcome:
@@ -63,7 +59,6 @@ def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> Clus
         forced_links=int(counts[1]),
         clusters_split_by_unlinks=by_unlinks,
         clusters_split_by_evidence=by_evidence,
-        overrides_on_missing_records=len(overrides_on_missing_records(con)),
     )
 
 

@@ -435,15 +435,16 @@ def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: 
         suggestions = _whole_address_lines_as_address(con, suggestions)
         install_macros(con)
         profiles = []
+        # Samples as the file writes them: what a user maps and sets formats and codes by.
+        sample_as_written = _text_sample(con, csv_as_text)
         for name, column_type, *_ in described:
             q = quote_identifier(str(name))
             stats = con.execute(
                 f"SELECT count(*) FILTER (WHERE {q} IS NULL OR trim(CAST({q} AS VARCHAR)) = ''), "
                 f"count(DISTINCT {q}) FROM sample"
             ).fetchall()[0]
-            # As the file writes them: what a user maps and sets formats and codes by.
             samples = con.execute(
-                f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM {_text_sample(con, csv_as_text)} "
+                f"SELECT DISTINCT CAST({q} AS VARCHAR) FROM {sample_as_written} "
                 f"WHERE {q} IS NOT NULL AND trim(CAST({q} AS VARCHAR)) <> '' LIMIT 3"
             ).fetchall()
             nulls, distinct = (int(stats[0]), int(stats[1])) if stats else (0, 0)

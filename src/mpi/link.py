@@ -46,6 +46,7 @@ from mpi.model.predict import (
 from mpi.model.trained import TrainedModel
 from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
+from mpi.record_lookup import overrides_on_missing_records
 from mpi.sqlutil import count_rows, quote_identifier, run_sql_file
 from mpi.store import Store, open_store
 from mpi.version import mpi_version
@@ -100,6 +101,9 @@ class LinkResult:
     seconds_cluster: float
     seconds_total: float
     model_fitted: bool  # a shipped model was fitted to these records before scoring (see _score)
+    # Overrides naming a record the store no longer holds (a reload removed it): kept, and applied
+    # again if the record returns, but they did nothing in this run.
+    overrides_on_missing_records: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -235,6 +239,7 @@ def link_records(
                  scored.seconds, seconds_cluster, seconds_total, mpi_version(), int(new), int(removed)],
             )  # fmt: skip
         _drop_work_tables(con)
+        idle_overrides = len(overrides_on_missing_records(con))
     finally:
         store.close()
     return LinkResult(
@@ -257,6 +262,7 @@ def link_records(
         seconds_cluster=seconds_cluster,
         seconds_total=seconds_total,
         model_fitted=scored.model_fitted,
+        overrides_on_missing_records=idle_overrides,
     )
 
 

@@ -30,16 +30,19 @@ def why_no_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -
 
 
 def overrides_on_missing_records(con: duckdb.DuckDBPyConnection) -> list[tuple[int, list[str]]]:
-    """(override id, the keys SOURCE:RECORD_ID it names that `records` lacks) for each such override."""
+    """(override id, the keys SOURCE:RECORD_ID it names that `records` lacks) for each such override.
+
+    Probes `records` by key for each override (few), never scans it: `mpi link` asks on every run.
+    """
     rows = con.execute(
         """
-        SELECT override_id, list(key ORDER BY side) AS missing
+        SELECT override_id, list(source || ':' || record_id ORDER BY side) AS missing
         FROM (
-            SELECT override_id, 1 AS side, source_a || ':' || record_id_a AS key FROM overrides
+            SELECT override_id, 1 AS side, source_a AS source, record_id_a AS record_id FROM overrides
             UNION ALL
-            SELECT override_id, 2 AS side, source_b || ':' || record_id_b AS key FROM overrides
-        )
-        WHERE key NOT IN (SELECT source || ':' || record_id FROM records)
+            SELECT override_id, 2 AS side, source_b, record_id_b FROM overrides
+        ) AS o
+        WHERE NOT EXISTS (SELECT 1 FROM records AS r WHERE r.source = o.source AND r.record_id = o.record_id)
         GROUP BY override_id
         ORDER BY override_id
         """

@@ -28,8 +28,9 @@ Parameters (``BloomParameters``), and why:
   so the same name gets unrelated filters in different birth cohorts and frequency analysis
   must work cohort by cohort. The year is that of the date of birth, or the one year a
   record's birth-year range holds (a birth year alone, a mistyped date's year); records
-  with neither (no date, or an age) share the unsalted cohort, and a true match whose years differ loses its fuzzy name evidence (exact tokens
-  still agree); see README "Privacy-preserving linkage" for the measured cost.
+  with neither (no date, or an age) share the unsalted cohort, and a true match whose
+  years differ loses its fuzzy name evidence (exact tokens still agree); see README
+  "Privacy-preserving linkage" for the measured cost.
 
 Balanced filters (a filter and its complement, permuted) were not used: they double the size
 and turn Dice into one minus the Hamming distance, squeezing every pair into a narrow band.
