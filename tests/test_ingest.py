@@ -147,6 +147,34 @@ def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay
     }
 
 
+def test_digits_misread_into_names_are_read_as_the_load_spells_the_name(basic_project: Path) -> None:
+    """A digit in a name is the letter that makes the name the load writes most often that way.
+
+    9 is G in MAR9ARET but I in W9LLIAM: no fixed digit table reads both. A name part no load name
+    fits stays as it is, and so do suffix words and numbers.
+    """
+    ingest_people(
+        basic_project,
+        "1,Margaret,Smith,01/02/2003,2,,06103,0\n"
+        "2,Mar9aret,Sm1th,01/02/2003,2,,06103,1\n"
+        "3,William,Garcia-Lopez,01/02/2003,1,,06103,2\n"
+        "4,W9lliam,Garcia-L0pez 3rd,01/02/2003,1,,06103,3\n"
+        "5,Margaret,Smyth,01/02/2003,2,,06103,4\n"
+        "6,Marg4ret,Qu1nn,01/02/2003,2,,06103,5\n",
+    )
+    rows = records(basic_project)
+    names = {rid: (row["first_name"], row["last_name"], row["suffix"]) for rid, row in rows.items()}
+    assert names == {
+        "1": ("MARGARET", "SMITH", None),
+        "2": ("MARGARET", "SMITH", None),  # SMITH twice against SMYTH once
+        "3": ("WILLIAM", "GARCIA LOPEZ", None),
+        "4": ("WILLIAM", "GARCIA LOPEZ", "III"),
+        "5": ("MARGARET", "SMYTH", None),
+        "6": ("MARGARET", "QU1NN", None),
+    }
+    assert rows["2"]["first_name_raw"] == "Mar9aret"
+
+
 def test_an_age_range_bounds_the_birth_years_of_everyone_in_the_source(basic_project: Path) -> None:
     config = basic_project.read_text(encoding="utf-8")
 

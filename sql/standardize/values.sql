@@ -3,6 +3,35 @@
 -- repeat: a common first name, a household's address, a city. records.sql joins these tables back
 -- by value; field_issues.sql reads mpi__name_values too.
 
+-- Digits inside a name are misreadings: scanned forms and keying slips (SM1TH, MAR9ARET, W9LLIAM,
+-- ARTH8R). Which letter a digit stands for depends on who misread it (9 is G, Q, I or O), so no
+-- fixed digit-to-letter table serves every source. Each such name part is read instead as the most
+-- frequent digit-free part of this load that spells the same with its digits as wildcards, and is
+-- left as it is when none does. Only parts with at least three letters and at most two digits, so
+-- that the wildcards cannot fit almost anything, and never a suffix (2ND, 3RD).
+CREATE OR REPLACE TEMP TABLE mpi__name_digit_repairs AS
+WITH value_counts AS (
+    SELECT value, count(*) AS n
+    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in]) AS value FROM mpi__mapped)
+    WHERE value IS NOT NULL
+    GROUP BY value
+),
+name_parts AS (SELECT unnest(string_split(mpi_clean_text(value), ' ')) AS part, n FROM value_counts),
+part_counts AS (SELECT part, sum(n) AS n FROM name_parts WHERE part <> '' GROUP BY part),
+misread AS (
+    SELECT part, regexp_replace(part, '[0-9]', '_', 'g') AS spelling
+    FROM part_counts
+    WHERE regexp_matches(part, '[0-9]') AND mpi_suffix_std(part) IS NULL
+      AND length(regexp_replace(part, '[^A-Z]', '', 'g')) >= 3
+      AND length(regexp_replace(part, '[^0-9]', '', 'g')) <= 2
+)
+SELECT misread.part, first(known.part ORDER BY known.n DESC, known.part) AS repaired
+FROM misread
+JOIN part_counts AS known
+    ON length(known.part) = length(misread.part) AND known.part LIKE misread.spelling
+    AND NOT regexp_matches(known.part, '[0-9]')
+GROUP BY misread.part;
+
 -- First, middle, last and suffix inputs share one table: the rules differ by field, not by value.
 CREATE OR REPLACE TEMP TABLE mpi__name_values AS
 WITH name_values AS (
@@ -10,13 +39,25 @@ WITH name_values AS (
     FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in, suffix_in]) AS value FROM mpi__mapped)
     WHERE value IS NOT NULL
 ),
+repaired AS (
+    SELECT
+        value,
+        CASE WHEN regexp_matches(value, '[0-9]') THEN array_to_string(list_transform(
+            string_split(mpi_clean_name(value), ' '),
+            lambda word: array_to_string(list_transform(
+                string_split(word, '-'), lambda part: coalesce(repairs[part], part)), '-')), ' ')
+        ELSE value END AS input
+    FROM name_values,
+        (SELECT map_from_entries(list(struct_pack(k := part, v := repaired))) AS repairs
+         FROM mpi__name_digit_repairs)
+),
 cleaned AS (
     SELECT
         value,
-        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(value))) AS tokens_text,
-        mpi_clean_text(value) AS text,
-        mpi_suffix_in(value) AS suffix_found
-    FROM name_values
+        mpi_clean_text(mpi_join_tokens(mpi_name_tokens(input))) AS tokens_text,
+        mpi_clean_text(input) AS text,
+        mpi_suffix_in(input) AS suffix_found
+    FROM repaired
 ),
 real_names AS (
     SELECT

@@ -15,6 +15,7 @@ from mpi.sqlutil import load_sql, run_sql_file
 
 # Tables of distinct values and their standard forms, used while one source is standardized.
 LOOKUP_TABLES = (
+    "mpi__name_digit_repairs",
     "mpi__name_values",
     "mpi__name_lookup",
     "mpi__text_values",

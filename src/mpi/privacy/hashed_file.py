@@ -33,8 +33,9 @@ FILE_FORMAT = "mpi-hashed"
 # Bump when columns or their encoding change; the hub refuses versions it does not know.
 # 2: tok_first_name_formals, tok_dob_year_month, tok_birth_year_near; 3: tok_birth_years_outside;
 # 4: tok_email_user; 5: tok_zip_prefix3; 6: tok_dob_month_day; 7: tok_street_name_prefix3;
-# 8: street types' USPS variants standardized (AVEN, BOUL, TERR), so address tokens of 7 differ
-HASHED_SCHEMA_VERSION = 8
+# 8: street types' USPS variants standardized (AVEN, BOUL, TERR), so address tokens of 7 differ;
+# 9: digits misread into names (SM1TH) read as the file's own spelling, so name tokens of 8 differ
+HASHED_SCHEMA_VERSION = 9
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"
