@@ -92,6 +92,24 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         ("MI", "middle_name"),
         ("soc_sec_id", "ssn"),
         ("suburb", "city"),
+        # public files: North Carolina's voter file, FEBRL, census extracts (IPUMS), FHIR, registers
+        ("midl_name", "middle_name"),
+        ("name_sufx_cd", "suffix"),
+        ("res_street_address", "address"),
+        ("birth_age", "age"),
+        ("namefrst", "first_name"),
+        ("namelast", "last_name"),
+        ("name_given", "first_name"),
+        ("name_family", "last_name"),
+        ("pat_fname", "first_name"),
+        ("pat_mi", "middle_name"),
+        ("patient_sex", "sex"),
+        ("Post_Code", "zip"),
+        ("cell_phone", "phone"),
+        # a date in parts: the year is the birth year, the month and day are not the date
+        ("dob_yyyy", "dob"),
+        ("dob_mm", None),
+        ("BirthMonth", None),
         # a household member's contact details are the household's, so still suggested
         ("GuardianPhone", "phone"),
         # not the person's own fields, or not a field at all
@@ -102,6 +120,11 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         ("dependent_1_ssn", None),
         ("mother_maiden_name", None),
         ("employer_city", None),
+        ("full_name", "full_name"),
+        ("item_name", None),
+        ("staff_name", None),
+        ("home_email_address", "email"),
+        ("mortgage", None),
     ],
 )
 def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | None) -> None:

@@ -10,23 +10,31 @@ from pathlib import Path
 # address, and a contact field before it, so that email_address is an email.
 FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("full_name", r"^(full_?name|name|client_?name|person_?name|employee_?name|licensee(_?name)?)$"),
-    # one-letter abbreviations only as the whole name: item_name is no middle name
-    ("first_name", r"(first|given|fore)_?(name|nm)$|^f_?(name|nm)$|^first$"),
-    ("middle_name", r"(middle|mid)_?(name|nm|init(ial)?)$|^m_?(name|nm|init(ial)?|i)$|^middle$"),
-    ("last_name", r"(last|sur|family)_?(name|nm)$|^l_?(name|nm)$|^surname$|^last$"),
-    ("suffix", r"suffix|sfx|generation"),
+    # One-letter abbreviations only as a whole word (pat_fname, MI): item_name is no middle name.
+    # Name first, then which name: census extracts (IPUMS namefrst, namelast) and FHIR (name_given).
+    ("first_name", r"(first|given|fore)_?(name|nm)$|(^|_)f_?(name|nm)$|^first$|^name_?(first|frst|given)$"),
+    (
+        "middle_name",
+        r"(middle|middl|midl|mid)_?(name|nm|init(ial)?)$|(^|_)m_?(name|nm|init(ial)?|i)$|^middle$"
+        r"|^name_?(middle|midl|mid)$",
+    ),
+    (
+        "last_name",
+        r"(last|sur|family)_?(name|nm)$|(^|_)l_?(name|nm)$|^surname$|^last$|^name_?(last|family|sur)$",
+    ),
+    ("suffix", r"suffix|sufx|sfx|generation"),
     # A birth year alone is a dob too: a year-only date_format keeps it as the birth year.
     ("dob", r"dob|birth_?(date|dt|day|year|yr)|date_?of_?birth|year_?of_?birth|bdate|^yob$"),
-    ("age", r"^age(_?years)?$"),
-    ("sex", r"^(sex|gender)(_?(cd|code))?$"),
+    ("age", r"(^|_)age(_?(years|yrs))?$"),
+    ("sex", r"(^|_)(sex|gender|gndr)(_?(cd|code))?$"),
     ("ssn", r"ssn|soc_?sec|social_?security"),
     ("street_number", r"(street|house)_?(number|num|no)$"),
     ("street_name", r"street_?name|^street$"),
     ("unit", r"^(unit|apt|apartment|suite)(_?(no|num|number))?$"),
     ("city", r"(^|_)(city|town|suburb|municipality)(_|$)"),
     ("state", r"^(state|st)(_?(cd|code|abbr))?$"),
-    ("zip", r"zip|postal|postcode"),
-    ("phone", r"phone|(^|_)tel(_|$)|mobile"),
+    ("zip", r"zip|postal|post_?code"),
+    ("phone", r"phone|(^|_)(tel|cell)(_|$)|mobile"),
     ("email", r"e_?mail"),
     ("address", r"addr|address"),
 )
@@ -68,6 +76,9 @@ OTHER_PERSON_WORDS = frozenset(
 HOUSEHOLD_SHARED_FIELDS = frozenset(
     {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
 )
+# The last word of a column holding the month or day of a date given in parts (dob_mm, BirthMonth):
+# not the date. The year part is (dob_yyyy, birth_year): a year alone is kept as the birth year.
+DATE_PART_WORDS = frozenset({"mm", "mo", "mon", "month", "dd"})
 # The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
 # column is not a field (a phone number) and its values are unique.
 RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
@@ -105,6 +116,8 @@ def column_words(column: str) -> list[str]:
 def suggest_field(column: str) -> str | None:
     words = column_words(column)
     field = _field_of_words(words)
+    if field == "dob" and words[-1] in DATE_PART_WORDS:
+        return None
     if ORGANIZATION_WORDS & set(words):
         return None
     if OTHER_PERSON_WORDS & set(words) and field not in HOUSEHOLD_SHARED_FIELDS:
@@ -123,6 +136,8 @@ def _field_of_words(words: list[str]) -> str | None:
         return "address"
     if ADDRESS_WORDS & set(words) and re.fullmatch(HOUSE_NUMBER_REST, name):
         return "street_number"
+    if name == "street" and rest[-1] in ADDRESS_WORDS:
+        return "address"  # res_street_address is the line itself, as street_address is
     # The qualifiers said this is part of an address; what follows them decides which part
     # (mailing_address_po_box is none we map), never the address word itself.
     return _first_match(name) if name else None
