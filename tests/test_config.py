@@ -36,7 +36,7 @@ sasid = { column = "SASID", pad = 0 }
 age = { column = "AGE" }
 
 [sources.wages]
-path = "wages.xlsx"
+path = "wages.xml"
 record_id = "ID"
 
 [sources.wages.columns]
@@ -63,7 +63,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         "[sources.k12.columns] sasid: pad must be a number of digits between 1 and 30.",
         '[sources.k12.columns] age: an age needs the date it was recorded: as_of = "2024-09-01" '
         'or as_of_column = "COL".',
-        '[sources.wages]: cannot tell the format of "wages.xlsx"; set format = "csv" or format = "parquet".',
+        '[sources.wages]: cannot tell the format of "wages.xml"; set format = "csv", "parquet" or "excel".',
         "[sources.wages.columns] full_name: format (the order of the name's parts) must be one of "
         "'LAST, FIRST MIDDLE SUFFIX', 'FIRST MIDDLE LAST SUFFIX', 'auto', "
         'e.g. { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }.',

@@ -348,17 +348,21 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
     default=None,
     help="CSV encoding (default: UTF-16 if marked or NUL-spaced, else UTF-8, else Latin-1).",
 )
+@click.option("--sheet", default=None, help="Excel workbook: the sheet to profile (default: the first).")
 @click.option("--name", "source_name", default=None, help="Source name for the suggested mapping.")
 @library_errors
-def inspect_command(file: Path, delimiter: str | None, encoding: str | None, source_name: str | None) -> None:
-    """Profile an agency file: columns, inferred types, null rates, samples and a suggested mapping.
+def inspect_command(
+    file: Path, delimiter: str | None, encoding: str | None, sheet: str | None, source_name: str | None
+) -> None:
+    """Profile an agency file (CSV, Parquet or an Excel sheet): columns, inferred types, null rates,
+    samples and a suggested mapping.
 
     Example: mpi inspect k12_students.csv
     """
     from mpi.column_names import source_name_for
     from mpi.inspect import inspect_file
 
-    profile = inspect_file(file, delimiter=delimiter, encoding=encoding)
+    profile = inspect_file(file, delimiter=delimiter, encoding=encoding, sheet=sheet)
     table = Table(title=f"{profile.path} ({profile.rows_sampled:,} rows sampled)")
     for column in ("column", "type", "null %", "distinct", "samples", "suggested field"):
         table.add_column(column, justify="right" if column in ("null %", "distinct") else "left")

@@ -24,6 +24,7 @@ SOURCE_KEYS = (
     "kind",
     "path",
     "format",
+    "sheet",
     "delimiter",
     "encoding",
     "header",
@@ -49,7 +50,20 @@ COLUMN_OPTION_KEYS = (
     "as_of_format",
 )
 
-FORMATS_BY_EXTENSION = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".psv": "csv", ".parquet": "parquet"}
+FORMATS_BY_EXTENSION = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".psv": "csv",
+    ".parquet": "parquet",
+    # Excel workbooks and OpenDocument spreadsheets (mpi.excel)
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+    ".xlsb": "excel",
+    ".ods": "excel",
+}
+FILE_FORMATS = ("csv", "parquet", "excel")
 DELIMITERS_BY_EXTENSION = {".tsv": "\t", ".psv": "|"}
 
 
@@ -117,6 +131,8 @@ class SourceConfig:
     # "clear": an agency file mapped by `columns`; "hashed": a file written by `mpi hash`.
     kind: str = "clear"
     age_range: AgeRange | None = None
+    # An Excel source's sheet; None reads the first.
+    sheet: str | None = None
 
     @property
     def hashed(self) -> bool:
@@ -372,11 +388,18 @@ def _parse_source(
         path_value = ""
     path = (root / path_value).resolve()
     file_format = raw.get("format") or FORMATS_BY_EXTENSION.get(path.suffix.lower())
-    if file_format not in ("csv", "parquet"):
+    if file_format not in FILE_FORMATS:
         problems.append(
-            f'{where}: cannot tell the format of "{path_value}"; set format = "csv" or format = "parquet".'
+            f'{where}: cannot tell the format of "{path_value}"; set format = "csv", "parquet" or "excel".'
         )
         file_format = "csv"
+    sheet = raw.get("sheet")
+    if sheet is not None and (file_format != "excel" or not isinstance(sheet, str) or not sheet):
+        problems.append(
+            f'{where}: sheet names the sheet of an Excel workbook to read, e.g. sheet = "Clients"; '
+            "remove it for a CSV or Parquet file."
+        )
+        sheet = None
     delimiter = raw.get("delimiter", default_delimiter(path))
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         problems.append(f'{where}: delimiter must be one character, e.g. delimiter = "|".')
@@ -448,6 +471,7 @@ def _parse_source(
         on_bad_rows=policies["on_bad_rows"],
         on_duplicate_ids=policies["on_duplicate_ids"],
         age_range=age_range,
+        sheet=sheet,
     )
 
 

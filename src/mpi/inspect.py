@@ -16,6 +16,7 @@ from mpi.column_names import column_words, names_a_record_id, one_column_per_fie
 from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter, is_known_encoding
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
+from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
 from mpi.reader import decoded_lines, duckdb_encoding, ending_in_lf, has_mixed_line_endings, utf16_encoding_of
 from mpi.sqlutil import quote_identifier, quote_literal
@@ -57,6 +58,8 @@ class FileProfile:
     delimiter: str | None = None
     encoding: str = "utf-8"
     header: bool = True
+    # Excel only: the sheet read, written when the workbook has several or one was asked for
+    sheet: str | None = None
     # What the profile could not read as it should (ragged lines); comments in the suggested mapping
     warnings: tuple[str, ...] = ()
 
@@ -75,6 +78,8 @@ class FileProfile:
         lines = [f"[sources.{source_name}]"]
         lines += [f"# {line}" for warning in self.warnings for line in textwrap.wrap(warning, COMMENT_WIDTH)]
         lines.append(f"path = {toml_value(path_text or Path(self.path).name)}")
+        if self.sheet is not None:
+            lines.append(f"sheet = {toml_value(self.sheet)}")
         if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
             lines.append(f"delimiter = {toml_value(self.delimiter)}")
         if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):
@@ -250,28 +255,34 @@ def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
     return (f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",)
 
 
-def inspect_file(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> FileProfile:
-    """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection.
+def inspect_file(
+    path: Path, *, delimiter: str | None = None, encoding: str | None = None, sheet: str | None = None
+) -> FileProfile:
+    """Profile the first SAMPLE_ROWS rows of a CSV or Parquet file with DuckDB's type detection,
+    or of an Excel sheet (``sheet``, default the first) with the types of its cells.
 
     A CSV without a given encoding is read as UTF-16 when it has a UTF-16 byte-order mark or NUL
     bytes in every other place, else as UTF-8, else as Latin-1 (which the agencies' older systems
     write); the profile says which one read it.
     """
-    if encoding is None and FORMATS_BY_EXTENSION.get(path.suffix.lower()) != "parquet":
+    file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
+    if sheet is not None and file_format != "excel":
+        raise InputError(f"--sheet is for Excel workbooks; {path} is not one (.xlsx, .xls, .xlsb, .ods).")
+    if encoding is None and file_format == "csv":
         utf16 = utf16_encoding_of(path) if path.is_file() else None
         if utf16 is not None:
-            return _inspect_file(path, delimiter=delimiter, encoding=utf16)
+            return _inspect_file(path, delimiter=delimiter, encoding=utf16, sheet=sheet)
         try:
-            return _inspect_file(path, delimiter=delimiter, encoding="utf-8")
+            return _inspect_file(path, delimiter=delimiter, encoding="utf-8", sheet=sheet)
         except InputError as utf8_error:
             try:
-                return _inspect_file(path, delimiter=delimiter, encoding="latin-1")
+                return _inspect_file(path, delimiter=delimiter, encoding="latin-1", sheet=sheet)
             except InputError:
                 raise utf8_error from None
-    return _inspect_file(path, delimiter=delimiter, encoding=encoding or "utf-8")
+    return _inspect_file(path, delimiter=delimiter, encoding=encoding or "utf-8", sheet=sheet)
 
 
-def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FileProfile:
+def _inspect_file(path: Path, *, delimiter: str | None, encoding: str, sheet: str | None) -> FileProfile:
     if not path.is_file():
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
@@ -281,7 +292,7 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str) -> FilePr
             f'Unknown encoding "{encoding}". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.'
         )
     with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
-        return _profile_file(path, delimiter=delimiter, encoding=encoding, scratch=Path(scratch))
+        return _profile_file(path, delimiter=delimiter, encoding=encoding, sheet=sheet, scratch=Path(scratch))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -383,18 +394,32 @@ def _utf8_head(path: Path, encoding: str, target: Path) -> Path:
     return target
 
 
-def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: Path) -> FileProfile:
+def _profile_file(
+    path: Path, *, delimiter: str | None, encoding: str, sheet: str | None, scratch: Path
+) -> FileProfile:
     con = duckdb.connect()
     sniffed_delimiter = None
+    sheet_read = None
     header = True
     warnings: list[str] = []
     split_elsewhere = None
     try:
         csv_as_text = None
-        if FORMATS_BY_EXTENSION.get(path.suffix.lower()) == "parquet":
+        file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
+        if file_format == "parquet":
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
             )
+        elif file_format == "excel":
+            read = read_excel_sheet(con, path, "sample", sheet=sheet, where="mpi inspect", limit=SAMPLE_ROWS)
+            if sheet is not None or len(read.sheet_names) > 1:
+                sheet_read = read.name
+            if len(read.sheet_names) > 1:
+                others = ", ".join(toml_value(name) for name in read.sheet_names if name != read.name)
+                warnings.append(
+                    f"The workbook has other sheets too ({others}); this mapping is of sheet "
+                    f"{toml_value(read.name)}. To read another, inspect it with --sheet and map it as its own source."
+                )
         else:
             csv_path, duck_encoding = path, duckdb_encoding(encoding)
             if duck_encoding is None or has_mixed_line_endings(path):
@@ -494,5 +519,6 @@ def _profile_file(path: Path, *, delimiter: str | None, encoding: str, scratch: 
         delimiter=sniffed_delimiter,
         encoding=encoding,
         header=header,
+        sheet=sheet_read,
         warnings=tuple(warnings),
     )

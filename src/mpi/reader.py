@@ -1,4 +1,4 @@
-"""Read one agency file (CSV or Parquet) into a temporary DuckDB table, or explain why it cannot be read."""
+"""Read one agency file (CSV, Parquet or an Excel sheet) into a temporary DuckDB table, or explain why it cannot be read."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import duckdb
 
 from mpi.config import SourceConfig
 from mpi.errors import InputError
+from mpi.excel import read_excel_sheet
 from mpi.sqlutil import quote_literal
 
 RAW_TABLE = "mpi__raw"
@@ -121,6 +122,15 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
     )
     if source.format == "parquet":
         _read_parquet(con, source)
+    elif source.format == "excel":
+        read_excel_sheet(
+            con,
+            source.path,
+            RAW_TABLE,
+            sheet=source.sheet,
+            where=f'Source "{source.name}"',
+            row_number_column="mpi__row",
+        )
     else:
         _read_csv(con, source, mixed_line_endings=scan.mixed_line_endings)
     described = con.execute(f"DESCRIBE {RAW_TABLE}").fetchall()

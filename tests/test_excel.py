@@ -1,0 +1,109 @@
+"""Excel workbooks as sources: inspect and init suggest a mapping, ingest reads the sheet with its cell types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+from mpi.cli import main
+from mpi.config import load_config
+from mpi.errors import ConfigError, InputError
+from mpi.ingest import ingest_sources
+
+HEADER = ["ClientID", "FirstName", "LastName", "DOB", "Zip", "SSN"]
+# A date cell, numbers that lost their leading zeros, and past the hundredth row a ZIP+4 as text:
+# the column is read as text, not as numbers with that one cell dropped.
+CLIENTS = [
+    ["A1", "Ann", "Lee", dt.date(1980, 1, 2), 6103, 12345678],
+    ["A2", "Bo", "Ng", dt.date(1975, 5, 6), 2119, None],
+    *[[f"B{i:03}", "Di", "Ray", None, 90210, None] for i in range(120)],
+    ["C1", "Cy", "Oh", None, "06103-1234", 23456789],
+]
+
+
+def write_workbook(path: Path) -> Path:
+    """A workbook whose first sheet is a note and whose second holds the clients."""
+    with xlsxwriter.Workbook(path) as workbook:
+        workbook.add_worksheet("About").write_row(0, 0, ["extract of 2024-09-01"])
+        sheet = workbook.add_worksheet("Clients")
+        date_cell = workbook.add_format({"num_format": "mm/dd/yyyy"})
+        sheet.write_row(0, 0, HEADER)
+        for row, values in enumerate(CLIENTS, start=1):
+            for column, value in enumerate(values):
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(row, column, value, date_cell)
+                elif value is not None:
+                    sheet.write(row, column, value)
+    return path
+
+
+def test_init_from_a_workbook_maps_the_sheet_it_names_and_ingest_reads_its_cell_types(tmp_path: Path) -> None:
+    workbook = write_workbook(tmp_path / "clients.xlsx")
+    inspected = CliRunner().invoke(main, ["inspect", str(workbook), "--sheet", "Clients"])
+    assert inspected.exit_code == 0, inspected.output
+    assert 'sheet = "Clients"' in inspected.output
+    assert 'other sheets too ("About")' in inspected.output
+
+    project = tmp_path / "project"
+    init = CliRunner().invoke(main, ["init", str(project), "--from", str(workbook)])
+    assert init.exit_code == 0, init.output
+    config_path = project / "mpi.toml"
+    # init reads the first sheet and says so: the user points it at the clients
+    text = config_path.read_text(encoding="utf-8")
+    assert 'sheet = "About"' in text
+    config_path.write_text(
+        text.replace('sheet = "About"', 'sheet = "Clients"')
+        .replace(
+            "[sources.clients.columns]",
+            '[sources.clients.columns]\nfirst_name = "FirstName"\nlast_name = "LastName"\ndob = "DOB"\n'
+            'zip = "Zip"\nssn = "SSN"',
+        )
+        .replace('# record_id = "..."', 'record_id = "ClientID"'),
+        encoding="utf-8",
+    )
+    (source,) = ingest_sources(load_config(config_path)).sources
+    assert (source.rows_read, source.rows_indexed) == (len(CLIENTS), len(CLIENTS))
+    con = duckdb.connect(str(project / "mpi.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT record_id, first_name, dob, zip, ssn FROM records WHERE record_id NOT LIKE 'B%' ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [
+        ("A1", "ANN", dt.date(1980, 1, 2), "06103", "012345678"),
+        ("A2", "BO", dt.date(1975, 5, 6), "02119", None),
+        ("C1", "CY", None, "06103", "023456789"),
+    ]
+
+
+def source_config(tmp_path: Path, path: str, extra: str = "") -> Path:
+    config = tmp_path / "mpi.toml"
+    config.write_text(
+        '[project]\nname = "t"\n[store]\npath = "mpi.duckdb"\n'
+        f'[sources.clients]\npath = "{path}"\nrecord_id = "ClientID"\n{extra}'
+        '[sources.clients.columns]\nfirst_name = "FirstName"\nlast_name = "LastName"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_missing_sheet_or_a_file_that_is_no_workbook_is_refused_with_the_fix(tmp_path: Path) -> None:
+    write_workbook(tmp_path / "clients.xlsx")
+    with pytest.raises(
+        InputError, match=r'has no sheet "Intake"; its sheets are "About", "Clients"\. Name one'
+    ):
+        ingest_sources(load_config(source_config(tmp_path, "clients.xlsx", 'sheet = "Intake"\n')))
+    (tmp_path / "renamed.xlsx").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r'renamed\.xlsx is not a readable Excel workbook .*set format = "csv"'
+    ):
+        ingest_sources(load_config(source_config(tmp_path, "renamed.xlsx")))
+    (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="sheet names the sheet of an Excel workbook"):
+        load_config(source_config(tmp_path, "clients.csv", 'sheet = "Clients"\n'))
