@@ -16,13 +16,13 @@ from mpi.errors import ConfigError, InputError
 from mpi.ingest import ingest_sources
 
 HEADER = ["ClientID", "FirstName", "LastName", "DOB", "Zip", "SSN"]
-# A date cell, numbers that lost their leading zeros, and past the hundredth row a ZIP+4 as text:
-# the column is read as text, not as numbers with that one cell dropped.
+# Date cells, numbers that lost their leading zeros, and past the hundredth row a ZIP+4 and a date
+# typed as text: those columns are read as text, not as numbers or dates with that cell dropped.
 CLIENTS = [
     ["A1", "Ann", "Lee", dt.date(1980, 1, 2), 6103, 12345678],
     ["A2", "Bo", "Ng", dt.date(1975, 5, 6), 2119, None],
     *[[f"B{i:03}", "Di", "Ray", None, 90210, None] for i in range(120)],
-    ["C1", "Cy", "Oh", None, "06103-1234", 23456789],
+    ["C1", "Cy", "Oh", "03/04/1990", "06103-1234", 23456789],
 ]
 
 
@@ -53,19 +53,11 @@ def test_init_from_a_workbook_maps_the_sheet_it_names_and_ingest_reads_its_cell_
     init = CliRunner().invoke(main, ["init", str(project), "--from", str(workbook)])
     assert init.exit_code == 0, init.output
     config_path = project / "mpi.toml"
-    # init reads the first sheet and says so: the user points it at the clients
+    # the first sheet holds a note and no data rows: init maps the clients and names the sheet
     text = config_path.read_text(encoding="utf-8")
-    assert 'sheet = "About"' in text
-    config_path.write_text(
-        text.replace('sheet = "About"', 'sheet = "Clients"')
-        .replace(
-            "[sources.clients.columns]",
-            '[sources.clients.columns]\nfirst_name = "FirstName"\nlast_name = "LastName"\ndob = "DOB"\n'
-            'zip = "Zip"\nssn = "SSN"',
-        )
-        .replace('# record_id = "..."', 'record_id = "ClientID"'),
-        encoding="utf-8",
-    )
+    assert 'sheet = "Clients"' in text and 'record_id = "ClientID"' in text
+    # the date cells read as YYYY-MM-DD beside the typed-in date
+    assert 'dob = { column = "DOB", date_format = ["%Y-%m-%d", "%m/%d/%Y"] }' in text
     (source,) = ingest_sources(load_config(config_path)).sources
     assert (source.rows_read, source.rows_indexed) == (len(CLIENTS), len(CLIENTS))
     con = duckdb.connect(str(project / "mpi.duckdb"), read_only=True)
@@ -78,7 +70,7 @@ def test_init_from_a_workbook_maps_the_sheet_it_names_and_ingest_reads_its_cell_
     assert rows == [
         ("A1", "ANN", dt.date(1980, 1, 2), "06103", "012345678"),
         ("A2", "BO", dt.date(1975, 5, 6), "02119", None),
-        ("C1", "CY", None, "06103", "023456789"),
+        ("C1", "CY", dt.date(1990, 3, 4), "06103", "023456789"),
     ]
 
 
@@ -95,6 +87,10 @@ def source_config(tmp_path: Path, path: str, extra: str = "") -> Path:
 
 def test_a_missing_sheet_or_a_file_that_is_no_workbook_is_refused_with_the_fix(tmp_path: Path) -> None:
     write_workbook(tmp_path / "clients.xlsx")
+    with pytest.raises(
+        InputError, match=r'sheet "About" of .* has no data rows\. Set sheet to the one .*\("Clients"\)'
+    ):
+        ingest_sources(load_config(source_config(tmp_path, "clients.xlsx", 'sheet = "About"\n')))
     with pytest.raises(
         InputError, match=r'has no sheet "Intake"; its sheets are "About", "Clients"\. Name one'
     ):

@@ -150,8 +150,8 @@ def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay
 def test_digits_misread_into_names_are_read_as_the_load_spells_the_name(basic_project: Path) -> None:
     """A digit in a name is the letter that makes the name the load writes most often that way.
 
-    9 is G in MAR9ARET but I in W9LLIAM: no fixed digit table reads both. A name part no load name
-    fits stays as it is, and so do suffix words and numbers.
+    9 is G in MAR9ARET but I in W9LLIAM: no fixed digit table reads both. A tie goes to the letter
+    the digit looks like; a name part no load name fits stays as it is, and so do suffix words.
     """
     ingest_people(
         basic_project,
@@ -160,7 +160,11 @@ def test_digits_misread_into_names_are_read_as_the_load_spells_the_name(basic_pr
         "3,William,Garcia-Lopez,01/02/2003,1,,06103,2\n"
         "4,W9lliam,Garcia-L0pez 3rd,01/02/2003,1,,06103,3\n"
         "5,Margaret,Smyth,01/02/2003,2,,06103,4\n"
-        "6,Marg4ret,Qu1nn,01/02/2003,2,,06103,5\n",
+        "6,Marg4ret,Qu1nn,01/02/2003,2,,06103,5\n"
+        "7,Anna,Kowalska,01/02/2003,2,,06103,6\n"
+        "8,Jan,Kowalski,01/02/2003,1,,06103,7\n"
+        "9,Jan,Kowalsk1,01/02/2003,1,,06103,8\n"
+        "10,Jan,Smith2,01/02/2003,1,,06103,9\n",
     )
     rows = records(basic_project)
     names = {rid: (row["first_name"], row["last_name"], row["suffix"]) for rid, row in rows.items()}
@@ -171,6 +175,10 @@ def test_digits_misread_into_names_are_read_as_the_load_spells_the_name(basic_pr
         "4": ("WILLIAM", "GARCIA LOPEZ", "III"),
         "5": ("MARGARET", "SMYTH", None),
         "6": ("MARGARET", "QU1NN", None),
+        "7": ("ANNA", "KOWALSKA", None),
+        "8": ("JAN", "KOWALSKI", None),
+        "9": ("JAN", "KOWALSKI", None),  # a tie with KOWALSKA, to the letter a 1 looks like
+        "10": ("JAN", "SMITH", None),  # a digit after the whole name, not in place of a letter
     }
     assert rows["2"]["first_name_raw"] == "Mar9aret"
 

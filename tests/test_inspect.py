@@ -125,6 +125,14 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         ("staff_name", None),
         ("home_email_address", "email"),
         ("mortgage", None),
+        ("cell_id", None),
+        ("hx_mi", None),
+        ("src_fname", None),
+        ("gestational_age", None),
+        ("race_sex", None),
+        ("BirthDay", None),
+        ("stu_gender", "sex"),
+        ("current_age", "age"),
     ],
 )
 def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | None) -> None:

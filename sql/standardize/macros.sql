@@ -14,6 +14,13 @@ CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
             '[^A-Z0-9 \-]', ' ', 'g'),
         '\s*-[\s-]*', '-', 'g'), '^-+|-+$', '', 'g'), '\s+', ' ', 'g'), ' -'), '');
 
+-- The letters a digit in a name is mistaken for (OCR and handwriting: 0 for O, 1 for I or L, 5 for S),
+-- '' for any other character: values.sql breaks ties between readings of a misread name with it.
+CREATE OR REPLACE TEMP MACRO mpi_digit_lookalikes(c) AS
+    CASE c WHEN '0' THEN 'ODQ' WHEN '1' THEN 'ILJ' WHEN '2' THEN 'Z' WHEN '3' THEN 'EB' WHEN '4' THEN 'A'
+           WHEN '5' THEN 'S' WHEN '6' THEN 'GB' WHEN '7' THEN 'T' WHEN '8' THEN 'B' WHEN '9' THEN 'GQ'
+           ELSE '' END;
+
 -- mpi_clean_name with hyphens as spaces: GARCIA-LOPEZ = GARCIA LOPEZ.
 CREATE OR REPLACE TEMP MACRO mpi_clean_text(s) AS nullif(replace(mpi_clean_name(s), '-', ' '), '');
 

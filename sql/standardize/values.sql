@@ -3,12 +3,14 @@
 -- repeat: a common first name, a household's address, a city. records.sql joins these tables back
 -- by value; field_issues.sql reads mpi__name_values too.
 
--- Digits inside a name are misreadings: scanned forms and keying slips (SM1TH, MAR9ARET, W9LLIAM,
--- ARTH8R). Which letter a digit stands for depends on who misread it (9 is G, Q, I or O), so no
--- fixed digit-to-letter table serves every source. Each such name part is read instead as the most
--- frequent digit-free part of this load that spells the same with its digits as wildcards, and is
--- left as it is when none does. Only parts with at least three letters and at most two digits, so
--- that the wildcards cannot fit almost anything, and never a suffix (2ND, 3RD).
+-- Digits inside a name are misreadings or slips: scanned forms and keying (SM1TH, MAR9ARET, W9LLIAM,
+-- ARTH8R, SMITH2). Which letter a digit stands for depends on who misread it (9 is G, Q, I or O), so
+-- no fixed digit-to-letter table serves every source. Such a name part is read as a digit-free part
+-- of this load: the part itself without its digits, when the load has that (SMITH2 is SMITH), else
+-- the most frequent one that spells the same with the digits as wildcards, a tie going to the one
+-- whose letters look like the digits (KOWALSK1 is KOWALSKI, not KOWALSKA). A part none fits stays
+-- as it is. Only parts with at least three letters and at most two digits, so that the wildcards
+-- cannot fit almost anything, and never a suffix (2ND, 3RD).
 CREATE OR REPLACE TEMP TABLE mpi__name_digit_repairs AS
 WITH value_counts AS (
     SELECT value, count(*) AS n
@@ -18,19 +20,27 @@ WITH value_counts AS (
 ),
 name_parts AS (SELECT unnest(string_split(mpi_clean_text(value), ' ')) AS part, n FROM value_counts),
 part_counts AS (SELECT part, sum(n) AS n FROM name_parts WHERE part <> '' GROUP BY part),
+known AS (SELECT part, n FROM part_counts WHERE NOT regexp_matches(part, '[0-9]')),
 misread AS (
-    SELECT part, regexp_replace(part, '[0-9]', '_', 'g') AS spelling
+    SELECT part, regexp_replace(part, '[0-9]', '_', 'g') AS spelling, regexp_replace(part, '[0-9]', '', 'g') AS letters
     FROM part_counts
     WHERE regexp_matches(part, '[0-9]') AND mpi_suffix_std(part) IS NULL
       AND length(regexp_replace(part, '[^A-Z]', '', 'g')) >= 3
       AND length(regexp_replace(part, '[^0-9]', '', 'g')) <= 2
+),
+candidates AS (
+    SELECT misread.part, known.part AS repaired, 1 AS rank_group, 0 AS n, 0 AS looks_alike
+    FROM misread JOIN known ON known.part = misread.letters
+    UNION ALL
+    SELECT misread.part, known.part, 2, known.n,
+        list_sum(list_transform(range(1, length(misread.part) + 1), lambda i:
+            CASE WHEN contains(mpi_digit_lookalikes(misread.part[i]), known.part[i]) THEN 1 ELSE 0 END))
+    FROM misread
+    JOIN known ON length(known.part) = length(misread.part) AND known.part LIKE misread.spelling
 )
-SELECT misread.part, first(known.part ORDER BY known.n DESC, known.part) AS repaired
-FROM misread
-JOIN part_counts AS known
-    ON length(known.part) = length(misread.part) AND known.part LIKE misread.spelling
-    AND NOT regexp_matches(known.part, '[0-9]')
-GROUP BY misread.part;
+SELECT part, first(repaired ORDER BY rank_group, n DESC, looks_alike DESC, repaired) AS repaired
+FROM candidates
+GROUP BY part;
 
 -- First, middle, last and suffix inputs share one table: the rules differ by field, not by value.
 CREATE OR REPLACE TEMP TABLE mpi__name_values AS

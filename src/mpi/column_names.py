@@ -8,25 +8,33 @@ from pathlib import Path
 # Column-name patterns that usually mean a canonical field, matched on the name's words
 # (see column_words); the first match wins. Specific location fields come before the generic
 # address, and a contact field before it, so that email_address is an email.
+# Words that open a column name to say whose record it is (PAT_FNAME, STU_LAST_NM, CLIENT_MI).
+PERSON_PREFIX = (
+    r"((pat|patient|pt|client|clt|mbr|member|person|per|stu|student|child|emp|employee|cust|customer)_)?"
+)
 FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("full_name", r"^(full_?name|name|client_?name|person_?name|employee_?name|licensee(_?name)?)$"),
-    # One-letter abbreviations only as a whole word (pat_fname, MI): item_name is no middle name.
-    # Name first, then which name: census extracts (IPUMS namefrst, namelast) and FHIR (name_given).
-    ("first_name", r"(first|given|fore)_?(name|nm)$|(^|_)f_?(name|nm)$|^first$|^name_?(first|frst|given)$"),
+    # One-letter abbreviations only as the whole name or after a word naming the person (PAT_FNAME,
+    # MI): item_name is no middle name, hx_mi (a history of heart attack) no middle initial. Name
+    # first, then which name: census extracts (IPUMS namefrst, namelast) and FHIR (name_given).
+    (
+        "first_name",
+        rf"(first|given|fore)_?(name|nm)$|^{PERSON_PREFIX}f_?(name|nm)$|^first$|^name_?(first|frst|given)$",
+    ),
     (
         "middle_name",
-        r"(middle|middl|midl|mid)_?(name|nm|init(ial)?)$|(^|_)m_?(name|nm|init(ial)?|i)$|^middle$"
-        r"|^name_?(middle|midl|mid)$",
+        r"(middle|middl|midl|mid)_?(name|nm|init(ial)?)$|^middle$|^name_?(middle|midl|mid)$"
+        rf"|^{PERSON_PREFIX}m_?(name|nm|init(ial)?|i)$",
     ),
     (
         "last_name",
-        r"(last|sur|family)_?(name|nm)$|(^|_)l_?(name|nm)$|^surname$|^last$|^name_?(last|family|sur)$",
+        rf"(last|sur|family)_?(name|nm)$|^{PERSON_PREFIX}l_?(name|nm)$|^surname$|^last$|^name_?(last|family|sur)$",
     ),
     ("suffix", r"suffix|sufx|sfx|generation"),
     # A birth year alone is a dob too: a year-only date_format keeps it as the birth year.
     ("dob", r"dob|birth_?(date|dt|day|year|yr)|date_?of_?birth|year_?of_?birth|bdate|^yob$"),
-    ("age", r"(^|_)age(_?(years|yrs))?$"),
-    ("sex", r"(^|_)(sex|gender|gndr)(_?(cd|code))?$"),
+    ("age", rf"^{PERSON_PREFIX}((birth|current|curr)_)?age(_?(years|yrs))?$"),
+    ("sex", rf"^{PERSON_PREFIX}(birth_)?(sex|gender|gndr)(_?(cd|code))?$"),
     ("ssn", r"ssn|soc_?sec|social_?security"),
     ("street_number", r"(street|house)_?(number|num|no)$"),
     ("street_name", r"street_?name|^street$"),
@@ -34,7 +42,7 @@ FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("city", r"(^|_)(city|town|suburb|municipality)(_|$)"),
     ("state", r"^(state|st)(_?(cd|code|abbr))?$"),
     ("zip", r"zip|postal|post_?code"),
-    ("phone", r"phone|(^|_)(tel|cell)(_|$)|mobile"),
+    ("phone", r"phone|(^|_)tel(_|$)|(^|_)cell(_?(phone|no|num|number|nbr))?$|mobile"),
     ("email", r"e_?mail"),
     ("address", r"addr|address"),
 )
@@ -76,9 +84,9 @@ OTHER_PERSON_WORDS = frozenset(
 HOUSEHOLD_SHARED_FIELDS = frozenset(
     {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
 )
-# The last word of a column holding the month or day of a date given in parts (dob_mm, BirthMonth):
+# The last word of a column holding the month or day of a date given in parts (dob_mm, BirthDay):
 # not the date. The year part is (dob_yyyy, birth_year): a year alone is kept as the birth year.
-DATE_PART_WORDS = frozenset({"mm", "mo", "mon", "month", "dd"})
+DATE_PART_WORDS = frozenset({"mm", "mo", "mon", "month", "dd", "day"})
 # The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
 # column is not a field (a phone number) and its values are unique.
 RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})

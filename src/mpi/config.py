@@ -50,6 +50,7 @@ COLUMN_OPTION_KEYS = (
     "as_of_format",
 )
 
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 FORMATS_BY_EXTENSION = {
     ".csv": "csv",
     ".txt": "csv",
@@ -57,11 +58,7 @@ FORMATS_BY_EXTENSION = {
     ".psv": "csv",
     ".parquet": "parquet",
     # Excel workbooks and OpenDocument spreadsheets (mpi.excel)
-    ".xlsx": "excel",
-    ".xlsm": "excel",
-    ".xls": "excel",
-    ".xlsb": "excel",
-    ".ods": "excel",
+    **dict.fromkeys(EXCEL_EXTENSIONS, "excel"),
 }
 FILE_FORMATS = ("csv", "parquet", "excel")
 DELIMITERS_BY_EXTENSION = {".tsv": "\t", ".psv": "|"}
@@ -394,11 +391,13 @@ def _parse_source(
         )
         file_format = "csv"
     sheet = raw.get("sheet")
-    if sheet is not None and (file_format != "excel" or not isinstance(sheet, str) or not sheet):
+    if sheet is not None and file_format != "excel":
         problems.append(
-            f'{where}: sheet names the sheet of an Excel workbook to read, e.g. sheet = "Clients"; '
-            "remove it for a CSV or Parquet file."
+            f"{where}: sheet names the sheet of an Excel workbook to read; remove it for a {file_format} file."
         )
+        sheet = None
+    elif sheet is not None and (not isinstance(sheet, str) or not sheet):
+        problems.append(f'{where}: sheet must be the sheet\'s name as a string, e.g. sheet = "Clients".')
         sheet = None
     delimiter = raw.get("delimiter", default_delimiter(path))
     if not isinstance(delimiter, str) or len(delimiter) != 1:

@@ -35,3 +35,9 @@ class CheckFailed(MpiError):
     """A check or quality gate failed (exit 1): the run itself was fine."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message (a library's errors run to many lines)."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

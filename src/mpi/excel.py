@@ -1,4 +1,4 @@
-"""Read one sheet of an Excel workbook (.xlsx, .xls, .xlsb, .ods) into a DuckDB table.
+"""Read one sheet of an Excel workbook (.xlsx, .xlsm, .xls, .xlsb, .ods) into a DuckDB table.
 
 DuckDB reads workbooks only through an extension it downloads at run time, which the agencies'
 machines may not reach, so the sheet is read by polars (its calamine engine, the `fastexcel`
@@ -9,7 +9,6 @@ are padded the way a numeric column of a CSV is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +16,13 @@ import duckdb
 import fastexcel
 import polars as pl
 
-from mpi.errors import InputError
+from mpi.errors import InputError, first_line
 from mpi.sqlutil import quote_identifier
+from mpi.toml_values import toml_value
 
-EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+# A date cell in a column that also holds text is read as text, written as a timestamp: kept as
+# the date alone, which the column's other dates' format list then reads with "%Y-%m-%d".
+MIDNIGHT_TIMESTAMP = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,57 +40,89 @@ def read_excel_sheet(
     *,
     sheet: str | None,
     where: str,
+    header: bool = True,
     row_number_column: str | None = None,
     limit: int | None = None,
 ) -> ExcelSheet:
-    """CREATE TEMP TABLE ``table`` from ``sheet`` (default: the first) of the workbook at ``path``.
+    """CREATE TEMP TABLE ``table`` from ``sheet`` (default: the first visible one with data) of the workbook at ``path``.
 
-    ``row_number_column``: a leading column counting the data rows from 1, in sheet order.
-    ``where`` opens every error message (the source, or the file inspected).
+    ``header`` False names the columns column1, column2, ... as a CSV without a header is.
+    ``row_number_column``: a leading column numbering the data rows from 1 in sheet order, blank
+    rows counted, so a row number is the sheet's row (less the header); blank rows are left out.
+    ``where`` opens every error message (the source, or the command).
     """
     try:
-        sheet_names = tuple(fastexcel.read_excel(str(path)).sheet_names)
+        workbook = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own error classes, one per cause
         raise InputError(
-            f"{where}: {path} is not a readable Excel workbook ({_first_line(exc)}). "
+            f"{where}: {path} is not a readable Excel workbook ({first_line(exc)}). "
             'If it is a CSV file, set format = "csv"; if it is a workbook, save it again from Excel.'
         ) from exc
+    sheet_names = tuple(workbook.sheet_names)
     if not sheet_names:
         raise InputError(f"{where}: the workbook {path} has no sheets. Ask the agency for a new extract.")
-    name = sheet if sheet is not None else sheet_names[0]
+    name = sheet if sheet is not None else _default_sheet(workbook, sheet_names)
     if name not in sheet_names:
         raise InputError(
-            f'{where}: the workbook {path} has no sheet "{name}"; its sheets are '
-            f"{', '.join(json.dumps(s) for s in sheet_names)}. "
+            f"{where}: the workbook {path} has no sheet {toml_value(name)}; its sheets are "
+            f"{', '.join(toml_value(s) for s in sheet_names)}. "
             "Name one of them (sheet in mpi.toml, --sheet for mpi inspect)."
         )
-    try:
-        # Types from every row, not the first hundred: a column of numbers with text further
-        # down (a ZIP+4, an SSN with dashes) is text, never a number with the text dropped.
-        frame = pl.read_excel(path, sheet_name=name, engine="calamine", infer_schema_length=None)
-    except Exception as exc:  # polars and fastexcel raise a variety of errors for a sheet they cannot read
+    frame = _sheet_frame(path, name, header=header, where=where)
+    if frame.width == 0 or frame.height == 0:
+        others = ", ".join(toml_value(s) for s in sheet_names if s != name)
         raise InputError(
-            f'{where}: sheet "{name}" of {path} cannot be read ({_first_line(exc)}). '
-            "Check that its first row is the header, or export the sheet as CSV."
-        ) from exc
-    if frame.width == 0:
-        raise InputError(
-            f'{where}: sheet "{name}" of {path} is empty. Ask the agency for a new extract, '
-            "or set sheet to the one that holds the records."
+            f"{where}: sheet {toml_value(name)} of {path} has no data rows. "
+            + (f"Set sheet to the one that holds the records ({others}), " if others else "")
+            + "or ask the agency for a new extract."
         )
+    if row_number_column:
+        frame = frame.with_row_index(row_number_column, offset=1).with_columns(
+            pl.col(row_number_column).cast(pl.Int64)
+        )
+    # Blank rows (spacing, a total line's gap) are no records: left out, after numbering.
+    cells = [c for c in frame.columns if c != row_number_column]
+    frame = frame.filter(pl.any_horizontal(pl.col(cells).is_not_null()))
     if limit is not None:
         frame = frame.head(limit)
     arrow_view = f"{table}__arrow"
     con.register(arrow_view, frame.to_arrow())
     try:
-        numbered = (
-            f"row_number() OVER () AS {quote_identifier(row_number_column)}, " if row_number_column else ""
-        )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {numbered}* FROM {arrow_view}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM {arrow_view}")
     finally:
         con.unregister(arrow_view)
     return ExcelSheet(name=name, sheet_names=sheet_names)
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+def _default_sheet(workbook: fastexcel.ExcelReader, sheet_names: tuple[str, ...]) -> str:
+    """The first visible sheet with a data row: a hidden sheet is usually a lookup table, and a
+    sheet of a title or a header alone a cover note, not the records."""
+    shown = [name for name in sheet_names if workbook.load_sheet(name, n_rows=1).visible == "visible"]
+    with_rows = [name for name in shown if workbook.load_sheet(name, n_rows=1).height > 0]
+    return (with_rows or shown or list(sheet_names))[0]
+
+
+def _sheet_frame(path: Path, sheet: str, *, header: bool, where: str) -> pl.DataFrame:
+    try:
+        # Types from every row, not the first hundred: a column of numbers with text further
+        # down (a ZIP+4, an SSN with dashes) is text, never a number with the text dropped.
+        # Blank rows are kept here so that rows are numbered as the sheet numbers them.
+        frame = pl.read_excel(
+            path,
+            sheet_name=sheet,
+            engine="calamine",
+            has_header=header,
+            infer_schema_length=None,
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            raise_if_empty=False,
+        )
+    except Exception as exc:  # polars and fastexcel raise a variety of errors for a sheet they cannot read
+        raise InputError(
+            f"{where}: sheet {toml_value(sheet)} of {path} cannot be read ({first_line(exc)}). "
+            "Check that its first row is the header, or export the sheet as CSV."
+        ) from exc
+    if not header:
+        frame = frame.rename({old: f"column{i}" for i, old in enumerate(frame.columns, start=1)})
+    text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(pl.col(text_columns).str.replace(MIDNIGHT_TIMESTAMP, "${1}"))

@@ -13,7 +13,13 @@ from pathlib import Path
 import duckdb
 
 from mpi.column_names import column_words, names_a_record_id, one_column_per_field
-from mpi.config import FORMATS_BY_EXTENSION, FULL_NAME_FORMATS, default_delimiter, is_known_encoding
+from mpi.config import (
+    EXCEL_EXTENSIONS,
+    FORMATS_BY_EXTENSION,
+    FULL_NAME_FORMATS,
+    default_delimiter,
+    is_known_encoding,
+)
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
 from mpi.excel import read_excel_sheet
@@ -267,7 +273,9 @@ def inspect_file(
     """
     file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
     if sheet is not None and file_format != "excel":
-        raise InputError(f"--sheet is for Excel workbooks; {path} is not one (.xlsx, .xls, .xlsb, .ods).")
+        raise InputError(
+            f"--sheet is for Excel workbooks; {path} is not one ({', '.join(EXCEL_EXTENSIONS)})."
+        )
     if encoding is None and file_format == "csv":
         utf16 = utf16_encoding_of(path) if path.is_file() else None
         if utf16 is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +54,11 @@ def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None
         problems.append(f'column "{wanted}" is not in the file.{hint}')
     if problems:
         listing = "; ".join(problems)
+        sheet = f" --sheet {shlex.quote(source.sheet)}" if source.sheet else ""
+        where = f'{source.path} (sheet "{source.sheet}")' if source.sheet else str(source.path)
         raise InputError(
-            f'Source "{source.name}": {source.path}: {listing} Fix the mapping under [sources.{source.name}] '
-            f'in mpi.toml, or run "mpi inspect {source.path.name}" to see its columns.'
+            f'Source "{source.name}": {where}: {listing} Fix the mapping under [sources.{source.name}] '
+            f'in mpi.toml, or run "mpi inspect {source.path.name}{sheet}" to see its columns.'
         )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from mpi.config import SourceConfig
-from mpi.errors import InputError
+from mpi.errors import InputError, first_line
 from mpi.excel import read_excel_sheet
 from mpi.sqlutil import quote_literal
 
@@ -129,6 +129,7 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
             RAW_TABLE,
             sheet=source.sheet,
             where=f'Source "{source.name}"',
+            header=source.header,
             row_number_column="mpi__row",
         )
     else:
@@ -162,7 +163,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         )
     except duckdb.Error as exc:
         raise InputError(
-            f'Source "{source.name}": {source.path} is not a readable Parquet file ({_first_line(exc)}). '
+            f'Source "{source.name}": {source.path} is not a readable Parquet file ({first_line(exc)}). '
             f'If it is a CSV file, set format = "csv" under [sources.{source.name}].'
         ) from exc
 
@@ -262,8 +263,8 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
         )
     with closing(decoded_lines(path, encoding)) as lines:
         # Decode the first line alone: a bad byte further down is reported with its own line.
-        first_line = next(lines, "")
-    if first_line is None or "\x00" in first_line:
+        header_line = next(lines, "")
+    if header_line is None or "\x00" in header_line:
         utf16 = utf16_encoding_of(path)
         if utf16 is not None and not codec.startswith("utf-16"):
             raise InputError(
@@ -274,7 +275,7 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
             f'Set encoding = "latin-1" (or the file\'s real encoding, e.g. "cp1252") under [sources.{source_name}].'
         )
-    first = next(csv.reader([first_line], delimiter=delimiter), None)
+    first = next(csv.reader([header_line], delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
         raise InputError(
             f'Source "{source_name}": the first line of {path} is blank; the file needs a header row.'
@@ -426,11 +427,6 @@ def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> In
             f'(now "{source.delimiter}"), quote fields that contain it, or set on_bad_rows = "reject".'
         )
     return InputError(
-        f"{where} cannot be parsed as CSV ({_first_line(exc)}). Check delimiter and encoding under "
+        f"{where} cannot be parsed as CSV ({first_line(exc)}). Check delimiter and encoding under "
         f'[sources.{source.name}], or set on_bad_rows = "reject".'
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
