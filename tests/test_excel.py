@@ -103,3 +103,28 @@ def test_a_missing_sheet_or_a_file_that_is_no_workbook_is_refused_with_the_fix(t
     (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="sheet names the sheet of an Excel workbook"):
         load_config(source_config(tmp_path, "clients.csv", 'sheet = "Clients"\n'))
+
+
+def test_a_report_title_above_the_header_is_found_by_inspect_and_skipped_by_ingest(tmp_path: Path) -> None:
+    with xlsxwriter.Workbook(tmp_path / "report.xlsx") as workbook:
+        sheet = workbook.add_worksheet("Report")
+        sheet.write(0, 0, "Client extract, September 2024")
+        sheet.write_row(2, 0, ["ClientID", "FirstName", "LastName"])
+        sheet.write_row(3, 0, ["A1", "Ann", "Lee"])
+        sheet.write_row(5, 0, ["A2", "Bo"])  # a blank row above it, and no last name
+    mapping = CliRunner().invoke(main, ["inspect", str(tmp_path / "report.xlsx")]).output
+    assert "header_row = 3" in mapping and 'record_id = "ClientID"' in mapping
+    config = source_config(tmp_path, "report.xlsx", "header_row = 3\n")
+    (source,) = ingest_sources(load_config(config)).sources
+    assert (source.rows_read, source.rows_indexed) == (2, 2)
+    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT record_id, last_name FROM records ORDER BY 1").fetchall() == [
+            ("A1", "LEE"),
+            ("A2", None),
+        ]
+    finally:
+        con.close()
+    (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="header_row is the row of an Excel sheet"):
+        load_config(source_config(tmp_path, "clients.csv", "header_row = 2\n"))

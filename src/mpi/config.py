@@ -25,6 +25,7 @@ SOURCE_KEYS = (
     "path",
     "format",
     "sheet",
+    "header_row",
     "delimiter",
     "encoding",
     "header",
@@ -128,8 +129,10 @@ class SourceConfig:
     # "clear": an agency file mapped by `columns`; "hashed": a file written by `mpi hash`.
     kind: str = "clear"
     age_range: AgeRange | None = None
-    # An Excel source's sheet; None reads the first.
+    # An Excel source's sheet (None: the first visible one with data), and its header's row number
+    # (None: the first row) when a report's title rows come first.
     sheet: str | None = None
+    header_row: int | None = None
 
     @property
     def hashed(self) -> bool:
@@ -411,6 +414,18 @@ def _parse_source(
     if not isinstance(header, bool):
         problems.append(f"{where}: header must be true or false.")
         header = True
+    header_row = raw.get("header_row")
+    if header_row is not None and (file_format != "excel" or not header):
+        problems.append(
+            f"{where}: header_row is the row of an Excel sheet holding the header, below its title rows; "
+            f"remove it {'with header = false' if header else f'for a {file_format} file'}."
+        )
+        header_row = None
+    elif header_row is not None and (
+        isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1
+    ):
+        problems.append(f"{where}: header_row must be a row number from 1, e.g. header_row = 3.")
+        header_row = None
     record_id = raw.get("record_id")
     if not isinstance(record_id, str) or not record_id:
         problems.append(f'{where}: "record_id" is required: the column holding the agency\'s own record id.')
@@ -471,6 +486,7 @@ def _parse_source(
         on_duplicate_ids=policies["on_duplicate_ids"],
         age_range=age_range,
         sheet=sheet,
+        header_row=header_row,
     )
 
 

@@ -23,6 +23,8 @@ from mpi.toml_values import toml_value
 # A date cell in a column that also holds text is read as text, written as a timestamp: kept as
 # the date alone, which the column's other dates' format list then reads with "%Y-%m-%d".
 MIDNIGHT_TIMESTAMP = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+# How far down a sheet inspect looks for its header, past a report's title rows.
+HEADER_SEARCH_ROWS = 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,12 +43,14 @@ def read_excel_sheet(
     sheet: str | None,
     where: str,
     header: bool = True,
+    header_row: int | None = None,
     row_number_column: str | None = None,
     limit: int | None = None,
 ) -> ExcelSheet:
     """CREATE TEMP TABLE ``table`` from ``sheet`` (default: the first visible one with data) of the workbook at ``path``.
 
     ``header`` False names the columns column1, column2, ... as a CSV without a header is.
+    ``header_row``: the sheet's row number (from 1) holding the header, when title rows come first.
     ``row_number_column``: a leading column numbering the data rows from 1 in sheet order, blank
     rows counted, so a row number is the sheet's row (less the header); blank rows are left out.
     ``where`` opens every error message (the source, or the command).
@@ -68,7 +72,7 @@ def read_excel_sheet(
             f"{', '.join(toml_value(s) for s in sheet_names)}. "
             "Name one of them (sheet in mpi.toml, --sheet for mpi inspect)."
         )
-    frame = _sheet_frame(path, name, header=header, where=where)
+    frame = _sheet_frame(path, name, header=header, header_row=header_row, where=where)
     if frame.width == 0 or frame.height == 0:
         others = ", ".join(toml_value(s) for s in sheet_names if s != name)
         raise InputError(
@@ -94,6 +98,17 @@ def read_excel_sheet(
     return ExcelSheet(name=name, sheet_names=sheet_names)
 
 
+def header_row_of(path: Path, sheet: str) -> int:
+    """The sheet's row number (from 1) that looks like the header: the first of its first rows with
+    as many cells filled as the fullest of them. Rows above it are a report's title and date."""
+    rows = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, n_rows=HEADER_SEARCH_ROWS)
+    frame = rows.to_polars()
+    if frame.height == 0 or frame.width == 0:
+        return 1
+    filled = frame.select(pl.sum_horizontal(pl.all().is_not_null())).to_series().to_list()
+    return filled.index(max(filled)) + 1
+
+
 def _default_sheet(workbook: fastexcel.ExcelReader, sheet_names: tuple[str, ...]) -> str:
     """The first visible sheet with a data row: a hidden sheet is usually a lookup table, and a
     sheet of a title or a header alone a cover note, not the records."""
@@ -102,7 +117,7 @@ def _default_sheet(workbook: fastexcel.ExcelReader, sheet_names: tuple[str, ...]
     return (with_rows or shown or list(sheet_names))[0]
 
 
-def _sheet_frame(path: Path, sheet: str, *, header: bool, where: str) -> pl.DataFrame:
+def _sheet_frame(path: Path, sheet: str, *, header: bool, header_row: int | None, where: str) -> pl.DataFrame:
     try:
         # Types from every row, not the first hundred: a column of numbers with text further
         # down (a ZIP+4, an SSN with dashes) is text, never a number with the text dropped.
@@ -116,6 +131,7 @@ def _sheet_frame(path: Path, sheet: str, *, header: bool, where: str) -> pl.Data
             drop_empty_rows=False,
             drop_empty_cols=False,
             raise_if_empty=False,
+            read_options={"header_row": header_row - 1} if header_row else None,
         )
     except Exception as exc:  # polars and fastexcel raise a variety of errors for a sheet they cannot read
         raise InputError(

@@ -22,7 +22,7 @@ from mpi.config import (
 )
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
-from mpi.excel import read_excel_sheet
+from mpi.excel import header_row_of, read_excel_sheet
 from mpi.mapping import DATE_TYPES
 from mpi.reader import decoded_lines, duckdb_encoding, ending_in_lf, has_mixed_line_endings, utf16_encoding_of
 from mpi.sqlutil import quote_identifier, quote_literal
@@ -64,8 +64,10 @@ class FileProfile:
     delimiter: str | None = None
     encoding: str = "utf-8"
     header: bool = True
-    # Excel only: the sheet read, written when the workbook has several or one was asked for
+    # Excel only: the sheet read, written when the workbook has several or one was asked for, and the
+    # row holding its header when title rows come first
     sheet: str | None = None
+    header_row: int | None = None
     # What the profile could not read as it should (ragged lines); comments in the suggested mapping
     warnings: tuple[str, ...] = ()
 
@@ -86,6 +88,8 @@ class FileProfile:
         lines.append(f"path = {toml_value(path_text or Path(self.path).name)}")
         if self.sheet is not None:
             lines.append(f"sheet = {toml_value(self.sheet)}")
+        if self.header_row is not None:
+            lines.append(f"header_row = {self.header_row}   # the rows above it are a title")
         if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
             lines.append(f"delimiter = {toml_value(self.delimiter)}")
         if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):
@@ -408,6 +412,7 @@ def _profile_file(
     con = duckdb.connect()
     sniffed_delimiter = None
     sheet_read = None
+    sheet_header_row = None
     header = True
     warnings: list[str] = []
     split_elsewhere = None
@@ -420,6 +425,18 @@ def _profile_file(
             )
         elif file_format == "excel":
             read = read_excel_sheet(con, path, "sample", sheet=sheet, where="mpi inspect", limit=SAMPLE_ROWS)
+            header_row = header_row_of(path, read.name)
+            if header_row > 1:
+                read_excel_sheet(
+                    con,
+                    path,
+                    "sample",
+                    sheet=read.name,
+                    where="mpi inspect",
+                    header_row=header_row,
+                    limit=SAMPLE_ROWS,
+                )
+                sheet_header_row = header_row
             if sheet is not None or len(read.sheet_names) > 1:
                 sheet_read = read.name
             if len(read.sheet_names) > 1:
@@ -528,5 +545,6 @@ def _profile_file(
         encoding=encoding,
         header=header,
         sheet=sheet_read,
+        header_row=sheet_header_row,
         warnings=tuple(warnings),
     )

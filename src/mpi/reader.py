@@ -130,6 +130,7 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
             sheet=source.sheet,
             where=f'Source "{source.name}"',
             header=source.header,
+            header_row=source.header_row,
             row_number_column="mpi__row",
         )
     else:
