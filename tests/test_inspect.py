@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from mpi.cli import main
-from mpi.column_names import one_column_per_field, suggest_field
+from mpi.column_names import names_a_record_id, one_column_per_field, suggest_field
 from mpi.config import load_config
 
 # pseudopeople's W-2 and 1099 file (its column names, in its order): the employer's address comes
@@ -137,6 +137,25 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
 )
 def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | None) -> None:
     assert suggest_field(column) == field
+
+
+@pytest.mark.parametrize(
+    ("column", "is_id"),
+    [
+        ("STUDENT_KEY", True),
+        ("ClientID", True),
+        ("rec_id", True),
+        # one word, as the Leipzig benchmark's voter files and many exports write them
+        ("recid", True),
+        ("personid", True),
+        ("voterno", True),
+        ("paid", False),
+        ("void", False),
+        ("phone_no", False),  # a field, not an id
+    ],
+)
+def test_a_column_name_says_it_holds_a_record_id(column: str, is_id: bool) -> None:
+    assert names_a_record_id(column) is is_id
 
 
 def test_a_file_without_a_record_id_or_readable_dates_says_what_to_add(tmp_path: Path) -> None:

@@ -90,6 +90,11 @@ DATE_PART_WORDS = frozenset({"mm", "mo", "mon", "month", "dd", "day"})
 # The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
 # column is not a field (a phone number) and its values are unique.
 RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
+# Ids written as one word, without case or a separator to split them (recid, personid, voterid).
+ONE_WORD_RECORD_ID = re.compile(
+    r"(rec|record|row|person|client|patient|pat|member|mbr|voter|student|stu|employee|emp|customer|cust|"
+    r"unique|case|source|src|entity|individual|ind|subject|participant)_?(id|key|no|num|nbr)"
+)
 
 
 def source_name_for(path: Path) -> str:
@@ -160,4 +165,6 @@ def _first_match(name: str) -> str | None:
 
 def names_a_record_id(column: str) -> bool:
     words = column_words(column)
-    return bool(words) and words[-1] in RECORD_ID_WORDS and suggest_field(column) is None
+    if not words or suggest_field(column) is not None:
+        return False
+    return words[-1] in RECORD_ID_WORDS or ONE_WORD_RECORD_ID.fullmatch(words[-1]) is not None
