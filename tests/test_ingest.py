@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import codecs
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
+from mpi.cli import main
 from mpi.config import load_config
-from mpi.errors import InputError
+from mpi.errors import ConfigError, InputError
 from mpi.ingest import ingest_sources
 from mpi.mapping import year_regex
 from mpi.reader import has_mixed_line_endings
@@ -429,3 +432,36 @@ def test_an_undecodable_utf_16_line_is_rejected_as_undecodable(tmp_path: Path) -
     config = utf16_project(tmp_path, data, "utf-16", on_bad_rows="reject")
     (people,) = ingest_sources(load_config(config)).sources
     assert (people.rows_read, people.rows_indexed, people.reject_reasons) == (2, 1, {"undecodable row": 1})
+
+
+def test_a_date_kept_in_year_month_and_day_columns_is_joined(tmp_path: Path) -> None:
+    """Inspect suggests the three columns as one dob; ingest joins them, and keeps the year of a day
+    the calendar lacks or of a year without month and day, as it does for a date in one column."""
+    (tmp_path / "p.csv").write_text(
+        "id,first,last,BIRTH_YEAR,BIRTH_MONTH,BIRTH_DAY\n"
+        "1,Ann,Lee,1985,3,4\n2,Bo,Ng,1990,,\n3,Cy,Oh,1970,13,40\n4,Di,Ray,,5,6\n",
+        encoding="utf-8",
+    )
+    inspected = CliRunner().invoke(main, ["inspect", str(tmp_path / "p.csv")])
+    line = 'dob = { column = "BIRTH_YEAR", month_column = "BIRTH_MONTH", day_column = "BIRTH_DAY" }'
+    assert line in inspected.output
+    config = tmp_path / "mpi.toml"
+    config.write_text(
+        '[project]\nname = "p"\n[store]\npath = "mpi.duckdb"\n[sources.p]\npath = "p.csv"\nrecord_id = "id"\n'
+        f'[sources.p.columns]\nfirst_name = "first"\nlast_name = "last"\n{line}\n',
+        encoding="utf-8",
+    )
+    (people,) = ingest_sources(load_config(config)).sources
+    rows = records(config)
+    assert {rid: (r["dob"], r["birth_year_min"], r["birth_year_max"]) for rid, r in rows.items()} == {
+        "1": (date(1985, 3, 4), 1985, 1985),
+        "2": (None, 1990, 1990),
+        "3": (None, 1970, 1970),
+        "4": (None, None, None),
+    }
+    (issue,) = [fi for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert (issue.column, issue.count) == ("BIRTH_YEAR/BIRTH_MONTH/BIRTH_DAY", 1)
+    assert "name no day of the calendar" in issue.fix
+    with pytest.raises(ConfigError, match="a date in parts needs both month_column and day_column"):
+        config.write_text(config.read_text().replace(', day_column = "BIRTH_DAY"', ""), encoding="utf-8")
+        load_config(config)

@@ -163,6 +163,29 @@ def _first_match(name: str) -> str | None:
     return None
 
 
+YEAR_PART_WORDS = frozenset({"year", "yr", "yyyy", "yy"})
+MONTH_PART_WORDS = frozenset({"month", "mon", "mo", "mm"})
+DAY_PART_WORDS = frozenset({"day", "dd"})
+
+
+def date_part_columns(year_column: str, columns: list[str]) -> tuple[str, str] | None:
+    """The (month, day) columns beside a year column that keep one date in parts: BIRTH_YEAR with
+    BIRTH_MONTH and BIRTH_DAY, dob_yyyy with dob_mm and dob_dd. None when either is missing."""
+    words = column_words(year_column)
+    if not words or words[-1] not in YEAR_PART_WORDS:
+        return None
+    stem = words[:-1]
+
+    def sibling(part_words: frozenset[str]) -> str | None:
+        return next(
+            (c for c in columns if (w := column_words(c))[:-1] == stem and w[-1:] and w[-1] in part_words),
+            None,
+        )
+
+    month, day = sibling(MONTH_PART_WORDS), sibling(DAY_PART_WORDS)
+    return (month, day) if month and day else None
+
+
 def names_a_record_id(column: str) -> bool:
     words = column_words(column)
     if not words or suggest_field(column) is not None:

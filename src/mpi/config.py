@@ -42,6 +42,8 @@ SOURCE_KINDS = ("clear", "hashed")
 AGE_RANGE_KEYS = ("min", "max", "as_of", "as_of_column", "as_of_format")
 COLUMN_OPTION_KEYS = (
     "column",
+    "month_column",
+    "day_column",
     "date_format",
     "format",
     "codes",
@@ -51,6 +53,9 @@ COLUMN_OPTION_KEYS = (
     "as_of_format",
 )
 
+# How a date kept in three columns is read once its parts are joined (mpi.mapping.join_date_parts):
+# year-month-day, or the year alone when the month or the day is missing.
+DATE_PARTS_FORMATS = ("%Y-%m-%d", "%Y")
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 FORMATS_BY_EXTENSION = {
     ".csv": "csv",
@@ -102,6 +107,16 @@ class ColumnMapping:
     codes: Mapping[str, str] | None = None
     pad: int | None = None
     as_of: AsOf | None = None  # age only
+    # dob only, a date kept in three columns: `column` holds the year, these the month and the day
+    month_column: str | None = None
+    day_column: str | None = None
+
+    @property
+    def date_parts(self) -> tuple[str, str, str] | None:
+        """(year, month, day) columns of a date kept in parts; None for a date in one column."""
+        if self.month_column is None or self.day_column is None:
+            return None
+        return (self.column, self.month_column, self.day_column)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,7 +160,7 @@ class SourceConfig:
         """Every agency column this source's config refers to, in a stable order."""
         wanted = [self.record_id]
         for m in self.columns:
-            wanted.append(m.column)
+            wanted.extend(m.date_parts or (m.column,))
             if m.as_of is not None and m.as_of.column:
                 wanted.append(m.as_of.column)
         if self.age_range is not None and self.age_range.as_of.column:
@@ -499,7 +514,11 @@ def _check_attributes_identify_nothing(
     that repeats an identifying column would carry it past the hashing (and the record id past
     --pseudonymize-ids). DuckDB matches column names without regard to case, and so does this check.
     """
-    identifying = {m.column.casefold(): f"the column mapped to {m.field}" for m in columns}
+    identifying = {
+        column.casefold(): f"the column mapped to {m.field}"
+        for m in columns
+        for column in m.date_parts or (m.column,)
+    }
     if record_id:
         identifying[record_id.casefold()] = "the record_id column"
     for attribute in dict.fromkeys(attributes):
@@ -566,6 +585,20 @@ def _parse_column(
             _check_date_formats(where, "date_format", column, parsed, problems)
     elif field_name == "dob":
         date_formats = (DEFAULT_DATE_FORMAT,)
+    parts = {key: spec.get(key) for key in ("month_column", "day_column")}
+    if any(value is not None for value in parts.values()):
+        example = f'{{ column = "{column}", month_column = "BIRTH_MONTH", day_column = "BIRTH_DAY" }}'
+        if field_name != "dob":
+            problems.append(f"{where}: month_column and day_column apply to dob only.")
+        elif not all(isinstance(value, str) and value for value in parts.values()):
+            problems.append(
+                f"{where}: a date in parts needs both month_column and day_column, e.g. {example}."
+            )
+        elif "date_format" in spec:
+            problems.append(
+                f"{where}: a date in parts is read from its numbers; remove date_format (column holds the year)."
+            )
+        date_formats = DATE_PARTS_FORMATS
     name_format = spec.get("format")
     if field_name == "full_name":
         if name_format not in FULL_NAME_FORMATS:
@@ -602,6 +635,8 @@ def _parse_column(
         codes={str(k).strip().upper(): v for k, v in codes.items()} if isinstance(codes, Mapping) else None,
         pad=pad,
         as_of=as_of,
+        month_column=parts["month_column"] if field_name == "dob" else None,
+        day_column=parts["day_column"] if field_name == "dob" else None,
     )
 
 

@@ -13,7 +13,7 @@ import duckdb
 from mpi.config import ProjectConfig, SourceConfig
 from mpi.date_formats import STRFTIME_CODES_HINT, date_formats_of
 from mpi.errors import InputError, MpiError, MpiUserError
-from mpi.mapping import check_mapped_columns, map_source_sql, register_name_parser
+from mpi.mapping import check_mapped_columns, join_date_parts, map_source_sql, register_name_parser
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
 from mpi.privacy.hub import (
     check_encodings_agree,
@@ -177,7 +177,9 @@ def prepare_source(
     read = read_source_file(con, source)
     check_mapped_columns(source, read.columns)
     report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
-    sql, params = map_source_sql(source, read.column_types, shared_ids)
+    # A date kept in parts is read from one joined column; messages still name the source's own.
+    mapped_source, column_types = join_date_parts(con, source, read.column_types)
+    sql, params = map_source_sql(mapped_source, column_types, shared_ids)
     con.execute(sql, params)
     standardize_mapped(con)
     _mark_identifiable(con, shared_ids)
@@ -205,6 +207,13 @@ def _fix_for(
     mapping = source.mapping(field_name)
     if field_name != "dob" or issue != "unparseable date" or mapping is None:
         return ""
+    if mapping.date_parts:
+        dates = "date" if count == 1 else "dates"
+        return (
+            f"{source.name}: {count:,} {dates} in columns {', '.join(repr(c) for c in mapping.date_parts)} "
+            "name no day of the calendar (a month or day out of range, or a part that is not a whole "
+            "number); the year is kept as the birth year."
+        )
     tried = ", ".join(mapping.date_formats)
     dates, match = ("date", "matches") if count == 1 else ("dates", "match")
     unread = f'{source.name}: {count:,} {dates} in column "{mapping.column}" {match} none of the formats tried ({tried})'
@@ -379,7 +388,9 @@ def _column_of(source: SourceConfig, field_name: str) -> str:
     mapping = source.mapping(field_name) or (
         source.mapping("full_name") if field_name.endswith("name") else None
     )
-    return mapping.column if mapping else ""
+    if mapping is None:
+        return ""
+    return "/".join(mapping.date_parts) if mapping.date_parts else mapping.column
 
 
 def _mark_identifiable(con: duckdb.DuckDBPyConnection, shared_ids: tuple[str, ...]) -> None:

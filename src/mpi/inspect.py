@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from mpi.column_names import column_words, names_a_record_id, one_column_per_field
+from mpi.column_names import column_words, date_part_columns, names_a_record_id, one_column_per_field
 from mpi.config import (
     EXCEL_EXTENSIONS,
     FORMATS_BY_EXTENSION,
@@ -499,12 +499,17 @@ def _profile_file(
             ).fetchall()
             nulls, distinct = (int(stats[0]), int(stats[1])) if stats else (0, 0)
             field = suggestions.get(str(name))
+            parts = date_part_columns(str(name), list(column_types)) if field == "dob" else None
             hinted_options, hinted_notes = (
-                _mapping_hints(
-                    con, field, str(name), str(column_type), csv_as_text=csv_as_text, columns=column_types
+                ((("month_column", parts[0]), ("day_column", parts[1])), ())
+                if parts
+                else (
+                    _mapping_hints(
+                        con, field, str(name), str(column_type), csv_as_text=csv_as_text, columns=column_types
+                    )
+                    if field
+                    else ((), ())
                 )
-                if field
-                else ((), ())
             )
             profiles.append(
                 ColumnProfile(

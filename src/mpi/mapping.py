@@ -6,7 +6,7 @@ import contextlib
 import difflib
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -60,6 +60,44 @@ def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None
             f'Source "{source.name}": {where}: {listing} Fix the mapping under [sources.{source.name}] '
             f'in mpi.toml, or run "mpi inspect {source.path.name}{sheet}" to see its columns.'
         )
+
+
+# The column a date kept in parts is joined into, beside the agency's columns in RAW_TABLE.
+JOINED_DATE_COLUMN = "mpi__dob_joined"
+
+
+def join_date_parts(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, column_types: dict[str, str]
+) -> tuple[SourceConfig, dict[str, str]]:
+    """A source whose dob is kept in year, month and day columns, as one read from a joined column.
+
+    RAW_TABLE gains JOINED_DATE_COLUMN, written YYYY-MM-DD (the year alone when the month or the day
+    is missing), and the dob mapping reads it with DATE_PARTS_FORMATS: everything after (the year of
+    a date that does not exist, the unparseable-date counts) works as for a date in one column.
+    Other sources are returned as they are.
+    """
+    dob = source.mapping("dob")
+    parts = dob.date_parts if dob else None
+    if dob is None or parts is None:
+        return source, column_types
+    year, month, day = (_whole_number_sql(column) for column in parts)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT *, "
+        f"CASE WHEN {year} IS NULL THEN NULL WHEN {month} IS NULL OR {day} IS NULL THEN {year} "
+        f"ELSE {year} || '-' || lpad({month}, 2, '0') || '-' || lpad({day}, 2, '0') END "
+        f"AS {JOINED_DATE_COLUMN} FROM {RAW_TABLE}"
+    )
+    joined = replace(dob, column=JOINED_DATE_COLUMN, month_column=None, day_column=None)
+    columns = tuple(joined if m is dob else m for m in source.columns)
+    return replace(source, columns=columns), {**column_types, JOINED_DATE_COLUMN: "VARCHAR"}
+
+
+def _whole_number_sql(column: str) -> str:
+    """A column's value as the digits of a whole number (Excel's 3.0 is 3); NULL for anything else."""
+    text = _text_sql(column)
+    return (
+        f"CASE WHEN regexp_full_match({text}, '[0-9]+(\\.0+)?') THEN regexp_replace({text}, '\\.0+$', '') END"
+    )
 
 
 def _text_sql(column: str) -> str:
