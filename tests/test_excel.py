@@ -128,3 +128,20 @@ def test_a_report_title_above_the_header_is_found_by_inspect_and_skipped_by_inge
     (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="header_row is the row of an Excel sheet"):
         load_config(source_config(tmp_path, "clients.csv", "header_row = 2\n"))
+
+
+def test_the_header_is_found_below_a_blank_row_and_kept_when_it_lacks_a_cell(tmp_path: Path) -> None:
+    with xlsxwriter.Workbook(tmp_path / "late.xlsx") as workbook:
+        sheet = workbook.add_worksheet("Report")
+        sheet.write(1, 0, "Client extract")  # row 1 blank, the title in row 2
+        sheet.write_row(3, 0, ["ClientID", "FirstName", "LastName"])
+        sheet.write_row(4, 0, ["A1", "Ann", "Lee"])
+    assert "header_row = 4" in CliRunner().invoke(main, ["inspect", str(tmp_path / "late.xlsx")]).output
+    # as pandas writes a frame with its index: A1 blank above the index column
+    with xlsxwriter.Workbook(tmp_path / "indexed.xlsx") as workbook:
+        sheet = workbook.add_worksheet("Sheet1")
+        sheet.write_row(0, 1, ["ClientID", "FirstName", "LastName"])
+        for row in range(1, 4):
+            sheet.write_row(row, 0, [row - 1, f"A{row}", "Ann", "Lee"])
+    mapping = CliRunner().invoke(main, ["inspect", str(tmp_path / "indexed.xlsx")]).output
+    assert "header_row" not in mapping and 'record_id = "ClientID"' in mapping

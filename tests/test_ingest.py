@@ -439,7 +439,8 @@ def test_a_date_kept_in_year_month_and_day_columns_is_joined(tmp_path: Path) -> 
     the calendar lacks or of a year without month and day, as it does for a date in one column."""
     (tmp_path / "p.csv").write_text(
         "id,first,last,BIRTH_YEAR,BIRTH_MONTH,BIRTH_DAY\n"
-        "1,Ann,Lee,1985,3,4\n2,Bo,Ng,1990,,\n3,Cy,Oh,1970,13,40\n4,Di,Ray,,5,6\n",
+        "1,Ann,Lee,1985,3,4\n2,Bo,Ng,1990,,\n3,Cy,Oh,1970,13,40\n4,Di,Ray,,5,6\n"
+        "5,Ed,Fox,1980.0,March,003\n6,Fa,Gu,1981,5.5,2\n7,Gi,Ho,85,1,7\n",
         encoding="utf-8",
     )
     inspected = CliRunner().invoke(main, ["inspect", str(tmp_path / "p.csv")])
@@ -458,9 +459,12 @@ def test_a_date_kept_in_year_month_and_day_columns_is_joined(tmp_path: Path) -> 
         "2": (None, 1990, 1990),
         "3": (None, 1970, 1970),
         "4": (None, None, None),
+        "5": (date(1980, 3, 3), 1980, 1980),  # a spreadsheet's number, a month's name, a padded day
+        "6": (None, 1981, 1981),  # a month that is no number: counted, its year kept
+        "7": (None, None, None),  # a two-digit year is no year 85: counted, not kept
     }
     (issue,) = [fi for fi in people.field_issues if fi.issue == "unparseable date"]
-    assert (issue.column, issue.count) == ("BIRTH_YEAR/BIRTH_MONTH/BIRTH_DAY", 1)
+    assert (issue.column, issue.count) == ("BIRTH_YEAR/BIRTH_MONTH/BIRTH_DAY", 3)
     assert "name no day of the calendar" in issue.fix
     with pytest.raises(ConfigError, match="a date in parts needs both month_column and day_column"):
         config.write_text(config.read_text().replace(', day_column = "BIRTH_DAY"', ""), encoding="utf-8")

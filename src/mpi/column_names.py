@@ -93,7 +93,7 @@ RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
 # Ids written as one word, without case or a separator to split them (recid, personid, voterid).
 ONE_WORD_RECORD_ID = re.compile(
     r"(rec|record|row|person|client|patient|pat|member|mbr|voter|student|stu|employee|emp|customer|cust|"
-    r"unique|case|source|src|entity|individual|ind|subject|participant)_?(id|key|no|num|nbr)"
+    r"unique|case|source|src|entity|individual|ind|subject|participant)_?(id|key|no|num|number|nbr)"
 )
 
 
@@ -163,7 +163,8 @@ def _first_match(name: str) -> str | None:
     return None
 
 
-YEAR_PART_WORDS = frozenset({"year", "yr", "yyyy", "yy"})
+# Four-digit years only: a two-digit year (DOB_YY) leaves the century to guess.
+YEAR_PART_WORDS = frozenset({"year", "yr", "yyyy"})
 MONTH_PART_WORDS = frozenset({"month", "mon", "mo", "mm"})
 DAY_PART_WORDS = frozenset({"day", "dd"})
 

@@ -75,10 +75,12 @@ def read_excel_sheet(
     frame = _sheet_frame(path, name, header=header, header_row=header_row, where=where)
     if frame.width == 0 or frame.height == 0:
         others = ", ".join(toml_value(s) for s in sheet_names if s != name)
+        below = f" below row {header_row} (header_row)" if header_row else ""
+        fixes = [f"set sheet to the one that holds the records ({others})"] if others else []
+        fixes += ["check header_row"] if header_row else []
+        fix = "; ".join([*fixes, "or ask the agency for a new extract"])
         raise InputError(
-            f"{where}: sheet {toml_value(name)} of {path} has no data rows. "
-            + (f"Set sheet to the one that holds the records ({others}), " if others else "")
-            + "or ask the agency for a new extract."
+            f"{where}: sheet {toml_value(name)} of {path} has no data rows{below}. {fix[0].upper()}{fix[1:]}."
         )
     if row_number_column:
         frame = frame.with_row_index(row_number_column, offset=1).with_columns(
@@ -100,13 +102,16 @@ def read_excel_sheet(
 
 def header_row_of(path: Path, sheet: str) -> int:
     """The sheet's row number (from 1) that looks like the header: the first of its first rows with
-    as many cells filled as the fullest of them. Rows above it are a report's title and date."""
-    rows = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, n_rows=HEADER_SEARCH_ROWS)
+    more than half as many cells filled as the fullest of them. Rows above it are a report's title
+    and date (a cell or two); a header may lack a cell or two itself (pandas leaves A1 blank)."""
+    rows = fastexcel.read_excel(str(path)).load_sheet(
+        sheet, header_row=None, skip_rows=0, n_rows=HEADER_SEARCH_ROWS
+    )
     frame = rows.to_polars()
     if frame.height == 0 or frame.width == 0:
         return 1
     filled = frame.select(pl.sum_horizontal(pl.all().is_not_null())).to_series().to_list()
-    return filled.index(max(filled)) + 1
+    return next(i for i, n in enumerate(filled, start=1) if 2 * n > max(filled))
 
 
 def _default_sheet(workbook: fastexcel.ExcelReader, sheet_names: tuple[str, ...]) -> str:

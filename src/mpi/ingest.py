@@ -211,8 +211,8 @@ def _fix_for(
         dates = "date" if count == 1 else "dates"
         return (
             f"{source.name}: {count:,} {dates} in columns {', '.join(repr(c) for c in mapping.date_parts)} "
-            "name no day of the calendar (a month or day out of range, or a part that is not a whole "
-            "number); the year is kept as the birth year."
+            "name no day of the calendar: a month or day out of range or not a number (or a month's "
+            "name), or a year not written with four digits. A four-digit year is still kept as the birth year."
         )
     tried = ", ".join(mapping.date_formats)
     dates, match = ("date", "matches") if count == 1 else ("dates", "match")

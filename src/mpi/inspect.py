@@ -210,7 +210,9 @@ def _date_hints(
     formats = date_formats_of(con, table, column)
     if not formats:
         q = quote_identifier(column)
-        example = con.execute(f"SELECT {q} FROM {table} WHERE trim({q}) <> '' LIMIT 1").fetchall()
+        example = con.execute(
+            f"SELECT CAST({q} AS VARCHAR) FROM {table} WHERE trim(CAST({q} AS VARCHAR)) <> '' LIMIT 1"
+        ).fetchall()
         if not example:
             return (), ()
         return (), (

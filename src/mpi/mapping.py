@@ -80,11 +80,18 @@ def join_date_parts(
     parts = dob.date_parts if dob else None
     if dob is None or parts is None:
         return source, column_types
-    year, month, day = (_whole_number_sql(column) for column in parts)
+    year_column, month_column, day_column = parts
+    year = _text_sql(year_column)
+    four_digits = f"regexp_extract({year}, '^([0-9]{{4}})(\\.0+)?$', 1)"
+    month, day = _date_part_sql(month_column, with_month_names=True), _date_part_sql(day_column)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT *, "
-        f"CASE WHEN {year} IS NULL THEN NULL WHEN {month} IS NULL OR {day} IS NULL THEN {year} "
-        f"ELSE {year} || '-' || lpad({month}, 2, '0') || '-' || lpad({day}, 2, '0') END "
+        f"CASE WHEN {year} IS NULL THEN NULL "
+        # A year that is not four digits (85) is no year: joined with slashes, which no format of
+        # DATE_PARTS_FORMATS reads, so the date is counted as unread instead of taken for the year 85.
+        f"WHEN {four_digits} = '' THEN concat_ws('/', {year}, {month}, {day}) "
+        f"WHEN {month} IS NULL OR {day} IS NULL THEN {four_digits} "
+        f"ELSE {four_digits} || '-' || {month} || '-' || {day} END "
         f"AS {JOINED_DATE_COLUMN} FROM {RAW_TABLE}"
     )
     joined = replace(dob, column=JOINED_DATE_COLUMN, month_column=None, day_column=None)
@@ -92,11 +99,22 @@ def join_date_parts(
     return replace(source, columns=columns), {**column_types, JOINED_DATE_COLUMN: "VARCHAR"}
 
 
-def _whole_number_sql(column: str) -> str:
-    """A column's value as the digits of a whole number (Excel's 3.0 is 3); NULL for anything else."""
+MONTH_ABBREVIATIONS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+
+
+def _date_part_sql(column: str, *, with_month_names: bool = False) -> str:
+    """A month or day column as two digits (3, 03 and Excel's 3.0 are 03; MARCH is 03 for a month).
+
+    NULL when blank; '00' for anything else (5.5, a word), so that the joined date is counted as
+    one no format reads and its year is still kept, never taken for a year alone.
+    """
     text = _text_sql(column)
+    number = f"TRY_CAST(regexp_extract({text}, '^([0-9]+)(\\.0+)?$', 1) AS INTEGER)"
+    if with_month_names:
+        name = f"list_position({MONTH_ABBREVIATIONS!r}, upper(left({text}, 3)))"
+        number = f"coalesce({number}, CASE WHEN length({text}) >= 3 THEN nullif({name}, 0) END)"
     return (
-        f"CASE WHEN regexp_full_match({text}, '[0-9]+(\\.0+)?') THEN regexp_replace({text}, '\\.0+$', '') END"
+        f"CASE WHEN {text} IS NULL THEN NULL ELSE lpad(coalesce(CAST({number} AS VARCHAR), '00'), 2, '0') END"
     )
 
 
