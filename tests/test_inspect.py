@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from mpi.cli import main
-from mpi.column_names import names_a_record_id, one_column_per_field, suggest_field
+from mpi.column_names import date_part_columns, names_a_record_id, one_column_per_field, suggest_field
 from mpi.config import load_config
 
 # pseudopeople's W-2 and 1099 file (its column names, in its order): the employer's address comes
@@ -508,3 +508,19 @@ def test_samples_are_shown_as_the_file_writes_them(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "02/21/2006" in result.output and "2006-02-21" not in result.output
     assert "06103" in result.output
+
+
+@pytest.mark.parametrize(
+    ("year", "parts"),
+    [
+        ("BIRTH_YEAR", ("BIRTH_MONTH", "BIRTH_DAY")),
+        ("dob_yyyy", ("dob_mm", "dob_dd")),
+        ("Year_Of_Birth", ("Month_Of_Birth", "Day_Of_Birth")),
+        ("DOB_YY", None),  # two digits leave the century to guess
+        ("HIRE_YEAR", None),  # no month and day beside it
+    ],
+)
+def test_a_year_column_beside_month_and_day_columns_is_a_date_in_parts(year: str, parts: object) -> None:
+    columns = [year, "BIRTH_MONTH", "BIRTH_DAY", "dob_mm", "dob_dd", "DOB_MM", "DOB_DD"]
+    columns += ["Month_Of_Birth", "Day_Of_Birth", "HIRE_MONTH"]
+    assert date_part_columns(year, columns) == parts

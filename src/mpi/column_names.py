@@ -171,17 +171,23 @@ DAY_PART_WORDS = frozenset({"day", "dd"})
 
 def date_part_columns(year_column: str, columns: list[str]) -> tuple[str, str] | None:
     """The (month, day) columns beside a year column that keep one date in parts: BIRTH_YEAR with
-    BIRTH_MONTH and BIRTH_DAY, dob_yyyy with dob_mm and dob_dd. None when either is missing."""
+    BIRTH_MONTH and BIRTH_DAY, dob_yyyy with dob_mm and dob_dd, Year_Of_Birth with Month_Of_Birth
+    and Day_Of_Birth. None when either is missing."""
     words = column_words(year_column)
-    if not words or words[-1] not in YEAR_PART_WORDS:
+    if words and words[-1] in YEAR_PART_WORDS:
+        stem, at = words[:-1], -1
+    elif words and words[0] in YEAR_PART_WORDS:
+        stem, at = words[1:], 0
+    else:
         return None
-    stem = words[:-1]
 
     def sibling(part_words: frozenset[str]) -> str | None:
-        return next(
-            (c for c in columns if (w := column_words(c))[:-1] == stem and w[-1:] and w[-1] in part_words),
-            None,
-        )
+        for column in columns:
+            other = column_words(column)
+            rest = other[:-1] if at == -1 else other[1:]
+            if other and other[at] in part_words and rest == stem:
+                return column
+        return None
 
     month, day = sibling(MONTH_PART_WORDS), sibling(DAY_PART_WORDS)
     return (month, day) if month and day else None

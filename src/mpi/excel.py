@@ -9,6 +9,7 @@ are padded the way a numeric column of a CSV is.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,10 @@ from mpi.toml_values import toml_value
 # A date cell in a column that also holds text is read as text, written as a timestamp: kept as
 # the date alone, which the column's other dates' format list then reads with "%Y-%m-%d".
 MIDNIGHT_TIMESTAMP = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+# fastexcel logs a warning for each column whose cells it reads as text for want of one type (every
+# column of a sheet read without a header, to find it): the expected outcome here, not the user's
+# to act on, and Python's last-resort handler would print each line to stderr.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 # How far down a sheet inspect looks for its header, past a report's title rows.
 HEADER_SEARCH_ROWS = 20
 
