@@ -60,18 +60,30 @@ def test_init_from_a_workbook_maps_the_sheet_it_names_and_ingest_reads_its_cell_
     assert 'dob = { column = "DOB", date_format = ["%Y-%m-%d", "%m/%d/%Y"] }' in text
     (source,) = ingest_sources(load_config(config_path)).sources
     assert (source.rows_read, source.rows_indexed) == (len(CLIENTS), len(CLIENTS))
-    con = duckdb.connect(str(project / "mpi.duckdb"), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT record_id, first_name, dob, zip, ssn FROM records WHERE record_id NOT LIKE 'B%' ORDER BY 1"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = store_rows(
+        project,
+        "SELECT record_id, first_name, dob, zip, ssn FROM records WHERE record_id NOT LIKE 'B%' ORDER BY 1",
+    )
     assert rows == [
         ("A1", "ANN", dt.date(1980, 1, 2), "06103", "012345678"),
         ("A2", "BO", dt.date(1975, 5, 6), "02119", None),
         ("C1", "CY", dt.date(1990, 3, 4), "06103", "023456789"),
     ]
+
+
+def store_rows(directory: Path, sql: str) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(directory / "mpi.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def assert_refused_for_a_csv(tmp_path: Path, option: str, message: str) -> None:
+    """An Excel-only source option on a CSV source is a config error saying so."""
+    (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(source_config(tmp_path, "clients.csv", option + "\n"))
 
 
 def source_config(tmp_path: Path, path: str, extra: str = "") -> Path:
@@ -100,9 +112,7 @@ def test_a_missing_sheet_or_a_file_that_is_no_workbook_is_refused_with_the_fix(t
         InputError, match=r'renamed\.xlsx is not a readable Excel workbook .*set format = "csv"'
     ):
         ingest_sources(load_config(source_config(tmp_path, "renamed.xlsx")))
-    (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="sheet names the sheet of an Excel workbook"):
-        load_config(source_config(tmp_path, "clients.csv", 'sheet = "Clients"\n'))
+    assert_refused_for_a_csv(tmp_path, 'sheet = "Clients"', "sheet names the sheet of an Excel workbook")
 
 
 def test_a_report_title_above_the_header_is_found_by_inspect_and_skipped_by_ingest(tmp_path: Path) -> None:
@@ -117,17 +127,11 @@ def test_a_report_title_above_the_header_is_found_by_inspect_and_skipped_by_inge
     config = source_config(tmp_path, "report.xlsx", "header_row = 3\n")
     (source,) = ingest_sources(load_config(config)).sources
     assert (source.rows_read, source.rows_indexed) == (2, 2)
-    con = duckdb.connect(str(tmp_path / "mpi.duckdb"), read_only=True)
-    try:
-        assert con.execute("SELECT record_id, last_name FROM records ORDER BY 1").fetchall() == [
-            ("A1", "LEE"),
-            ("A2", None),
-        ]
-    finally:
-        con.close()
-    (tmp_path / "clients.csv").write_text("ClientID,FirstName,LastName\nA1,Ann,Lee\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="header_row is the row of an Excel sheet"):
-        load_config(source_config(tmp_path, "clients.csv", "header_row = 2\n"))
+    assert store_rows(tmp_path, "SELECT record_id, last_name FROM records ORDER BY 1") == [
+        ("A1", "LEE"),
+        ("A2", None),
+    ]
+    assert_refused_for_a_csv(tmp_path, "header_row = 2", "header_row is the row of an Excel sheet")
 
 
 def test_the_header_is_found_below_a_blank_row_and_kept_when_it_lacks_a_cell(tmp_path: Path) -> None:

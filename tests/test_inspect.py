@@ -524,3 +524,10 @@ def test_a_year_column_beside_month_and_day_columns_is_a_date_in_parts(year: str
     columns = [year, "BIRTH_MONTH", "BIRTH_DAY", "dob_mm", "dob_dd", "DOB_MM", "DOB_DD"]
     columns += ["Month_Of_Birth", "Day_Of_Birth", "HIRE_MONTH"]
     assert date_part_columns(year, columns) == parts
+
+
+def test_a_file_of_another_extension_is_read_as_csv_in_the_encoding_that_reads_it(tmp_path: Path) -> None:
+    """An extract named .dat is a CSV to inspect too, with the same encoding fallbacks."""
+    (tmp_path / "clients.dat").write_bytes("ID,FNAME,LNAME\n1,José,Muñoz\n2,Zoë,Brontë\n".encode("latin-1"))
+    mapping = suggested_mapping(tmp_path / "clients.dat")
+    assert 'encoding = "latin-1"' in mapping and 'first_name = "FNAME"' in mapping

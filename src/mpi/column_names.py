@@ -84,9 +84,14 @@ OTHER_PERSON_WORDS = frozenset(
 HOUSEHOLD_SHARED_FIELDS = frozenset(
     {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
 )
-# The last word of a column holding the month or day of a date given in parts (dob_mm, BirthDay):
-# not the date. The year part is (dob_yyyy, birth_year): a year alone is kept as the birth year.
-DATE_PART_WORDS = frozenset({"mm", "mo", "mon", "month", "dd", "day"})
+# Words naming the parts of a date kept in three columns (BIRTH_YEAR, dob_mm, Day_Of_Birth). Four-digit
+# years only: a two-digit year (DOB_YY) leaves the century to guess.
+YEAR_PART_WORDS = frozenset({"year", "yr", "yyyy"})
+MONTH_PART_WORDS = frozenset({"month", "mon", "mo", "mm"})
+DAY_PART_WORDS = frozenset({"day", "dd"})
+# The last word of a column holding the month or day of such a date (dob_mm, BirthDay): not the
+# date. The year part is (dob_yyyy, birth_year): a year alone is kept as the birth year.
+DATE_PART_WORDS = MONTH_PART_WORDS | DAY_PART_WORDS
 # The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
 # column is not a field (a phone number) and its values are unique.
 RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
@@ -161,12 +166,6 @@ def _first_match(name: str) -> str | None:
         if re.search(pattern, name):
             return field
     return None
-
-
-# Four-digit years only: a two-digit year (DOB_YY) leaves the century to guess.
-YEAR_PART_WORDS = frozenset({"year", "yr", "yyyy"})
-MONTH_PART_WORDS = frozenset({"month", "mon", "mo", "mm"})
-DAY_PART_WORDS = frozenset({"day", "dd"})
 
 
 def date_part_columns(year_column: str, columns: list[str]) -> tuple[str, str] | None:

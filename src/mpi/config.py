@@ -66,7 +66,7 @@ FORMATS_BY_EXTENSION = {
     # Excel workbooks and OpenDocument spreadsheets (mpi.excel)
     **dict.fromkeys(EXCEL_EXTENSIONS, "excel"),
 }
-FILE_FORMATS = ("csv", "parquet", "excel")
+FILE_FORMATS = tuple(dict.fromkeys(FORMATS_BY_EXTENSION.values()))  # csv, parquet, excel
 DELIMITERS_BY_EXTENSION = {".tsv": "\t", ".psv": "|"}
 
 

@@ -38,6 +38,7 @@ class ExcelSheet:
 
     name: str
     sheet_names: tuple[str, ...]
+    header_row: int | None = None
 
 
 def read_excel_sheet(
@@ -49,13 +50,15 @@ def read_excel_sheet(
     where: str,
     header: bool = True,
     header_row: int | None = None,
+    find_header: bool = False,
     row_number_column: str | None = None,
     limit: int | None = None,
 ) -> ExcelSheet:
     """CREATE TEMP TABLE ``table`` from ``sheet`` (default: the first visible one with data) of the workbook at ``path``.
 
     ``header`` False names the columns column1, column2, ... as a CSV without a header is.
-    ``header_row``: the sheet's row number (from 1) holding the header, when title rows come first.
+    ``header_row``: the sheet's row number (from 1) holding the header, when title rows come first;
+    ``find_header`` looks for it (``_header_row_of``) when none is given, and the result says it.
     ``row_number_column``: a leading column numbering the data rows from 1 in sheet order, blank
     rows counted, so a row number is the sheet's row (less the header); blank rows are left out.
     ``where`` opens every error message (the source, or the command).
@@ -77,6 +80,8 @@ def read_excel_sheet(
             f"{', '.join(toml_value(s) for s in sheet_names)}. "
             "Name one of them (sheet in mpi.toml, --sheet for mpi inspect)."
         )
+    if find_header and header and header_row is None:
+        header_row = _header_row_of(workbook, name)
     frame = _sheet_frame(path, name, header=header, header_row=header_row, where=where)
     if frame.width == 0 or frame.height == 0:
         others = ", ".join(toml_value(s) for s in sheet_names if s != name)
@@ -102,17 +107,14 @@ def read_excel_sheet(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM {arrow_view}")
     finally:
         con.unregister(arrow_view)
-    return ExcelSheet(name=name, sheet_names=sheet_names)
+    return ExcelSheet(name=name, sheet_names=sheet_names, header_row=header_row)
 
 
-def header_row_of(path: Path, sheet: str) -> int:
+def _header_row_of(workbook: fastexcel.ExcelReader, sheet: str) -> int:
     """The sheet's row number (from 1) that looks like the header: the first of its first rows with
     more than half as many cells filled as the fullest of them. Rows above it are a report's title
     and date (a cell or two); a header may lack a cell or two itself (pandas leaves A1 blank)."""
-    rows = fastexcel.read_excel(str(path)).load_sheet(
-        sheet, header_row=None, skip_rows=0, n_rows=HEADER_SEARCH_ROWS
-    )
-    frame = rows.to_polars()
+    frame = workbook.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=HEADER_SEARCH_ROWS).to_polars()
     if frame.height == 0 or frame.width == 0:
         return 1
     filled = frame.select(pl.sum_horizontal(pl.all().is_not_null())).to_series().to_list()
@@ -122,9 +124,15 @@ def header_row_of(path: Path, sheet: str) -> int:
 def _default_sheet(workbook: fastexcel.ExcelReader, sheet_names: tuple[str, ...]) -> str:
     """The first visible sheet with a data row: a hidden sheet is usually a lookup table, and a
     sheet of a title or a header alone a cover note, not the records."""
-    shown = [name for name in sheet_names if workbook.load_sheet(name, n_rows=1).visible == "visible"]
-    with_rows = [name for name in shown if workbook.load_sheet(name, n_rows=1).height > 0]
-    return (with_rows or shown or list(sheet_names))[0]
+    first_shown = None
+    for name in sheet_names:
+        loaded = workbook.load_sheet(name, n_rows=1)  # each sheet loaded once, and none past the one
+        if loaded.visible != "visible":
+            continue
+        if loaded.height > 0:
+            return name
+        first_shown = first_shown or name
+    return first_shown or sheet_names[0]
 
 
 def _sheet_frame(path: Path, sheet: str, *, header: bool, header_row: int | None, where: str) -> pl.DataFrame:

@@ -22,7 +22,7 @@ from mpi.config import (
 )
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
-from mpi.excel import header_row_of, read_excel_sheet
+from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
 from mpi.reader import decoded_lines, duckdb_encoding, ending_in_lf, has_mixed_line_endings, utf16_encoding_of
 from mpi.sqlutil import quote_identifier, quote_literal
@@ -180,6 +180,9 @@ def _mapping_hints(
 ) -> Hints:
     """What the suggested mapping of one column needs besides its name, read from its values."""
     if field == "dob":
+        parts = date_part_columns(column, list(columns))
+        if parts:
+            return (("month_column", parts[0]), ("day_column", parts[1])), ()
         return _date_hints(con, column, column_type, csv_as_text=csv_as_text, key="date_format")
     if field == "full_name":
         return (("format", _name_order(con, column)),), ()
@@ -282,7 +285,7 @@ def inspect_file(
         raise InputError(
             f"--sheet is for Excel workbooks; {path} is not one ({', '.join(EXCEL_EXTENSIONS)})."
         )
-    if encoding is None and file_format == "csv":
+    if encoding is None and file_format not in ("parquet", "excel"):
         utf16 = utf16_encoding_of(path) if path.is_file() else None
         if utf16 is not None:
             return _inspect_file(path, delimiter=delimiter, encoding=utf16, sheet=sheet)
@@ -426,19 +429,11 @@ def _profile_file(
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
             )
         elif file_format == "excel":
-            read = read_excel_sheet(con, path, "sample", sheet=sheet, where="mpi inspect", limit=SAMPLE_ROWS)
-            header_row = header_row_of(path, read.name)
-            if header_row > 1:
-                read_excel_sheet(
-                    con,
-                    path,
-                    "sample",
-                    sheet=read.name,
-                    where="mpi inspect",
-                    header_row=header_row,
-                    limit=SAMPLE_ROWS,
-                )
-                sheet_header_row = header_row
+            read = read_excel_sheet(
+                con, path, "sample", sheet=sheet, where="mpi inspect", find_header=True, limit=SAMPLE_ROWS
+            )
+            if read.header_row is not None and read.header_row > 1:
+                sheet_header_row = read.header_row
             if sheet is not None or len(read.sheet_names) > 1:
                 sheet_read = read.name
             if len(read.sheet_names) > 1:
@@ -501,17 +496,12 @@ def _profile_file(
             ).fetchall()
             nulls, distinct = (int(stats[0]), int(stats[1])) if stats else (0, 0)
             field = suggestions.get(str(name))
-            parts = date_part_columns(str(name), list(column_types)) if field == "dob" else None
             hinted_options, hinted_notes = (
-                ((("month_column", parts[0]), ("day_column", parts[1])), ())
-                if parts
-                else (
-                    _mapping_hints(
-                        con, field, str(name), str(column_type), csv_as_text=csv_as_text, columns=column_types
-                    )
-                    if field
-                    else ((), ())
+                _mapping_hints(
+                    con, field, str(name), str(column_type), csv_as_text=csv_as_text, columns=column_types
                 )
+                if field
+                else ((), ())
             )
             profiles.append(
                 ColumnProfile(

@@ -82,7 +82,7 @@ def join_date_parts(
         return source, column_types
     year_column, month_column, day_column = parts
     year = _text_sql(year_column)
-    four_digits = f"regexp_extract({year}, '^([0-9]{{4}})(\\.0+)?$', 1)"
+    four_digits = _whole_number_sql(year, "{4}")
     month, day = _date_part_sql(month_column, with_month_names=True), _date_part_sql(day_column)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT *, "
@@ -99,6 +99,12 @@ def join_date_parts(
     return replace(source, columns=columns), {**column_types, JOINED_DATE_COLUMN: "VARCHAR"}
 
 
+def _whole_number_sql(text: str, digits: str) -> str:
+    """The digits of a whole number written as ``text`` ('' for anything else): 1985, and a
+    spreadsheet's 1985.0. ``digits`` is the regex count of digits: "+" or "{4}"."""
+    return f"regexp_extract({text}, '^([0-9]{digits})(\\.0+)?$', 1)"
+
+
 MONTH_ABBREVIATIONS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
 
@@ -109,7 +115,7 @@ def _date_part_sql(column: str, *, with_month_names: bool = False) -> str:
     one no format reads and its year is still kept, never taken for a year alone.
     """
     text = _text_sql(column)
-    number = f"TRY_CAST(regexp_extract({text}, '^([0-9]+)(\\.0+)?$', 1) AS INTEGER)"
+    number = f"TRY_CAST({_whole_number_sql(text, '+')} AS INTEGER)"
     if with_month_names:
         name = f"list_position({MONTH_ABBREVIATIONS!r}, upper(left({text}, 3)))"
         number = f"coalesce({number}, CASE WHEN length({text}) >= 3 THEN nullif({name}, 0) END)"
