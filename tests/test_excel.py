@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
+from store_queries import store_rows
 
 from mpi.cli import main
 from mpi.config import load_config
@@ -69,14 +69,6 @@ def test_init_from_a_workbook_maps_the_sheet_it_names_and_ingest_reads_its_cell_
         ("A2", "BO", dt.date(1975, 5, 6), "02119", None),
         ("C1", "CY", dt.date(1990, 3, 4), "06103", "023456789"),
     ]
-
-
-def store_rows(directory: Path, sql: str) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(directory / "mpi.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def assert_refused_for_a_csv(tmp_path: Path, option: str, message: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
+from store_queries import store_rows
 
 from mpi.cli import main
 from mpi.column_names import date_part_columns, names_a_record_id, one_column_per_field, suggest_field
@@ -34,15 +34,6 @@ def write_config(directory: Path, mapping: str) -> Path:
     config = directory / "mpi.toml"
     config.write_text('[project]\nname = "t"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8")
     return config
-
-
-def store_rows(directory: Path, sql: str) -> list[tuple[object, ...]]:
-    """Rows of a query on directory/mpi.duckdb, read-only."""
-    con = duckdb.connect(str(directory / "mpi.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def ingest_output(config: Path) -> str:
