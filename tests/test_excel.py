@@ -123,7 +123,9 @@ def test_a_report_title_above_the_header_is_found_by_inspect_and_skipped_by_inge
         ("A1", "LEE"),
         ("A2", None),
     ]
-    assert_refused_for_a_csv(tmp_path, "header_row = 2", "header_row is the row of an Excel sheet")
+    (tmp_path / "clients.parquet").write_bytes(b"")
+    with pytest.raises(ConfigError, match="header_row is the row .* remove it for a parquet file"):
+        load_config(source_config(tmp_path, "clients.parquet", "header_row = 2\n"))
 
 
 def test_the_header_is_found_below_a_blank_row_and_kept_when_it_lacks_a_cell(tmp_path: Path) -> None:

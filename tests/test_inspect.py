@@ -522,3 +522,60 @@ def test_a_file_of_another_extension_is_read_as_csv_in_the_encoding_that_reads_i
     (tmp_path / "clients.dat").write_bytes("ID,FNAME,LNAME\n1,José,Muñoz\n2,Zoë,Brontë\n".encode("latin-1"))
     mapping = suggested_mapping(tmp_path / "clients.dat")
     assert 'encoding = "latin-1"' in mapping and 'first_name = "FNAME"' in mapping
+
+
+REPORT_CSV = (
+    "Department of Health - client extract,,,\n"
+    "Run date: 2026-11-01,,,\n"
+    ",,,\n"
+    "ID,FIRST,LAST,DOB\n"
+    "1,Ann,Lee,2001-01-01\n"
+    "2,Bob\n"
+    "3,Cy,Ray,2002-02-02\n"
+    "Total: 3 clients\n"
+)
+
+
+def test_a_report_title_above_a_csv_header_is_found_by_inspect_and_skipped_by_ingest(tmp_path: Path) -> None:
+    (tmp_path / "report.csv").write_text(REPORT_CSV, encoding="utf-8")
+    mapping = suggested_mapping(tmp_path / "report.csv")
+    assert "header_row = 4" in mapping
+    assert 'record_id = "ID"' in mapping and 'first_name = "FIRST"' in mapping and 'dob = "DOB"' in mapping
+    config = write_config(
+        tmp_path, mapping.replace('path = "report.csv"', 'path = "report.csv"\non_bad_rows = "reject"')
+    )
+    assert "4 rows read = 2 indexed + 2 rejected" in ingest_output(config)
+    # rows are counted from the header, as for a file without a title: the ragged row and the footer
+    assert store_rows(tmp_path, "SELECT row_number, reason FROM rejects ORDER BY 1") == [
+        (2, "ragged row"),
+        (4, "ragged row"),
+    ]
+    assert store_rows(tmp_path, "SELECT record_id, first_name FROM records ORDER BY 1") == [
+        ("1", "ANN"),
+        ("3", "CY"),
+    ]
+
+
+def test_a_csv_header_below_a_title_unnamed_in_the_mapping_is_an_error_naming_header_row(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "report.csv").write_text(REPORT_CSV, encoding="utf-8")
+    mapping = suggested_mapping(tmp_path / "report.csv").replace("header_row = 4", "")
+    result = CliRunner().invoke(main, ["--config", str(write_config(tmp_path, mapping)), "ingest"])
+    assert result.exit_code != 0
+    assert (
+        "The header looks to be line 4, below a title: set header_row = 4 under [sources.report]"
+        in " ".join(result.output.split())
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ID,FIRST,LAST\n1,Ann\n2,Bo,Ng\n",  # a ragged first row is data, not a title
+        "ID,FIRST,LAST,DOB\n1,Ann,Lee,,\n2,Bo,Ng,2001-01-01,x\n",  # wider rows below the header
+    ],
+)
+def test_a_csv_header_on_its_first_line_is_kept_there(tmp_path: Path, text: str) -> None:
+    (tmp_path / "plain.csv").write_text(text, encoding="utf-8")
+    assert "header_row" not in suggested_mapping(tmp_path / "plain.csv")

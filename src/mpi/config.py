@@ -430,10 +430,10 @@ def _parse_source(
         problems.append(f"{where}: header must be true or false.")
         header = True
     header_row = raw.get("header_row")
-    if header_row is not None and (file_format != "excel" or not header):
+    if header_row is not None and (file_format == "parquet" or not header):
         problems.append(
-            f"{where}: header_row is the row of an Excel sheet holding the header, below its title rows; "
-            f"remove it {'with header = false' if header else f'for a {file_format} file'}."
+            f"{where}: header_row is the row (line of a CSV file) holding the header, below a report's title; "
+            f"remove it {f'for a {file_format} file' if header else 'with header = false'}."
         )
         header_row = None
     elif header_row is not None and (

@@ -24,7 +24,14 @@ from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
 from mpi.errors import InputError
 from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
-from mpi.reader import decoded_lines, duckdb_encoding, ending_in_lf, has_mixed_line_endings, utf16_encoding_of
+from mpi.reader import (
+    decoded_lines,
+    duckdb_encoding,
+    ending_in_lf,
+    has_mixed_line_endings,
+    title_lines_above_header,
+    utf16_encoding_of,
+)
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
 from mpi.toml_values import toml_value
@@ -64,9 +71,9 @@ class FileProfile:
     delimiter: str | None = None
     encoding: str = "utf-8"
     header: bool = True
-    # Excel only: the sheet read, written when the workbook has several or one was asked for, and the
-    # row holding its header when title rows come first
+    # Excel only: the sheet read, written when the workbook has several or one was asked for
     sheet: str | None = None
+    # The row (a CSV file's line) holding the header when a report's title comes first
     header_row: int | None = None
     # What the profile could not read as it should (ragged lines); comments in the suggested mapping
     warnings: tuple[str, ...] = ()
@@ -317,24 +324,26 @@ class _Dialect:
     delimiter: str
     header: bool
     width: int
+    # Lines above the header: a report's title, skipped (header_row = title_lines + 1)
+    title_lines: int = 0
 
 
 def _sniff_dialect(
-    con: duckdb.DuckDBPyConnection, options: dict[str, str], delimiter: str | None
+    con: duckdb.DuckDBPyConnection, options: dict[str, str], delimiter: str | None, *, title_lines: int = 0
 ) -> _Dialect:
-    """The delimiter (unless given), whether the first line is a header, and the number of columns.
+    """The delimiter (unless given), whether the line after the title lines is a header, and the number of columns.
 
-    skip = 0: the header is the first line, as ingest reads it (DuckDB's sniffer would otherwise
-    skip lines until a run of equally wide ones, all but the last line of a ragged file);
+    skip = title_lines: the header is where ingest reads it (DuckDB's sniffer would otherwise skip
+    lines until a run of equally wide ones, all but the last line of a ragged file);
     ignore_errors: a ragged line does not decide the dialect.
     """
     delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
     row = con.execute(
         "SELECT Delimiter, HasHeader, len(Columns) FROM "
-        f"sniff_csv($path, encoding = $encoding, skip = 0, ignore_errors = true{delim})",
+        f"sniff_csv($path, encoding = $encoding, skip = {title_lines}, ignore_errors = true{delim})",
         options,
     ).fetchall()[0]
-    return _Dialect(delimiter=str(row[0]), header=bool(row[1]), width=int(row[2]))
+    return _Dialect(delimiter=str(row[0]), header=bool(row[1]), width=int(row[2]), title_lines=title_lines)
 
 
 def _split_by_another_delimiter(
@@ -357,7 +366,7 @@ def _read_options_sql(dialect: _Dialect) -> str:
     )
     return (
         f"delim = {quote_literal(dialect.delimiter)}, header = {str(dialect.header).lower()}, "
-        f"skip = 0, ignore_errors = true{names}"
+        f"skip = {dialect.title_lines}, ignore_errors = true{names}"
     )
 
 
@@ -417,7 +426,7 @@ def _profile_file(
     con = duckdb.connect()
     sniffed_delimiter = None
     sheet_read = None
-    sheet_header_row = None
+    header_row = None
     header = True
     warnings: list[str] = []
     split_elsewhere = None
@@ -433,7 +442,7 @@ def _profile_file(
                 con, path, "sample", sheet=sheet, where="mpi inspect", find_header=True, limit=SAMPLE_ROWS
             )
             if read.header_row is not None and read.header_row > 1:
-                sheet_header_row = read.header_row
+                header_row = read.header_row
             if sheet is not None or len(read.sheet_names) > 1:
                 sheet_read = read.name
             if len(read.sheet_names) > 1:
@@ -447,7 +456,14 @@ def _profile_file(
             if duck_encoding is None or has_mixed_line_endings(path):
                 csv_path, duck_encoding = _utf8_head(path, encoding, scratch / "utf8.csv"), "utf-8"
             options = {"path": str(csv_path), "encoding": duck_encoding}
-            dialect = _sniff_dialect(con, options, delimiter)
+            dialect = _sniff_dialect(
+                con, options, delimiter, title_lines=title_lines_above_header(path, encoding, delimiter)
+            )
+            if dialect.title_lines and not dialect.header:
+                # Lines above the first full one, but no header: ingest reads such a file from its first line.
+                dialect = _sniff_dialect(con, options, delimiter)
+            if dialect.title_lines:
+                header_row = dialect.title_lines + 1
             read_options = _read_options_sql(dialect)
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding, {read_options}, "
@@ -542,6 +558,6 @@ def _profile_file(
         encoding=encoding,
         header=header,
         sheet=sheet_read,
-        header_row=sheet_header_row,
+        header_row=header_row,
         warnings=tuple(warnings),
     )

@@ -15,7 +15,7 @@ from nameparser import HumanName
 from mpi.config import AgeRange, AsOf, ColumnMapping, SourceConfig
 from mpi.date_formats import is_year_only
 from mpi.errors import InputError
-from mpi.reader import RAW_TABLE
+from mpi.reader import RAW_TABLE, header_row_hint
 from mpi.schema import shared_id_column
 from mpi.sqlutil import quote_identifier
 
@@ -54,6 +54,7 @@ def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None
         problems.append(f'column "{wanted}" is not in the file.{hint}')
     if problems:
         listing = "; ".join(problems)
+        listing += header_row_hint(source)
         sheet = f" --sheet {shlex.quote(source.sheet)}" if source.sheet else ""
         where = f'{source.path} (sheet "{source.sheet}")' if source.sheet else str(source.path)
         raise InputError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import itertools
 import re
 import tempfile
 from collections.abc import Generator
@@ -16,7 +17,7 @@ import duckdb
 
 from mpi.config import SourceConfig
 from mpi.errors import InputError, first_line
-from mpi.excel import read_excel_sheet
+from mpi.excel import HEADER_SEARCH_ROWS, read_excel_sheet
 from mpi.sqlutil import quote_literal
 
 RAW_TABLE = "mpi__raw"
@@ -252,8 +253,10 @@ def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
             yield None if "\ufffd" in line else line
 
 
-def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, source_name: str) -> list[str]:
-    """Column names from the first line (or column1..N without a header)."""
+def read_header(
+    path: Path, *, encoding: str, delimiter: str, header: bool, source_name: str, header_row: int = 1
+) -> list[str]:
+    """Column names from line header_row (or column1..N without a header)."""
     codec = codecs.lookup(encoding).name
     order = utf16_byte_order(path) if codec in ("utf-16-le", "utf-16-be") else None
     if order is not None and order != codec:
@@ -263,8 +266,8 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
             f'Set encoding = "utf-16" (it reads either byte order) under [sources.{source_name}].'
         )
     with closing(decoded_lines(path, encoding)) as lines:
-        # Decode the first line alone: a bad byte further down is reported with its own line.
-        header_line = next(lines, "")
+        # Decode the header line alone: a bad byte further down is reported with its own line.
+        header_line = next(itertools.islice(lines, header_row - 1, None), "")
     if header_line is None or "\x00" in header_line:
         utf16 = utf16_encoding_of(path)
         if utf16 is not None and not codec.startswith("utf-16"):
@@ -278,8 +281,9 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
         )
     first = next(csv.reader([header_line], delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
+        which = "first line" if header_row == 1 else f"line {header_row} (header_row)"
         raise InputError(
-            f'Source "{source_name}": the first line of {path} is blank; the file needs a header row.'
+            f'Source "{source_name}": the {which} of {path} is blank; the file needs a header row.'
         )
     if not header:
         return [f"column{i}" for i in range(1, len(first) + 1)]
@@ -287,8 +291,9 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
     seen: set[str] = set()
     for name in names:
         if not name:
+            hint = _title_hint(path, encoding, delimiter, source_name) if header_row == 1 else ""
             raise InputError(
-                f'Source "{source_name}": {path} has a blank column name in its header. Name every column.'
+                f'Source "{source_name}": {path} has a blank column name in its header.{hint or " Name every column."}'
             )
         if name in seen:
             raise InputError(
@@ -299,6 +304,46 @@ def read_header(path: Path, *, encoding: str, delimiter: str, header: bool, sour
     return names
 
 
+def title_lines_above_header(path: Path, encoding: str, delimiter: str | None) -> int:
+    """How many lines of a report's title (and blank lines) come before a CSV file's header.
+
+    The header is the first of the file's first lines with as many fields filled as the fullest
+    (by the delimiter given, or the one that fills most), as for an Excel sheet; the lines above it
+    count as a title only when each fills at most half as many (a title, a run date, a blank line),
+    so a file whose first data rows are ragged keeps its first line as the header. Written by hand:
+    DuckDB's sniffer skips lines too, but a footer ("Total: 3") or a title padded with commas
+    ("Clients,,") defeats it.
+    """
+    with closing(decoded_lines(path, encoding)) as decoded:
+        lines = [line for line in itertools.islice(decoded, HEADER_SEARCH_ROWS) if line is not None]
+    best_fullest, filled = 0, [0] * len(lines)
+    for candidate in (delimiter,) if delimiter else (",", "|", "\t", ";"):
+        counts = [sum(1 for field in row if field.strip()) for row in csv.reader(lines, delimiter=candidate)]
+        if counts and max(counts) > best_fullest:
+            best_fullest, filled = max(counts), counts
+    if best_fullest < 2:
+        return 0
+    header = filled.index(best_fullest)
+    return header if all(count <= best_fullest // 2 for count in filled[:header]) else 0
+
+
+def header_row_hint(source: SourceConfig) -> str:
+    """A sentence naming header_row, when a CSV source read from its first line has a title above its header."""
+    if source.format != "csv" or not source.header or source.header_row is not None:
+        return ""
+    return _title_hint(source.path, source.encoding, source.delimiter, source.name)
+
+
+def _title_hint(path: Path, encoding: str, delimiter: str, source_name: str) -> str:
+    title_lines = title_lines_above_header(path, encoding, delimiter)
+    if not title_lines:
+        return ""
+    return (
+        f" The header looks to be line {title_lines + 1}, below a title: "
+        f"set header_row = {title_lines + 1} under [sources.{source_name}]."
+    )
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_line_endings: bool) -> None:
     names = read_header(
         source.path,
@@ -306,7 +351,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         delimiter=source.delimiter,
         header=source.header,
         source_name=source.name,
+        header_row=source.header_row or 1,
     )
+    # Lines above the header (a report's title) are skipped; DuckDB's line numbers still count them.
+    title_lines = (source.header_row or 1) - 1
     with tempfile.TemporaryDirectory(prefix="mpi-transcode-") as scratch:
         path = source.path
         duck_encoding = duckdb_encoding(source.encoding)
@@ -318,7 +366,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
         reject = source.on_bad_rows == "reject"
         options = (
-            f"header = {str(source.header).lower()}, auto_detect = false, columns = {columns}, "
+            f"header = {str(source.header).lower()}, skip = {title_lines}, auto_detect = false, columns = {columns}, "
             "delim = $delim, quote = '\"', escape = '\"', encoding = $encoding, strict_mode = true"
         )
         if reject:
@@ -335,7 +383,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         except duckdb.Error as exc:
             raise _csv_error(source, exc, len(names)) from exc
         if reject:
-            header_lines = 1 if source.header else 0
+            header_lines = title_lines + (1 if source.header else 0)
             con.execute(
                 f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, "
                 "CASE WHEN bool_or(contains(csv_line, chr(0) || 'undecodable')) THEN 'INVALID ENCODING' "
@@ -424,7 +472,7 @@ def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> In
             else "has the wrong number of fields"
         )
         return InputError(
-            f"{where} {count}. Check delimiter under [sources.{source.name}] "
+            f"{where} {count}.{header_row_hint(source)} Check delimiter under [sources.{source.name}] "
             f'(now "{source.delimiter}"), quote fields that contain it, or set on_bad_rows = "reject".'
         )
     return InputError(
