@@ -129,6 +129,29 @@ def test_placeholder_names_become_null_and_short_ssns_get_their_zeros(basic_proj
     assert issues[("last_name", "placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)")] == 1
 
 
+def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(basic_project: Path) -> None:
+    """A date with a time of day is its date; a ZIP or SSN written as a float loses only its ".0";
+    a two-digit year is no year 85, an SSN short of a digit is no SSN, and a number is no name."""
+    people = ingest_people(
+        basic_project,
+        "1,Ann,Lee,02/03/1985 12:00:00 AM,2,524771234.0,6103.0,0\n"
+        "2,Bob,Ray,02/03/85,1,52477123.0,2134.0,1\n"
+        "3,Cy,Fox,02/03/1985 13:45:10,1,123-45-678,06103,2\n"
+        "4,50,Total,,,,,3\n",
+    )
+    rows = records(basic_project)
+    read = {rid: (r["dob"], r["ssn"], r["zip"], r["first_name"]) for rid, r in rows.items()}
+    assert read == {
+        "1": (date(1985, 2, 3), "524771234", "06103", "ANN"),
+        "2": (None, "052477123", "02134", "BOB"),  # 8 digits as a number: it lost a leading zero
+        "3": (date(1985, 2, 3), None, "06103", "CY"),
+        "4": (None, None, None, None),
+    }
+    assert rows["2"]["birth_year_min"] is None
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert "1 has a two-digit year (as %m/%d/%y reads it), and mpi does not guess a century" in fix
+
+
 def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay(basic_project: Path) -> None:
     ingest_people(
         basic_project,
@@ -328,6 +351,20 @@ def test_the_hint_for_unread_dates_names_only_formats_that_read_them(basic_proje
         "date_format under [sources.people.columns] dob in mpi.toml, in strftime codes (%d day, %m month, "
         "%Y year, %b month name)."
     )
+
+
+def test_a_format_with_day_and_month_the_wrong_way_round_is_to_be_replaced_not_added_to(
+    basic_project: Path,
+) -> None:
+    basic_project.write_text(
+        basic_project.read_text(encoding="utf-8").replace('"%m/%d/%Y"', '"%d/%m/%Y"'), encoding="utf-8"
+    )
+    people = ingest_people(
+        basic_project, "1,Ann,Lee,11/02/1975,2,,06103,1\n2,Bob,Ray,01/23/1985,1,,06103,2\n"
+    )
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert "%m/%d/%Y reads every date of the column, so the day and month" in fix
+    assert 'date_format = "%m/%d/%Y" }' in fix
 
 
 def test_values_set_to_null_are_counted_in_indexed_rows_only(basic_project: Path) -> None:

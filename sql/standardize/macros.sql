@@ -38,7 +38,24 @@ CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_date(d) AS
           DATE '0001-01-01')
     OR d > current_date;
 
-CREATE OR REPLACE TEMP MACRO mpi_digits(s) AS nullif(regexp_replace(CAST(s AS VARCHAR), '[^0-9]', '', 'g'), '');
+-- The digits of an identifier. A whole number written as a float (06103 saved by pandas or a
+-- spreadsheet as 6103.0) loses its ".0" first: its zero is no digit of the ZIP, SSN or phone.
+CREATE OR REPLACE TEMP MACRO mpi_digits(s) AS
+    nullif(regexp_replace(regexp_replace(CAST(s AS VARCHAR), '^\s*([0-9]+)\.0+\s*$', '\1'), '[^0-9]', '', 'g'), '');
+
+-- A date written with its time of day, as databases and spreadsheets export a date column
+-- (1975-11-02 00:00:00, 11/2/1975 12:00:00 AM, 1975-11-02T00:00:00Z), reduced to the date.
+CREATE OR REPLACE TEMP MACRO mpi_without_time(s) AS
+    regexp_replace(CAST(s AS VARCHAR),
+        '[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?( ?[AaPp]\.?[Mm]\.?)?( ?(Z|UTC|[+-][0-9]{2}:?[0-9]{2}))?$', '');
+
+-- A date read by strptime's %Y, only when its year is written with four digits: %Y also reads a
+-- two-digit year (2/3/85 as the year 85), a guess of the century no one asked for. A year written
+-- whole before 1000 (0990-01-01, in registers of historical figures) is kept.
+CREATE OR REPLACE TEMP MACRO mpi_date_with_whole_year(d, s) AS
+    CASE WHEN year(d) >= 1000
+              OR regexp_matches(s, '(^|[^0-9])' || lpad(CAST(year(d) AS VARCHAR), 4, '0') || '([^0-9]|$)')
+         THEN d END;
 
 -- Left-pad a numeric identifier that lost its leading zeros (spreadsheets do this); n NULL = no padding.
 CREATE OR REPLACE TEMP MACRO mpi_pad_digits(s, n) AS
@@ -132,6 +149,8 @@ CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_name(s) AS
           'ANON', 'ANONYMOUS', 'REFUSED', 'DECLINED', 'DONT KNOW', 'NA', 'N A',
           'FIRST NAME', 'LAST NAME', 'NO FIRST NAME', 'NO LAST NAME', 'APELLIDO', 'NOMBRE')
     OR regexp_full_match(s, '(XX+|BABY (BOY|GIRL) [A-Z]|TWIN [0-9])')
+    -- no letter at all: a count or a date in a name column (a report's "Total,50" row)
+    OR NOT regexp_matches(s, '[A-Z]')
     -- LADY OF THE HOUSE, MAN IN THE HOME, SON OF, DE LA CASA
     OR regexp_full_match(s, '(.* )?(OF|IN) (THE )?(HOUSE|HOME)|(SON|DAUGHTER|WIFE|HUSBAND|CHILD) OF( .*)?|DE (LA )?CASA');
 

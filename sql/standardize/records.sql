@@ -21,8 +21,10 @@ WITH names AS (
         first_value.first_name_metaphone,
         last_value.last_name_nysiis,
         last_value.last_name_metaphone,
-        -- 7 or 8 digits: an SSN kept as a number lost its leading zeros (area 001-099).
-        CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) THEN lpad(mpi_digits(ssn_in), 9, '0')
+        -- 7 or 8 digits written as a number: an SSN kept as a number lost its leading zeros (area
+        -- 001-099). Written with separators (123-45-678) it lost a digit somewhere: no SSN.
+        CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) AND regexp_full_match(trim(ssn_in), '[0-9]+(\.0+)?')
+             THEN lpad(mpi_digits(ssn_in), 9, '0')
              ELSE mpi_digits(ssn_in) END AS ssn_digits,
         mpi_digits(zip_in) AS zip_digits,
         mpi_postal_code(zip_in) AS zip_postcode,

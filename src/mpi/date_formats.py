@@ -97,7 +97,11 @@ def date_formats_of(con: duckdb.DuckDBPyConnection, table: str, column: str) -> 
     date of birth column keyed by hand often mixes two, so the candidates are counted here.
     """
     q = quote_identifier(column)
-    values = f"SELECT DISTINCT trim(CAST({q} AS VARCHAR)) AS v FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
+    # Read without a time of day (1975-11-02 00:00:00), as ingest reads them (mpi_without_time).
+    values = (
+        f"SELECT DISTINCT mpi_without_time(trim(CAST({q} AS VARCHAR))) AS v "
+        f"FROM {quote_identifier(table)} WHERE {q} IS NOT NULL"
+    )
 
     def reads(date_format: str) -> str:
         # A reading ingest would throw out (a date in the future: mpi_is_placeholder_date, so the

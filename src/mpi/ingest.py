@@ -217,7 +217,24 @@ def _fix_for(
     tried = ", ".join(mapping.date_formats)
     dates, match = ("date", "matches") if count == 1 else ("dates", "match")
     unread = f'{source.name}: {count:,} {dates} in column "{mapping.column}" {match} none of the formats tried ({tried})'
-    found = _formats_of_unread_dates(con)
+    found, two_digit_years = _formats_of_unread_dates(con, mapping.date_formats)
+    if two_digit_years:
+        short = [f.replace("%Y", "%y") for f in mapping.date_formats if "%Y" in f]
+        return (
+            f"{unread}: {two_digit_years:,} {'has' if two_digit_years == 1 else 'have'} a two-digit year "
+            f"(as {short[0]} reads it), "
+            "and mpi does not guess a century. Ask the agency for four-digit years; or, if every birth in "
+            f'the file is after 1968, add "{short[0]}" to date_format (%y reads 00-68 as 2000-2068, 69-99 as 1969-1999).'
+        )
+    if found and _reads_every_date(con, found[0]):
+        # The dates the column's formats did read are suspect too: 11/02/1975 read by %d/%m/%Y is
+        # 11 February where the file meant 2 November. Listing the format after them would keep those.
+        return (
+            f"{unread}; {found[0]} reads every date of the column, so the day and month (or the order of "
+            f"the parts) are likely the other way round, and the dates {tried} did read may be wrong too. "
+            f'Replace the format in mpi.toml: [sources.{source.name}.columns] dob = {{ column = "{mapping.column}", '
+            f'date_format = "{found[0]}" }}.'
+        )
     if not found:
         return (
             f"{unread}, nor any other format mpi knows: mistyped dates, most likely. If they are dates "
@@ -232,19 +249,46 @@ def _fix_for(
     )
 
 
+def _reads_every_date(con: duckdb.DuckDBPyConnection, date_format: str) -> bool:
+    """Whether ``date_format`` reads every date of the source's dob column (years alone aside)."""
+    unread_by_it = _count(
+        con,
+        "SELECT count(*) FROM (SELECT DISTINCT mpi_without_time(trim(dob_raw)) AS v FROM mpi__mapped "
+        "WHERE dob_raw IS NOT NULL AND NOT dob_year_only_in) "
+        "WHERE mpi_date_with_whole_year(CAST(try_strptime(v, ?) AS DATE), v) IS NULL",
+        [date_format],
+    )
+    return unread_by_it == 0
+
+
 UNREAD_DATES_TABLE = "mpi__unread_dates"
 # Distinct unread dates the formats are counted on, as `mpi inspect` samples a file.
 UNREAD_DATES_SAMPLE = 100_000
 
 
-def _formats_of_unread_dates(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+def _formats_of_unread_dates(
+    con: duckdb.DuckDBPyConnection, date_formats: tuple[str, ...]
+) -> tuple[tuple[str, ...], int]:
+    """The formats that read some of the unread dates, and how many of those a format of the column
+    reads with a two-digit year (%y for %Y: 2/3/85)."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
         "ANTI JOIN mpi__row_rejects USING (mpi__row) "
         f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL AND NOT dob_year_only_in LIMIT {UNREAD_DATES_SAMPLE}"
     )
     try:
-        return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw")
+        short = [f.replace("%Y", "%y") for f in date_formats if "%Y" in f]
+        two_digit_years = (
+            _count(
+                con,
+                f"SELECT count(*) FROM {UNREAD_DATES_TABLE} "
+                "WHERE try_strptime(mpi_without_time(trim(dob_raw)), ?::VARCHAR[]) IS NOT NULL",
+                [short],
+            )
+            if short
+            else 0
+        )
+        return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw"), two_digit_years
     finally:
         con.execute(f"DROP TABLE {UNREAD_DATES_TABLE}")
 

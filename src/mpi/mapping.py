@@ -132,7 +132,15 @@ def _text_sql(column: str) -> str:
 def _date_sql(column: str, formats: tuple[str, ...], column_type: str, params: _Params) -> str:
     if column_type.upper() in DATE_TYPES:
         return f"CAST({quote_identifier(column)} AS DATE)"
-    return f"CAST(try_strptime({_text_sql(column)}, {params.add(list(formats))}::VARCHAR[]) AS DATE)"
+    text = _date_text_sql(column, formats)
+    parsed = f"CAST(try_strptime({text}, {params.add(list(formats))}::VARCHAR[]) AS DATE)"
+    return f"mpi_date_with_whole_year({parsed}, {text})"
+
+
+def _date_text_sql(column: str, formats: tuple[str, ...]) -> str:
+    """A date column's text, without a time of day unless a format reads one (%H, %I, %p ...)."""
+    text = _text_sql(column)
+    return text if any(re.search("%[HIMSpfz]", f) for f in formats) else f"mpi_without_time({text})"
 
 
 # strptime codes -> what they match in a mistyped date; any other code matches anything.
@@ -174,7 +182,7 @@ def _year_by_formats_sql(
     patterns = [p for p in (year_regex(f) for f in formats) if p]
     if column_type.upper() in DATE_TYPES or not patterns:
         return None
-    text = _text_sql(column)
+    text = _date_text_sql(column, formats)
     years = [f"TRY_CAST(nullif(regexp_extract({text}, {params.add(p)}, 1), '') AS INTEGER)" for p in patterns]
     return f"coalesce({', '.join(years)})"
 

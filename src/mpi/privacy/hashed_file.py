@@ -34,8 +34,10 @@ FILE_FORMAT = "mpi-hashed"
 # 2: tok_first_name_formals, tok_dob_year_month, tok_birth_year_near; 3: tok_birth_years_outside;
 # 4: tok_email_user; 5: tok_zip_prefix3; 6: tok_dob_month_day; 7: tok_street_name_prefix3;
 # 8: street types' USPS variants standardized (AVEN, BOUL, TERR), so address tokens of 7 differ;
-# 9: digits misread into names (SM1TH) read as the file's own spelling, so name tokens of 8 differ
-HASHED_SCHEMA_VERSION = 9
+# 9: digits misread into names (SM1TH) read as the file's own spelling, so name tokens of 8 differ;
+# 10: a name without letters is none, ZIPs, SSNs and phones written as floats (6103.0) lose the ".0",
+# dates lose a time of day, a two-digit year read by %Y and an SSN short of a digit are no value
+HASHED_SCHEMA_VERSION = 10
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"
