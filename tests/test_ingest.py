@@ -152,6 +152,23 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
     assert "1 has a two-digit year (as %m/%d/%y reads it), and mpi does not guess a century" in fix
 
 
+def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text(
+        "id,first,last,phone\n1,Ann,Lee,860-555-1234 x12\n2,Bo,Ng,(860) 555-1234 ext. 7\n"
+        "3,Cy,Oh,8605551234.0\n4,Di,Ray,1-860-555-1234\n5,Ed,Fox,860-555-12345\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "mpi.toml"
+    config.write_text(
+        '[project]\nname = "p"\n[store]\npath = "mpi.duckdb"\n[sources.p]\npath = "p.csv"\nrecord_id = "id"\n'
+        '[sources.p.columns]\nfirst_name = "first"\nlast_name = "last"\nphone = "phone"\n',
+        encoding="utf-8",
+    )
+    ingest_sources(load_config(config))
+    phones = {rid: r["phone"] for rid, r in records(config).items()}
+    assert phones == {"1": "8605551234", "2": "8605551234", "3": "8605551234", "4": "8605551234", "5": None}
+
+
 def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay(basic_project: Path) -> None:
     ingest_people(
         basic_project,

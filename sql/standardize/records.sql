@@ -28,7 +28,8 @@ WITH names AS (
              ELSE mpi_digits(ssn_in) END AS ssn_digits,
         mpi_digits(zip_in) AS zip_digits,
         mpi_postal_code(zip_in) AS zip_postcode,
-        mpi_digits(phone_in) AS phone_digits,
+        -- An extension (x12, ext. 12) is the office's line, not the person's number.
+        mpi_digits(regexp_replace(phone_in, '\s*(x|ext\.?|extension)\s*[0-9]+\s*$', '', 'i')) AS phone_digits,
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,
         -- Separate address parts are used as given; otherwise the parts of the whole line.
         coalesce(street_number_value.text, address_value.street_number_text) AS street_number_text,
