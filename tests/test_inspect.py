@@ -124,6 +124,15 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         ("BirthDay", None),
         ("stu_gender", "sex"),
         ("current_age", "age"),
+        # a number's last digits are not the number: ingest would read each as an invalid SSN
+        ("SSN_Last4", None),
+        ("SSN4", None),
+        ("Last4SSN", None),
+        ("ssn_last_4", None),
+        ("ssn_last_four", None),
+        ("SSNLast4", None),
+        ("ssn_9", "ssn"),
+        ("SSN Number", "ssn"),
     ],
 )
 def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | None) -> None:
@@ -143,6 +152,8 @@ def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | Non
         ("paid", False),
         ("void", False),
         ("phone_no", False),  # a field, not an id
+        ("employer_phone_no", False),  # another's field
+        ("ssn_last4_no", False),  # part of a field
     ],
 )
 def test_a_column_name_says_it_holds_a_record_id(column: str, is_id: bool) -> None:

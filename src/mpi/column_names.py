@@ -92,6 +92,9 @@ DAY_PART_WORDS = frozenset({"day", "dd"})
 # The last word of a column holding the month or day of such a date (dob_mm, BirthDay): not the
 # date. The year part is (dob_yyyy, birth_year): a year alone is kept as the birth year.
 DATE_PART_WORDS = MONTH_PART_WORDS | DAY_PART_WORDS
+# A column of a number's last digits (SSN_Last4, Last4SSN, ssn_last_four, SSN4: the usual shorthand)
+# holds none of the fields mpi reads whole: mapped as the ssn, each of its values would be invalid.
+LAST_DIGITS = re.compile(r"last_?(4|four)|(^|_)l4(_|$)|ssn_?4(_|$)")
 # The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
 # column is not a field (a phone number) and its values are unique.
 RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
@@ -135,6 +138,8 @@ def suggest_field(column: str) -> str | None:
     words = column_words(column)
     field = _field_of_words(words)
     if field == "dob" and words[-1] in DATE_PART_WORDS:
+        return None
+    if LAST_DIGITS.search("_".join(words)):
         return None
     if ORGANIZATION_WORDS & set(words):
         return None
@@ -194,6 +199,8 @@ def date_part_columns(year_column: str, columns: list[str]) -> tuple[str, str] |
 
 def names_a_record_id(column: str) -> bool:
     words = column_words(column)
-    if not words or suggest_field(column) is not None:
+    # A field's column is no record id even when it is not suggested for the person: an employer's
+    # phone number, a number's last digits (SSN_LAST4_NO).
+    if not words or _field_of_words(words) is not None:
         return False
     return words[-1] in RECORD_ID_WORDS or ONE_WORD_RECORD_ID.fullmatch(words[-1]) is not None
