@@ -5,15 +5,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+# Words that open a column name to say whose record it is (PAT_FNAME, STU_LAST_NM, CLIENT_MI,
+# Patient Name): the person the agency serves, by whatever role it calls them.
+PERSON_WORD = (
+    r"(pat|patient|pt|client|clt|mbr|member|person|per|stu|student|child|youth|emp|employee|cust|customer"
+    r"|participant|applicant|consumer|individual|resident|beneficiary|recipient|enrollee|claimant"
+    r"|licensee|voter|inmate|offender)"
+)
+PERSON_PREFIX = rf"({PERSON_WORD}_)?"
 # Column-name patterns that usually mean a canonical field, matched on the name's words
 # (see column_words); the first match wins. Specific location fields come before the generic
 # address, and a contact field before it, so that email_address is an email.
-# Words that open a column name to say whose record it is (PAT_FNAME, STU_LAST_NM, CLIENT_MI).
-PERSON_PREFIX = (
-    r"((pat|patient|pt|client|clt|mbr|member|person|per|stu|student|child|emp|employee|cust|customer)_)?"
-)
 FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("full_name", r"^(full_?name|name|client_?name|person_?name|employee_?name|licensee(_?name)?)$"),
+    # A name of the person and no more is the whole name (Patient Name, clientname, MEMBER_FULL_NAME).
+    ("full_name", rf"^({PERSON_WORD}_?)?(full_?)?name$|^licensee$"),
     # One-letter abbreviations only as the whole name or after a word naming the person (PAT_FNAME,
     # MI): item_name is no middle name, hx_mi (a history of heart attack) no middle initial. Name
     # first, then which name: census extracts (IPUMS namefrst, namelast) and FHIR (name_given).
