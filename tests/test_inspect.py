@@ -97,6 +97,8 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         ("patient_sex", "sex"),
         ("Post_Code", "zip"),
         ("cell_phone", "phone"),
+        ("Phone #", "phone"),
+        ("House #", "street_number"),
         # a date in parts: the year is the birth year, the month and day are not the date
         ("dob_yyyy", "dob"),
         ("dob_mm", None),
@@ -158,6 +160,19 @@ def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | Non
         ("recid", True),
         ("personid", True),
         ("voterno", True),
+        ("residentid", True),
+        ("acctno", True),
+        # an id's usual abbreviations, and # for number
+        ("MRN", True),
+        ("Patient MRN", True),
+        ("medical_record_number", True),
+        ("PID", True),
+        ("UID", True),
+        ("Case #", True),
+        ("Client#", True),
+        # identifiers shared across agencies are not the agency's own record id
+        ("SSN", False),
+        ("SASID", False),
         ("paid", False),
         ("void", False),
         ("phone_no", False),  # a field, not an id
@@ -167,6 +182,16 @@ def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | Non
 )
 def test_a_column_name_says_it_holds_a_record_id(column: str, is_id: bool) -> None:
     assert names_a_record_id(column) is is_id
+
+
+def test_a_patient_file_is_mapped_by_its_whole_name_and_its_medical_record_number(tmp_path: Path) -> None:
+    (tmp_path / "clinic.csv").write_text(
+        'Patient Name,Patient DOB,MRN\n"Brown, Ahmed",1963-01-03,M00001\n"Nguyen, Anh",1953-10-04,M00002\n',
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "clinic.csv")
+    assert 'record_id = "MRN"' in mapping
+    assert 'full_name = { column = "Patient Name", format = "LAST, FIRST MIDDLE SUFFIX" }' in mapping
 
 
 def test_a_file_without_a_record_id_or_readable_dates_says_what_to_add(tmp_path: Path) -> None:

@@ -100,13 +100,15 @@ DATE_PART_WORDS = MONTH_PART_WORDS | DAY_PART_WORDS
 # A column of a number's last digits (SSN_Last4, Last4SSN, ssn_last_four, SSN4: the usual shorthand)
 # holds none of the fields mpi reads whole: mapped as the ssn, each of its values would be invalid.
 LAST_DIGITS = re.compile(r"last_?(4|four)|(^|_)l4(_|$)|ssn_?4(_|$)")
-# The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY), when the
-# column is not a field (a phone number) and its values are unique.
-RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr"})
+# The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY, Patient MRN),
+# when the column is not a field (a phone number) and its values are unique: a word for an id, or
+# an id's usual abbreviation (a medical record number, a person or unique id). Not SASID: the
+# state's student id is an identifier shared across agencies (shared_ids), as an SSN is.
+RECORD_ID_WORDS = frozenset({"id", "key", "no", "num", "number", "nbr", "mrn", "pid", "uid", "uuid", "guid"})
 # Ids written as one word, without case or a separator to split them (recid, personid, voterid).
 ONE_WORD_RECORD_ID = re.compile(
-    r"(rec|record|row|person|client|patient|pat|member|mbr|voter|student|stu|employee|emp|customer|cust|"
-    r"unique|case|source|src|entity|individual|ind|subject|participant)_?(id|key|no|num|number|nbr)"
+    rf"({PERSON_WORD}|rec|record|row|unique|case|source|src|entity|ind|subject|account|acct)"
+    r"_?(id|key|no|num|number|nbr)"
 )
 
 
@@ -135,7 +137,8 @@ def one_column_per_field(columns: list[str]) -> dict[str, str]:
 
 def column_words(column: str) -> list[str]:
     """A column name's words, lower case: ``mailingAddressCity`` and ``MAILING ADDRESS-CITY`` alike."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column)
+    # A # is read as the word it stands for: Case # is a case number, Apt # a unit number.
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column).replace("#", "_number_")
     return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
 
 
