@@ -59,6 +59,36 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
 
 
 @pytest.mark.parametrize(
+    ("columns", "mapping"),
+    [
+        # an alias's name is shorter, not the person's own
+        (
+            ["Student ID", "Student Last Name", "Student First Name", "Alias Last Name", "Alias First Name"],
+            {"Student Last Name": "last_name", "Student First Name": "first_name"},
+        ),
+        (["AKA_LastName", "ClientLastName"], {"ClientLastName": "last_name"}),
+        (["Last Name", "maiden_last_name"], {"Last Name": "last_name"}),
+        (["PrefFirstName", "ClientFirstName"], {"ClientFirstName": "first_name"}),
+        # the person's own whole name, not an alias's parts
+        (["Client Name", "Alias First Name", "Alias Last Name"], {"Client Name": "full_name"}),
+        # an alias is mapped when it is all the file holds
+        (
+            ["Alias Last Name", "Alias First Name"],
+            {"Alias Last Name": "last_name", "Alias First Name": "first_name"},
+        ),
+        # the person's own current contact details before another's or a former one
+        (["GuardianPhone", "HomePhoneNumber"], {"HomePhoneNumber": "phone"}),
+        (["Emergency Contact Phone"], {"Emergency Contact Phone": "phone"}),
+        (["prev_zip", "zip_code"], {"zip_code": "zip"}),
+    ],
+)
+def test_the_persons_own_current_value_is_mapped_before_an_alias_or_anothers(
+    columns: list[str], mapping: dict[str, str]
+) -> None:
+    assert one_column_per_field(columns) == mapping
+
+
+@pytest.mark.parametrize(
     ("column", "field"),
     [
         # qualifiers before the part of the address a column holds
@@ -112,6 +142,7 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         ("spouse_first_name", None),
         ("dependent_1_ssn", None),
         ("mother_maiden_name", None),
+        ("contact_first_name", None),
         ("employer_city", None),
         ("full_name", "full_name"),
         # the person, by whatever role the agency gives them, and a name: the whole name

@@ -84,11 +84,46 @@ ORGANIZATION_WORDS = frozenset(
     {"employer", "company", "business", "school", "institution", "provider", "agency", "facility"}
 )
 OTHER_PERSON_WORDS = frozenset(
-    {"spouse", "mother", "father", "parent", "guardian", "dependent", "emergency", "partner", "maiden"}
+    {
+        "spouse",
+        "mother",
+        "father",
+        "parent",
+        "guardian",
+        "caregiver",
+        "dependent",
+        "emergency",
+        "contact",
+        "relative",
+        "sibling",
+        "partner",
+    }
 )
 HOUSEHOLD_SHARED_FIELDS = frozenset(
     {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
 )
+# Words naming another of the person's own values than the one in use (Alias Last Name,
+# AKA_FirstName, maiden_last_name, preferred_first_name, prev_zip).
+OTHER_VALUE_WORDS = frozenset(
+    {
+        "alias",
+        "aka",
+        "alt",
+        "alternate",
+        "other",
+        "prev",
+        "previous",
+        "prior",
+        "former",
+        "old",
+        "maiden",
+        "nick",
+        "nickname",
+        "preferred",
+        "pref",
+    }
+)
+NAME_FIELDS = frozenset({"full_name", "first_name", "middle_name", "last_name", "suffix"})
 # Words naming the parts of a date kept in three columns (BIRTH_YEAR, dob_mm, Day_Of_Birth). Four-digit
 # years only: a two-digit year (DOB_YY) leaves the century to guess.
 YEAR_PART_WORDS = frozenset({"year", "yr", "yyyy"})
@@ -121,18 +156,32 @@ def source_name_for(path: Path) -> str:
 def one_column_per_field(columns: list[str]) -> dict[str, str]:
     """Column -> suggested field, each field for one column only, so the mapping is valid TOML and config.
 
-    Of several columns that look like one field (surname, first_and_surname), the shortest name
-    wins. A whole name is suggested only when no column looks like a first or last name: a source
+    Of several columns that look like one field, a plain one wins over one naming another person
+    or another of the person's values (HomePhoneNumber over GuardianPhone, ClientLastName over
+    AKA_LastName), then the shortest name (surname over first_and_surname). The name is taken from
+    the plain columns when any holds one: an alias's first name never joins the person's own last
+    name. A whole name is suggested only when no column looks like a first or last name: a source
     maps one or the other.
     """
+    suggested = {column: suggest_field(column) for column in columns}
+    has_own_name = any(field in NAME_FIELDS and not _second_choice(c) for c, field in suggested.items())
     chosen: dict[str, str] = {}
-    for column in sorted(columns, key=len):
-        field = suggest_field(column)
-        if field is not None and field not in chosen.values():
-            chosen[column] = field
+    for column in sorted(columns, key=lambda c: (_second_choice(c), len(c))):
+        field = suggested[column]
+        if field is None or field in chosen.values():
+            continue
+        if field in NAME_FIELDS and has_own_name and _second_choice(column):
+            continue
+        chosen[column] = field
     if {"first_name", "last_name"} & set(chosen.values()):
         chosen = {column: field for column, field in chosen.items() if field != "full_name"}
     return chosen
+
+
+def _second_choice(column: str) -> bool:
+    """Whether the column names another person or another of the person's values: mapped only
+    when no plain column holds its field."""
+    return bool((OTHER_PERSON_WORDS | OTHER_VALUE_WORDS) & set(column_words(column)))
 
 
 def column_words(column: str) -> list[str]:
