@@ -201,6 +201,12 @@ def test_a_column_name_suggests_the_field_it_holds(column: str, field: str | Non
         ("UID", True),
         ("Case #", True),
         ("Client#", True),
+        # another's id or a former one is not the row's own
+        ("employer_id", False),
+        ("ParentID", False),
+        ("OLD_CLIENT_ID", False),
+        ("prev_mrn", False),
+        ("Agency Client ID", True),
         # identifiers shared across agencies are not the agency's own record id
         ("SSN", False),
         ("SASID", False),

@@ -260,4 +260,9 @@ def names_a_record_id(column: str) -> bool:
     # phone number, a number's last digits (SSN_LAST4_NO).
     if not words or _field_of_words(words) is not None:
         return False
+    # Nor is the id of someone or something else, named by the word before the id's (employer_id,
+    # ParentID; Agency Client ID is the client's), or a former or other id (OLD_CLIENT_ID, alias_id).
+    owner = words[-2] if len(words) > 1 else ""
+    if owner in ORGANIZATION_WORDS | OTHER_PERSON_WORDS or OTHER_VALUE_WORDS & set(words):
+        return False
     return words[-1] in RECORD_ID_WORDS or ONE_WORD_RECORD_ID.fullmatch(words[-1]) is not None
