@@ -42,6 +42,7 @@ record_id = "ID"
 [sources.wages.columns]
 full_name = { column = "NAME", format = "LAST FIRST" }
 first_name = "FIRST"
+sex = { column = "G", codes = { "1" = "M", "2" = "W", "9" = "U" } }
 """
 
 
@@ -67,8 +68,10 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         "[sources.wages.columns] full_name: format (the order of the name's parts) must be one of "
         "'LAST, FIRST MIDDLE SUFFIX', 'FIRST MIDDLE LAST SUFFIX', 'auto', "
         'e.g. { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }.',
+        '[sources.wages.columns] sex: codes for sex must map to M or F (or U for unknown), not "W"; '
+        'e.g. { "1" = "M", "2" = "F", "9" = "U" }.',
     ]
-    assert str(caught.value).startswith(f"{config}: 12 problem(s) in the config:\n  - ")
+    assert str(caught.value).startswith(f"{config}: 13 problem(s) in the config:\n  - ")
 
 
 def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:

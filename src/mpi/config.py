@@ -87,6 +87,12 @@ DEFAULT_MEMORY_LIMIT = "6GB"
 MEMORY_LIMIT_PATTERN = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
+# What a sex code may map to: the words mpi_sex_std reads as M or F, and ways of saying "unknown".
+SEX_CODE_VALUES = frozenset(
+    {"M", "MALE", "MAN", "BOY", "F", "FEMALE", "WOMAN", "GIRL", "U", "UNKNOWN", "X", ""}
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class AsOf:
     """The date a value held on: one date for the whole file, or a date column per row."""
@@ -614,6 +620,16 @@ def _parse_column(
         not isinstance(codes, Mapping) or not all(isinstance(v, str) for v in codes.values())
     ):
         problems.append(f'{where}: codes must be a table of code = value, e.g. {{ "1" = "M", "2" = "F" }}.')
+    elif codes is not None and field_name == "sex":
+        # Standardization knows M and F by these words only (mpi_sex_std): another value (W for
+        # weiblich) would make every such row's sex unknown without a word.
+        unknown = sorted({v for v in codes.values() if v.strip().upper() not in SEX_CODE_VALUES})
+        if unknown:
+            problems.append(
+                f"{where}: codes for sex must map to M or F (or U for unknown), not "
+                + ", ".join(f'"{v}"' for v in unknown)
+                + '; e.g. { "1" = "M", "2" = "F", "9" = "U" }.'
+            )
     pad = spec.get("pad")
     if pad is not None:
         if field_name not in PADDABLE_FIELDS and field_name not in shared_ids:
