@@ -137,7 +137,8 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
         "1,Ann,Lee,02/03/1985 12:00:00 AM,2,524771234.0,6103.0,0\n"
         "2,Bob,Ray,02/03/85,1,52477123.0,2134.0,1\n"
         "3,Cy,Fox,02/03/1985 13:45:10,1,123-45-678,06103,2\n"
-        "4,50,Total,,,,,3\n",
+        "4,50,Total,,,,,3\n"
+        '5,Dee,"O""Neil",02/03/1985,2,,06103,4\n',  # a double quote typed for the apostrophe
     )
     rows = records(basic_project)
     read = {rid: (r["dob"], r["ssn"], r["zip"], r["first_name"]) for rid, r in rows.items()}
@@ -146,7 +147,9 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
         "2": (None, "052477123", "02134", "BOB"),  # 8 digits as a number: it lost a leading zero
         "3": (date(1985, 2, 3), None, "06103", "CY"),
         "4": (None, None, None, None),
+        "5": (date(1985, 2, 3), None, "06103", "DEE"),
     }
+    assert rows["5"]["last_name"] == "ONEIL"
     assert rows["2"]["birth_year_min"] is None
     (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
     assert "1 has a two-digit year (as %m/%d/%y reads it), and mpi does not guess a century" in fix

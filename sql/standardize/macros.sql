@@ -1,6 +1,6 @@
 -- Text helpers shared by the standardization files. Temporary: they live for one connection.
 
--- Upper case, accents folded, apostrophes dropped (O'BRIEN -> OBRIEN), other punctuation except
+-- Upper case, accents folded, apostrophes dropped (O'BRIEN, and O"BRIEN typed for it, -> OBRIEN), other punctuation except
 -- hyphens to spaces, repeated spaces collapsed; '' becomes NULL. Hyphens survive so that full-name
 -- parsing keeps MARY-KATE and GARCIA-LOPEZ as one token.
 CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
@@ -10,7 +10,7 @@ CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
                 replace(replace(replace(replace(
                     translate(upper(strip_accents(CAST(s AS VARCHAR))), 'ØŁĐÞ', 'OLDT'),
                     'ß', 'SS'), 'Æ', 'AE'), 'Œ', 'OE'), '’', ''),
-                '[''`´]', '', 'g'),
+                '[''`´"]', '', 'g'),
             '[^A-Z0-9 \-]', ' ', 'g'),
         '\s*-[\s-]*', '-', 'g'), '^-+|-+$', '', 'g'), '\s+', ' ', 'g'), ' -'), '');
 
