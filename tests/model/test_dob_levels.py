@@ -17,3 +17,16 @@ def test_the_same_1_january_is_a_level_of_its_own() -> None:
     assert level_label("dob", born("1862-03-04"), born("1862-03-04")) == "Same date of birth; other pairs"
     assert level_label("dob", born("1862-01-01"), born("1862-01-02")) == "One digit off; other pairs"
     assert level_label("dob", born("1862-01-01"), born("1861-01-01")) == "One digit off; other pairs"
+
+
+def test_dates_a_generation_apart_are_a_level_of_their_own() -> None:
+    # A father and son of one name: weighed apart from dates a few years off (siblings, spouses).
+    assert (
+        level_label("dob", born("1950-03-04"), born("1978-06-07"))
+        == "Born 15 or more years apart; other pairs"
+    )
+    assert (
+        level_label("dob", born("1950-03-04"), born("1964-06-07")) == "Different dates of birth; other pairs"
+    )
+    # a mistyped century is one digit off, not a generation
+    assert level_label("dob", born("1950-03-04"), born("1850-03-04")) == "One digit off; other pairs"

@@ -37,6 +37,7 @@ from sqlglot import exp
 from mpi.model.columns import columns_by_use
 from mpi.model.errors import ModelError
 from mpi.model.person import (
+    BORN_A_GENERATION_APART,
     BORN_OUTSIDE_SOURCE_AGES,
     DOB_MONTH_DAY,
     DOB_YEAR_MONTH,
@@ -186,6 +187,8 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
         # A token says nothing of the date it stands for, and sending one that marks 1 January
         # would tell the hub which dates are 1 January: those pairs count as any same date.
         (SAME_DOB_1_JANUARY, _left_out),
+        # Equal tokens say nothing of how far apart two years are: those pairs count as different dates.
+        (BORN_A_GENERATION_APART, _left_out),
         # Bloom filters of first and last names are keyed apart, so no edit distance crosses
         # them: a swap with a typo counts as different names, as before the clear level existed.
         (SWAPPED_WITH_A_TYPO, _left_out),

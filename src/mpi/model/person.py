@@ -296,6 +296,9 @@ ZIP_PREFIX3 = ColumnRef("zip").substr(1, 3)
 STREET_NAME_PREFIX3 = ColumnRef("street_name").substr(1, 3)
 
 
+BORN_A_GENERATION_APART = "abs(year(dob_l) - year(dob_r)) >= 15"
+
+
 def date_of_birth_comparison() -> ComparisonSpec:
     dob_text = ColumnRef("dob").cast_to_string()
     # Stratified by household: two different people at one address with one surname and
@@ -335,6 +338,10 @@ def date_of_birth_comparison() -> ComparisonSpec:
                         "AND birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",
                         label="Age-only: birth-year ranges overlap",
                     ),
+                    # A parent and a child of one name (and, at home, one address and surname): a date
+                    # mistyped moves a day, a month or a digit, seldom a generation. Its own level, so
+                    # such pairs weigh more against than dates a few years apart (siblings, spouses).
+                    custom(BORN_A_GENERATION_APART, label="Born 15 or more years apart"),
                 ),
                 condition=same_household(),
                 stratum="same household",
