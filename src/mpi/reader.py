@@ -12,6 +12,7 @@ from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -29,6 +30,8 @@ DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1"}
 # and at most that share of the others: how a file without a byte-order mark gives itself away.
 UTF16_NUL_SHARE = 0.5
 UTF16_OTHER_NUL_SHARE = 0.05
+# Bytes read to tell a file whose lines end in CR alone: more than any header line
+CR_LINE_ENDINGS_HEAD = 1 << 16
 # What a transcoded file holds in place of a line that did not decode: one field, so DuckDB
 # rejects the line as ragged, and a NUL no real line has, so the reject is told apart.
 UNDECODABLE_LINE = '"\x00undecodable"\n'
@@ -220,7 +223,8 @@ def _utf16_order_by_nuls(head: bytes) -> str | None:
 
 
 def decoded_lines(path: Path, encoding: str) -> Generator[str | None, None, None]:
-    """The file's lines decoded, each with its line ending; None for a line that does not decode.
+    """The file's lines decoded, each with its line ending (LF for lines ending in CR alone); None
+    for a line that does not decode.
 
     The first line loses a byte-order mark, which would otherwise stick to the first column's name.
     """
@@ -240,7 +244,7 @@ def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
         # A line ends at the byte 0x0a, so it can be cut as bytes and decoded alone: a bad byte
         # spoils only its own line.
         with open(path, "rb") as raw:
-            for raw_line in raw:
+            for raw_line in _cr_ended_lines(raw) if _ends_lines_in_cr_alone(path) else raw:
                 try:
                     yield raw_line.decode(encoding)
                 except UnicodeDecodeError:
@@ -251,6 +255,26 @@ def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
     with open(path, encoding=encoding, errors="replace", newline="") as text:
         for line in text:
             yield None if "\ufffd" in line else line
+
+
+def _ends_lines_in_cr_alone(path: Path) -> bool:
+    """Whether the file ends its lines in CR alone, as "CSV (Macintosh)" from old Excel does: a CR
+    and no LF in its first bytes (a CR LF file has both, and a CR inside a quoted field of an LF
+    file comes after an LF)."""
+    with open(path, "rb") as handle:
+        head = handle.read(CR_LINE_ENDINGS_HEAD)
+    return b"\r" in head and b"\n" not in head
+
+
+def _cr_ended_lines(raw: BinaryIO) -> Generator[bytes, None, None]:
+    """The lines of a file whose lines end in CR alone, each ending in LF instead."""
+    rest = b""
+    for block in iter(lambda: raw.read(1 << 20), b""):
+        *lines, rest = (rest + block).split(b"\r")
+        for line in lines:
+            yield line + b"\n"
+    if rest:
+        yield rest
 
 
 def read_header(
@@ -426,7 +450,10 @@ def has_mixed_line_endings(path: Path) -> bool:
 
 
 def ending_in_lf(line: str) -> str:
-    return line[:-2] + "\n" if line.endswith("\r\n") else line
+    """The line ending in LF where it ends in CR LF or in CR alone (a UTF-16 file read as text keeps either)."""
+    if line.endswith("\r\n"):
+        return line[:-2] + "\n"
+    return line[:-1] + "\n" if line.endswith("\r") else line
 
 
 def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
