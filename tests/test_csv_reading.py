@@ -65,3 +65,69 @@ def test_a_windows_1252_file_with_old_mac_line_endings_is_read_line_by_line(tmp_
     exit_code, output = run_ingest(config)
     assert exit_code == 0, output
     assert names_indexed(tmp_path) == [("1", "JOSE", "LEE"), ("2", "ZOE", "RAY")]
+
+
+# Windows-1252: byte 0x92 is the apostrophe of O’Brien (in Latin-1, a control character)
+WINDOWS_CLIENTS = "ID,FIRST_NAME,LAST_NAME\r\n1,José,O’Brien\r\n2,Zoë,Lee\r\n".encode("cp1252")
+
+
+def test_inspect_reads_windows_1252_without_options_and_suggests_it(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_bytes(WINDOWS_CLIENTS)
+    output = inspect_output(tmp_path / "clients.csv")
+    assert "O’Brien" in output
+    mapping = output[output.index("[sources.") :]
+    assert 'path = "clients.csv"\nencoding = "cp1252"\nrecord_id = "ID"' in mapping
+    exit_code, ingested = run_ingest(write_config(tmp_path, mapping))
+    assert exit_code == 0, ingested
+    assert names_indexed(tmp_path) == [("1", "JOSE", "OBRIEN"), ("2", "ZOE", "LEE")]
+
+
+def test_init_reads_a_windows_1252_file_without_options(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_bytes(WINDOWS_CLIENTS)
+    result = CliRunner().invoke(
+        main, ["init", str(tmp_path / "project"), "--from", str(tmp_path / "clients.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'encoding = "cp1252"' in (tmp_path / "project" / "mpi.toml").read_text(encoding="utf-8")
+    exit_code, ingested = run_ingest(tmp_path / "project" / "mpi.toml")
+    assert exit_code == 0, ingested
+
+
+def test_a_source_called_latin_1_reads_windows_bytes_as_windows_1252(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_bytes(WINDOWS_CLIENTS)
+    config = write_config(
+        tmp_path,
+        '[sources.clients]\npath = "clients.csv"\nencoding = "latin-1"\nrecord_id = "ID"\n'
+        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
+    )
+    exit_code, output = run_ingest(config)
+    assert exit_code == 0, output
+    assert names_indexed(tmp_path) == [("1", "JOSE", "OBRIEN"), ("2", "ZOE", "LEE")]
+
+
+def test_a_utf_8_source_with_windows_bytes_is_told_the_line_and_to_set_cp1252(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_bytes(WINDOWS_CLIENTS)
+    config = write_config(
+        tmp_path,
+        '[sources.clients]\npath = "clients.csv"\nrecord_id = "ID"\n'
+        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
+    )
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f'Error: Source "clients": {tmp_path / "clients.csv"} line 2 is not valid UTF-8. '
+        'Set encoding = "cp1252" (or the file\'s real encoding, e.g. "latin-1") under [sources.clients], '
+        'or on_bad_rows = "reject" to reject such rows.\n'
+    )
+
+
+def test_init_names_only_options_that_exist(tmp_path: Path) -> None:
+    """mpi init has no --encoding: an encoding it cannot find is set by running mpi inspect with one."""
+    path = tmp_path / "u32.csv"
+    path.write_bytes("ID,FN\n1,Ann\n".encode("utf-32"))
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "project"), "--from", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: File {path} has NUL bytes in its first line: it is not utf-8 text. "
+        f"Try mpi inspect {path} --encoding with the file's encoding (utf-16, cp1252, ...).\n"
+    )

@@ -31,6 +31,7 @@ from mpi.reader import (
     has_mixed_line_endings,
     title_lines_above_header,
     utf16_encoding_of,
+    western_encoding_of,
 )
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
@@ -284,29 +285,35 @@ def inspect_file(
     or of an Excel sheet (``sheet``, default the first) with the types of its cells.
 
     A CSV without a given encoding is read as UTF-16 when it has a UTF-16 byte-order mark or NUL
-    bytes in every other place, else as UTF-8, else as Latin-1 (which the agencies' older systems
-    write); the profile says which one read it.
+    bytes in every other place, else as UTF-8, else as Windows-1252 or Latin-1 (which the agencies'
+    older systems write; reader.western_encoding_of); the profile says which one read it.
     """
     file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
     if sheet is not None and file_format != "excel":
         raise InputError(
             f"--sheet is for Excel workbooks; {path} is not one ({', '.join(EXCEL_EXTENSIONS)})."
         )
-    if encoding is None and file_format not in ("parquet", "excel"):
-        utf16 = utf16_encoding_of(path) if path.is_file() else None
+    # Errors name the options that would read the file; without options given, as the mpi inspect
+    # command to run, since mpi init reads its files this way and has no such options.
+    rerun = "" if delimiter or encoding or sheet else f"mpi inspect {path} "
+    if encoding is None and file_format not in ("parquet", "excel") and path.is_file():
+        utf16 = utf16_encoding_of(path)
         if utf16 is not None:
-            return _inspect_file(path, delimiter=delimiter, encoding=utf16, sheet=sheet)
+            return _inspect_file(path, delimiter=delimiter, encoding=utf16, sheet=sheet, rerun=rerun)
         try:
-            return _inspect_file(path, delimiter=delimiter, encoding="utf-8", sheet=sheet)
+            return _inspect_file(path, delimiter=delimiter, encoding="utf-8", sheet=sheet, rerun=rerun)
         except InputError as utf8_error:
+            western = western_encoding_of(path)
             try:
-                return _inspect_file(path, delimiter=delimiter, encoding="latin-1", sheet=sheet)
+                return _inspect_file(path, delimiter=delimiter, encoding=western, sheet=sheet, rerun=rerun)
             except InputError:
                 raise utf8_error from None
-    return _inspect_file(path, delimiter=delimiter, encoding=encoding or "utf-8", sheet=sheet)
+    return _inspect_file(path, delimiter=delimiter, encoding=encoding or "utf-8", sheet=sheet, rerun=rerun)
 
 
-def _inspect_file(path: Path, *, delimiter: str | None, encoding: str, sheet: str | None) -> FileProfile:
+def _inspect_file(
+    path: Path, *, delimiter: str | None, encoding: str, sheet: str | None, rerun: str
+) -> FileProfile:
     if not path.is_file():
         raise InputError(f"File {path} does not exist. Check the path.")
     if path.stat().st_size == 0:
@@ -316,7 +323,9 @@ def _inspect_file(path: Path, *, delimiter: str | None, encoding: str, sheet: st
             f'Unknown encoding "{encoding}". Give --encoding a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16.'
         )
     with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
-        return _profile_file(path, delimiter=delimiter, encoding=encoding, sheet=sheet, scratch=Path(scratch))
+        return _profile_file(
+            path, delimiter=delimiter, encoding=encoding, sheet=sheet, scratch=Path(scratch), rerun=rerun
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -371,10 +380,10 @@ def _read_options_sql(dialect: _Dialect) -> str:
 
 
 def _bad_line_warnings(
-    con: duckdb.DuckDBPyConnection, path: Path, *, encoding: str, dialect: _Dialect
+    con: duckdb.DuckDBPyConnection, path: Path, *, encoding: str, dialect: _Dialect, rerun: str
 ) -> list[str]:
     """What the lines DuckDB could not read mean for the profile and for ingest; an undecodable line
-    is an error (inspect_file then tries Latin-1)."""
+    is an error (inspect_file then tries Windows-1252 or Latin-1)."""
     rows = con.execute(
         "SELECT line, min(error_type) FROM mpi__inspect_rejects GROUP BY line ORDER BY line"
     ).fetchall()
@@ -382,7 +391,7 @@ def _bad_line_warnings(
     if undecodable:
         raise InputError(
             f"File {path} line {undecodable[0]} is not valid {encoding}. "
-            "Try --encoding with the file's encoding (latin-1, cp1252, ...)."
+            f"Try {rerun}--encoding with the file's encoding (cp1252, latin-1, ...)."
         )
     ragged = [int(line) for line, kind in rows if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS")]
     other = [int(line) for line, kind in rows if int(line) not in ragged]
@@ -421,7 +430,7 @@ def _utf8_head(path: Path, encoding: str, target: Path) -> Path:
 
 
 def _profile_file(
-    path: Path, *, delimiter: str | None, encoding: str, sheet: str | None, scratch: Path
+    path: Path, *, delimiter: str | None, encoding: str, sheet: str | None, scratch: Path, rerun: str
 ) -> FileProfile:
     con = duckdb.connect()
     sniffed_delimiter = None
@@ -471,7 +480,7 @@ def _profile_file(
                 f"rejects_scan = 'mpi__inspect_scans') LIMIT {SAMPLE_ROWS}",
                 options,
             )
-            warnings += _bad_line_warnings(con, path, encoding=encoding, dialect=dialect)
+            warnings += _bad_line_warnings(con, path, encoding=encoding, dialect=dialect, rerun=rerun)
             split_elsewhere = _split_by_another_delimiter(con, options, dialect) if delimiter else None
             if split_elsewhere is not None:
                 warnings.append(
@@ -491,7 +500,7 @@ def _profile_file(
         if any("\x00" in name for name in column_types):
             raise InputError(
                 f"File {path} has NUL bytes in its first line: it is not {encoding} text. "
-                "Try --encoding with the file's encoding (utf-16, cp1252, ...)."
+                f"Try {rerun}--encoding with the file's encoding (utf-16, cp1252, ...)."
             )
         # A header left whole by the wrong delimiter holds every field's name: nothing to suggest.
         suggestions = one_column_per_field(list(column_types)) if split_elsewhere is None else {}
@@ -534,7 +543,7 @@ def _profile_file(
     except duckdb.Error as exc:
         raise InputError(
             f"File {path} cannot be read ({str(exc).splitlines()[0]}). "
-            "Try --encoding with the file's encoding, or --delimiter to match the file."
+            f"Try {rerun}--encoding with the file's encoding, or {rerun}--delimiter to match the file."
         ) from exc
     finally:
         con.close()

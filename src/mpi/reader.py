@@ -25,7 +25,13 @@ RAW_TABLE = "mpi__raw"
 BAD_ROWS_TABLE = "mpi__bad_rows"
 # Encodings DuckDB's CSV reader decodes itself; any other codec is transcoded to UTF-8 first.
 # Not UTF-16: DuckDB reads it little-endian only, and returns no rows at all from a big-endian file.
-DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1"}
+# Not Latin-1: DuckDB refuses its bytes 0x80-0x9F ("File is not latin-1 encoded", no line named),
+# which Windows writes for ’ “ ” – € in files its users call Latin-1.
+DUCKDB_ENCODINGS = {"utf-8": "utf-8"}
+# Bytes Windows-1252 reads as letters and punctuation (’ “ ” – € Š) and Latin-1 as control characters,
+# and the five of them Windows-1252 leaves undefined.
+C1_BYTES = re.compile(rb"[\x80-\x9f]")
+CP1252_UNDEFINED_BYTES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # Share of a UTF-16 file's high (or low) bytes that are NUL when its text is mostly Latin script,
 # and at most that share of the others: how a file without a byte-order mark gives itself away.
 UTF16_NUL_SHARE = 0.5
@@ -178,6 +184,27 @@ def duckdb_encoding(encoding: str) -> str | None:
     return DUCKDB_ENCODINGS.get(codecs.lookup(encoding).name)
 
 
+def western_encoding_of(path: Path) -> str:
+    """The encoding of a Western European file that is not UTF-8: "cp1252" when it has bytes 0x80-0x9F
+    that Windows-1252 reads (O’Brien), else "latin-1". The two read every other byte alike, and
+    Latin-1 reads any byte, so also a file with one of the five Windows-1252 leaves undefined.
+    """
+    windows_bytes = False
+    with open(path, "rb") as raw:
+        for block in iter(lambda: raw.read(1 << 20), b""):
+            if CP1252_UNDEFINED_BYTES.search(block):
+                return "latin-1"
+            windows_bytes = windows_bytes or C1_BYTES.search(block) is not None
+    return "cp1252" if windows_bytes else "latin-1"
+
+
+def _encoding_fix(path: Path) -> str:
+    """The encoding setting to name for a file that is not UTF-8."""
+    encoding = western_encoding_of(path)
+    other = "latin-1" if encoding == "cp1252" else "cp1252"
+    return f'encoding = "{encoding}" (or the file\'s real encoding, e.g. "{other}")'
+
+
 def utf16_encoding_of(path: Path) -> str | None:
     """The encoding to name for UTF-16 text: "utf-16" when it has a byte-order mark (which tells
     either order), else "utf-16-le" or "utf-16-be"; None for a file that is not UTF-16."""
@@ -239,14 +266,38 @@ def decoded_lines(path: Path, encoding: str) -> Generator[str | None, None, None
         yield line
 
 
+def _read_latin_1(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes Windows-1252 leaves undefined, read as Latin-1 reads them."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("mpi_latin_1", _read_latin_1)
+
+
+def _decoding(encoding: str) -> tuple[str, str]:
+    """The codec and error handler that read a file in encoding.
+
+    Latin-1 is read as Windows-1252 (as browsers read it, by the WHATWG Encoding Standard): its bytes
+    0x80-0x9F are control characters no agency's text holds, and a file called Latin-1 that has
+    them was written by Windows, where 0x92 is the ’ of O’Brien (standardized as OBRIEN, where a
+    control character would split the name in two).
+    """
+    if codecs.lookup(encoding).name == "iso8859-1":
+        return "cp1252", "mpi_latin_1"
+    return encoding, "strict"
+
+
 def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
     if codecs.encode("a\n", encoding) == b"a\n":
         # A line ends at the byte 0x0a, so it can be cut as bytes and decoded alone: a bad byte
         # spoils only its own line.
+        codec, errors = _decoding(encoding)
         with open(path, "rb") as raw:
             for raw_line in _cr_ended_lines(raw) if _ends_lines_in_cr_alone(path) else raw:
                 try:
-                    yield raw_line.decode(encoding)
+                    yield raw_line.decode(codec, errors)
                 except UnicodeDecodeError:
                     yield None
         return
@@ -301,7 +352,7 @@ def read_header(
             )
         raise InputError(
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
-            f'Set encoding = "latin-1" (or the file\'s real encoding, e.g. "cp1252") under [sources.{source_name}].'
+            f"Set {_encoding_fix(path)} under [sources.{source_name}]."
         )
     first = next(csv.reader([header_line], delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
@@ -458,7 +509,7 @@ def ending_in_lf(line: str) -> str:
 
 def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
     """Re-encode a file to UTF-8 with LF line endings, line by line: one in an encoding DuckDB does
-    not read (cp1252, UTF-16, ...), or one whose line endings are mixed.
+    not read (cp1252, Latin-1, UTF-16, ...), or one whose line endings are mixed.
 
     With on_bad_rows = "reject", an undecodable line is replaced by UNDECODABLE_LINE, which DuckDB
     rejects; otherwise the first such line is an error.
@@ -488,8 +539,8 @@ def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> In
     where = f'Source "{source.name}": {source.path} {line}'
     if "Invalid unicode" in message or "not utf-8 encoded" in message.lower():
         return InputError(
-            f'{where} is not valid UTF-8. Set encoding = "latin-1" (or the file\'s real encoding, '
-            f'e.g. "cp1252") under [sources.{source.name}], or on_bad_rows = "reject" to reject such rows.'
+            f"{where} is not valid UTF-8. Set {_encoding_fix(source.path)} under [sources.{source.name}], "
+            'or on_bad_rows = "reject" to reject such rows.'
         )
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if found or "MISSING COLUMNS" in message or "TOO MANY COLUMNS" in message:
