@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from click.testing import CliRunner
 from store_queries import store_rows
 
 from mpi.cli import main
+from mpi.config import load_config
+from mpi.inspect import inspect_file
+from mpi.reader import read_source_file
 
 
 def inspect_output(file: Path, *options: str) -> str:
@@ -131,3 +135,57 @@ def test_init_names_only_options_that_exist(tmp_path: Path) -> None:
         f"Error: File {path} has NUL bytes in its first line: it is not utf-8 text. "
         f"Try mpi inspect {path} --encoding with the file's encoding (utf-16, cp1252, ...).\n"
     )
+
+
+def columns_read(config: Path, source: str) -> tuple[str, ...]:
+    """The columns ingest reads from a source's file."""
+    with duckdb.connect() as con:
+        return read_source_file(con, load_config(config).sources[source]).columns
+
+
+def test_an_empty_column_left_by_a_delimiter_ending_every_line_is_left_out(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_text(
+        "ID,FIRST_NAME,LAST_NAME,\n1,Ann,Lee,\n2,Bob,Ray,\n", encoding="utf-8"
+    )
+    profile = inspect_file(tmp_path / "clients.csv")
+    assert [c.name for c in profile.columns] == ["ID", "FIRST_NAME", "LAST_NAME"] and not profile.warnings
+    config = write_config(tmp_path, suggested_mapping(tmp_path / "clients.csv"))
+    assert columns_read(config, "clients") == ("ID", "FIRST_NAME", "LAST_NAME")
+    exit_code, output = run_ingest(config)
+    assert exit_code == 0, output
+    # filled on one line, it is a column like any other, named by its place as in a file without a header
+    (tmp_path / "clients.csv").write_text(
+        "ID,FIRST_NAME,LAST_NAME,\n1,Ann,Lee,\n2,Bob,Ray,x\n", encoding="utf-8"
+    )
+    assert [c.name for c in inspect_file(tmp_path / "clients.csv").columns][-1] == "column4"
+    assert columns_read(config, "clients") == ("ID", "FIRST_NAME", "LAST_NAME", "column4")
+
+
+def test_blank_and_repeated_header_names_are_read_by_the_same_names_in_inspect_and_ingest(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "clients.csv").write_text(
+        "ID,FIRST_NAME,LAST_NAME,,LAST_NAME,DOB,dob\n1,Ann,Lee,x,Lee,1980-01-02,01/02/1980\n"
+        "2,Bob,Ray,y,Ray,1981-03-04,03/04/1981\n",
+        encoding="utf-8",
+    )
+    profile = inspect_file(tmp_path / "clients.csv")
+    names = ("ID", "FIRST_NAME", "LAST_NAME", "column4", "LAST_NAME_2", "DOB", "dob_2")
+    assert tuple(c.name for c in profile.columns) == names
+    assert profile.warnings == (
+        "In the header of clients.csv, column 4 has no name, column 5 repeats LAST_NAME and column 7 (dob) "
+        "repeats DOB, as names are read regardless of case: mpi reads them as column4, LAST_NAME_2 and dob_2.",
+    )
+    config = write_config(
+        tmp_path,
+        '[sources.clients]\npath = "clients.csv"\nrecord_id = "ID"\nattributes = ["column4", "LAST_NAME_2"]\n'
+        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n'
+        'dob = { column = "dob_2", date_format = "%m/%d/%Y" }\n',
+    )
+    assert columns_read(config, "clients") == names
+    exit_code, output = run_ingest(config)
+    assert exit_code == 0, output
+    assert store_rows(tmp_path, "SELECT record_id, CAST(dob AS VARCHAR) FROM records ORDER BY 1") == [
+        ("1", "1980-01-02"),
+        ("2", "1981-03-04"),
+    ]

@@ -25,10 +25,15 @@ from mpi.errors import InputError
 from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
 from mpi.reader import (
+    HeaderNames,
+    RenamedColumn,
+    column_names_of_header,
     decoded_lines,
+    drop_unfilled_columns,
     duckdb_encoding,
     ending_in_lf,
     has_mixed_line_endings,
+    header_fields,
     title_lines_above_header,
     utf16_encoding_of,
     western_encoding_of,
@@ -365,13 +370,56 @@ def _split_by_another_delimiter(
     return found if found.delimiter != dialect.delimiter and found.width > 1 else None
 
 
-def _read_options_sql(dialect: _Dialect) -> str:
-    """read_csv options reading the file as ingest does: the first line as the header, or, without
-    one, columns named column1..N (read_header's names, which a mapping of such a file uses)."""
-    names = (
-        ""
+def _header_names(path: Path, encoding: str, dialect: _Dialect) -> HeaderNames:
+    """The column names ingest reads the file by (reader.read_header): the header's, blank and
+    repeated ones named apart (column5, LAST_NAME_2), or column1..N without a header.
+
+    DuckDB's own names when its header differs from the one Python's csv reads (another width):
+    DuckDB names columns read by quoting rules mpi does not use.
+    """
+    fields = (
+        header_fields(
+            path, encoding=encoding, delimiter=dialect.delimiter, header_row=dialect.title_lines + 1
+        )
         if dialect.header
-        else ", names = [" + ", ".join(quote_literal(f"column{i}") for i in range(1, dialect.width + 1)) + "]"
+        else None
+    )
+    if fields is not None and len(fields) == dialect.width:
+        return column_names_of_header(fields)
+    if dialect.header:
+        return HeaderNames(names=())
+    return HeaderNames(names=tuple(f"column{i}" for i in range(1, dialect.width + 1)))
+
+
+def _renamed_columns_warning(path: Path, renamed: tuple[RenamedColumn, ...]) -> list[str]:
+    """What the header leaves unnamed or names twice, and the names a mapping gives such columns."""
+    if not renamed:
+        return []
+    how = [
+        f"column {c.position} has no name"
+        if c.repeats is None
+        else f"column {c.position} repeats {c.repeats}"
+        if c.written == c.repeats
+        else f"column {c.position} ({c.written}) repeats {c.repeats}, as names are read regardless of case"
+        for c in renamed
+    ]
+    return [
+        f"In the header of {path.name}, {_and_list(how)}: mpi reads "
+        f"{'it' if len(renamed) == 1 else 'them'} as {_and_list([c.name for c in renamed])}."
+    ]
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _read_options_sql(dialect: _Dialect, header_names: HeaderNames) -> str:
+    """read_csv options reading the file as ingest does: line title_lines + 1 as the header, the
+    columns named as ingest names them (_header_names)."""
+    names = (
+        ", names = [" + ", ".join(quote_literal(name) for name in header_names.names) + "]"
+        if header_names.names
+        else ""
     )
     return (
         f"delim = {quote_literal(dialect.delimiter)}, header = {str(dialect.header).lower()}, "
@@ -473,7 +521,8 @@ def _profile_file(
                 dialect = _sniff_dialect(con, options, delimiter)
             if dialect.title_lines:
                 header_row = dialect.title_lines + 1
-            read_options = _read_options_sql(dialect)
+            header_names = _header_names(path, encoding, dialect)
+            read_options = _read_options_sql(dialect, header_names)
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_csv($path, encoding = $encoding, {read_options}, "
                 "store_rejects = true, rejects_table = 'mpi__inspect_rejects', "
@@ -481,6 +530,11 @@ def _profile_file(
                 options,
             )
             warnings += _bad_line_warnings(con, path, encoding=encoding, dialect=dialect, rerun=rerun)
+            # A delimiter ending every line leaves an empty column, unnamed: ingest leaves it out too.
+            dropped = drop_unfilled_columns(con, "sample", header_names.unnamed_at_end)
+            warnings += _renamed_columns_warning(
+                path, tuple(c for c in header_names.renamed if c.name not in dropped)
+            )
             split_elsewhere = _split_by_another_delimiter(con, options, dialect) if delimiter else None
             if split_elsewhere is not None:
                 warnings.append(

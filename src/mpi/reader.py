@@ -19,7 +19,7 @@ import duckdb
 from mpi.config import SourceConfig
 from mpi.errors import InputError, first_line
 from mpi.excel import HEADER_SEARCH_ROWS, read_excel_sheet
-from mpi.sqlutil import quote_literal
+from mpi.sqlutil import quote_identifier, quote_literal
 
 RAW_TABLE = "mpi__raw"
 BAD_ROWS_TABLE = "mpi__bad_rows"
@@ -328,10 +328,87 @@ def _cr_ended_lines(raw: BinaryIO) -> Generator[bytes, None, None]:
         yield rest
 
 
+@dataclass(frozen=True, kw_only=True)
+class RenamedColumn:
+    """A column the header leaves without a name of its own: blank, or a name an earlier column has."""
+
+    position: int  # from 1
+    written: str  # its name in the header ("" when blank)
+    name: str  # the name it is read by
+    repeats: str | None  # the earlier column's name; None for a blank one
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeaderNames:
+    """A CSV header's column names as ingest and inspect both read them."""
+
+    names: tuple[str, ...]
+    renamed: tuple[RenamedColumn, ...] = ()
+    # The names given to blank fields ending the header (each line ends in the delimiter): such a
+    # column is left out when no line fills it (drop_unfilled_columns).
+    unnamed_at_end: tuple[str, ...] = ()
+
+
+def column_names_of_header(fields: list[str]) -> HeaderNames:
+    """Names for a header's fields, unique whatever their case (DuckDB's column names are not case
+    sensitive): each field stripped; a blank one named by its position, column5, as in a file without
+    a header; a repeated one (LAST_NAME twice, or DOB and dob) suffixed _2, _3, ... by its occurrence.
+    """
+    written = [field.strip() for field in fields]
+    names = [name or f"column{position}" for position, name in enumerate(written, start=1)]
+    taken = {name.lower() for name in names}
+    first_of: dict[str, str] = {}
+    unique: list[str] = []
+    renamed: list[RenamedColumn] = []
+    for position, name in enumerate(names, start=1):
+        repeats = first_of.get(name.lower())
+        if repeats is not None:
+            name = next(f"{name}_{n}" for n in itertools.count(2) if f"{name}_{n}".lower() not in taken)
+            taken.add(name.lower())
+        first_of.setdefault(name.lower(), name)
+        unique.append(name)
+        if repeats is not None or not written[position - 1]:
+            renamed.append(
+                RenamedColumn(position=position, written=written[position - 1], name=name, repeats=repeats)
+            )
+    last_named = max((i for i, name in enumerate(written) if name), default=-1)
+    return HeaderNames(
+        names=tuple(unique), renamed=tuple(renamed), unnamed_at_end=tuple(unique[last_named + 1 :])
+    )
+
+
+def drop_unfilled_columns(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Drop those of columns that no row of table fills (NULL or blank in every row); returns them."""
+    dropped = []
+    for column in columns:
+        q = quote_identifier(column)
+        filled = con.execute(
+            f"SELECT count(*) FROM {quote_identifier(table)} WHERE trim(CAST({q} AS VARCHAR)) <> ''"
+        ).fetchall()
+        if filled and int(filled[0][0]) == 0:
+            con.execute(f"ALTER TABLE {quote_identifier(table)} DROP COLUMN {q}")
+            dropped.append(column)
+    return tuple(dropped)
+
+
+def header_fields(path: Path, *, encoding: str, delimiter: str, header_row: int = 1) -> list[str] | None:
+    """The fields of line header_row; None when it does not decode (or holds NUL bytes: another encoding).
+
+    The line is decoded alone: a bad byte further down is reported with its own line.
+    """
+    with closing(decoded_lines(path, encoding)) as lines:
+        header_line = next(itertools.islice(lines, header_row - 1, None), "")
+    if header_line is None or "\x00" in header_line:
+        return None
+    return next(csv.reader([header_line], delimiter=delimiter), [])
+
+
 def read_header(
     path: Path, *, encoding: str, delimiter: str, header: bool, source_name: str, header_row: int = 1
-) -> list[str]:
-    """Column names from line header_row (or column1..N without a header)."""
+) -> HeaderNames:
+    """Column names from line header_row (column_names_of_header), or column1..N without a header."""
     codec = codecs.lookup(encoding).name
     order = utf16_byte_order(path) if codec in ("utf-16-le", "utf-16-be") else None
     if order is not None and order != codec:
@@ -340,10 +417,8 @@ def read_header(
             f'Source "{source_name}": {path} is {order.upper()} text, not {encoding}. '
             f'Set encoding = "utf-16" (it reads either byte order) under [sources.{source_name}].'
         )
-    with closing(decoded_lines(path, encoding)) as lines:
-        # Decode the header line alone: a bad byte further down is reported with its own line.
-        header_line = next(itertools.islice(lines, header_row - 1, None), "")
-    if header_line is None or "\x00" in header_line:
+    first = header_fields(path, encoding=encoding, delimiter=delimiter, header_row=header_row)
+    if first is None:
         utf16 = utf16_encoding_of(path)
         if utf16 is not None and not codec.startswith("utf-16"):
             raise InputError(
@@ -354,29 +429,18 @@ def read_header(
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
             f"Set {_encoding_fix(path)} under [sources.{source_name}]."
         )
-    first = next(csv.reader([header_line], delimiter=delimiter), None)
-    if not first or not any(c.strip() for c in first):
+    if not any(c.strip() for c in first):
         which = "first line" if header_row == 1 else f"line {header_row} (header_row)"
         raise InputError(
             f'Source "{source_name}": the {which} of {path} is blank; the file needs a header row.'
         )
     if not header:
-        return [f"column{i}" for i in range(1, len(first) + 1)]
-    names = [c.strip() for c in first]
-    seen: set[str] = set()
-    for name in names:
-        if not name:
-            hint = _title_hint(path, encoding, delimiter, source_name) if header_row == 1 else ""
-            raise InputError(
-                f'Source "{source_name}": {path} has a blank column name in its header.{hint or " Name every column."}'
-            )
-        if name in seen:
-            raise InputError(
-                f'Source "{source_name}": {path} has two columns named "{name}" in its header. '
-                "Rename one in the file."
-            )
-        seen.add(name)
-    return names
+        return HeaderNames(names=tuple(f"column{i}" for i in range(1, len(first) + 1)))
+    # A line with blank fields may be a report's title ("Clients,,,") above the header
+    hint = _title_hint(path, encoding, delimiter, source_name) if header_row == 1 else ""
+    if hint and not all(c.strip() for c in first):
+        raise InputError(f'Source "{source_name}": {path} has a blank column name in its header.{hint}')
+    return column_names_of_header(first)
 
 
 def title_lines_above_header(path: Path, encoding: str, delimiter: str | None) -> int:
@@ -420,7 +484,7 @@ def _title_hint(path: Path, encoding: str, delimiter: str, source_name: str) -> 
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_line_endings: bool) -> None:
-    names = read_header(
+    header = read_header(
         source.path,
         encoding=source.encoding,
         delimiter=source.delimiter,
@@ -438,7 +502,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         if duck_encoding is None or mixed_line_endings:
             path = _transcode_to_utf8(source, Path(scratch) / "utf8.csv")
             duck_encoding = "utf-8"
-        columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in header.names) + "}"
         reject = source.on_bad_rows == "reject"
         options = (
             f"header = {str(source.header).lower()}, skip = {title_lines}, auto_detect = false, columns = {columns}, "
@@ -456,7 +520,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
                 {"path": str(path), "delim": source.delimiter, "encoding": duck_encoding},
             )
         except duckdb.Error as exc:
-            raise _csv_error(source, exc, len(names)) from exc
+            raise _csv_error(source, exc, len(header.names)) from exc
         if reject:
             header_lines = title_lines + (1 if source.header else 0)
             con.execute(
@@ -474,6 +538,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
             )
             con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
             con.execute("DROP TABLE IF EXISTS mpi__csv_reject_scans")
+    drop_unfilled_columns(con, RAW_TABLE, header.unnamed_at_end)
 
 
 def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
