@@ -189,3 +189,21 @@ def test_blank_and_repeated_header_names_are_read_by_the_same_names_in_inspect_a
         ("1", "1980-01-02"),
         ("2", "1981-03-04"),
     ]
+
+
+def test_a_blank_first_line_is_read_with_the_header_row_inspect_suggests_and_ingest_names(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "clients.csv").write_text("\nID,FIRST_NAME,LAST_NAME\n1,Ann,Lee\n", encoding="utf-8")
+    mapping = suggested_mapping(tmp_path / "clients.csv")
+    assert 'header_row = 2   # the rows above it are a title, or blank\nrecord_id = "ID"' in mapping
+    config = write_config(tmp_path, mapping.replace("header_row = 2", ""))
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f'Error: Source "clients": the first line of {tmp_path / "clients.csv"} is blank. The header looks to be '
+        "line 2, below a blank line: set header_row = 2 under [sources.clients].\n"
+    )
+    exit_code, output = run_ingest(write_config(tmp_path, mapping))
+    assert exit_code == 0, output
+    assert names_indexed(tmp_path) == [("1", "ANN", "LEE")]

@@ -102,7 +102,7 @@ class FileProfile:
         if self.sheet is not None:
             lines.append(f"sheet = {toml_value(self.sheet)}")
         if self.header_row is not None:
-            lines.append(f"header_row = {self.header_row}   # the rows above it are a title")
+            lines.append(f"header_row = {self.header_row}   # the rows above it are a title, or blank")
         if self.delimiter is not None and self.delimiter != default_delimiter(Path(self.path)):
             lines.append(f"delimiter = {toml_value(self.delimiter)}")
         if self.delimiter is not None and self.encoding.lower() not in ("utf-8", "utf8"):

@@ -429,15 +429,15 @@ def read_header(
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
             f"Set {_encoding_fix(path)} under [sources.{source_name}]."
         )
+    # A blank line, or one with blank fields, may be above the header: a report's title ("Clients,,,")
+    hint = _title_hint(path, encoding, delimiter, source_name) if header_row == 1 and header else ""
     if not any(c.strip() for c in first):
         which = "first line" if header_row == 1 else f"line {header_row} (header_row)"
         raise InputError(
-            f'Source "{source_name}": the {which} of {path} is blank; the file needs a header row.'
+            f'Source "{source_name}": the {which} of {path} is blank.{hint or " The file needs a header row."}'
         )
     if not header:
         return HeaderNames(names=tuple(f"column{i}" for i in range(1, len(first) + 1)))
-    # A line with blank fields may be a report's title ("Clients,,,") above the header
-    hint = _title_hint(path, encoding, delimiter, source_name) if header_row == 1 else ""
     if hint and not all(c.strip() for c in first):
         raise InputError(f'Source "{source_name}": {path} has a blank column name in its header.{hint}')
     return column_names_of_header(first)
@@ -477,8 +477,11 @@ def _title_hint(path: Path, encoding: str, delimiter: str, source_name: str) -> 
     title_lines = title_lines_above_header(path, encoding, delimiter)
     if not title_lines:
         return ""
+    with closing(decoded_lines(path, encoding)) as lines:
+        blank = all(line is not None and not line.strip() for line in itertools.islice(lines, title_lines))
+    above = ("a blank line" if title_lines == 1 else f"{title_lines} blank lines") if blank else "a title"
     return (
-        f" The header looks to be line {title_lines + 1}, below a title: "
+        f" The header looks to be line {title_lines + 1}, below {above}: "
         f"set header_row = {title_lines + 1} under [sources.{source_name}]."
     )
 
