@@ -207,3 +207,32 @@ def test_a_blank_first_line_is_read_with_the_header_row_inspect_suggests_and_ing
     exit_code, output = run_ingest(write_config(tmp_path, mapping))
     assert exit_code == 0, output
     assert names_indexed(tmp_path) == [("1", "ANN", "LEE")]
+
+
+def test_a_csv_file_named_like_a_workbook_is_profiled_as_csv_and_mapped_with_its_format(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "clients.xls").write_text(
+        "CLIENT_ID,FIRST_NAME,LAST_NAME\n1,Ann,Lee\n2,Bob,Ray\n", encoding="utf-8"
+    )
+    output = inspect_output(tmp_path / "clients.xls")
+    assert (
+        'warning: clients.xls is not an Excel workbook but text: profiled as CSV, and mapped with format = "csv".'
+        in (output)
+    )
+    mapping = output[output.index("[sources.") :]
+    assert 'path = "clients.xls"\nformat = "csv"\nrecord_id = "CLIENT_ID"' in mapping
+    exit_code, ingested = run_ingest(write_config(tmp_path, mapping))
+    assert exit_code == 0, ingested
+    assert names_indexed(tmp_path) == [("1", "ANN", "LEE"), ("2", "BOB", "RAY")]
+
+
+def test_a_web_page_named_like_a_workbook_is_told_apart(tmp_path: Path) -> None:
+    path = tmp_path / "clients.xls"
+    path.write_text("<html><body><table><tr><td>ID</td></tr></table></body></html>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: File {path} is a web page (HTML) named like a workbook, as some programs export for Excel: "
+        "open it in Excel, save it as .xlsx or CSV, and inspect that.\n"
+    )

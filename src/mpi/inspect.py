@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import tempfile
@@ -81,6 +82,8 @@ class FileProfile:
     sheet: str | None = None
     # The row (a CSV file's line) holding the header when a report's title comes first
     header_row: int | None = None
+    # The format read, written when the extension says another (a CSV file named .xls)
+    file_format: str | None = None
     # What the profile could not read as it should (ragged lines); comments in the suggested mapping
     warnings: tuple[str, ...] = ()
 
@@ -99,6 +102,8 @@ class FileProfile:
         lines = [f"[sources.{source_name}]"]
         lines += [f"# {line}" for warning in self.warnings for line in textwrap.wrap(warning, COMMENT_WIDTH)]
         lines.append(f"path = {toml_value(path_text or Path(self.path).name)}")
+        if self.file_format is not None:
+            lines.append(f"format = {toml_value(self.file_format)}")
         if self.sheet is not None:
             lines.append(f"sheet = {toml_value(self.sheet)}")
         if self.header_row is not None:
@@ -293,7 +298,7 @@ def inspect_file(
     bytes in every other place, else as UTF-8, else as Windows-1252 or Latin-1 (which the agencies'
     older systems write; reader.western_encoding_of); the profile says which one read it.
     """
-    file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
+    file_format = _format_of(path)
     if sheet is not None and file_format != "excel":
         raise InputError(
             f"--sheet is for Excel workbooks; {path} is not one ({', '.join(EXCEL_EXTENSIONS)})."
@@ -304,20 +309,56 @@ def inspect_file(
     if encoding is None and file_format not in ("parquet", "excel") and path.is_file():
         utf16 = utf16_encoding_of(path)
         if utf16 is not None:
-            return _inspect_file(path, delimiter=delimiter, encoding=utf16, sheet=sheet, rerun=rerun)
+            return _inspect_file(
+                path, file_format, delimiter=delimiter, encoding=utf16, sheet=sheet, rerun=rerun
+            )
         try:
-            return _inspect_file(path, delimiter=delimiter, encoding="utf-8", sheet=sheet, rerun=rerun)
+            return _inspect_file(
+                path, file_format, delimiter=delimiter, encoding="utf-8", sheet=sheet, rerun=rerun
+            )
         except InputError as utf8_error:
             western = western_encoding_of(path)
             try:
-                return _inspect_file(path, delimiter=delimiter, encoding=western, sheet=sheet, rerun=rerun)
+                return _inspect_file(
+                    path, file_format, delimiter=delimiter, encoding=western, sheet=sheet, rerun=rerun
+                )
             except InputError:
                 raise utf8_error from None
-    return _inspect_file(path, delimiter=delimiter, encoding=encoding or "utf-8", sheet=sheet, rerun=rerun)
+    return _inspect_file(
+        path, file_format, delimiter=delimiter, encoding=encoding or "utf-8", sheet=sheet, rerun=rerun
+    )
+
+
+# How a workbook's bytes start: .xls (an OLE2 compound file), or .xlsx, .xlsm, .xlsb and .ods (zip)
+WORKBOOK_SIGNATURES = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")
+
+
+def _format_of(path: Path) -> str | None:
+    """The file's format by its extension, except text named like a workbook (a CSV file saved as
+    .xls so that a double click opens it in Excel), which is read as CSV."""
+    file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
+    if file_format != "excel" or not path.is_file():
+        return file_format
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(WORKBOOK_SIGNATURES) or (b"\x00" in head and utf16_encoding_of(path) is None):
+        return file_format  # a workbook, or bytes the Excel reader explains
+    if head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"<"):
+        raise InputError(
+            f"File {path} is a web page (HTML) named like a workbook, as some programs export for Excel: "
+            "open it in Excel, save it as .xlsx or CSV, and inspect that."
+        )
+    return "csv"
 
 
 def _inspect_file(
-    path: Path, *, delimiter: str | None, encoding: str, sheet: str | None, rerun: str
+    path: Path,
+    file_format: str | None,
+    *,
+    delimiter: str | None,
+    encoding: str,
+    sheet: str | None,
+    rerun: str,
 ) -> FileProfile:
     if not path.is_file():
         raise InputError(f"File {path} does not exist. Check the path.")
@@ -329,7 +370,13 @@ def _inspect_file(
         )
     with tempfile.TemporaryDirectory(prefix="mpi-inspect-") as scratch:
         return _profile_file(
-            path, delimiter=delimiter, encoding=encoding, sheet=sheet, scratch=Path(scratch), rerun=rerun
+            path,
+            file_format,
+            delimiter=delimiter,
+            encoding=encoding,
+            sheet=sheet,
+            scratch=Path(scratch),
+            rerun=rerun,
         )
 
 
@@ -478,7 +525,14 @@ def _utf8_head(path: Path, encoding: str, target: Path) -> Path:
 
 
 def _profile_file(
-    path: Path, *, delimiter: str | None, encoding: str, sheet: str | None, scratch: Path, rerun: str
+    path: Path,
+    file_format: str | None,
+    *,
+    delimiter: str | None,
+    encoding: str,
+    sheet: str | None,
+    scratch: Path,
+    rerun: str,
 ) -> FileProfile:
     con = duckdb.connect()
     sniffed_delimiter = None
@@ -489,7 +543,10 @@ def _profile_file(
     split_elsewhere = None
     try:
         csv_as_text = None
-        file_format = FORMATS_BY_EXTENSION.get(path.suffix.lower())
+        if file_format != FORMATS_BY_EXTENSION.get(path.suffix.lower()):
+            warnings.append(
+                f'{path.name} is not an Excel workbook but text: profiled as CSV, and mapped with format = "{file_format}".'
+            )
         if file_format == "parquet":
             con.execute(
                 f"CREATE TABLE sample AS SELECT * FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]
@@ -622,5 +679,6 @@ def _profile_file(
         header=header,
         sheet=sheet_read,
         header_row=header_row,
+        file_format=file_format if file_format != FORMATS_BY_EXTENSION.get(path.suffix.lower()) else None,
         warnings=tuple(warnings),
     )
