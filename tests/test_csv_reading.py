@@ -236,3 +236,18 @@ def test_a_web_page_named_like_a_workbook_is_told_apart(tmp_path: Path) -> None:
         f"Error: File {path} is a web page (HTML) named like a workbook, as some programs export for Excel: "
         "open it in Excel, save it as .xlsx or CSV, and inspect that.\n"
     )
+
+
+def test_the_progress_line_counts_the_rows_read_as_the_reconciliation_does(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_text(
+        "ID,FIRST_NAME,LAST_NAME\n1,Ann,Lee\n2,Bob,Ray,x\n3,Cy,Fox\n", encoding="utf-8"
+    )
+    config = write_config(
+        tmp_path,
+        '[sources.clients]\npath = "clients.csv"\nrecord_id = "ID"\non_bad_rows = "reject"\n'
+        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
+    )
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "clients: 3 rows read (1 unreadable, rejected); mapping and standardizing\n" in result.stderr
+    assert "Total: 3 rows read = 2 indexed + 1 rejected" in result.stdout

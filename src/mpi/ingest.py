@@ -176,7 +176,11 @@ def prepare_source(
     report(f"{source.name}: reading {source.path.name}")
     read = read_source_file(con, source)
     check_mapped_columns(source, read.columns)
-    report(f"{source.name}: {read.rows_loaded:,} rows read; mapping and standardizing")
+    # Counted as the reconciliation counts them: unreadable rows (on_bad_rows = "reject") were read too.
+    unreadable = f" ({read.bad_rows:,} unreadable, rejected)" if read.bad_rows else ""
+    report(
+        f"{source.name}: {read.rows_loaded + read.bad_rows:,} rows read{unreadable}; mapping and standardizing"
+    )
     # A date kept in parts is read from one joined column; messages still name the source's own.
     mapped_source, column_types = join_date_parts(con, source, read.column_types)
     sql, params = map_source_sql(mapped_source, column_types, shared_ids)
