@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from cli_runs import inspect_output, run_ingest, suggested_mapping, write_config
 from click.testing import CliRunner
 from store_queries import store_rows
 
@@ -15,29 +16,13 @@ from mpi.inspect import inspect_file
 from mpi.reader import read_source_file
 
 
-def inspect_output(file: Path, *options: str) -> str:
-    """What `mpi inspect FILE` printed; it must succeed."""
-    result = CliRunner().invoke(main, ["inspect", str(file), *options])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def suggested_mapping(file: Path, *options: str) -> str:
-    """The [sources] tables `mpi inspect FILE` suggests."""
-    output = inspect_output(file, *options)
-    return output[output.index("[sources.") :]
-
-
-def write_config(directory: Path, mapping: str) -> Path:
-    config = directory / "mpi.toml"
-    config.write_text('[project]\nname = "t"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8")
-    return config
-
-
-def run_ingest(config: Path) -> tuple[int, str]:
-    """`mpi ingest`'s exit code and what it printed, on one line (rich wraps long lines)."""
-    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
-    return result.exit_code, " ".join(result.output.split())
+def clients_config(directory: Path, options: str = "") -> Path:
+    """A project reading clients.csv's ID, FIRST_NAME and LAST_NAME, with these source options."""
+    return write_config(
+        directory,
+        f'[sources.clients]\npath = "clients.csv"\nrecord_id = "ID"\n{options}'
+        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
+    )
 
 
 def names_indexed(directory: Path) -> list[tuple[object, ...]]:
@@ -61,11 +46,7 @@ def test_a_windows_1252_file_with_old_mac_line_endings_is_read_line_by_line(tmp_
     (tmp_path / "clients.csv").write_bytes(
         "ID,FIRST_NAME,LAST_NAME\r1,José,Lee\r2,Zoë,Ray\r".encode("cp1252")
     )
-    config = write_config(
-        tmp_path,
-        '[sources.clients]\npath = "clients.csv"\nencoding = "cp1252"\nrecord_id = "ID"\n'
-        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
-    )
+    config = clients_config(tmp_path, 'encoding = "cp1252"\n')
     exit_code, output = run_ingest(config)
     assert exit_code == 0, output
     assert names_indexed(tmp_path) == [("1", "JOSE", "LEE"), ("2", "ZOE", "RAY")]
@@ -99,11 +80,7 @@ def test_init_reads_a_windows_1252_file_without_options(tmp_path: Path) -> None:
 
 def test_a_source_called_latin_1_reads_windows_bytes_as_windows_1252(tmp_path: Path) -> None:
     (tmp_path / "clients.csv").write_bytes(WINDOWS_CLIENTS)
-    config = write_config(
-        tmp_path,
-        '[sources.clients]\npath = "clients.csv"\nencoding = "latin-1"\nrecord_id = "ID"\n'
-        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
-    )
+    config = clients_config(tmp_path, 'encoding = "latin-1"\n')
     exit_code, output = run_ingest(config)
     assert exit_code == 0, output
     assert names_indexed(tmp_path) == [("1", "JOSE", "OBRIEN"), ("2", "ZOE", "LEE")]
@@ -111,11 +88,7 @@ def test_a_source_called_latin_1_reads_windows_bytes_as_windows_1252(tmp_path: P
 
 def test_a_utf_8_source_with_windows_bytes_is_told_the_line_and_to_set_cp1252(tmp_path: Path) -> None:
     (tmp_path / "clients.csv").write_bytes(WINDOWS_CLIENTS)
-    config = write_config(
-        tmp_path,
-        '[sources.clients]\npath = "clients.csv"\nrecord_id = "ID"\n'
-        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
-    )
+    config = clients_config(tmp_path)
     result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
     assert result.exit_code == 2
     assert result.stderr.endswith(
@@ -242,11 +215,7 @@ def test_the_progress_line_counts_the_rows_read_as_the_reconciliation_does(tmp_p
     (tmp_path / "clients.csv").write_text(
         "ID,FIRST_NAME,LAST_NAME\n1,Ann,Lee\n2,Bob,Ray,x\n3,Cy,Fox\n", encoding="utf-8"
     )
-    config = write_config(
-        tmp_path,
-        '[sources.clients]\npath = "clients.csv"\nrecord_id = "ID"\non_bad_rows = "reject"\n'
-        '[sources.clients.columns]\nfirst_name = "FIRST_NAME"\nlast_name = "LAST_NAME"\n',
-    )
+    config = clients_config(tmp_path, 'on_bad_rows = "reject"\n')
     result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
     assert result.exit_code == 0, result.output
     assert "clients: 3 rows read (1 unreadable, rejected); mapping and standardizing\n" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_runs import ingest_output, suggested_mapping, write_config
 from click.testing import CliRunner
 from store_queries import store_rows
 
@@ -21,26 +22,6 @@ W2_COLUMNS = [
     "mailing_address_unit_number", "mailing_address_po_box", "mailing_address_city",
     "mailing_address_state", "mailing_address_zipcode", "tax_form", "tax_year",
 ]  # fmt: skip
-
-
-def suggested_mapping(file: Path, *options: str) -> str:
-    """The [sources] tables `mpi inspect FILE` suggests."""
-    result = CliRunner().invoke(main, ["inspect", str(file), *options])
-    assert result.exit_code == 0, result.output
-    return result.output[result.output.index("[sources.") :]
-
-
-def write_config(directory: Path, mapping: str) -> Path:
-    config = directory / "mpi.toml"
-    config.write_text('[project]\nname = "t"\n\n[store]\npath = "mpi.duckdb"\n\n' + mapping, encoding="utf-8")
-    return config
-
-
-def ingest_output(config: Path) -> str:
-    """What `mpi ingest` printed, on one line (rich wraps long ones); it must succeed."""
-    result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
-    assert result.exit_code == 0, result.output
-    return " ".join(result.output.split())
 
 
 def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
