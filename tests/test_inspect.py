@@ -386,6 +386,16 @@ def test_init_from_files_of_one_name_gives_each_its_own_source(tmp_path: Path) -
         "wages_2": "dss",
         "wages_3": "ctdol",
     }
+    # one file twice would be two agencies holding the same records
+    twice = [
+        "--from",
+        str(tmp_path / "dol" / "wages.csv"),
+        "--from",
+        str(tmp_path / "dol" / ".." / "dol" / "wages.csv"),
+    ]
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "again"), *twice])
+    assert result.exit_code != 0 and "is given twice to --from" in " ".join(result.output.split())
+    assert not (tmp_path / "again" / "mpi.toml").exists()
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,14 @@ def write_config_from_files(
     Every file is read before anything is written, so a file that cannot be read leaves no config.
     """
     target = _config_target(directory, overwrite=overwrite)
+    seen: dict[Path, Path] = {}
+    for file in files:
+        if file.resolve() in seen:
+            # Two sources of one file would index each of its records twice, as two agencies' records.
+            raise MpiUserError(
+                f"{file} is given twice to --from (as {seen[file.resolve()]} before). Give each file once."
+            )
+        seen[file.resolve()] = file
     tables, to_settle = [], {}
     for file in files:
         profile = inspect_file(file)
