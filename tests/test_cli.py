@@ -153,3 +153,38 @@ def test_hints_name_the_mpi_that_is_running(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr("shutil.which", lambda _name: str(script))
     assert mpi_invocation(str(script)) == "mpi"
     assert mpi_invocation("mpi") == "mpi"
+
+
+def test_export_refuses_to_replace_a_file_of_the_project(basic_project: Path) -> None:
+    people = basic_project.parent / "people.csv"
+    kept = people.read_bytes()
+    for target in (people, basic_project):
+        result = CliRunner().invoke(
+            main, ["--config", str(basic_project), "export", "index", "--out", str(target)]
+        )
+        assert result.exit_code == 2 and "would overwrite" in result.output, result.output
+    assert people.read_bytes() == kept
+
+
+def test_errors_of_the_machine_are_told_without_a_traceback() -> None:
+    import duckdb
+    from splink.internals.exceptions import SplinkException
+
+    from mpi.errors import INTERRUPTED_MESSAGE, environment_error_message
+
+    def wrapped_by_splink(error: Exception) -> Exception:
+        try:
+            try:
+                raise error
+            except Exception as cause:
+                raise SplinkException("Error executing the following sql") from cause
+        except SplinkException as exc:
+            return exc
+
+    memory = wrapped_by_splink(duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block"))
+    assert "Raise memory_limit under [store] in mpi.toml" in (environment_error_message(memory) or "")
+    assert environment_error_message(wrapped_by_splink(duckdb.InterruptException("x"))) == INTERRUPTED_MESSAGE
+    assert (
+        environment_error_message(wrapped_by_splink(RuntimeError("Query interrupted"))) == INTERRUPTED_MESSAGE
+    )
+    assert environment_error_message(wrapped_by_splink(ValueError("a bug"))) is None

@@ -20,7 +20,15 @@ from rich.text import Text
 
 from mpi.config import CONFIG_FILENAME, ProjectConfig, load_config
 from mpi.demo import DEMO_MIN_PERSONS
-from mpi.errors import EXIT_CHECK_FAILED, MpiError, MpiUserError
+from mpi.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    INTERRUPTED_MESSAGE,
+    MpiError,
+    MpiUserError,
+    environment_error_message,
+)
 
 if TYPE_CHECKING:
     from mpi.ingest import FieldIssue, IngestResult
@@ -57,6 +65,15 @@ def library_errors(func: F) -> F:
             raise UserFacingError(_with_notes(exc), exc.exit_code) from exc
         except MpiError as exc:
             raise UserFacingError(_with_notes(exc), getattr(exc, "exit_code", EXIT_CHECK_FAILED)) from exc
+        except KeyboardInterrupt:
+            raise UserFacingError(INTERRUPTED_MESSAGE, EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            # Ctrl-C inside a query, memory, the file system: the user's to fix, not a bug.
+            message = environment_error_message(exc)
+            if message is None:
+                raise
+            exit_code = EXIT_INTERRUPTED if message == INTERRUPTED_MESSAGE else EXIT_USAGE
+            raise UserFacingError(message, exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -929,6 +946,7 @@ def hash_command(
         id_map_path=id_map_path,
         bloom=BloomParameters(salt=salt),
         progress=_progress,
+        protect={key_file: "the key file"} if key_file else None,
     )
     table = Table(title=f"Hashed {result.source} -> {result.out_path}")
     table.add_column("")
@@ -956,7 +974,15 @@ def hash_command(
         _print_fixes(result.field_issues)
     if result.id_map_path:
         console.print(f"Record id map (keep it at the agency): {result.id_map_path}")
+    # Attributes go in clear, as mpi.toml lists them: say which, so that no one sends an
+    # identifier listed there by mistake (a case number) believing the file holds none.
+    in_clear = (
+        f" Its attributes are in clear, as mpi.toml lists them: {', '.join(result.attributes)}; "
+        "check that none identifies a person."
+        if result.attributes
+        else ""
+    )
     console.print(
-        f"Send {result.out_path} to the hub. It holds no clear identifier; the hub checks the key fingerprint "
-        "against the other agencies' files."
+        f"Send {result.out_path} to the hub. It holds no clear identifier of the mapped fields; the hub checks "
+        f"the key fingerprint against the other agencies' files.{in_clear}"
     )

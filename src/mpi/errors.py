@@ -41,3 +41,32 @@ def first_line(exc: BaseException) -> str:
     """The first non-blank line of an exception's message (a library's errors run to many lines)."""
     lines = [line for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+EXIT_INTERRUPTED = 130  # as shells report a command stopped by Ctrl-C
+
+INTERRUPTED_MESSAGE = "Interrupted. What this command had not finished was not kept: a store it was changing is as it was before."
+
+
+def environment_error_message(exc: BaseException) -> str | None:
+    """What to tell the user of an error that comes from the machine, not from mpi or its input: a
+    query interrupted (Ctrl-C inside DuckDB, which Splink wraps in its own exception), DuckDB out of
+    memory, a file the system would not read or write. None for anything else (a bug: keep its traceback).
+
+    The whole chain of causes is searched, since Splink re-raises DuckDB's errors as its own.
+    """
+    import duckdb  # imported here: the CLI starts without it
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, duckdb.InterruptException) or str(seen).startswith("Query interrupted"):
+            return INTERRUPTED_MESSAGE
+        if isinstance(seen, duckdb.OutOfMemoryException):
+            return (
+                f"DuckDB ran out of memory ({first_line(seen)}). Raise memory_limit under [store] in mpi.toml "
+                "(docs/config.md) or free memory on this machine; the store is as it was before this command."
+            )
+        if isinstance(seen, duckdb.IOException | PermissionError | IsADirectoryError | NotADirectoryError):
+            return f"A file could not be read or written: {first_line(seen)}. Check the path and its permissions."
+        seen = seen.__cause__ or seen.__context__
+    return None

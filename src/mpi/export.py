@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
+from mpi.project_files import project_files, refuse_overwriting
 from mpi.sqlutil import quote_literal
 from mpi.store import open_store
 
@@ -14,6 +15,7 @@ EXPORT_FORMATS = {".csv": "FORMAT CSV, HEADER", ".parquet": "FORMAT PARQUET"}
 
 def export_person_index(config: ProjectConfig, out_path: Path) -> int:
     """(source, record_id, person_id) ordered by person; the format follows the file extension."""
+    refuse_overwriting("--out", out_path, project_files(config))
     options = EXPORT_FORMATS.get(out_path.suffix.lower())
     if options is None:
         raise MpiUserError(f"Cannot tell the format of {out_path}: use a .csv or .parquet file name.")

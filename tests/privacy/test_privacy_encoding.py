@@ -12,7 +12,7 @@ import pytest
 from privacy_helpers import OTHER_KEY
 
 from mpi.config import ProjectConfig, load_config
-from mpi.errors import InputError
+from mpi.errors import InputError, MpiUserError
 from mpi.privacy.agency import hash_source
 from mpi.privacy.bloom import BloomParameters, compute_blooms, dice, python_bloom
 from mpi.privacy.hashed_file import METADATA_KEY, read_hashed_file_info
@@ -233,6 +233,35 @@ def test_pseudonymized_ids_are_stable_and_mapped_at_the_agency(agency: ProjectCo
     assert mapping[some_id] == pseudonym(key, "hhs", some_id)
     assert not any(r["record_id"] in mapping for r in rows)
     assert b'"pseudonymized_ids": true' in pq.ParquetFile(out).schema_arrow.metadata[METADATA_KEY]
+
+
+def test_no_hashed_file_nor_id_map_replaces_a_file_of_the_project_or_the_key(
+    agency: ProjectConfig, key: HashKey
+) -> None:
+    source_file = agency.sources["hhs"].path
+    kept = source_file.read_bytes()
+    key_file = agency.root / "mpi_hash.key"
+    key_file.write_text("not read here", encoding="utf-8")
+    out = agency.root / "hhs.parquet"
+    cases = [
+        ("--out", source_file, None),
+        ("--out", agency.config_path, None),
+        ("--id-map", source_file, source_file),
+        ("--id-map", key_file, key_file),
+        ("--id-map", out, out),  # the clear ids, sent to the hub as the hashed file
+    ]
+    for option, target, id_map in cases:
+        with pytest.raises(MpiUserError, match=f"{option} .* would overwrite"):
+            hash_source(
+                agency,
+                "hhs",
+                target if option == "--out" else out,
+                key,
+                pseudonymize_ids=id_map is not None,
+                id_map_path=id_map,
+                protect={key_file: "the key file"},
+            )
+    assert source_file.read_bytes() == kept and key_file.read_text(encoding="utf-8") == "not read here"
 
 
 def test_rejected_rows_are_counted_not_shown(basic_project: Path, key: HashKey) -> None:

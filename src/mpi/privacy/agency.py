@@ -9,7 +9,7 @@ source's declared non-identifying attributes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from mpi.privacy.tokens import (
     pseudonymize_sql,
     token_columns,
 )
+from mpi.project_files import project_files, refuse_overwriting
 from mpi.reader import BAD_ROWS_TABLE, RAW_TABLE
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.standardize import install_macros
@@ -63,6 +64,8 @@ class HashResult:
     seconds: float
     id_map_path: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # The source's attributes, written in clear beside the tokens
+    attributes: tuple[str, ...] = ()
 
 
 def _hashable_source(config: ProjectConfig, name: str) -> SourceConfig:
@@ -88,11 +91,13 @@ def hash_source(
     id_map_path: Path | None = None,
     bloom: BloomParameters | None = None,
     progress: Progress | None = None,
+    protect: Mapping[Path, str] | None = None,
 ) -> HashResult:
     """Hash one source of ``config`` into ``out_path`` (Parquet); the store is not touched.
 
     ``pseudonymize_ids`` replaces each record id by its keyed pseudonym; ``id_map_path`` then
     receives (record_id, pseudonym) as CSV, for the agency's own use: it must not leave it.
+    Neither file may replace one of the project's files or one of ``protect`` (the key file).
     """
     report = progress or (lambda _message: None)
     started = time.perf_counter()
@@ -101,11 +106,16 @@ def hash_source(
         raise MpiUserError(
             "--id-map needs --pseudonymize-ids: without it the file keeps the agency's own ids."
         )
+    protected = {**project_files(config), **{path.resolve(): what for path, what in (protect or {}).items()}}
+    refuse_overwriting("--out", out_path, protected)
+    if id_map_path is not None:
+        # The map holds the agency's clear record ids: written over the hashed file, it would be
+        # sent to the hub as one; over a source, the key or the config, it would destroy them.
+        refuse_overwriting(
+            "--id-map", id_map_path, {**protected, out_path.resolve(): "the hashed file (--out)"}
+        )
     if out_path.suffix.lower() != ".parquet":
         raise MpiUserError(f"The hashed file must be a .parquet file, not {out_path.name}.")
-    for clash in (source.path.resolve(), config.store_path.resolve()):
-        if out_path.resolve() == clash:
-            raise MpiUserError(f"--out {out_path} would overwrite {clash}; write the hashed file elsewhere.")
     parameters = EncodingParameters(bloom=bloom or BloomParameters())
     stages: dict[str, float] = {}
     con = duckdb.connect()
@@ -182,6 +192,7 @@ def hash_source(
         seconds=seconds,
         id_map_path=str(id_map_path) if id_map_path is not None else None,
         stage_seconds=stages,
+        attributes=source.attributes,
     )
 
 
