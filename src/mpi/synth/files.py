@@ -124,7 +124,9 @@ SOURCE_FILES: dict[str, SourceFile] = {
     "hhs": SourceFile(
         file_name="hhs_clients.csv",
         record_id="CLIENT_ID",
-        attributes=("CASE_NO", "PROGRAM"),
+        # Not CASE_NO: a case number points to one household at the agency, so it is no attribute
+        # to send in clear (hashed files) or to researchers.
+        attributes=("PROGRAM",),
         columns={
             "full_name": {"column": "CLIENT_NAME", "format": "FIRST MIDDLE LAST SUFFIX"},
             "age": {"column": "AGE", "as_of_column": "AGE_AS_OF", "as_of_format": "%m/%d/%Y"},
