@@ -97,6 +97,67 @@ def test_reingest_replaces_the_source(basic_project: Path) -> None:
         con.close()
 
 
+def people_rows(count: int, *, unnamed: int = 0) -> str:
+    """``count`` data rows for the basic project's people.csv, the last ``unnamed`` of them with no
+    identifying field (rejected)."""
+    return "".join(
+        f"{i},Ann,Lee{i},01/02/2003,2,,06103,1\n" if i <= count - unnamed else f"{i},,,,,,,1\n"
+        for i in range(1, count + 1)
+    )
+
+
+def write_people(config_path: Path, rows: str) -> None:
+    (config_path.parent / "people.csv").write_text(
+        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n" + rows, encoding="utf-8"
+    )
+
+
+def store_snapshot(config_path: Path) -> list[object]:
+    con = duckdb.connect(str(config_path.parent / "mpi.duckdb"), read_only=True)
+    try:
+        return [
+            con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("records", "rejects", "attributes", "loads", "field_issues")
+        ]
+    finally:
+        con.close()
+
+
+def test_a_load_that_drops_most_of_a_source_is_refused_unless_allowed(basic_project: Path) -> None:
+    """A cut-short extract would retire the ids of everyone it drops; loading it takes --allow-shrink."""
+    runner = CliRunner()
+    ingest = ["--config", str(basic_project), "ingest"]
+    write_people(basic_project, people_rows(240))
+    assert runner.invoke(main, ingest).exit_code == 0
+    before = store_snapshot(basic_project)
+    write_people(basic_project, people_rows(119))  # fewer than half of 240, 121 fewer
+    result = runner.invoke(main, ingest)
+    assert result.exit_code == 2
+    assert " ".join(result.stderr.split()).endswith(
+        'Error: Source "people": people.csv has 119 records to index, 121 (50%) fewer than the 240 the '
+        "store holds from its last load; the persons whose records it drops would lose their ids at the next "
+        '"mpi link". Check the extract (cut short, filtered, or another file?); if the source really has '
+        'shrunk, run "mpi ingest people --allow-shrink" to load it anyway.'
+    )
+    assert store_snapshot(basic_project) == before
+    # Rows rejected count as dropped too, and the message says how many there were.
+    write_people(basic_project, people_rows(240, unnamed=200))
+    result = runner.invoke(main, ingest)
+    assert result.exit_code == 2
+    assert "people.csv has 40 records to index (240 rows read, 200 rejected), 200 (83%) fewer" in " ".join(
+        result.stderr.split()
+    )
+    assert store_snapshot(basic_project) == before
+    write_people(basic_project, people_rows(119))
+    assert runner.invoke(main, [*ingest, "--allow-shrink"]).exit_code == 0
+    assert len(records(basic_project)) == 119
+    # Half the records kept, or fewer than 100 dropped, is a source that changed: loaded.
+    for count in (60, 19, 140):
+        write_people(basic_project, people_rows(count))
+        assert runner.invoke(main, ingest).exit_code == 0, count
+        assert len(records(basic_project)) == count
+
+
 def ingest_people(config_path: Path, rows: str) -> Any:
     """Ingest these data rows as the basic project's people.csv; the source's ingest result."""
     (config_path.parent / "people.csv").write_text(

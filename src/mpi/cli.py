@@ -209,19 +209,26 @@ def _progress(message: str) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1)
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Load a file even when it would remove most of the source's records (refused by default).",
+)
 @click.pass_context
 @library_errors
-def ingest(ctx: click.Context, sources: tuple[str, ...]) -> None:
+def ingest(ctx: click.Context, sources: tuple[str, ...], allow_shrink: bool) -> None:
     """Read, map and standardize agency files into the store (all sources, or the ones named).
 
     Every row is indexed or rejected with a reason; a source that is ingested again is replaced.
+    A file with fewer than half the records the source has in the store (and 100 or more fewer) is
+    refused as a likely cut-short extract, unless --allow-shrink.
 
     Example: mpi ingest k12 wages
     """
     from mpi.ingest import ingest_sources
 
     config = project_config(ctx)
-    result = ingest_sources(config, sources or None, progress=_progress)
+    result = ingest_sources(config, sources or None, progress=_progress, allow_shrink=allow_shrink)
     _print_reconciliation(result)
     if not result.balanced:
         sys.exit(EXIT_CHECK_FAILED)

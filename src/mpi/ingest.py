@@ -94,9 +94,17 @@ def select_sources(config: ProjectConfig, names: Sequence[str] | None) -> list[S
 
 
 def ingest_sources(
-    config: ProjectConfig, names: Sequence[str] | None = None, *, progress: Progress | None = None
+    config: ProjectConfig,
+    names: Sequence[str] | None = None,
+    *,
+    progress: Progress | None = None,
+    allow_shrink: bool = False,
 ) -> IngestResult:
-    """Load the named sources (default: all) into the store, replacing what each had; all or nothing."""
+    """Load the named sources (default: all) into the store, replacing what each had; all or nothing.
+
+    A load that would remove most of a source's records is refused unless ``allow_shrink``
+    (see ``refuse_shrinking_load``).
+    """
     report = progress or (lambda _message: None)
     sources = select_sources(config, names)
     for source in sources:
@@ -123,10 +131,14 @@ def ingest_sources(
                 for source in sources:
                     if source.hashed:
                         results.append(
-                            _ingest_hashed_one(con, source, hashed[source.name], config.shared_ids, report)
+                            _ingest_hashed_one(
+                                con, source, hashed[source.name], config.shared_ids, report, allow_shrink
+                            )
                         )
                     else:
-                        results.append(_ingest_one(store, con, source, config.shared_ids, report))
+                        results.append(
+                            _ingest_one(store, con, source, config.shared_ids, report, allow_shrink)
+                        )
         except MpiUserError as exc:
             if results:
                 # The progress lines said the earlier sources were indexed; the rollback undid that.
@@ -317,11 +329,17 @@ def _ingest_one(
     source: SourceConfig,
     shared_ids: tuple[str, ...],
     report: Progress,
+    allow_shrink: bool,
 ) -> SourceReconciliation:
     started = time.perf_counter()
     started_at = datetime.now()
     prepared = prepare_source(con, source, shared_ids, progress=report)
     read, field_issues = prepared.read, prepared.field_issues
+    if not allow_shrink:
+        to_index = _count(
+            con, "SELECT count(*) FROM mpi__enriched ANTI JOIN mpi__row_rejects USING (mpi__row)"
+        )
+        refuse_shrinking_load(con, source, to_index, rows_read=read.rows_loaded + read.bad_rows)
 
     load_id = _count(con, "SELECT nextval('mpi__load_id_seq')")
     run_sql_file(con, "ingest/replace_source", {"source": source.name})
@@ -383,12 +401,15 @@ def _ingest_hashed_one(
     info: HashedFileInfo,
     shared_ids: tuple[str, ...],
     report: Progress,
+    allow_shrink: bool,
 ) -> SourceReconciliation:
     """Load a file written by `mpi hash`: its rows were read, standardized and vetted at the agency."""
     started = time.perf_counter()
     started_at = datetime.now()
     report(f"{source.name}: loading hashed file {source.path.name}")
     rows_read = check_hashed_rows(con, source.name, info)
+    if not allow_shrink:
+        refuse_shrinking_load(con, source, rows_read, rows_read=rows_read)
     sha256 = file_sha256(source.path)
     load_id = _count(con, "SELECT nextval('mpi__load_id_seq')")
     run_sql_file(con, "ingest/replace_source", {"source": source.name})
@@ -429,6 +450,33 @@ def _ingest_hashed_one(
         reject_reasons={},
         field_issues=field_issues,
         seconds=seconds,
+    )
+
+
+# A load is refused when it keeps fewer than this share of the records the source has in the store
+# and removes at least SHRINK_REFUSED_FROM_REMOVED of them. A cut-short or wrongly filtered extract
+# otherwise retires the ids of every person it drops at the next link, and reloading the whole file
+# then issues them new ids. The floor spares small projects, whose sources are rewritten by hand.
+SHRINK_REFUSED_BELOW_SHARE = 0.5
+SHRINK_REFUSED_FROM_REMOVED = 100
+
+
+def refuse_shrinking_load(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, to_index: int, *, rows_read: int
+) -> None:
+    """Refuse a load of ``to_index`` records that would remove most of what the source has in the store."""
+    in_store = _count(con, "SELECT count(*) FROM records WHERE source = ?", [source.name])
+    removed = in_store - to_index
+    if to_index >= in_store * SHRINK_REFUSED_BELOW_SHARE or removed < SHRINK_REFUSED_FROM_REMOVED:
+        return
+    rejected = rows_read - to_index
+    of_rows = f" ({rows_read:,} rows read, {rejected:,} rejected)" if rejected else ""
+    raise InputError(
+        f'Source "{source.name}": {source.path.name} has {to_index:,} records to index{of_rows}, {removed:,} '
+        f"({removed / in_store:.0%}) fewer than the {in_store:,} the store holds from its last load; the persons "
+        f'whose records it drops would lose their ids at the next "mpi link". Check the extract (cut short, '
+        f'filtered, or another file?); if the source really has shrunk, run "mpi ingest {source.name} '
+        f'--allow-shrink" to load it anyway.'
     )
 
 

@@ -88,6 +88,27 @@ def test_a_file_hashed_with_another_key_is_refused_naming_both_sources(
     assert _records(hub) == _file_rows(hub_dir / "k12.hashed.parquet")
 
 
+def test_a_hashed_file_that_drops_most_of_a_source_is_refused_unless_allowed(
+    agency: ProjectConfig, key: HashKey, tmp_path: Path
+) -> None:
+    hub_dir = tmp_path / "hub"
+    hub = hash_into(agency, hub_dir, key, ("k12",))
+    ingest_sources(hub)
+    held = _records(hub)
+    k12 = agency.sources["k12"].path
+    k12.write_text("".join(k12.read_text(encoding="utf-8").splitlines(keepends=True)[:21]), encoding="utf-8")
+    hash_into(agency, hub_dir, key, ("k12",))
+    with pytest.raises(InputError) as raised:
+        ingest_sources(hub)
+    assert str(raised.value).startswith(
+        f'Source "k12": k12.hashed.parquet has 20 records to index, {held - 20} '
+        f"({(held - 20) / held:.0%}) fewer than the {held} the store holds from its last load;"
+    )
+    assert _records(hub) == held
+    ingest_sources(hub, allow_shrink=True)
+    assert _records(hub) == 20
+
+
 def _records(config: ProjectConfig) -> int:
     con = duckdb.connect(str(config.store_path), read_only=True)
     try:
