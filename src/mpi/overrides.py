@@ -73,6 +73,19 @@ def add_override(
                 f"Records {first} and {second} already have override {clash[0][0]} ({clash[0][1]}). "
                 f'Remove it first with "mpi override remove {clash[0][0]}".'
             )
+        stored = [
+            _StoredOverride(
+                override_id=int(r[0]),
+                kind=str(r[1]),
+                a=RecordKey(source=r[2], record_id=r[3]),
+                b=RecordKey(source=r[4], record_id=r[5]),
+            )
+            for r in con.execute(
+                "SELECT override_id, kind, source_a, record_id_a, source_b, record_id_b FROM overrides "
+                "ORDER BY override_id"
+            ).fetchall()
+        ]
+        _refuse_contradiction(kind, first, second, stored)
         with store.transaction():
             override_id = int(con.execute("SELECT nextval('mpi__override_id_seq')").fetchall()[0][0])
             now = datetime.now()
@@ -96,6 +109,70 @@ def add_override(
         override_id=override_id, kind=kind, a=first, b=second, decided_by=decided_by, reason=reason,
         created_at=now, first_applied_run=None,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class _StoredOverride:
+    override_id: int
+    kind: str
+    a: RecordKey
+    b: RecordKey
+
+    def __str__(self) -> str:
+        return f"override {self.override_id} ({self.kind} {self.a} {self.b})"
+
+
+def _refuse_contradiction(kind: str, a: RecordKey, b: RecordKey, stored: list[_StoredOverride]) -> None:
+    """Refuse an override that contradicts the stored ones through a chain of forced links.
+
+    Clustering honours an unlink over a forced link (mpi.merging), so an unlink of two records that
+    forced links join, or a link that joins two records an unlink keeps apart, would silently break
+    one of the forced links the user was told always hold. Every forced link counts, also one whose
+    record a reload removed: it applies again when the record returns.
+    """
+    links = [o for o in stored if o.kind == "link"]
+    remove = 'Remove one of these overrides first with "mpi override remove ID" (see "mpi override list").'
+    if kind == "unlink":
+        chain = _forced_chain(links, a, b)
+        if chain is not None:
+            raise MpiUserError(
+                f"Records {a} and {b} cannot be kept apart: forced links join them through "
+                f"{_and(chain)}, and a forced link always holds. {remove}"
+            )
+        return
+    for unlink in (o for o in stored if o.kind == "unlink"):
+        for near_a, near_b in ((unlink.a, unlink.b), (unlink.b, unlink.a)):
+            to_a, to_b = _forced_chain(links, a, near_a), _forced_chain(links, b, near_b)
+            if to_a is not None and to_b is not None:
+                raise MpiUserError(
+                    f"Records {a} and {b} cannot be forced into one person: {unlink} keeps apart two records "
+                    f"that this link would join through {_and([*to_a, *to_b])}. {remove}"
+                )
+
+
+def _forced_chain(
+    links: list[_StoredOverride], start: RecordKey, goal: RecordKey
+) -> list[_StoredOverride] | None:
+    """The forced links of the shortest chain from start to goal ([] when they are one record), or None."""
+    reached: dict[RecordKey, list[_StoredOverride]] = {start: []}
+    frontier = [start]
+    while frontier and goal not in reached:
+        following = []
+        for key in frontier:
+            for link in links:
+                if key not in (link.a, link.b):
+                    continue
+                other = link.b if key == link.a else link.a
+                if other not in reached:
+                    reached[other] = [*reached[key], link]
+                    following.append(other)
+        frontier = following
+    return reached.get(goal)
+
+
+def _and(overrides: list[_StoredOverride]) -> str:
+    named = [str(o) for o in overrides]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 def list_overrides(config: ProjectConfig) -> list[Override]:
