@@ -12,10 +12,11 @@ from click.testing import CliRunner
 
 from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
-from mpi.errors import InputError
+from mpi.errors import InputError, MpiUserError
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
 from mpi.quality.evaluate import TruthCoverage, _level_labels, evaluate_against_truth
+from mpi.runs import undo_run
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden"
 
@@ -190,4 +191,44 @@ def test_truth_with_a_record_twice_or_a_blank_person_names_the_file_and_its_colu
         f"Truth file {truth}: 1 row(s) have no person; records are listed more than once (e.g. people:1), "
         "and each belongs to exactly one true person. Fix those rows: one row per record, with its record_id "
         "and its person."
+    )
+
+
+def test_after_an_undo_the_run_whose_index_is_scored_is_named(linked_golden: ProjectConfig) -> None:
+    config = linked_golden
+    with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
+        _write_truth(
+            config.root / "truth.csv", {row["record_id"]: row["person"] for row in csv.DictReader(handle)}
+        )
+    runner = CliRunner()
+    evaluate = [
+        "--config",
+        str(config.config_path),
+        "evaluate",
+        "--truth",
+        str(config.root / "truth.csv"),
+        "--no-sweep",
+    ]
+    first = runner.invoke(main, evaluate)
+    assert first.exit_code == 0, first.output
+    threshold = evaluate_against_truth(config, config.root / "truth.csv", sweep=False).threshold
+    link_records(config, threshold=0.99)
+    undo = runner.invoke(main, ["--config", str(config.config_path), "runs", "undo", "2"])
+    assert undo.exit_code == 0, undo.output
+    # Run 2 linked at another threshold; its undo restored run 1's index, which is what is scored.
+    after_undo = runner.invoke(main, evaluate)
+    assert after_undo.exit_code == 0, after_undo.output
+    label = f"Run 1 (model default, threshold {threshold}) against truth"
+    assert label in " ".join(first.stdout.split())
+    assert label in " ".join(after_undo.stdout.split())
+
+
+def test_a_store_whose_every_run_was_undone_has_nothing_to_evaluate(linked_golden: ProjectConfig) -> None:
+    config = linked_golden
+    undo_run(config, 1)
+    with pytest.raises(MpiUserError) as raised:
+        evaluate_against_truth(config, config.root / "truth.csv")
+    assert str(raised.value) == (
+        f"The store {config.store_path} has no link run to evaluate (every link run on it was undone). "
+        'Run "mpi link" first.'
     )

@@ -319,10 +319,15 @@ def evaluate_against_truth(
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         con = store.con
-        run = con.execute("SELECT run_id, model, threshold FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        # The index is the latest run's that was not undone: `mpi runs undo` restores the one before.
+        run = con.execute(
+            "SELECT run_id, model, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
+        ).fetchall()
         if not run:
+            undone = con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
+            why = " (every link run on it was undone)" if undone else ""
             raise MpiUserError(
-                f'The store {config.store_path} has no link run to evaluate. Run "mpi link" first.'
+                f'The store {config.store_path} has no link run to evaluate{why}. Run "mpi link" first.'
             )
         run_id, model_name, threshold = run[0]
         spec = load_model_file(locate_model(config, str(model_name)).path).spec
