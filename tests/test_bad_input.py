@@ -52,6 +52,17 @@ def break_missing_column(config: Path) -> str:
     )
 
 
+def break_missing_columns(config: Path) -> str:
+    rewrite(config, 'first_name = "FNAME"', 'first_name = "FNAM"')
+    rewrite(config, 'zip = "ZIP"', 'zip = "POSTCODE"')
+    path = config.parent / "people.csv"
+    return (
+        f'Source "people": {path}: 2 mapped columns are not in the file: "FNAM" (did you mean "FNAME" or '
+        '"LNAME"?) and "POSTCODE". Fix the mapping under [sources.people] in mpi.toml, or run "mpi inspect '
+        'people.csv" to see its columns.'
+    )
+
+
 def break_empty_file(config: Path) -> str:
     path = config.parent / "people.csv"
     path.write_bytes(b"")
@@ -120,6 +131,7 @@ def break_duplicate_source(config: Path) -> str:
 CASES: dict[str, Callable[[Path], str]] = {
     "missing file": break_missing_file,
     "missing mapped column": break_missing_column,
+    "missing mapped columns": break_missing_columns,
     "empty file": break_empty_file,
     "header only": break_header_only,
     "non-UTF-8 bytes": break_encoding,

@@ -40,6 +40,20 @@ def test_overrides_and_history_tell_a_rejected_record_from_a_mistyped_key(tmp_pa
             assert " ".join(result.stderr.split()) == f"Error: {message}"
 
 
+def test_a_key_on_a_store_without_records_is_answered_with_ingest(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text("id,fn,ln\n", encoding="utf-8")
+    config = k12_project(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, [*config, "ingest"]).exit_code == 2  # no data rows: the store stays empty
+    message = (
+        'Error: No record k12:1: the store holds no records yet. Run "mpi ingest" to load the agency files.'
+    )
+    for args in (["history", "--record", "k12:1"], ["override", "link", "k12:1", "k12:2", "--reason", "x"]):
+        result = runner.invoke(main, [*config, *args])
+        assert result.exit_code == 2
+        assert " ".join(result.stderr.split()) == message
+
+
 def test_an_override_on_a_record_a_reload_removed_is_named_by_link_and_override_list(tmp_path: Path) -> None:
     rows = ["id,fn,ln,dob", "1,Ann,Lee,1990-02-03", "2,Anne,Lee,1990-02-03", "3,Bob,Kim,1985-07-01"]
     data = tmp_path / "k12.csv"

@@ -44,23 +44,33 @@ class _Params:
 def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None:
     """Every column the config names must exist in the file; suggest near names for the ones that do not."""
     present = set(columns)
-    problems = []
+    missing: list[tuple[str, list[str]]] = []
     for wanted in source.agency_columns():
         if wanted in present:
             continue
         by_case = [c for c in columns if c.lower() == wanted.lower()]
-        near = by_case or difflib.get_close_matches(wanted, list(columns), n=2, cutoff=0.6)
-        hint = " Did you mean " + " or ".join(f'"{n}"' for n in near) + "?" if near else ""
-        problems.append(f'column "{wanted}" is not in the file.{hint}')
-    if problems:
-        listing = "; ".join(problems)
-        listing += header_row_hint(source)
+        missing.append((wanted, by_case or difflib.get_close_matches(wanted, list(columns), n=2, cutoff=0.6)))
+    if missing:
+        listing = _missing_columns_sentence(missing) + header_row_hint(source)
         sheet = f" --sheet {shlex.quote(source.sheet)}" if source.sheet else ""
         where = f'{source.path} (sheet "{source.sheet}")' if source.sheet else str(source.path)
         raise InputError(
             f'Source "{source.name}": {where}: {listing} Fix the mapping under [sources.{source.name}] '
             f'in mpi.toml, or run "mpi inspect {source.path.name}{sheet}" to see its columns.'
         )
+
+
+def _missing_columns_sentence(missing: list[tuple[str, list[str]]]) -> str:
+    """'column "A" is not in the file. Did you mean "B"?', or one sentence listing several."""
+    if len(missing) == 1:
+        wanted, near = missing[0]
+        hint = " Did you mean " + " or ".join(f'"{n}"' for n in near) + "?" if near else ""
+        return f'column "{wanted}" is not in the file.{hint}'
+    named = [
+        f'"{wanted}"' + (" (did you mean " + " or ".join(f'"{n}"' for n in near) + "?)" if near else "")
+        for wanted, near in missing
+    ]
+    return f"{len(missing)} mapped columns are not in the file: {', '.join(named[:-1])} and {named[-1]}."
 
 
 # The column a date kept in parts is joined into, beside the agency's columns in RAW_TABLE.

@@ -23,8 +23,10 @@ def why_no_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -
             f'See "mpi rejects {source}", fix the row and ingest again.'
         )
     sources = [row[0] for row in con.execute("SELECT DISTINCT source FROM records ORDER BY 1").fetchall()]
+    if not sources:
+        return f'No record {key}: the store holds no records yet. Run "mpi ingest" to load the agency files.'
     if source not in sources:
-        held = ", ".join(f'"{s}"' for s in sources) or "none"
+        held = ", ".join(f'"{s}"' for s in sources)
         return f'No source "{source}" in the store (its sources: {held}). Write the key as SOURCE:RECORD_ID.'
     return f'No record {key} in the store: source "{source}" has no record id "{record_id}". Check the id in the agency\'s file.'
 
