@@ -14,3 +14,12 @@ def store_rows(directory: Path, sql: str) -> list[tuple[object, ...]]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def ingested_tables(directory: Path) -> list[object]:
+    """Every row ingest writes (records, rejects, attributes, loads, field issues): equal before and after
+    a refused run when the store is as it was."""
+    return [
+        store_rows(directory, f"SELECT * FROM {table} ORDER BY ALL")
+        for table in ("records", "rejects", "attributes", "loads", "field_issues")
+    ]

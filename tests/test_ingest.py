@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
+from store_queries import ingested_tables
 
 from mpi.cli import main
 from mpi.config import load_config
@@ -112,24 +113,13 @@ def write_people(config_path: Path, rows: str) -> None:
     )
 
 
-def store_snapshot(config_path: Path) -> list[object]:
-    con = duckdb.connect(str(config_path.parent / "mpi.duckdb"), read_only=True)
-    try:
-        return [
-            con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            for table in ("records", "rejects", "attributes", "loads", "field_issues")
-        ]
-    finally:
-        con.close()
-
-
 def test_a_load_that_drops_most_of_a_source_is_refused_unless_allowed(basic_project: Path) -> None:
     """A cut-short extract would retire the ids of everyone it drops; loading it takes --allow-shrink."""
     runner = CliRunner()
     ingest = ["--config", str(basic_project), "ingest"]
     write_people(basic_project, people_rows(240))
     assert runner.invoke(main, ingest).exit_code == 0
-    before = store_snapshot(basic_project)
+    before = ingested_tables(basic_project.parent)
     write_people(basic_project, people_rows(119))  # fewer than half of 240, 121 fewer
     result = runner.invoke(main, ingest)
     assert result.exit_code == 2
@@ -139,7 +129,7 @@ def test_a_load_that_drops_most_of_a_source_is_refused_unless_allowed(basic_proj
         '"mpi link". Check the extract (cut short, filtered, or another file?); if the source really has '
         'shrunk, run "mpi ingest people --allow-shrink" to load it anyway.'
     )
-    assert store_snapshot(basic_project) == before
+    assert ingested_tables(basic_project.parent) == before
     # Rows rejected count as dropped too, and the message says how many there were.
     write_people(basic_project, people_rows(240, unnamed=200))
     result = runner.invoke(main, ingest)
@@ -147,7 +137,7 @@ def test_a_load_that_drops_most_of_a_source_is_refused_unless_allowed(basic_proj
     assert "people.csv has 40 records to index (240 rows read, 200 rejected), 200 (83%) fewer" in " ".join(
         result.stderr.split()
     )
-    assert store_snapshot(basic_project) == before
+    assert ingested_tables(basic_project.parent) == before
     write_people(basic_project, people_rows(119))
     assert runner.invoke(main, [*ingest, "--allow-shrink"]).exit_code == 0
     assert len(records(basic_project)) == 119
