@@ -196,6 +196,9 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     after = index_of(config)
     assert after[(a.source, a.record_id)] != after[(b.source, b.record_id)]
     assert run.clustering.clusters_split_by_unlinks == 1
+    # no record came or went: every record counted as changed moved to another id
+    moved = sum(before[key] != person for key, person in after.items())
+    assert run.ids.records_moved == run.ids.records_changed == moved > 0
     # A forced link joins two persons the model keeps apart.
     people = defaultdict(list)
     for key, person in after.items():

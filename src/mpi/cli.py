@@ -562,7 +562,8 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
         ("clusters split by pairs against", f"{result.clustering.clusters_split_by_evidence:,}"),
         ("persons", f"{result.ids.persons:,}"),
         ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),
-        ("records whose id changed", f"{result.ids.records_changed:,}"),
+        # New and removed records are counted above: these kept their place in the index but not their id.
+        ("records moved to another person id", f"{result.ids.records_moved:,}"),
         (
             "score / cluster / total seconds",
             f"{result.seconds_predict:.1f} / {result.seconds_cluster:.1f} / {result.seconds_total:.1f}",

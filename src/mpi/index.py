@@ -14,7 +14,8 @@ class IdAssignment:
     persons: int
     ids_created: int
     ids_retired: int
-    records_changed: int
+    records_changed: int  # new, moved or gone: every record whose entry in person_index changes
+    records_moved: int = 0  # indexed before and after, under another person id
 
 
 def next_counter(con: duckdb.DuckDBPyConnection, name: str) -> int:
@@ -31,7 +32,8 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, *, run_id: int) -> IdAssig
     run_sql_file(con, "index/assign_person_ids", {"last_issued": int(last_issued)})
     counts = con.execute(
         "SELECT (SELECT count(*) FROM mpi__cluster_ids), (SELECT count(*) FROM mpi__cluster_ids WHERE is_new), "
-        "(SELECT count(*) FROM mpi__retired), (SELECT count(*) FROM mpi__index_changes)"
+        "(SELECT count(*) FROM mpi__retired), (SELECT count(*) FROM mpi__index_changes), "
+        "(SELECT count(*) FROM mpi__index_changes WHERE old_person_id IS NOT NULL AND new_person_id IS NOT NULL)"
     ).fetchall()[0]
     run_sql_file(con, "index/apply_person_ids", {"run_id": run_id})
     return IdAssignment(
@@ -39,4 +41,5 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, *, run_id: int) -> IdAssig
         ids_created=int(counts[1]),
         ids_retired=int(counts[2]),
         records_changed=int(counts[3]),
+        records_moved=int(counts[4]),
     )
