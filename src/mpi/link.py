@@ -188,6 +188,11 @@ def link_records(
         report(f"{kind} link ({reason}): {records:,} records, {new:,} new or changed, {removed:,} removed")
         changed = int(new) + int(removed)
         fit_model = location.shipped and fit_shipped
+        if not fit_shipped and not location.shipped:
+            report(
+                f"--as-shipped has no effect: model {location.name} is this project's own ({location.path}), "
+                "trained on its records and linked as trained."
+            )
         with (
             store.splink_workspace(),
             _scoring_linker(
