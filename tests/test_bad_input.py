@@ -153,9 +153,13 @@ def test_bad_rows_can_be_rejected_instead(basic_project: Path) -> None:
     con = duckdb.connect(str(basic_project.parent / "mpi.duckdb"), read_only=True)
     try:
         reasons = con.execute("SELECT row_number, reason FROM rejects ORDER BY row_number").fetchall()
+        ragged = con.execute("SELECT record_id, detail FROM rejects WHERE reason = 'ragged row'").fetchall()
     finally:
         con.close()
     assert reasons == [(2, "ragged row"), (4, "missing record id"), (5, "no identifying field")]
+    # the ragged row's own id and count of fields, as the agency can look them up
+    (((record_id, detail),)) = ragged
+    assert record_id is not None and detail == "9 field(s) where the header has 8"
 
 
 def test_duplicate_ids_can_be_rejected_instead(basic_project: Path) -> None:

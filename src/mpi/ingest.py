@@ -350,7 +350,7 @@ def _ingest_one(
         {"source": source.name, "load_id": load_id},
     )
     con.execute(
-        f"INSERT INTO rejects SELECT $source, $load_id, line, NULL, reason, detail FROM {BAD_ROWS_TABLE}",
+        f"INSERT INTO rejects SELECT $source, $load_id, line, record_id, reason, detail FROM {BAD_ROWS_TABLE}",
         {"source": source.name, "load_id": load_id},
     )
     for fi in field_issues:

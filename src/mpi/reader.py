@@ -128,7 +128,7 @@ def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> So
     check_source_file(source)
     scan = _scan(source.path)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR)"
+        f"CREATE OR REPLACE TEMP TABLE {BAD_ROWS_TABLE} (line BIGINT, reason VARCHAR, detail VARCHAR, record_id VARCHAR)"
     )
     if source.format == "parquet":
         _read_parquet(con, source)
@@ -529,8 +529,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
             con.execute(
                 f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, "
                 "CASE WHEN bool_or(contains(csv_line, chr(0) || 'undecodable')) THEN 'INVALID ENCODING' "
-                "ELSE min(error_type) END, min(error_message) FROM mpi__csv_rejects GROUP BY line"
+                "ELSE min(error_type) END, min(error_message), NULL FROM mpi__csv_rejects GROUP BY line"
             )
+            _describe_ragged_rows(con, source, header.names, header_lines)
             _number_rows_as_in_file(con)
             con.execute(
                 f"UPDATE {BAD_ROWS_TABLE} SET reason = CASE reason "
@@ -542,6 +543,36 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
             con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
             con.execute("DROP TABLE IF EXISTS mpi__csv_reject_scans")
     drop_unfilled_columns(con, RAW_TABLE, header.unnamed_at_end)
+
+
+def _describe_ragged_rows(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, names: tuple[str, ...], header_lines: int
+) -> None:
+    """Each ragged row's own field count and, when it has one, its record id.
+
+    DuckDB's message counts the fields only up to the first one too many (6 fields read "Found: 5"),
+    and a reject without its record id cannot be traced at the agency: the line is split here.
+    """
+    ragged = con.execute(
+        f"SELECT line - {header_lines}, min(csv_line) FROM mpi__csv_rejects "
+        "WHERE error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') GROUP BY line "
+        "HAVING NOT bool_or(contains(csv_line, chr(0) || 'undecodable'))"
+    ).fetchall()
+    if not ragged:
+        return
+    id_position = names.index(source.record_id) if source.record_id in names else None
+    described = []
+    for line, text in ragged:
+        fields = next(csv.reader([str(text)], delimiter=source.delimiter), [])
+        record_id = (
+            fields[id_position].strip() if id_position is not None and id_position < len(fields) else ""
+        )
+        detail = f"{len(fields)} field(s) where the header has {len(names)}"
+        described.append((int(line), detail, record_id or None))
+    con.executemany(
+        f"UPDATE {BAD_ROWS_TABLE} SET detail = ?, record_id = ? WHERE line = ?",
+        [(detail, record_id, line) for line, detail, record_id in described],
+    )
 
 
 def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
