@@ -199,6 +199,12 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     # no record came or went: every record counted as changed moved to another id
     moved = sum(before[key] != person for key, person in after.items())
     assert run.ids.records_moved == run.ids.records_changed == moved > 0
+    # and their history says which override moved them
+    why = read(
+        config,
+        f"SELECT DISTINCT detail FROM person_history WHERE run_id = {run.run_id} AND event = 'record_moved'",
+    )
+    assert why == [(f"override 1 (unlink {a.source}:{a.record_id} {b.source}:{b.record_id})",)]
     # A forced link joins two persons the model keeps apart.
     people = defaultdict(list)
     for key, person in after.items():

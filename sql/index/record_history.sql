@@ -1,25 +1,65 @@
 -- Append this run's id changes to person_history (reads the tables index/assign_person_ids made).
--- Parameter: $run_id.
+-- Parameters: $run_id, $full (every pair scored again).
 INSERT INTO person_history
 SELECT $run_id, 'created', person_id, NULL, NULL, NULL, person_id, NULL
 FROM mpi__cluster_ids
 WHERE is_new;
 
+-- Why a record moved, for whoever reads its history later: an override first applied in this run
+-- that names a record of the person it left or joined (before or after the run), else its own
+-- change, else the pairs scored again. person_index already holds this run's ids.
+CREATE OR REPLACE TEMP TABLE mpi__override_persons AS
+WITH new_overrides AS (
+    SELECT override_id, kind, source_a, record_id_a, source_b, record_id_b,
+           'override ' || override_id || ' (' || kind || ' ' || source_a || ':' || record_id_a || ' '
+               || source_b || ':' || record_id_b || ')' AS text
+    FROM overrides
+    WHERE first_applied_run IS NULL
+),
+override_records AS (
+    SELECT override_id, text, source_a AS source, record_id_a AS record_id FROM new_overrides
+    UNION ALL
+    SELECT override_id, text, source_b, record_id_b FROM new_overrides
+)
+SELECT o.override_id, o.text, p.person_id
+FROM override_records AS o
+JOIN person_index AS p USING (source, record_id)
+UNION
+SELECT o.override_id, o.text, c.old_person_id
+FROM override_records AS o
+JOIN mpi__index_changes AS c USING (source, record_id)
+WHERE c.old_person_id IS NOT NULL;
+
 INSERT INTO person_history
 SELECT
     $run_id,
     CASE
-        WHEN old_person_id IS NULL THEN 'record_added'
-        WHEN new_person_id IS NULL THEN 'record_removed'
+        WHEN c.old_person_id IS NULL THEN 'record_added'
+        WHEN c.new_person_id IS NULL THEN 'record_removed'
         ELSE 'record_moved'
     END,
-    coalesce(new_person_id, old_person_id),
-    source,
-    record_id,
-    old_person_id,
-    new_person_id,
-    NULL
-FROM mpi__index_changes;
+    coalesce(c.new_person_id, c.old_person_id),
+    c.source,
+    c.record_id,
+    c.old_person_id,
+    c.new_person_id,
+    CASE
+        WHEN c.old_person_id IS NULL OR c.new_person_id IS NULL THEN NULL
+        WHEN cause IS NOT NULL THEN cause
+        WHEN $full THEN 'full relink: every pair scored again'
+        WHEN n.record_id IS NOT NULL THEN 'the record changed in a load'
+        ELSE 'scored again with the records new or changed since the last run'
+    END
+FROM (
+    SELECT
+        c.*,
+        (SELECT arg_min(o.text, o.override_id) FROM mpi__override_persons AS o
+         WHERE o.person_id = c.old_person_id OR o.person_id = c.new_person_id) AS cause
+    FROM mpi__index_changes AS c
+) AS c
+LEFT JOIN (SELECT DISTINCT source, record_id FROM mpi__new_records) AS n USING (source, record_id);
+
+DROP TABLE mpi__override_persons;
 
 -- An existing id lost records to a newly created id: a split.
 INSERT INTO person_history

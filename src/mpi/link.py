@@ -226,7 +226,7 @@ def link_records(
             _snapshot_before_run(store, run_id)
             _write_pairs(con, run_id)
             ids = assign_person_ids(con, run_id=run_id)
-            run_sql_file(con, "index/record_history", {"run_id": run_id})
+            run_sql_file(con, "index/record_history", {"run_id": run_id, "full": kind == "full"})
             con.execute(
                 "UPDATE overrides SET first_applied_run = ? WHERE first_applied_run IS NULL", [run_id]
             )
