@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from privacy_helpers import KEY, OTHER_KEY
 
 from mpi.cli import main
 from mpi.config import ProjectConfig
@@ -27,7 +28,7 @@ def test_key_from_file_and_from_environment_are_the_same_key(tmp_path: Path) -> 
 def test_key_file_is_used_before_the_environment(tmp_path: Path) -> None:
     path = tmp_path / "k"
     path.write_text(SECRET, encoding="utf-8")
-    chosen = load_key(path, environ={KEY_ENV_VAR: "x" * 40})
+    chosen = load_key(path, environ={KEY_ENV_VAR: OTHER_KEY.decode()})
     assert chosen.fingerprint == load_key(None, environ={KEY_ENV_VAR: SECRET}).fingerprint
 
 
@@ -42,6 +43,12 @@ def test_short_key_is_refused_with_exact_message(length: int, origin: str) -> No
         f"The hashing key from {origin} is {length} bytes long; at least 32 bytes are required. "
         "Generate one with: openssl rand -hex 32 > mpi_hash.key"
     )
+
+
+@pytest.mark.parametrize("placeholder", ["a" * 40, "abc" * 20, "0123456" * 6])
+def test_a_key_of_few_different_characters_is_refused(placeholder: str) -> None:
+    with pytest.raises(HashKeyError, match="different characters: a placeholder, not a random key"):
+        load_key(None, environ={KEY_ENV_VAR: placeholder})
 
 
 def test_short_key_file_is_refused(tmp_path: Path) -> None:
@@ -76,8 +83,8 @@ def test_key_is_never_shown() -> None:
 
 
 def test_fingerprint_differs_between_keys_and_subkeys_between_purposes() -> None:
-    a = key_from_bytes(b"a" * 32, origin="test")
-    b = key_from_bytes(b"b" * 32, origin="test")
+    a = key_from_bytes(KEY, origin="test")
+    b = key_from_bytes(OTHER_KEY, origin="test")
     assert a.fingerprint != b.fingerprint
     assert a.subkey("token/name") != a.subkey("token/ssn") != a.subkey("bloom/bf_first_name")
     assert a.subkey("token/name") != b.subkey("token/name")

@@ -20,6 +20,9 @@ from mpi.errors import MpiUserError
 
 KEY_ENV_VAR = "MPI_HASH_KEY"
 MIN_KEY_BYTES = 32
+# Fewest different bytes a key may hold. 64 random hex digits hold all 16 but for odds below 1e-20;
+# a key of few symbols (40 times "a", "abcabc...") is a placeholder, guessed as fast as it is typed.
+MIN_DISTINCT_KEY_BYTES = 8
 # The fingerprint is an HMAC of this fixed label: agencies and the hub compare fingerprints to
 # know they hold the same key, and nothing about the key can be learnt from it.
 FINGERPRINT_LABEL = b"mpi-pprl key fingerprint v1"
@@ -44,6 +47,11 @@ class HashKey:
             raise HashKeyError(
                 f"The hashing key from {self.origin} is {len(self._secret)} bytes long; at least "
                 f"{MIN_KEY_BYTES} bytes are required. {GENERATE_HINT}"
+            )
+        if len(set(self._secret)) < MIN_DISTINCT_KEY_BYTES:
+            raise HashKeyError(
+                f"The hashing key from {self.origin} is made of {len(set(self._secret))} different characters: "
+                f"a placeholder, not a random key (at least {MIN_DISTINCT_KEY_BYTES} are required). {GENERATE_HINT}"
             )
 
     def __repr__(self) -> str:
