@@ -631,6 +631,12 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     help="The truth file's true person column (Splink's data sets: cluster).",
 )
 @click.option(
+    "--source-column",
+    default="source",
+    show_default=True,
+    help="The truth file's source column (it may be left out when the store holds one source).",
+)
+@click.option(
     "--min-f1", type=click.FloatRange(0, 1), default=None, help="Exit 1 if pairwise F1 is below this."
 )
 @click.option(
@@ -648,6 +654,7 @@ def evaluate(
     truth_path: Path,
     record_column: str,
     person_column: str,
+    source_column: str,
     min_f1: float | None,
     examples: int,
     no_sweep: bool,
@@ -667,6 +674,7 @@ def evaluate(
         progress=_progress,
         record_column=record_column,
         person_column=person_column,
+        source_column=source_column,
     )
     print_evaluation(console, report)
     if min_f1 is not None and report.metrics.pairwise.f1 < min_f1:

@@ -96,6 +96,21 @@ def test_a_single_source_store_takes_truth_without_a_source_column(linked_golden
     assert from_parquet.metrics == with_source.metrics
     with pytest.raises(InputError, match=r"lacks column\(s\) source, record_id, person_id; it has unique_id"):
         evaluate_against_truth(config, project / "splink.csv")
+    # a source column of another name
+    source = next(iter(config.sources))
+    (project / "own.csv").write_text(
+        "src,unique_id,cluster\n" + "".join(f"{source},{r},{p}\n" for r, p in persons.items()),
+        encoding="utf-8",
+    )
+    own_source = evaluate_against_truth(
+        config,
+        project / "own.csv",
+        examples=0,
+        record_column="unique_id",
+        person_column="cluster",
+        source_column="src",
+    )
+    assert own_source.metrics == with_source.metrics
 
 
 def refusal_of_truth(config: ProjectConfig, text: str, **options: str) -> tuple[Path, str]:

@@ -94,11 +94,13 @@ def load_truth(
     *,
     record_column: str = "record_id",
     person_column: str = "person_id",
+    source_column: str = "source",
 ) -> None:
     """truth.csv (source, record_id, person_id) -> temp table mpi__truth, or a clear error.
 
-    ``record_column`` and ``person_column`` name the file's own columns for the record id and the
-    true person (Splink's data sets: ``unique_id`` and ``cluster``, in the records file itself).
+    ``record_column``, ``person_column`` and ``source_column`` name the file's own columns for the
+    record id, the true person (Splink's data sets: ``unique_id`` and ``cluster``, in the records
+    file itself) and the source.
     """
     if not truth_path.is_file():
         raise InputError(
@@ -117,7 +119,7 @@ def load_truth(
             ) from exc
 
     columns = [row[0] for row in run(f"DESCRIBE SELECT * FROM {read}")]
-    named = {"source": "source", "record_id": record_column, "person_id": person_column}
+    named = {"source": source_column, "record_id": record_column, "person_id": person_column}
     missing = [c for c in TRUTH_COLUMNS if named[c] not in columns]
     # Ids are compared as text, as in the store.
     select = {c: f"CAST({quote_identifier(named[c])} AS VARCHAR)" for c in TRUTH_COLUMNS if c not in missing}
@@ -131,7 +133,8 @@ def load_truth(
         raise InputError(
             f"Truth file {truth_path} lacks column(s) {', '.join(named[c] for c in missing)}; it has "
             f"{', '.join(columns)}. It needs a header row with {', '.join(TRUTH_COLUMNS)} (source may be left "
-            "out when the store holds one source), or name its own columns with --record-column and --person-column."
+            "out when the store holds one source), or name its own columns with --source-column, --record-column and "
+            "--person-column."
         )
     run(
         "CREATE OR REPLACE TEMP TABLE mpi__truth AS SELECT "
@@ -313,6 +316,7 @@ def evaluate_against_truth(
     progress: Callable[[str], None] | None = None,
     record_column: str = "record_id",
     person_column: str = "person_id",
+    source_column: str = "source",
 ) -> EvaluationReport:
     """Compare person_index with truth (source, record_id, person_id); read-only on the store."""
     report = progress or (lambda _message: None)
@@ -331,7 +335,13 @@ def evaluate_against_truth(
             )
         run_id, model_name, threshold = run[0]
         spec = load_model_file(locate_model(config, str(model_name)).path).spec
-        load_truth(con, truth_path, record_column=record_column, person_column=person_column)
+        load_truth(
+            con,
+            truth_path,
+            record_column=record_column,
+            person_column=person_column,
+            source_column=source_column,
+        )
         coverage = truth_coverage(con)
         check_truth_coverage(con, coverage, truth_path, record_column=record_column)
         metrics = evaluate_clustering(con, "person_index", "mpi__truth")
