@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from mpi.cli import main
 from mpi.config import load_config
 from mpi.model import save_model
 from mpi.model.registry import load_model
@@ -28,3 +32,17 @@ def test_levels_no_training_pair_showed_are_marked(tmp_path: Path) -> None:
     marked = [(row.comparison, row.label) for row in rows if not row.seen_in_training]
     assert marked == [("dob", dob.levels[2].label)]
     assert all(row.seen_in_training for row in describe_model(config, "default").levels)
+
+
+def test_models_show_gives_the_prior_weight_and_says_a_shipped_model_is_fitted_when_linked(
+    tmp_path: Path,
+) -> None:
+    config_path = write_example_config(tmp_path)
+    result = CliRunner().invoke(main, ["--config", str(config_path), "models", "show", "default"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    shipped = load_model(models_root(), "default")
+    rate = shipped.parameters.probability_two_random_records_match
+    assert f"(prior match weight {math.log2(rate / (1 - rate)):+.2f})" in text
+    assert "A level's match weight is log2(m / u)" in text
+    assert "mpi link fits m, u and the match rate to the store's records before scoring" in text

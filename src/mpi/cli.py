@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shlex
 import shutil
@@ -491,10 +492,20 @@ def models_show(ctx: click.Context, name: str) -> None:
     from mpi.model_report import describe_model
 
     description = describe_model(project_config(ctx), name)
+    prior = math.log2(description.lambda_ / (1 - description.lambda_))
     console.print(
         f"Model {description.name} ({description.path})\n"
-        + f"P(two random records match) = {description.lambda_:.3g}; trained {description.created_at}"
+        + f"P(two random records match) = {description.lambda_:.3g} (prior match weight {prior:+.2f}); "
+        + f"trained {description.created_at}\n"
+        + "A level's match weight is log2(m / u): m and u are how often a pair of one person, and of two, "
+        + "shows the level. A pair's match weight is the prior's plus one level's of each comparison; "
+        + "its match probability is 2^w / (1 + 2^w)."
     )
+    if description.shipped:
+        console.print(
+            "Shipped with mpi: these are its values as shipped. mpi link fits m, u and the match rate to the "
+            "store's records before scoring (unless --as-shipped), so a run's pairs were scored with fitted values."
+        )
     table = Table(title=f"Model {description.name}: comparison levels")
     for column in ("comparison", "level", "m", "u", "match weight"):
         table.add_column(column, justify="right" if column in ("m", "u", "match weight") else "left")
@@ -550,7 +561,12 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     estimated = " (estimated)" if result.comparisons_estimated and result.kind == "full" else ""
     rows = [
         ("records", f"{result.records:,}"),
-        ("model fitted to these records", "yes" if result.model_fitted else "no"),
+        (
+            "model fitted to these records",
+            "yes"
+            if result.model_fitted
+            else ("no (as shipped)" if result.model_shipped else "no (the project's own, as trained)"),
+        ),
         ("new or changed / removed records", f"{result.records_new:,} / {result.records_removed:,}"),
         ("candidate pairs scored", f"{result.comparisons:,}{estimated}"),
         (f"pairs kept (p >= {KEEP_PAIRS_FROM_PROBABILITY:g} or inside a cluster)", f"{result.pairs_kept:,}"),

@@ -101,6 +101,7 @@ class LinkResult:
     seconds_cluster: float
     seconds_total: float
     model_fitted: bool  # a shipped model was fitted to these records before scoring (see _score)
+    model_shipped: bool = False  # the model is one shipped with mpi, not the project's own
     # Overrides naming a record the store no longer holds (a reload removed it): kept, and applied
     # again if the record returns, but they did nothing in this run.
     overrides_on_missing_records: int
@@ -253,6 +254,7 @@ def link_records(
         reason=reason,
         model=model_name,
         model_path=str(location.path),
+        model_shipped=location.shipped,
         threshold=threshold,
         records=records,
         records_new=int(new),

@@ -27,6 +27,7 @@ class ModelDescription:
     created_at: str
     lambda_: float
     levels: tuple[LevelRow, ...]
+    shipped: bool = False  # shipped with mpi: linking fits its m, u and match rate to the store first
 
 
 def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
@@ -53,4 +54,5 @@ def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
         created_at=meta.created_at if meta else "?",
         lambda_=model.parameters.probability_two_random_records_match,
         levels=tuple(rows),
+        shipped=location.shipped,
     )
