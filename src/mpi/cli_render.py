@@ -41,7 +41,9 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
     if report.blocking is not None:
         _print_blocking(console, report.blocking)
     _print_examples(console, "False merges (linked, but different people)", report.false_merges)
-    _print_examples(console, "False splits (same person, not linked)", report.false_splits)
+    _print_examples(
+        console, "False splits (same person, not linked)", report.false_splits, threshold=report.threshold
+    )
     if report.sweep:
         sweep = Table(title="Threshold sweep (pairwise, re-clustering the kept pairs)")
         for column in ("match probability", "precision", "recall", "F1", "persons"):
@@ -103,7 +105,11 @@ def _print_blocking(console: Console, blocking: BlockingRecall) -> None:
     console.print(table)
 
 
-def _print_examples(console: Console, title: str, examples: tuple[PairExample, ...]) -> None:
+def _print_examples(
+    console: Console, title: str, examples: tuple[PairExample, ...], *, threshold: float | None = None
+) -> None:
+    """Each pair side by side, with the level of each comparison that has one (no comparison of a
+    field either record lacks); a split pair scored above the threshold says why it is not linked."""
     for i, example in enumerate(examples, start=1):
         probability = "" if example.match_probability is None else f"p={example.match_probability:.4f}"
         table = Table(title=f"{title} #{i} {probability}")
@@ -116,3 +122,13 @@ def _print_examples(console: Console, title: str, examples: tuple[PairExample, .
         console.print(table)
         levels = ", ".join(f"{k}: {v}" for k, v in example.levels.items() if v != "null")
         console.print(f"  decided by: {levels}")
+        if (
+            threshold is not None
+            and example.match_probability is not None
+            and example.match_probability >= threshold
+        ):
+            console.print(
+                f"  scored above the threshold ({threshold:g}), but clustering kept the two apart: the scored pairs "
+                "between the records linked to each weigh against one person (a chain of strong pairs does not "
+                "outvote them)"
+            )

@@ -247,3 +247,21 @@ def test_a_store_whose_every_run_was_undone_has_nothing_to_evaluate(linked_golde
         f"The store {config.store_path} has no link run to evaluate (every link run on it was undone). "
         'Run "mpi link" first.'
     )
+
+
+def test_a_split_pair_scored_above_the_threshold_says_clustering_kept_it_apart() -> None:
+    from rich.console import Console
+
+    from mpi.cli_render import _print_examples
+    from mpi.quality.evaluate import PairExample
+
+    def split(probability: float) -> PairExample:
+        record = {"first_name": "ANN"}
+        return PairExample(
+            left=record, right=record, match_probability=probability, match_weight=0.0, levels={"dob": "Same"}
+        )
+
+    console = Console(record=True, width=200)
+    _print_examples(console, "False splits", (split(0.92), split(0.3)), threshold=0.7)
+    text = console.export_text()
+    assert text.count("scored above the threshold (0.7), but clustering kept the two apart") == 1
