@@ -952,7 +952,7 @@ def hash_command(
     """
     from mpi.privacy.agency import hash_source
     from mpi.privacy.bloom import BloomParameters
-    from mpi.privacy.keys import load_key
+    from mpi.privacy.keys import KEY_ENV_VAR, load_key
 
     if key_value is not None:
         raise UserFacingError(
@@ -969,6 +969,9 @@ def hash_command(
             2,
         )
     key = load_key(key_file)
+    if key_file is not None and os.environ.get(KEY_ENV_VAR, "").strip():
+        # Both ways were given: say which one hashed, so a stale variable is not taken for the key used.
+        print_warning(f"{KEY_ENV_VAR} is set too; the key file given with --key-file is the one used.")
     result = hash_source(
         project_config(ctx),
         source_name,

@@ -149,3 +149,17 @@ def test_cli_hashes_with_a_key_file(agency: ProjectConfig, tmp_path: Path) -> No
     code, output = run_hash(agency, "--out", str(out), "--key-file", str(key_file))
     assert code == 0, output
     assert key_from_bytes(SECRET.encode(), origin="test").fingerprint in output
+
+
+def test_cli_says_which_key_hashed_when_both_ways_are_given(agency: ProjectConfig) -> None:
+    key_file = agency.root / "mpi_hash.key"
+    key_file.write_text(SECRET, encoding="utf-8")
+    out = agency.root / "licensing.hashed.parquet"
+    code, output = run_hash(
+        agency, "--out", str(out), "--key-file", str(key_file), env={KEY_ENV_VAR: OTHER_KEY.decode()}
+    )
+    assert code == 0, output
+    assert "MPI_HASH_KEY is set too; the key file given with --key-file is the one used." in " ".join(
+        output.split()
+    )
+    assert key_from_bytes(SECRET.encode(), origin="test").fingerprint in output
