@@ -181,16 +181,14 @@ def test_truth_for_a_subset_of_the_index_is_scored_and_its_coverage_shown(
 
 def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> None:
     from mpi.model import load_model_file
+    from mpi.model.spec import else_level
     from mpi.sqlutil import models_root
 
     spec = load_model_file(models_root() / "default.json").spec
     levels = {c.name: c.levels for c in spec.comparisons}
-    assert [level.display_label for level in levels["sex"]] == [
-        "sex missing",
-        "Same sex",
-        "None of the above",
-    ]
-    assert levels["name_swap"][-1].display_label == "None of the above"
+    assert [level.display_label for level in levels["sex"]] == ["sex missing", "Same sex", "Different sex"]
+    assert levels["name_swap"][-1].display_label == "Not swapped"
+    assert else_level().display_label == "None of the above"  # an else level without a label
     assert levels["first_name"][1].display_label == levels["first_name"][1].label  # a label wins
     shown = {label for c in spec.comparisons for label in _level_labels(spec)[c.name].values()}
     assert not {label for label in shown if label.endswith("Level")}

@@ -233,7 +233,7 @@ def name_swap_comparison() -> ComparisonSpec:
                 is_null_level=True,
             ),
             *swap_levels(),
-            else_level(),
+            else_level(label="Not swapped"),
         ),
     )
 
@@ -425,7 +425,7 @@ def shared_id_comparison(shared_id: str) -> ComparisonSpec:
     return ComparisonSpec(
         name=column,
         description=f'Shared identifier "{shared_id}"',
-        levels=(null_level(column), exact(column), else_level()),
+        levels=(null_level(column), exact(column), else_level(label=f"Different {shared_id}")),
     )
 
 
@@ -494,7 +494,7 @@ def sex_comparison() -> ComparisonSpec:
     return ComparisonSpec(
         name="sex",
         description="Sex",
-        levels=(null_level("sex"), exact("sex"), else_level()),
+        levels=(null_level("sex"), exact("sex"), else_level(label="Different sex")),
     )
 
 
