@@ -647,8 +647,32 @@ def test_a_csv_header_below_a_title_unnamed_in_the_mapping_is_an_error_naming_he
     [
         "ID,FIRST,LAST\n1,Ann\n2,Bo,Ng\n",  # a ragged first row is data, not a title
         "ID,FIRST,LAST,DOB\n1,Ann,Lee,,\n2,Bo,Ng,2001-01-01,x\n",  # wider rows below the header
+        "ID,NAME,,,\n1,Ann,Lee,2001,x\n2,Bo,Ng,2002,y\n",  # a header with blank names
+        "NAME\nAnn\nLee, Bo\n",  # one column, a comma in a row
     ],
 )
 def test_a_csv_header_on_its_first_line_is_kept_there(tmp_path: Path, text: str) -> None:
     (tmp_path / "plain.csv").write_text(text, encoding="utf-8")
     assert "header_row" not in suggested_mapping(tmp_path / "plain.csv")
+
+
+def test_a_title_cell_with_a_line_break_counts_as_its_lines(tmp_path: Path) -> None:
+    """header_row counts lines; DuckDB's skip counts rows, which a quoted title cell makes fewer."""
+    (tmp_path / "report.csv").write_text(
+        '"Client report\nprepared 2024-01-05",,,\nID,FIRST,LAST,DOB\n1,Ann,Lee,2001-01-01\n'
+        "2,Bob,Ray,2002-02-02\n3,Cy,Fox,2003-03-03\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "report.csv")
+    assert "header_row = 3" in mapping and 'record_id = "ID"' in mapping
+    assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
+    assert store_rows(tmp_path, "SELECT record_id FROM records ORDER BY 1") == [("1",), ("2",), ("3",)]
+
+
+def test_a_ragged_row_below_a_title_leaves_the_title_found(tmp_path: Path) -> None:
+    (tmp_path / "report.csv").write_text(
+        "Client report,,,,\n\nID,FIRST,LAST,DOB,SSN\n1,Ann,Lee,1/2/1980,123456789\n"
+        "2,Bo,Ng,2/3/1981,223456789,EXTRA\n3,Cy,Oh,3/4/1982,323456789\n",
+        encoding="utf-8",
+    )
+    assert "header_row = 3" in suggested_mapping(tmp_path / "report.csv")

@@ -34,8 +34,8 @@ from mpi.reader import (
     duckdb_encoding,
     ending_in_lf,
     has_mixed_line_endings,
+    header_below_title,
     header_fields,
-    title_lines_above_header,
     utf16_encoding_of,
     western_encoding_of,
 )
@@ -385,12 +385,18 @@ class _Dialect:
     delimiter: str
     header: bool
     width: int
-    # Lines above the header: a report's title, skipped (header_row = title_lines + 1)
+    # Lines above the header: a report's title, skipped (header_row = title_lines + 1); the rows
+    # they make, which DuckDB's skip counts (a title cell may hold a line break)
     title_lines: int = 0
+    title_rows: int = 0
 
 
 def _sniff_dialect(
-    con: duckdb.DuckDBPyConnection, options: dict[str, str], delimiter: str | None, *, title_lines: int = 0
+    con: duckdb.DuckDBPyConnection,
+    options: dict[str, str],
+    delimiter: str | None,
+    *,
+    title: tuple[int, int] = (0, 0),
 ) -> _Dialect:
     """The delimiter (unless given), whether the line after the title lines is a header, and the number of columns.
 
@@ -401,10 +407,16 @@ def _sniff_dialect(
     delim = f", delim = {quote_literal(delimiter)}" if delimiter else ""
     row = con.execute(
         "SELECT Delimiter, HasHeader, len(Columns) FROM "
-        f"sniff_csv($path, encoding = $encoding, skip = {title_lines}, ignore_errors = true{delim})",
+        f"sniff_csv($path, encoding = $encoding, skip = {title[1]}, ignore_errors = true{delim})",
         options,
     ).fetchall()[0]
-    return _Dialect(delimiter=str(row[0]), header=bool(row[1]), width=int(row[2]), title_lines=title_lines)
+    return _Dialect(
+        delimiter=str(row[0]),
+        header=bool(row[1]),
+        width=int(row[2]),
+        title_lines=title[0],
+        title_rows=title[1],
+    )
 
 
 def _split_by_another_delimiter(
@@ -470,7 +482,7 @@ def _read_options_sql(dialect: _Dialect, header_names: HeaderNames) -> str:
     )
     return (
         f"delim = {quote_literal(dialect.delimiter)}, header = {str(dialect.header).lower()}, "
-        f"skip = {dialect.title_lines}, ignore_errors = true{names}"
+        f"skip = {dialect.title_rows}, ignore_errors = true{names}"
     )
 
 
@@ -571,7 +583,7 @@ def _profile_file(
                 csv_path, duck_encoding = _utf8_head(path, encoding, scratch / "utf8.csv"), "utf-8"
             options = {"path": str(csv_path), "encoding": duck_encoding}
             dialect = _sniff_dialect(
-                con, options, delimiter, title_lines=title_lines_above_header(path, encoding, delimiter)
+                con, options, delimiter, title=header_below_title(path, encoding, delimiter)
             )
             if dialect.title_lines and not dialect.header:
                 # Lines above the first full one, but no header: ingest reads such a file from its first line.

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
@@ -443,27 +444,62 @@ def read_header(
     return column_names_of_header(first)
 
 
-def title_lines_above_header(path: Path, encoding: str, delimiter: str | None) -> int:
-    """How many lines of a report's title (and blank lines) come before a CSV file's header.
+# A line of a report's title fills at most this many fields (the title, a run date, in one cell):
+# a line filling two or more above the rows may be a header with blank names, and stays the header.
+TITLE_LINE_MAX_FILLED = 1
+# The fewest fields a header below a title fills: narrower files are left as they are.
+TITLED_HEADER_MIN_FILLED = 3
 
-    The header is the first of the file's first lines with as many fields filled as the fullest
-    (by the delimiter given, or the one that fills most), as for an Excel sheet; the lines above it
-    count as a title only when each fills at most half as many (a title, a run date, a blank line),
-    so a file whose first data rows are ragged keeps its first line as the header. Written by hand:
+
+def title_lines_above_header(path: Path, encoding: str, delimiter: str | None) -> int:
+    """How many lines of a report's title (and blank lines) come before a CSV file's header (header_below_title)."""
+    return header_below_title(path, encoding, delimiter)[0]
+
+
+def header_below_title(path: Path, encoding: str, delimiter: str | None) -> tuple[int, int]:
+    """(lines, rows) of a report's title (and blank lines) before a CSV file's header; (0, 0) for none.
+
+    The rows' usual width is the commonest count of filled fields among the file's first rows
+    (by the delimiter given, or the one that fills most); the header is the first row filling at
+    least that many, and the rows above it are a title only when each fills at most one field.
+    A header with blank names, a ragged data row or a narrow file leaves the header on line 1.
+    Counted in lines, as header_row is: a title cell may hold a line break. Written by hand:
     DuckDB's sniffer skips lines too, but a footer ("Total: 3") or a title padded with commas
     ("Clients,,") defeats it.
     """
     with closing(decoded_lines(path, encoding)) as decoded:
         lines = [line for line in itertools.islice(decoded, HEADER_SEARCH_ROWS) if line is not None]
-    best_fullest, filled = 0, [0] * len(lines)
+    usual, rows = 0, []
     for candidate in (delimiter,) if delimiter else (",", "|", "\t", ";"):
-        counts = [sum(1 for field in row if field.strip()) for row in csv.reader(lines, delimiter=candidate)]
-        if counts and max(counts) > best_fullest:
-            best_fullest, filled = max(counts), counts
-    if best_fullest < 2:
-        return 0
-    header = filled.index(best_fullest)
-    return header if all(count <= best_fullest // 2 for count in filled[:header]) else 0
+        starts_and_filled = _rows_with_start_lines(lines, candidate)
+        widths = Counter(filled for _, filled in starts_and_filled if filled > TITLE_LINE_MAX_FILLED)
+        width = max(widths, key=lambda w: (widths[w], w), default=0)
+        if width > usual:
+            usual, rows = width, starts_and_filled
+    if usual < TITLED_HEADER_MIN_FILLED:
+        return 0, 0
+    header = next(i for i, (_, filled) in enumerate(rows) if filled >= usual)
+    if all(filled <= TITLE_LINE_MAX_FILLED for _, filled in rows[:header]):
+        return rows[header][0], header
+    return 0, 0
+
+
+def _rows_with_start_lines(lines: list[str], delimiter: str) -> list[tuple[int, int]]:
+    """(lines before the row, fields it fills) for each CSV row of lines."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows, start = [], 0
+    for row in reader:
+        rows.append((start, sum(1 for field in row if field.strip())))
+        start = reader.line_num
+    return rows
+
+
+def rows_above_line(path: Path, encoding: str, delimiter: str, line: int) -> int:
+    """How many CSV rows end before ``line``: what DuckDB's skip counts to start reading there (a
+    quoted cell holding a line break makes one row of two lines)."""
+    with closing(decoded_lines(path, encoding)) as decoded:
+        lines = [text for text in itertools.islice(decoded, line - 1) if text is not None]
+    return len(_rows_with_start_lines(lines, delimiter))
 
 
 def header_row_hint(source: SourceConfig) -> str:
@@ -495,8 +531,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         source_name=source.name,
         header_row=source.header_row or 1,
     )
-    # Lines above the header (a report's title) are skipped; DuckDB's line numbers still count them.
-    title_lines = (source.header_row or 1) - 1
+    # Lines above the header (a report's title) are skipped: DuckDB counts them as rows, and so
+    # do its line numbers.
+    title_lines = (
+        rows_above_line(source.path, source.encoding, source.delimiter, source.header_row)
+        if source.header_row
+        else 0
+    )
     with tempfile.TemporaryDirectory(prefix="mpi-transcode-") as scratch:
         path = source.path
         duck_encoding = duckdb_encoding(source.encoding)
