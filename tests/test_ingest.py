@@ -189,7 +189,8 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
         "2,Bob,Ray,02/03/85,1,52477123.0,2134.0,1\n"
         "3,Cy,Fox,02/03/1985 13:45:10,1,123-45-678,06103,2\n"
         "4,50,Total,,,,,3\n"
-        '5,Dee,"O""Neil",02/03/1985,2,,06103,4\n',  # a double quote typed for the apostrophe
+        '5,Dee,"O""Neil",02/03/1985,2,,06103,4\n'  # a double quote typed for the apostrophe
+        "6,Eve,Ray,02/03/1985,2,1.2345678e8,6.103E+03,5\n",  # scientific notation: digits lost
     )
     rows = records(basic_project)
     read = {rid: (r["dob"], r["ssn"], r["zip"], r["first_name"]) for rid, r in rows.items()}
@@ -199,11 +200,20 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
         "3": (date(1985, 2, 3), None, "06103", "CY"),
         "4": (None, None, None, None),
         "5": (date(1985, 2, 3), None, "06103", "DEE"),
+        "6": (date(1985, 2, 3), None, None, "EVE"),
     }
     assert rows["5"]["last_name"] == "ONEIL"
     assert rows["2"]["birth_year_min"] is None
     (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
     assert "1 has a two-digit year (as %m/%d/%y reads it), and mpi does not guess a century" in fix
+    # with another format first, the hint names the one that reads the two-digit year
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(
+        text.replace('date_format = "%m/%d/%Y"', 'date_format = ["%Y-%m-%d", "%m/%d/%Y"]'), encoding="utf-8"
+    )
+    people = ingest_people(basic_project, "1,Ann,Lee,11/2/75,2,,06103,0\n2,Bo,Ng,1980-01-02,1,,06103,1\n")
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert "(as %m/%d/%y reads it)" in fix and 'add "%m/%d/%y"' in fix
 
 
 def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:

@@ -24,10 +24,15 @@ CREATE OR REPLACE TEMP MACRO mpi_digit_lookalikes(c) AS
 -- mpi_clean_name with hyphens as spaces: GARCIA-LOPEZ = GARCIA LOPEZ.
 CREATE OR REPLACE TEMP MACRO mpi_clean_text(s) AS nullif(replace(mpi_clean_name(s), '-', ' '), '');
 
+-- A number in a spreadsheet's scientific notation (6.103E+03, 1.2345678e8): its digits are not the
+-- identifier's, and the last ones may be lost (a 9-digit SSN shown with 8), so it is no value.
+CREATE OR REPLACE TEMP MACRO mpi_is_scientific_notation(s) AS
+    regexp_full_match(trim(CAST(s AS VARCHAR)), '[0-9]*\.?[0-9]+[eE][+-]?[0-9]+');
+
 -- A postal code with letters in it (not a US ZIP), upper case without spaces or punctuation:
 -- 5 to 8 letters and digits, with at least one of each, e.g. TQ138DF, K1A0B1, 1234AB.
 CREATE OR REPLACE TEMP MACRO mpi_postal_code(s) AS
-    CASE WHEN regexp_full_match(upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')), '[A-Z0-9]{5,8}')
+    CASE WHEN NOT mpi_is_scientific_notation(s) AND regexp_full_match(upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')), '[A-Z0-9]{5,8}')
               AND regexp_matches(CAST(s AS VARCHAR), '[0-9]') AND regexp_matches(CAST(s AS VARCHAR), '[A-Za-z]')
          THEN upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')) END;
 
@@ -41,7 +46,9 @@ CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_date(d) AS
 -- The digits of an identifier. A whole number written as a float (06103 saved by pandas or a
 -- spreadsheet as 6103.0) loses its ".0" first: its zero is no digit of the ZIP, SSN or phone.
 CREATE OR REPLACE TEMP MACRO mpi_digits(s) AS
-    nullif(regexp_replace(regexp_replace(CAST(s AS VARCHAR), '^\s*([0-9]+)\.0+\s*$', '\1'), '[^0-9]', '', 'g'), '');
+    CASE WHEN NOT mpi_is_scientific_notation(s) THEN
+        nullif(regexp_replace(regexp_replace(CAST(s AS VARCHAR), '^\s*([0-9]+)\.0+\s*$', '\1'), '[^0-9]', '', 'g'), '')
+    END;
 
 -- A date written with its time of day, as databases and spreadsheets export a date column
 -- (1975-11-02 00:00:00, 11/2/1975 12:00:00 AM, 1975-11-02T00:00:00Z), reduced to the date.

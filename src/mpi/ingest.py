@@ -233,14 +233,13 @@ def _fix_for(
     tried = ", ".join(mapping.date_formats)
     dates, match = ("date", "matches") if count == 1 else ("dates", "match")
     unread = f'{source.name}: {count:,} {dates} in column "{mapping.column}" {match} none of the formats tried ({tried})'
-    found, two_digit_years = _formats_of_unread_dates(con, mapping.date_formats)
+    found, (two_digit_years, short) = _formats_of_unread_dates(con, mapping.date_formats)
     if two_digit_years:
-        short = [f.replace("%Y", "%y") for f in mapping.date_formats if "%Y" in f]
         return (
             f"{unread}: {two_digit_years:,} {'has' if two_digit_years == 1 else 'have'} a two-digit year "
-            f"(as {short[0]} reads it), "
+            f"(as {short} reads it), "
             "and mpi does not guess a century. Ask the agency for four-digit years; or, if every birth in "
-            f'the file is after 1968, add "{short[0]}" to date_format (%y reads 00-68 as 2000-2068, 69-99 as 1969-1999).'
+            f'the file is after 1968, add "{short}" to date_format (%y reads 00-68 as 2000-2068, 69-99 as 1969-1999).'
         )
     if found and _reads_every_date(con, found[0]):
         # The dates the column's formats did read are suspect too: 11/02/1975 read by %d/%m/%Y is
@@ -284,27 +283,27 @@ UNREAD_DATES_SAMPLE = 100_000
 
 def _formats_of_unread_dates(
     con: duckdb.DuckDBPyConnection, date_formats: tuple[str, ...]
-) -> tuple[tuple[str, ...], int]:
+) -> tuple[tuple[str, ...], tuple[int, str]]:
     """The formats that read some of the unread dates, and how many of those a format of the column
-    reads with a two-digit year (%y for %Y: 2/3/85)."""
+    reads with a two-digit year (%y for %Y: 2/3/85), with the first such format that reads most."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
         "ANTI JOIN mpi__row_rejects USING (mpi__row) "
         f"WHERE dob_raw IS NOT NULL AND dob_in IS NULL AND NOT dob_year_only_in LIMIT {UNREAD_DATES_SAMPLE}"
     )
     try:
-        short = [f.replace("%Y", "%y") for f in date_formats if "%Y" in f]
-        two_digit_years = (
-            _count(
+        read_by: list[tuple[int, str]] = []
+        for short in (f.replace("%Y", "%y") for f in date_formats if "%Y" in f):
+            count = _count(
                 con,
                 f"SELECT count(*) FROM {UNREAD_DATES_TABLE} "
-                "WHERE try_strptime(mpi_without_time(trim(dob_raw)), ?::VARCHAR[]) IS NOT NULL",
+                "WHERE try_strptime(mpi_without_time(trim(dob_raw)), ?) IS NOT NULL",
                 [short],
             )
-            if short
-            else 0
-        )
-        return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw"), two_digit_years
+            read_by.append((count, short))
+        # The format reading most of them; of equals, the column's first.
+        most = max(read_by, key=lambda counted: counted[0], default=(0, ""))
+        return date_formats_of(con, UNREAD_DATES_TABLE, "dob_raw"), most
     finally:
         con.execute(f"DROP TABLE {UNREAD_DATES_TABLE}")
 

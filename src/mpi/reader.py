@@ -563,6 +563,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
                 f"SELECT row_number() OVER () AS mpi__row, * FROM read_csv($path, {options})",
                 {"path": str(path), "delim": source.delimiter, "encoding": duck_encoding},
             )
+        except duckdb.OutOfMemoryException:
+            raise  # the machine's limit, not the file's fault: told as such by the CLI
         except duckdb.Error as exc:
             raise _csv_error(source, exc, len(header.names)) from exc
         if reject:

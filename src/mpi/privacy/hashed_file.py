@@ -35,7 +35,8 @@ FILE_FORMAT = "mpi-hashed"
 # 4: tok_email_user; 5: tok_zip_prefix3; 6: tok_dob_month_day; 7: tok_street_name_prefix3;
 # 8: street types' USPS variants standardized (AVEN, BOUL, TERR), so address tokens of 7 differ;
 # 9: digits misread into names (SM1TH) read as the file's own spelling, so name tokens of 8 differ;
-# 10: a name without letters is none, ZIPs, SSNs and phones written as floats (6103.0) lose the ".0",
+# 10: a name without letters is none, ZIPs, SSNs and phones written as floats (6103.0) lose the ".0"
+# (in scientific notation they are none),
 # dates lose a time of day, a two-digit year read by %Y and an SSN short of a digit are no value
 HASHED_SCHEMA_VERSION = 10
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
