@@ -220,3 +220,13 @@ def test_the_progress_line_counts_the_rows_read_as_the_reconciliation_does(tmp_p
     assert result.exit_code == 0, result.output
     assert "clients: 3 rows read (1 unreadable, rejected); mapping and standardizing\n" in result.stderr
     assert "Total: 3 rows read = 2 indexed + 1 rejected" in result.stdout
+
+
+def test_lines_in_utf_8_inside_a_windows_1252_file_are_read_as_utf_8(tmp_path: Path) -> None:
+    """Two programs wrote one extract: JOSÉ in UTF-8, O’Brien in Windows-1252."""
+    (tmp_path / "clients.csv").write_bytes(
+        b"ID,FIRST_NAME,LAST_NAME\n" + "1,José,García\n".encode() + "2,Sean,O’Brien\n".encode("cp1252")
+    )
+    exit_code, output = run_ingest(clients_config(tmp_path, 'encoding = "cp1252"\n'))
+    assert exit_code == 0, output
+    assert names_indexed(tmp_path) == [("1", "JOSE", "GARCIA"), ("2", "SEAN", "OBRIEN")]

@@ -295,10 +295,15 @@ def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
         # A line ends at the byte 0x0a, so it can be cut as bytes and decoded alone: a bad byte
         # spoils only its own line.
         codec, errors = _decoding(encoding)
+        # A Western file often holds lines another program wrote in UTF-8 (JOSÉ beside O’BRIEN in
+        # Windows-1252): a line that reads as UTF-8 is read so, or its accents would turn to Ã‰.
+        # Text in Windows-1252 with letters past ASCII is hardly ever valid UTF-8 by chance.
+        mixed = codecs.lookup(codec).name == "cp1252"
         with open(path, "rb") as raw:
             for raw_line in _cr_ended_lines(raw) if _ends_lines_in_cr_alone(path) else raw:
+                as_utf8 = _utf8_beyond_ascii(raw_line) if mixed else None
                 try:
-                    yield raw_line.decode(codec, errors)
+                    yield as_utf8 if as_utf8 is not None else raw_line.decode(codec, errors)
                 except UnicodeDecodeError:
                     yield None
         return
@@ -307,6 +312,16 @@ def _lines_of(path: Path, encoding: str) -> Generator[str | None, None, None]:
     with open(path, encoding=encoding, errors="replace", newline="") as text:
         for line in text:
             yield None if "\ufffd" in line else line
+
+
+def _utf8_beyond_ascii(raw_line: bytes) -> str | None:
+    """The line read as UTF-8, when it has bytes past ASCII and they are valid UTF-8; else None."""
+    if raw_line.isascii():
+        return None
+    try:
+        return raw_line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _ends_lines_in_cr_alone(path: Path) -> bool:
