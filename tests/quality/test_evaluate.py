@@ -111,6 +111,8 @@ def test_a_single_source_store_takes_truth_without_a_source_column(linked_golden
         source_column="src",
     )
     assert own_source.metrics == with_source.metrics
+    with pytest.raises(InputError, match="must name three different columns"):
+        evaluate_against_truth(config, project / "own.csv", record_column="src", source_column="src")
 
 
 def refusal_of_truth(config: ProjectConfig, text: str, **options: str) -> tuple[Path, str]:

@@ -120,6 +120,11 @@ def load_truth(
 
     columns = [row[0] for row in run(f"DESCRIBE SELECT * FROM {read}")]
     named = {"source": source_column, "record_id": record_column, "person_id": person_column}
+    if len(set(named.values())) < len(named):
+        raise InputError(
+            f"--source-column, --record-column and --person-column must name three different columns of "
+            f"{truth_path}, not {', '.join(named.values())}."
+        )
     missing = [c for c in TRUTH_COLUMNS if named[c] not in columns]
     # Ids are compared as text, as in the store.
     select = {c: f"CAST({quote_identifier(named[c])} AS VARCHAR)" for c in TRUTH_COLUMNS if c not in missing}
@@ -207,7 +212,9 @@ def check_truth_coverage(
     ).fetchall()
     index_sources = ", ".join(f'"{source}"' for source, _ in indexed)
     if coverage.unknown_sources:
-        unknown = ", ".join(f'"{source}"' for source in coverage.unknown_sources)
+        named = coverage.unknown_sources[:TRUTH_EXAMPLES]
+        more = len(coverage.unknown_sources) - len(named)
+        unknown = ", ".join(f'"{source}"' for source in named) + (f" and {more:,} more" if more else "")
         hint = (
             f"It names source(s) {unknown} that the index does not hold (it holds "
             f"{index_sources}): write the source names of mpi.toml in its source column."
