@@ -506,8 +506,9 @@ def _bad_line_warnings(
     if ragged:
         first = "header" if dialect.header else "first line"
         warnings.append(
-            f"{_line_list(ragged)} of {path.name} have another number of fields than the {first} "
-            f'({dialect.width}): left out of this profile; ingest stops at them unless on_bad_rows = "reject".'
+            f"{_line_list(ragged)} of {path.name} {'has' if len(ragged) == 1 else 'have'} another number of "
+            f"fields than the {first} ({dialect.width}): left out of this profile; ingest stops at "
+            f'{"it" if len(ragged) == 1 else "them"} unless on_bad_rows = "reject".'
         )
     if other:
         warnings.append(
