@@ -233,6 +233,7 @@ def test_pseudonymized_ids_are_stable_and_mapped_at_the_agency(agency: ProjectCo
     assert mapping[some_id] == pseudonym(key, "hhs", some_id)
     assert not any(r["record_id"] in mapping for r in rows)
     assert b'"pseudonymized_ids": true' in pq.ParquetFile(out).schema_arrow.metadata[METADATA_KEY]
+    assert id_map.stat().st_mode & 0o777 == 0o600  # the clear ids: for the agency's eyes only
 
 
 def test_no_hashed_file_nor_id_map_replaces_a_file_of_the_project_or_the_key(

@@ -8,6 +8,7 @@ source's declared non-identifying attributes.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -250,3 +251,6 @@ def _write_id_map(con: duckdb.DuckDBPyConnection, source: SourceConfig, key: Has
         f"ANTI JOIN mpi__row_rejects USING (mpi__row) ORDER BY mpi__row) TO {quote_literal(str(path))} (FORMAT CSV, HEADER)",
         params,
     )
+    # The agency's clear ids beside their pseudonyms: readable by its owner only, as the hashed
+    # file is (mkstemp), though that one holds no clear identifier.
+    os.chmod(path, 0o600)
