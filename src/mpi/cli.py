@@ -33,6 +33,7 @@ from mpi.errors import (
 
 if TYPE_CHECKING:
     from mpi.ingest import FieldIssue, IngestResult
+    from mpi.link import LinkResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Piped output (files, CI logs) gets a wide fixed width instead of rich's 80-column default.
@@ -520,6 +521,17 @@ def models_show(ctx: click.Context, name: str) -> None:
     console.print(table)
 
 
+def _fitted_text(result: LinkResult) -> str:
+    """Whether the run's model was fitted to the records, and if not, why."""
+    if result.model_fitted:
+        return "yes"
+    if not result.model_shipped:
+        return "no (the project's own, as trained)"
+    if result.kind != "full" and result.records_new == 0 and result.records_removed == 0:
+        return "no (nothing new to score: the kept pairs keep their scores)"
+    return "no (as shipped)"
+
+
 def _prob(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 
@@ -561,12 +573,7 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     estimated = " (estimated)" if result.comparisons_estimated and result.kind == "full" else ""
     rows = [
         ("records", f"{result.records:,}"),
-        (
-            "model fitted to these records",
-            "yes"
-            if result.model_fitted
-            else ("no (as shipped)" if result.model_shipped else "no (the project's own, as trained)"),
-        ),
+        ("model fitted to these records", _fitted_text(result)),
         ("new or changed / removed records", f"{result.records_new:,} / {result.records_removed:,}"),
         ("candidate pairs scored", f"{result.comparisons:,}{estimated}"),
         (f"pairs kept (p >= {KEEP_PAIRS_FROM_PROBABILITY:g} or inside a cluster)", f"{result.pairs_kept:,}"),
