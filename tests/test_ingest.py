@@ -448,6 +448,12 @@ def test_a_format_with_day_and_month_the_wrong_way_round_is_to_be_replaced_not_a
     assert 'date_format = "%m/%d/%Y" }' in fix
 
 
+def test_dates_saved_as_spreadsheet_day_numbers_are_named_so(basic_project: Path) -> None:
+    people = ingest_people(basic_project, "1,Ann,Lee,27700,2,,06103,1\n2,Bob,Ray,02/03/1985,1,,06103,2\n")
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert "1 of them are whole numbers such as a spreadsheet writes for a date (27700 is 1975-11-02" in fix
+
+
 def test_values_set_to_null_are_counted_in_indexed_rows_only(basic_project: Path) -> None:
     text = basic_project.read_text(encoding="utf-8")
     basic_project.write_text(
