@@ -170,7 +170,7 @@ def test_errors_of_the_machine_are_told_without_a_traceback() -> None:
     import duckdb
     from splink.internals.exceptions import SplinkException
 
-    from mpi.errors import INTERRUPTED_MESSAGE, environment_error_message
+    from mpi.errors import EXIT_INTERRUPTED, EXIT_USAGE, INTERRUPTED_MESSAGE, environment_error
 
     def wrapped_by_splink(error: Exception) -> Exception:
         try:
@@ -182,9 +182,9 @@ def test_errors_of_the_machine_are_told_without_a_traceback() -> None:
             return exc
 
     memory = wrapped_by_splink(duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block"))
-    assert "Raise memory_limit under [store] in mpi.toml" in (environment_error_message(memory) or "")
-    assert environment_error_message(wrapped_by_splink(duckdb.InterruptException("x"))) == INTERRUPTED_MESSAGE
-    assert (
-        environment_error_message(wrapped_by_splink(RuntimeError("Query interrupted"))) == INTERRUPTED_MESSAGE
-    )
-    assert environment_error_message(wrapped_by_splink(ValueError("a bug"))) is None
+    message, exit_code = environment_error(memory) or ("", 0)
+    assert "Raise memory_limit under [store] in mpi.toml" in message and exit_code == EXIT_USAGE
+    interrupted = (INTERRUPTED_MESSAGE, EXIT_INTERRUPTED)
+    assert environment_error(wrapped_by_splink(duckdb.InterruptException("x"))) == interrupted
+    assert environment_error(wrapped_by_splink(RuntimeError("Query interrupted"))) == interrupted
+    assert environment_error(wrapped_by_splink(ValueError("a bug"))) is None

@@ -43,11 +43,16 @@ CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_date(d) AS
           DATE '0001-01-01')
     OR d > current_date;
 
+-- The digits of a whole number, written as one (1985) or as a float (a spreadsheet's or pandas'
+-- 1985.0); NULL for anything else.
+CREATE OR REPLACE TEMP MACRO mpi_whole_number(s) AS
+    nullif(regexp_extract(trim(CAST(s AS VARCHAR)), '^([0-9]+)(\.0+)?$', 1), '');
+
 -- The digits of an identifier. A whole number written as a float (06103 saved by pandas or a
 -- spreadsheet as 6103.0) loses its ".0" first: its zero is no digit of the ZIP, SSN or phone.
 CREATE OR REPLACE TEMP MACRO mpi_digits(s) AS
     CASE WHEN NOT mpi_is_scientific_notation(s) THEN
-        nullif(regexp_replace(regexp_replace(CAST(s AS VARCHAR), '^\s*([0-9]+)\.0+\s*$', '\1'), '[^0-9]', '', 'g'), '')
+        nullif(regexp_replace(coalesce(mpi_whole_number(s), CAST(s AS VARCHAR)), '[^0-9]', '', 'g'), '')
     END;
 
 -- A date written with its time of day, as databases and spreadsheets export a date column

@@ -23,7 +23,7 @@ WITH names AS (
         last_value.last_name_metaphone,
         -- 7 or 8 digits written as a number: an SSN kept as a number lost its leading zeros (area
         -- 001-099). Written with separators (123-45-678) it lost a digit somewhere: no SSN.
-        CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) AND regexp_full_match(trim(ssn_in), '[0-9]+(\.0+)?')
+        CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) AND mpi_whole_number(ssn_in) IS NOT NULL
              THEN lpad(mpi_digits(ssn_in), 9, '0')
              ELSE mpi_digits(ssn_in) END AS ssn_digits,
         mpi_digits(zip_in) AS zip_digits,

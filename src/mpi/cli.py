@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import shlex
 import shutil
@@ -24,11 +23,10 @@ from mpi.demo import DEMO_MIN_PERSONS
 from mpi.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
-    EXIT_USAGE,
     INTERRUPTED_MESSAGE,
     MpiError,
     MpiUserError,
-    environment_error_message,
+    environment_error,
 )
 
 if TYPE_CHECKING:
@@ -71,11 +69,10 @@ def library_errors(func: F) -> F:
             raise UserFacingError(INTERRUPTED_MESSAGE, EXIT_INTERRUPTED) from None
         except Exception as exc:
             # Ctrl-C inside a query, memory, the file system: the user's to fix, not a bug.
-            message = environment_error_message(exc)
-            if message is None:
+            told = environment_error(exc)
+            if told is None:
                 raise
-            exit_code = EXIT_INTERRUPTED if message == INTERRUPTED_MESSAGE else EXIT_USAGE
-            raise UserFacingError(message, exit_code) from None
+            raise UserFacingError(*told) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -493,10 +490,9 @@ def models_show(ctx: click.Context, name: str) -> None:
     from mpi.model_report import describe_model
 
     description = describe_model(project_config(ctx), name)
-    prior = math.log2(description.lambda_ / (1 - description.lambda_))
     console.print(
         f"Model {description.name} ({description.path})\n"
-        + f"P(two random records match) = {description.lambda_:.3g} (prior match weight {prior:+.2f}); "
+        + f"P(two random records match) = {description.lambda_:.3g} (prior match weight {description.prior_weight:+.2f}); "
         + f"trained {description.created_at}\n"
         + "A level's match weight is log2(m / u): m and u are how often a pair of one person, and of two, "
         + "shows the level. A pair's match weight is the prior's plus one level's of each comparison; "

@@ -250,19 +250,19 @@ def _fix_for(
             f'Replace the format in mpi.toml: [sources.{source.name}.columns] dob = {{ column = "{mapping.column}", '
             f'date_format = "{found[0]}" }}.'
         )
-    serial_days = _count(
-        con,
-        "SELECT count(*) FROM mpi__mapped WHERE dob_in IS NULL AND NOT dob_year_only_in "
-        "AND TRY_CAST(regexp_extract(trim(dob_raw), '^([0-9]{5})(\\.0+)?$', 1) AS INTEGER) BETWEEN 10000 AND 73000",
-    )
-    if not found and serial_days:
-        # Excel counts days from 1899-12-30: a date column saved as numbers (General format) reads 27700.
-        return (
-            f"{unread}: {serial_days:,} of them are whole numbers such as a spreadsheet writes for a date "
-            "(27700 is 1975-11-02, a day count from 1899-12-30). Ask the agency to save the column as dates "
-            "(in the spreadsheet, format it as a date before saving the file)."
-        )
     if not found:
+        serial_days = _count(
+            con,
+            "SELECT count(*) FROM mpi__mapped WHERE dob_in IS NULL AND NOT dob_year_only_in "
+            "AND TRY_CAST(mpi_whole_number(dob_raw) AS INTEGER) BETWEEN 10000 AND 73000",
+        )
+        if serial_days:
+            # Excel counts days from 1899-12-30: a date column saved as numbers (General format) reads 27700.
+            return (
+                f"{unread}: {serial_days:,} of them are whole numbers such as a spreadsheet writes for a date "
+                "(27700 is 1975-11-02, a day count from 1899-12-30). Ask the agency to save the column as dates "
+                "(in the spreadsheet, format it as a date before saving the file)."
+            )
         return (
             f"{unread}, nor any other format mpi knows: mistyped dates, most likely. If they are dates "
             f"written another way, add that way to date_format under [sources.{source.name}.columns] dob "

@@ -22,7 +22,7 @@ from mpi.config import (
     is_known_encoding,
 )
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
-from mpi.errors import InputError
+from mpi.errors import InputError, and_list
 from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
 from mpi.reader import (
@@ -400,7 +400,7 @@ def _sniff_dialect(
 ) -> _Dialect:
     """The delimiter (unless given), whether the line after the title lines is a header, and the number of columns.
 
-    skip = title_lines: the header is where ingest reads it (DuckDB's sniffer would otherwise skip
+    skip = the title's rows: the header is where ingest reads it (DuckDB's sniffer would otherwise skip
     lines until a run of equally wide ones, all but the last line of a ragged file);
     ignore_errors: a ragged line does not decide the dialect.
     """
@@ -463,13 +463,9 @@ def _renamed_columns_warning(path: Path, renamed: tuple[RenamedColumn, ...]) -> 
         for c in renamed
     ]
     return [
-        f"In the header of {path.name}, {_and_list(how)}: mpi reads "
-        f"{'it' if len(renamed) == 1 else 'them'} as {_and_list([c.name for c in renamed])}."
+        f"In the header of {path.name}, {and_list(how)}: mpi reads "
+        f"{'it' if len(renamed) == 1 else 'them'} as {and_list([c.name for c in renamed])}."
     ]
-
-
-def _and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _read_options_sql(dialect: _Dialect, header_names: HeaderNames) -> str:

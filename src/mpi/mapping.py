@@ -14,7 +14,7 @@ from nameparser import HumanName
 
 from mpi.config import AgeRange, AsOf, ColumnMapping, SourceConfig
 from mpi.date_formats import is_year_only
-from mpi.errors import InputError
+from mpi.errors import InputError, and_list
 from mpi.reader import RAW_TABLE, header_row_hint
 from mpi.schema import shared_id_column
 from mpi.sqlutil import quote_identifier
@@ -70,7 +70,7 @@ def _missing_columns_sentence(missing: list[tuple[str, list[str]]]) -> str:
         f'"{wanted}"' + (" (did you mean " + " or ".join(f'"{n}"' for n in near) + "?)" if near else "")
         for wanted, near in missing
     ]
-    return f"{len(missing)} mapped columns are not in the file: {', '.join(named[:-1])} and {named[-1]}."
+    return f"{len(missing)} mapped columns are not in the file: {and_list(named)}."
 
 
 # The column a date kept in parts is joined into, beside the agency's columns in RAW_TABLE.
@@ -85,7 +85,7 @@ def join_date_parts(
     RAW_TABLE gains JOINED_DATE_COLUMN, written YYYY-MM-DD (the year alone when the month or the day
     is missing), and the dob mapping reads it with DATE_PARTS_FORMATS: everything after (the year of
     a date that does not exist, the unparseable-date counts) works as for a date in one column.
-    Other sources are returned as they are.
+    Other sources are returned as they are. Needs the standardization macros on ``con``.
     """
     dob = source.mapping("dob")
     parts = dob.date_parts if dob else None
@@ -93,14 +93,14 @@ def join_date_parts(
         return source, column_types
     year_column, month_column, day_column = parts
     year = _text_sql(year_column)
-    four_digits = _whole_number_sql(year, "{4}")
+    four_digits = f"CASE WHEN length(mpi_whole_number({year})) = 4 THEN mpi_whole_number({year}) END"
     month, day = _date_part_sql(month_column, with_month_names=True), _date_part_sql(day_column)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT *, "
         f"CASE WHEN {year} IS NULL THEN NULL "
         # A year that is not four digits (85) is no year: joined with slashes, which no format of
         # DATE_PARTS_FORMATS reads, so the date is counted as unread instead of taken for the year 85.
-        f"WHEN {four_digits} = '' THEN concat_ws('/', {year}, {month}, {day}) "
+        f"WHEN {four_digits} IS NULL THEN concat_ws('/', {year}, {month}, {day}) "
         f"WHEN {month} IS NULL OR {day} IS NULL THEN {four_digits} "
         f"ELSE {four_digits} || '-' || {month} || '-' || {day} END "
         f"AS {JOINED_DATE_COLUMN} FROM {RAW_TABLE}"
@@ -108,12 +108,6 @@ def join_date_parts(
     joined = replace(dob, column=JOINED_DATE_COLUMN, month_column=None, day_column=None)
     columns = tuple(joined if m is dob else m for m in source.columns)
     return replace(source, columns=columns), {**column_types, JOINED_DATE_COLUMN: "VARCHAR"}
-
-
-def _whole_number_sql(text: str, digits: str) -> str:
-    """The digits of a whole number written as ``text`` ('' for anything else): 1985, and a
-    spreadsheet's 1985.0. ``digits`` is the regex count of digits: "+" or "{4}"."""
-    return f"regexp_extract({text}, '^([0-9]{digits})(\\.0+)?$', 1)"
 
 
 MONTH_ABBREVIATIONS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
@@ -126,7 +120,7 @@ def _date_part_sql(column: str, *, with_month_names: bool = False) -> str:
     one no format reads and its year is still kept, never taken for a year alone.
     """
     text = _text_sql(column)
-    number = f"TRY_CAST({_whole_number_sql(text, '+')} AS INTEGER)"
+    number = f"TRY_CAST(mpi_whole_number({text}) AS INTEGER)"
     if with_month_names:
         name = f"list_position({MONTH_ABBREVIATIONS!r}, upper(left({text}, 3)))"
         number = f"coalesce({number}, CASE WHEN length({text}) >= 3 THEN nullif({name}, 0) END)"

@@ -29,6 +29,11 @@ class ModelDescription:
     levels: tuple[LevelRow, ...]
     shipped: bool = False  # shipped with mpi: linking fits its m, u and match rate to the store first
 
+    @property
+    def prior_weight(self) -> float:
+        """log2 of the prior odds of a match: where a pair's weight starts, as a level's weight is log2(m / u)."""
+        return math.log2(self.lambda_ / (1 - self.lambda_))
+
 
 def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
     location = locate_model(config, name)

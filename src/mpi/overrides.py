@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mpi.config import ProjectConfig
-from mpi.errors import MpiUserError
+from mpi.errors import MpiUserError, and_list
 from mpi.record_lookup import overrides_on_missing_records, why_no_record
 from mpi.store import open_store
 
@@ -137,7 +137,7 @@ def _refuse_contradiction(kind: str, a: RecordKey, b: RecordKey, stored: list[_S
         if chain is not None:
             raise MpiUserError(
                 f"Records {a} and {b} cannot be kept apart: forced links join them through "
-                f"{_and(chain)}, and a forced link always holds. {remove}"
+                f"{and_list([str(o) for o in chain])}, and a forced link always holds. {remove}"
             )
         return
     for unlink in (o for o in stored if o.kind == "unlink"):
@@ -146,7 +146,7 @@ def _refuse_contradiction(kind: str, a: RecordKey, b: RecordKey, stored: list[_S
             if to_a is not None and to_b is not None:
                 raise MpiUserError(
                     f"Records {a} and {b} cannot be forced into one person: {unlink} keeps apart two records "
-                    f"that this link would join through {_and([*to_a, *to_b])}. {remove}"
+                    f"that this link would join through {and_list([str(o) for o in (*to_a, *to_b)])}. {remove}"
                 )
 
 
@@ -168,11 +168,6 @@ def _forced_chain(
                     following.append(other)
         frontier = following
     return reached.get(goal)
-
-
-def _and(overrides: list[_StoredOverride]) -> str:
-    named = [str(o) for o in overrides]
-    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 def list_overrides(config: ProjectConfig) -> list[Override]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
+import polars as pl
 
 from mpi.config import SourceConfig
 from mpi.errors import InputError, first_line
@@ -445,16 +446,21 @@ def read_header(
             f'Source "{source_name}": the header line of {path} is not valid {encoding}. '
             f"Set {_encoding_fix(path)} under [sources.{source_name}]."
         )
-    # A blank line, or one with blank fields, may be above the header: a report's title ("Clients,,,")
-    hint = _title_hint(path, encoding, delimiter, source_name) if header_row == 1 and header else ""
+
+    # A blank line, or one with blank fields, may be above the header: a report's title ("Clients,,,").
+    # Looked for only then: the first lines are read again.
+    def title_hint() -> str:
+        return _title_hint(path, encoding, delimiter, source_name) if header_row == 1 and header else ""
+
     if not any(c.strip() for c in first):
         which = "first line" if header_row == 1 else f"line {header_row} (header_row)"
         raise InputError(
-            f'Source "{source_name}": the {which} of {path} is blank.{hint or " The file needs a header row."}'
+            f'Source "{source_name}": the {which} of {path} is blank.{title_hint() or " The file needs a header row."}'
         )
     if not header:
         return HeaderNames(names=tuple(f"column{i}" for i in range(1, len(first) + 1)))
-    if hint and not all(c.strip() for c in first):
+    hint = title_hint() if not all(c.strip() for c in first) else ""
+    if hint:
         raise InputError(f'Source "{source_name}": {path} has a blank column name in its header.{hint}')
     return column_names_of_header(first)
 
@@ -464,11 +470,6 @@ def read_header(
 TITLE_LINE_MAX_FILLED = 1
 # The fewest fields a header below a title fills: narrower files are left as they are.
 TITLED_HEADER_MIN_FILLED = 3
-
-
-def title_lines_above_header(path: Path, encoding: str, delimiter: str | None) -> int:
-    """How many lines of a report's title (and blank lines) come before a CSV file's header (header_below_title)."""
-    return header_below_title(path, encoding, delimiter)[0]
 
 
 def header_below_title(path: Path, encoding: str, delimiter: str | None) -> tuple[int, int]:
@@ -525,7 +526,7 @@ def header_row_hint(source: SourceConfig) -> str:
 
 
 def _title_hint(path: Path, encoding: str, delimiter: str, source_name: str) -> str:
-    title_lines = title_lines_above_header(path, encoding, delimiter)
+    title_lines, _ = header_below_title(path, encoding, delimiter)
     if not title_lines:
         return ""
     with closing(decoded_lines(path, encoding)) as lines:
@@ -546,9 +547,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         source_name=source.name,
         header_row=source.header_row or 1,
     )
-    # Lines above the header (a report's title) are skipped: DuckDB counts them as rows, and so
-    # do its line numbers.
-    title_lines = (
+    # The rows above the header (a report's title) are skipped: DuckDB counts rows, in its skip and
+    # in its line numbers, where header_row counts lines.
+    title_rows = (
         rows_above_line(source.path, source.encoding, source.delimiter, source.header_row)
         if source.header_row
         else 0
@@ -564,7 +565,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in header.names) + "}"
         reject = source.on_bad_rows == "reject"
         options = (
-            f"header = {str(source.header).lower()}, skip = {title_lines}, auto_detect = false, columns = {columns}, "
+            f"header = {str(source.header).lower()}, skip = {title_rows}, auto_detect = false, columns = {columns}, "
             "delim = $delim, quote = '\"', escape = '\"', encoding = $encoding, strict_mode = true"
         )
         if reject:
@@ -583,7 +584,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
         except duckdb.Error as exc:
             raise _csv_error(source, exc, len(header.names)) from exc
         if reject:
-            header_lines = title_lines + (1 if source.header else 0)
+            header_lines = title_rows + (1 if source.header else 0)
             con.execute(
                 f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, "
                 "CASE WHEN bool_or(contains(csv_line, chr(0) || 'undecodable')) THEN 'INVALID ENCODING' "
@@ -627,10 +628,18 @@ def _describe_ragged_rows(
         )
         detail = f"{len(fields)} field(s) where the header has {len(names)}"
         described.append((int(line), detail, record_id or None))
-    con.executemany(
-        f"UPDATE {BAD_ROWS_TABLE} SET detail = ?, record_id = ? WHERE line = ?",
-        [(detail, record_id, line) for line, detail, record_id in described],
+    # One update for them all: one per row rescans the table, quadratic in a file of many ragged rows.
+    frame = pl.DataFrame(
+        described, schema={"line": pl.Int64, "detail": pl.String, "record_id": pl.String}, orient="row"
     )
+    con.register("mpi__ragged_rows", frame)
+    try:
+        con.execute(
+            f"UPDATE {BAD_ROWS_TABLE} SET detail = r.detail, record_id = r.record_id "
+            f"FROM mpi__ragged_rows AS r WHERE {BAD_ROWS_TABLE}.line = r.line"
+        )
+    finally:
+        con.unregister("mpi__ragged_rows")
 
 
 def _number_rows_as_in_file(con: duckdb.DuckDBPyConnection) -> None:
