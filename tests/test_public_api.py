@@ -13,6 +13,7 @@ EXPECTED = {
     "evaluate_against_truth", "export_person_index", "generate_population", "ingest_sources", "inspect_file",
     "link_records", "list_overrides", "list_runs", "load_config", "open_store", "person_story", "record_story",
     "remove_override", "run_demo", "train_project_model", "undo_run", "hash_source", "HashResult", "load_key",
+    "explain_pair", "PairExplanation",
 }  # fmt: skip
 
 

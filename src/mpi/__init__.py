@@ -28,6 +28,8 @@ _PUBLIC = {
     "undo_run": "mpi.runs",
     "person_story": "mpi.history",
     "record_story": "mpi.history",
+    "explain_pair": "mpi.explain",
+    "PairExplanation": "mpi.explain",
     "generate_population": "mpi.synth",
     "inspect_file": "mpi.inspect",
     "open_store": "mpi.store",

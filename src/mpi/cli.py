@@ -803,6 +803,91 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
     console.print(table)
 
 
+@main.command()
+@click.argument("left")
+@click.argument("right")
+@click.option(
+    "--model",
+    "model_name",
+    default=None,
+    help="Weigh with this model's file instead of the latest run's parameters.",
+)
+@click.option(
+    "--chart",
+    "chart_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write Splink's waterfall chart of the weights to this HTML file (it holds the records' values).",
+)
+@click.pass_context
+@library_errors
+def explain(
+    ctx: click.Context, left: str, right: str, model_name: str | None, chart_path: Path | None
+) -> None:
+    """Why two records are, or are not, one person: each comparison's level and weight, and how they were joined.
+
+    Records are SOURCE:RECORD_ID. The pair is weighed with the parameters the latest link run scored
+    with, so the probability is the run's (unless records were ingested since).
+
+    Example: mpi explain k12:000123 wages:998877
+    """
+    from mpi.cli_render import print_explanation
+    from mpi.explain import explain_pair
+    from mpi.overrides import RecordKey
+
+    explanation = explain_pair(
+        project_config(ctx),
+        RecordKey.parse(left),
+        RecordKey.parse(right),
+        model_name=model_name,
+        chart_path=chart_path,
+    )
+    print_explanation(console, explanation)
+    if chart_path is not None:
+        console.print(f"waterfall chart: {chart_path}")
+
+
+@main.command()
+@click.option(
+    "--low",
+    type=click.FloatRange(0, 1),
+    default=0.2,
+    show_default=True,
+    help="Lowest match probability shown.",
+)
+@click.option(
+    "--high",
+    type=click.FloatRange(0, 1),
+    default=0.98,
+    show_default=True,
+    help="Match probabilities from this up are not shown.",
+)
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Pairs to print.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every unsure pair, the records side by side, to this CSV or Parquet file.",
+)
+@click.pass_context
+@library_errors
+def review(ctx: click.Context, low: float, high: float, limit: int, out_path: Path | None) -> None:
+    """Where the model is unsure: the latest run's pairs scored near its threshold, closest first.
+
+    Pairs an override has decided are left out. Settle one with mpi override link or unlink; see why
+    it scored as it did with mpi explain.
+
+    Example: mpi review --low 0.3 --high 0.95 --out review.csv
+    """
+    from mpi.cli_render import print_review
+    from mpi.review import uncertain_pairs
+
+    print_review(
+        console, uncertain_pairs(project_config(ctx), low=low, high=high, limit=limit, out_path=out_path)
+    )
+
+
 @main.group()
 def override() -> None:
     """Manual decisions that outrank the model: forced links and unlinks.

@@ -6,10 +6,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mpi.explain import PairExplanation
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage
 from mpi.quality.evidence import RecallByEvidence
+from mpi.review import ReviewList
 
 
 def print_evaluation(console: Console, report: EvaluationReport) -> None:
@@ -132,3 +134,111 @@ def _print_examples(
                 "between the records linked to each weigh against one person (a chain of strong pairs does not "
                 "outvote them)"
             )
+
+
+def _key(record: dict[str, object]) -> str:
+    return f"{record['source']}:{record['record_id']}"
+
+
+def print_explanation(console: Console, explanation: PairExplanation) -> None:
+    """The verdict first, then the records side by side, the weights and how the index joined them."""
+    e = explanation
+    left, right = _key(e.left), _key(e.right)
+    console.print(Text(f"{left} and {right}: {_verdict(e)}", style="bold"))
+    records = Table(title="The records")
+    for column in ("field", left, right):
+        records.add_column(column)
+    for field in e.left:
+        if field in ("source", "record_id"):
+            continue
+        a, b = e.left[field], e.right[field]
+        records.add_row(field, "" if a is None else str(a), "" if b is None else str(b))
+    console.print(records)
+    weights = Table(title=f"Match weights: {e.scored_by}")
+    for column in ("comparison", "level", "match weight"):
+        weights.add_column(column, justify="right" if column == "match weight" else "left")
+    weights.add_row("prior", "two random records are one person", f"{e.prior_weight:+.2f}")
+    for c in e.comparisons:
+        frequency = f" (value frequency {c.term_frequency_weight:+.2f})" if c.term_frequency_weight else ""
+        weights.add_row(c.comparison, c.level + frequency, f"{c.match_weight:+.2f}")
+    weights.add_row(
+        "total",
+        f"match probability {e.match_probability:.4f} (threshold {e.threshold:g})",
+        f"{e.match_weight:+.2f}",
+    )
+    console.print(weights)
+    console.print("Comparisons missing from the table had no value on one side or both, and weigh nothing.")
+    if e.compared_by is not None:
+        rules = (
+            "; ".join(e.compared_by)
+            if e.compared_by
+            else "none: no prediction rule makes this pair, so no link run scores it"
+        )
+        console.print(f"prediction rules that compare the pair: {rules}")
+    stored = "not kept" if e.stored_probability is None else f"{e.stored_probability:.4f}"
+    console.print(f"the pair's score among the latest run's kept pairs: {stored}")
+    if e.stored_probability is not None and abs(e.stored_probability - e.match_probability) > 5e-4:
+        console.print(
+            "  it differs from the score above: records were ingested since that run (term frequencies "
+            "changed), or --model names other parameters"
+        )
+    if len(e.chain) > 1:
+        console.print("how the index joins them:")
+    for step in e.chain if len(e.chain) > 1 else ():
+        how = "manual link" if step.match_probability is None else f"p={step.match_probability:.4f}"
+        console.print(f"  linked: {step.left} - {step.right} ({how})")
+    for line in e.overrides:
+        console.print(f"  {line}")
+
+
+def _verdict(e: PairExplanation) -> str:
+    person = e.person_ids[0]
+    if e.same_person and len(e.chain) == 1:
+        return f"one person ({person}), linked directly"
+    if e.same_person and e.chain:
+        return f"one person ({person}), joined through {len(e.chain) - 1} other record(s)"
+    if e.same_person:
+        return f"one person ({person})"
+    if None in e.person_ids:
+        return "not both in the index yet (run mpi link)"
+    apart = f"different persons ({e.person_ids[0]}, {e.person_ids[1]})"
+    if e.stored_probability is not None and e.stored_probability >= e.threshold:
+        return (
+            f"{apart}: the pair scores above the threshold, but clustering kept the two apart (the scored pairs "
+            "between the records linked to each weigh against one person, or a manual unlink)"
+        )
+    return apart
+
+
+def _who(record: dict[str, object]) -> str:
+    """A record in one line: key, name, date of birth."""
+    name = " ".join(
+        str(record[f]) for f in ("first_name", "middle_name", "last_name", "suffix") if record.get(f)
+    )
+    born = f", born {record['dob']}" if record.get("dob") else ""
+    return f"{_key(record)} {name}{born}"
+
+
+def print_review(console: Console, review: ReviewList) -> None:
+    console.print(
+        f"Run {review.run_id} (threshold {review.threshold:g}): {review.pairs_in_band:,} pairs scored from "
+        f"{review.low:g} to below {review.high:g} that no override has decided; "
+        f"{review.linked_in_band:,} of them are in one person id now"
+    )
+    if review.pairs:
+        table = Table(title="Closest to the threshold first")
+        for column in ("p", "now", "record", "other record"):
+            table.add_column(column, justify="right" if column == "p" else "left")
+        for pair in review.pairs:
+            table.add_row(
+                f"{pair.match_probability:.3f}",
+                "linked" if pair.linked else "apart",
+                _who(pair.left),
+                _who(pair.right),
+            )
+        console.print(table)
+        console.print(
+            "Why a pair scored so: mpi explain A B. Settle it: mpi override link|unlink A B --by NAME --reason TEXT."
+        )
+    if review.written_to is not None:
+        console.print(f"Wrote all {review.pairs_in_band:,} pairs to {review.written_to}")

@@ -9,6 +9,7 @@ incremental load ends where a full relink of the same data would.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -226,6 +227,10 @@ def link_records(
             run_id = next_counter(con, "run_id")
             _snapshot_before_run(store, run_id)
             _write_pairs(con, run_id)
+            if scored.all_pairs_scored:
+                con.execute(
+                    "INSERT INTO run_models VALUES (?, ?)", [run_id, json.dumps(scoring_model.to_dict())]
+                )
             ids = assign_person_ids(con, run_id=run_id)
             run_sql_file(con, "index/record_history", {"run_id": run_id, "full": kind == "full"})
             con.execute(
@@ -326,6 +331,10 @@ def _scoring_linker(
             report(
                 f"prior match rate {rate:.3g} for this population "
                 f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
+            )
+            # The parameters the pairs are scored with, as run_models keeps them for mpi explain.
+            model = replace(
+                model, parameters=replace(model.parameters, probability_two_random_records_match=rate)
             )
         yield linker, model, fitted
     finally:

@@ -73,6 +73,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _sql_file("store/009_zip_prefix_token"),
     _sql_file("store/010_dob_month_day_token"),
     _sql_file("store/011_street_name_prefix_token"),
+    _sql_file("store/012_run_models"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -15,7 +15,8 @@ from mpi.config import ProjectConfig, load_config
 from mpi.errors import InputError, MpiUserError
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
-from mpi.quality.evaluate import TruthCoverage, _level_labels, evaluate_against_truth
+from mpi.pair_display import level_labels
+from mpi.quality.evaluate import TruthCoverage, evaluate_against_truth
 from mpi.runs import undo_run
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden"
@@ -192,7 +193,7 @@ def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> No
     assert levels["name_swap"][-1].display_label == "Not swapped"
     assert else_level().display_label == "None of the above"  # an else level without a label
     assert levels["first_name"][1].display_label == levels["first_name"][1].label  # a label wins
-    shown = {label for c in spec.comparisons for label in _level_labels(spec)[c.name].values()}
+    shown = {label for c in spec.comparisons for label in level_labels(spec)[c.name].values()}
     assert not {label for label in shown if label.endswith("Level")}
 
 

@@ -37,6 +37,14 @@ class BlockingRecall:
         return self.true_pairs_caught / self.true_pairs if self.true_pairs else 1.0
 
 
+def prediction_rule_conditions(spec: ModelSpec) -> list[str]:
+    """Each prediction rule as a DuckDB condition on a pair of model-input rows aliased l and r."""
+    return [
+        f"coalesce(({blocking_rule_creator(rule).get_blocking_rule('duckdb').blocking_rule_sql}), false)"
+        for rule in spec.prediction_rules
+    ]
+
+
 def blocking_recall(
     con: duckdb.DuckDBPyConnection, spec: ModelSpec, truth_table: str, *, records_table: str = "records"
 ) -> BlockingRecall | None:
@@ -49,10 +57,7 @@ def blocking_recall(
     if not rules or any(rule.arrays_to_explode for rule in rules):
         return None
     create_model_input_view(con, spec, records_table=records_table, view_name=BLOCKING_INPUT_VIEW)
-    conditions = [
-        f"coalesce(({blocking_rule_creator(rule).get_blocking_rule('duckdb').blocking_rule_sql}), false)"
-        for rule in rules
-    ]
+    conditions = prediction_rule_conditions(spec)
     hits = ", ".join(f"{condition} AS hit_{i}" for i, condition in enumerate(conditions))
     rules_hit = " + ".join(f"hit_{i}::INTEGER" for i in range(len(rules)))
     per_rule = ", ".join(

@@ -14,6 +14,7 @@ from mpi.config import FORMATS_BY_EXTENSION, ProjectConfig
 from mpi.errors import InputError, MpiUserError
 from mpi.model import load_model_file
 from mpi.model.spec import ModelSpec
+from mpi.pair_display import displayed_record, level_labels
 from mpi.project_models import locate_model
 from mpi.quality.blocking import BlockingRecall, blocking_recall
 from mpi.quality.evidence import RecallByEvidence, recall_by_evidence
@@ -23,9 +24,6 @@ from mpi.store import open_store
 
 # The sweep also clusters at the last run's own threshold, so one of its rows is the index evaluated.
 SWEEP_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
-# Record fields shown side by side for an example pair; the SSN is masked to its last four digits.
-DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
-                  "sex", "ssn", "address", "zip")  # fmt: skip
 TRUTH_COLUMNS = ("source", "record_id", "person_id")
 # Below this share of truth rows naming an indexed record, the truth file is keyed otherwise than
 # the store (other source names, another id column, ids written differently), not a deliberate
@@ -232,28 +230,10 @@ def check_truth_coverage(
     )
 
 
-def _level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
-    """gamma value -> level label, per comparison: Splink numbers non-null levels from the top down."""
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in spec.comparisons:
-        levels = [level for level in comparison.levels if not level.is_null_level]
-        by_value = {len(levels) - 1 - i: level.display_label for i, level in enumerate(levels)}
-        by_value[-1] = "null"
-        labels[comparison.name] = by_value
-    return labels
-
-
-def _mask(record: dict[str, Any]) -> dict[str, Any]:
-    ssn = record.get("ssn")
-    if ssn:
-        record["ssn"] = "***-**-" + str(ssn)[-4:]
-    return record
-
-
 def _examples(
     con: duckdb.DuckDBPyConnection, where: str, spec: ModelSpec, limit: int
 ) -> tuple[PairExample, ...]:
-    labels = _level_labels(spec)
+    labels = level_labels(spec)
     gamma_columns = [f"gamma_{c.name}" for c in spec.comparisons]
     present = {row[0] for row in con.execute("DESCRIBE pairs").fetchall()}
     gammas = [g for g in gamma_columns if g in present]
@@ -263,16 +243,12 @@ def _examples(
         f"FROM pairs AS p {where} ORDER BY p.match_probability DESC, p.source_l, p.record_id_l, p.source_r, p.record_id_r LIMIT ?",
         [limit],
     ).fetchall()
-    fields = ", ".join(quote_identifier(f) for f in DISPLAY_FIELDS)
     examples = []
     for row in rows:
-        sides = []
-        for source, record_id in ((row[0], row[1]), (row[2], row[3])):
-            cursor = con.execute(
-                f"SELECT {fields} FROM records WHERE source = ? AND record_id = ?", [source, record_id]
-            )
-            names = [d[0] for d in cursor.description]
-            sides.append(_mask(dict(zip(names, cursor.fetchall()[0], strict=True))))
+        sides = [
+            displayed_record(con, source, record_id) or {}
+            for source, record_id in ((row[0], row[1]), (row[2], row[3]))
+        ]
         levels = {
             g.removeprefix("gamma_"): labels[g.removeprefix("gamma_")].get(int(value), str(value))
             for g, value in zip(gammas, row[6:], strict=True)

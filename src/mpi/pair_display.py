@@ -1,0 +1,46 @@
+"""How a pair of records is shown to an analyst: the fields side by side, the SSN masked, and the
+label of the level each comparison chose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from mpi.model.spec import ModelSpec
+from mpi.sqlutil import quote_identifier
+
+# Record fields shown side by side for a pair; the SSN is masked to its last four digits.
+DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
+                  "sex", "ssn", "address", "zip")  # fmt: skip
+
+
+def level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
+    """gamma value -> level label, per comparison: Splink numbers non-null levels from the top down."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in spec.comparisons:
+        levels = [level for level in comparison.levels if not level.is_null_level]
+        by_value = {len(levels) - 1 - i: level.display_label for i, level in enumerate(levels)}
+        by_value[-1] = "null"
+        labels[comparison.name] = by_value
+    return labels
+
+
+def masked(record: dict[str, Any]) -> dict[str, Any]:
+    ssn = record.get("ssn")
+    if ssn:
+        record["ssn"] = "***-**-" + str(ssn)[-4:]
+    return record
+
+
+def displayed_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> dict[str, Any] | None:
+    """The record's display fields (SSN masked), or None when `records` has no such record."""
+    fields = ", ".join(quote_identifier(f) for f in DISPLAY_FIELDS)
+    cursor = con.execute(
+        f"SELECT {fields} FROM records WHERE source = ? AND record_id = ?", [source, record_id]
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return None
+    names = [d[0] for d in cursor.description]
+    return masked(dict(zip(names, rows[0], strict=True)))

@@ -1,0 +1,116 @@
+"""mpi explain: a pair weighed with the parameters the latest run scored with, and how the index joined it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from mpi.cli import main
+from mpi.config import ProjectConfig, load_config
+from mpi.errors import MpiUserError
+from mpi.explain import explain_pair
+from mpi.ingest import ingest_sources
+from mpi.link import link_records
+from mpi.overrides import RecordKey, add_override
+from mpi.synth import generate_population
+
+
+def people(record_id: int) -> RecordKey:
+    return RecordKey(source="people", record_id=str(record_id))
+
+
+def test_before_any_link_the_model_file_weighs_the_pair(golden_project: ProjectConfig) -> None:
+    explanation = explain_pair(golden_project, people(9), people(10))
+    assert explanation.run_id is None and "no link run yet" in explanation.scored_by
+    assert explanation.person_ids == (None, None) and explanation.stored_probability is None
+    levels = {c.comparison: c.level for c in explanation.comparisons}
+    assert levels["first_name"].startswith("Nickname")
+
+
+def test_twins_weighed_as_the_run_scored_them(golden_project: ProjectConfig) -> None:
+    link_records(golden_project)
+    twins = explain_pair(golden_project, people(1), people(3))
+    assert twins.run_id == 1 and not twins.same_person
+    assert twins.stored_probability == pytest.approx(twins.match_probability, abs=1e-9)
+    assert twins.match_probability < twins.threshold
+    levels = {c.comparison: c.level for c in twins.comparisons}
+    assert levels["first_name"].startswith("Different first names")
+    # The prior, plus one weight per comparison with values on both sides, is the pair's weight.
+    total = twins.prior_weight + sum(c.match_weight for c in twins.comparisons)
+    assert total == pytest.approx(twins.match_weight, abs=1e-6)
+    assert twins.compared_by is not None and "dob" in twins.compared_by
+
+
+def test_a_manual_link_is_shown_in_the_chain(golden_project: ProjectConfig) -> None:
+    add_override(
+        golden_project, "link", people(16), people(17), decided_by="A. Clerk", reason="same man, by phone"
+    )
+    link_records(golden_project)
+    explanation = explain_pair(golden_project, people(17), people(18))
+    assert explanation.same_person
+    assert [step.match_probability is None for step in explanation.chain] == [True, False]
+    assert explanation.overrides == ()
+    assert (
+        explain_pair(golden_project, people(16), people(17))
+        .overrides[0]
+        .startswith("override 1: link by A. Clerk")
+    )
+
+
+def test_fitted_shipped_model_explains_the_runs_own_scores(tmp_path: Path) -> None:
+    summary = generate_population(persons=150, seed=5, out_dir=tmp_path)
+    config = load_config(summary.config_path)
+    ingest_sources(config)
+    assert link_records(config).model_fitted
+    con = duckdb.connect(str(config.store_path), read_only=True)
+    try:
+        pairs = con.execute(
+            "SELECT source_l, record_id_l, source_r, record_id_r, match_probability FROM pairs "
+            "WHERE match_probability BETWEEN 0.05 AND 0.95 ORDER BY match_probability LIMIT 3"
+        ).fetchall()
+    finally:
+        con.close()
+    assert pairs
+    for source_l, id_l, source_r, id_r, stored in pairs:
+        explanation = explain_pair(
+            config, RecordKey(source=source_l, record_id=id_l), RecordKey(source=source_r, record_id=id_r)
+        )
+        assert explanation.match_probability == pytest.approx(stored, abs=1e-9)
+        assert "run 1 scored" in explanation.scored_by
+
+
+def test_refusals_name_the_record(golden_project: ProjectConfig) -> None:
+    with pytest.raises(MpiUserError, match="Give two different records"):
+        explain_pair(golden_project, people(1), people(1))
+    with pytest.raises(MpiUserError, match='source "people" has no record id "99"'):
+        explain_pair(golden_project, people(1), people(99))
+    with pytest.raises(MpiUserError, match="would overwrite the store"):
+        explain_pair(golden_project, people(1), people(2), chart_path=golden_project.store_path)
+
+
+def test_cli_prints_the_verdict_and_writes_the_chart(golden_project: ProjectConfig, tmp_path: Path) -> None:
+    link_records(golden_project)
+    chart = tmp_path / "why.html"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(golden_project.config_path),
+            "explain",
+            "people:5",
+            "people:7",
+            "--chart",
+            str(chart),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "people:5 and people:7: different persons" in result.output
+    assert "JR vs SR (father and son)" in result.output
+    assert "<html" in chart.read_text(encoding="utf-8").lower()
+    bad = CliRunner().invoke(
+        main, ["--config", str(golden_project.config_path), "explain", "people5", "people:7"]
+    )
+    assert bad.exit_code == 2 and '"people5" is not a record key' in bad.output
