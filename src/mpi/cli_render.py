@@ -145,15 +145,10 @@ def print_explanation(console: Console, explanation: PairExplanation) -> None:
     e = explanation
     left, right = _key(e.left), _key(e.right)
     console.print(Text(f"{left} and {right}: {_verdict(e)}", style="bold"))
-    records = Table(title="The records")
-    for column in ("field", left, right):
-        records.add_column(column)
-    for field in e.left:
-        if field in ("source", "record_id"):
-            continue
-        a, b = e.left[field], e.right[field]
-        records.add_row(field, "" if a is None else str(a), "" if b is None else str(b))
-    console.print(records)
+    if all(e.left[f] is None and e.right[f] is None for f in e.left if f not in ("source", "record_id")):
+        console.print("The records hold hashed tokens only: their values are at the agencies.")
+    else:
+        _print_side_by_side(console, e, left, right)
     weights = Table(title=f"Match weights: {e.scored_by}")
     for column in ("comparison", "level", "match weight"):
         weights.add_column(column, justify="right" if column == "match weight" else "left")
@@ -175,7 +170,11 @@ def print_explanation(console: Console, explanation: PairExplanation) -> None:
             else "none: no prediction rule makes this pair, so no link run scores it"
         )
         console.print(f"prediction rules that compare the pair: {rules}")
-    stored = "not kept" if e.stored_probability is None else f"{e.stored_probability:.4f}"
+    stored = (
+        f"{e.stored_probability:.4f}"
+        if e.stored_probability is not None
+        else f"not kept (a run keeps the pairs its rules compare that score {KEEP_PAIRS_FROM_PROBABILITY:g} or more)"
+    )
     console.print(f"the pair's score among the latest run's kept pairs: {stored}")
     if e.stored_probability is not None and abs(e.stored_probability - e.match_probability) > 5e-4:
         console.print(
@@ -189,6 +188,18 @@ def print_explanation(console: Console, explanation: PairExplanation) -> None:
         console.print(f"  linked: {step.left} - {step.right} ({how})")
     for line in e.overrides:
         console.print(f"  {line}")
+
+
+def _print_side_by_side(console: Console, e: PairExplanation, left: str, right: str) -> None:
+    records = Table(title="The records")
+    for column in ("field", left, right):
+        records.add_column(column)
+    for field in e.left:
+        if field in ("source", "record_id"):
+            continue
+        a, b = e.left[field], e.right[field]
+        records.add_row(field, "" if a is None else str(a), "" if b is None else str(b))
+    console.print(records)
 
 
 def _verdict(e: PairExplanation) -> str:
@@ -231,7 +242,7 @@ def print_review(console: Console, review: ReviewList) -> None:
             table.add_column(column, justify="right" if column == "p" else "left")
         for pair in review.pairs:
             table.add_row(
-                f"{pair.match_probability:.3f}",
+                f"{pair.match_probability:.4f}",
                 "linked" if pair.linked else "apart",
                 _who(pair.left),
                 _who(pair.right),
