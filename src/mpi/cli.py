@@ -832,8 +832,8 @@ def explain(
     Example: mpi explain k12:000123 wages:998877
     """
     from mpi.cli_render import print_explanation
-    from mpi.explain import explain_pair
     from mpi.overrides import RecordKey
+    from mpi.quality.explain import explain_pair
 
     explanation = explain_pair(
         project_config(ctx),
@@ -881,7 +881,7 @@ def review(ctx: click.Context, low: float, high: float, limit: int, out_path: Pa
     Example: mpi review --low 0.3 --high 0.95 --out review.csv
     """
     from mpi.cli_render import print_review
-    from mpi.review import uncertain_pairs
+    from mpi.quality.review import uncertain_pairs
 
     print_review(
         console, uncertain_pairs(project_config(ctx), low=low, high=high, limit=limit, out_path=out_path)

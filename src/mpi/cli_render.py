@@ -6,12 +6,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mpi.explain import PairExplanation
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage
 from mpi.quality.evidence import RecallByEvidence
-from mpi.review import ReviewList
+from mpi.quality.explain import PairExplanation
+from mpi.quality.review import ReviewList
 
 
 def print_evaluation(console: Console, report: EvaluationReport) -> None:

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
 from mpi.errors import MpiUserError
-from mpi.explain import explain_pair
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
 from mpi.overrides import RecordKey, add_override
+from mpi.quality.explain import explain_pair
 from mpi.synth import generate_population
 
 

@@ -13,7 +13,7 @@ from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.link import link_records
 from mpi.overrides import RecordKey, add_override
-from mpi.review import uncertain_pairs
+from mpi.quality.review import uncertain_pairs
 
 
 def keys(pair_left: dict[str, object], pair_right: dict[str, object]) -> tuple[str, str]:
