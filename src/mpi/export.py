@@ -13,12 +13,18 @@ from mpi.store import open_store
 EXPORT_FORMATS = {".csv": "FORMAT CSV, HEADER", ".parquet": "FORMAT PARQUET"}
 
 
-def export_person_index(config: ProjectConfig, out_path: Path) -> int:
-    """(source, record_id, person_id) ordered by person; the format follows the file extension."""
+def export_options(config: ProjectConfig, out_path: Path) -> str:
+    """COPY's options for ``out_path``'s format (CSV or Parquet, by extension); refuses a project file."""
     refuse_overwriting("--out", out_path, project_files(config))
     options = EXPORT_FORMATS.get(out_path.suffix.lower())
     if options is None:
         raise MpiUserError(f"Cannot tell the format of {out_path}: use a .csv or .parquet file name.")
+    return options
+
+
+def export_person_index(config: ProjectConfig, out_path: Path) -> int:
+    """(source, record_id, person_id) ordered by person; the format follows the file extension."""
+    options = export_options(config, out_path)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         rows = int(store.con.execute("SELECT count(*) FROM person_index").fetchall()[0][0])

@@ -237,10 +237,19 @@ def _stored_probability(con: duckdb.DuckDBPyConnection, left: RecordKey, right: 
     rows = con.execute(
         "SELECT match_probability FROM pairs WHERE (source_l, record_id_l, source_r, record_id_r) IN "
         "((?, ?, ?, ?), (?, ?, ?, ?))",
-        [left.source, left.record_id, right.source, right.record_id]
-        + [right.source, right.record_id, left.source, left.record_id],
+        _either_way(left, right),
     ).fetchall()
     return float(rows[0][0]) if rows else None
+
+
+def _either_way(left: RecordKey, right: RecordKey) -> list[str]:
+    """Parameters for ``(source, id, source, id) IN ((?, ?, ?, ?), (?, ?, ?, ?))``: a pair in either order."""
+    return [left.source, left.record_id, right.source, right.record_id] + [
+        right.source,
+        right.record_id,
+        left.source,
+        left.record_id,
+    ]
 
 
 def _in_store(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -321,7 +330,6 @@ def _overrides(con: duckdb.DuckDBPyConnection, left: RecordKey, right: RecordKey
     rows = con.execute(
         "SELECT override_id, kind, decided_by, reason FROM overrides WHERE "
         "(source_a, record_id_a, source_b, record_id_b) IN ((?, ?, ?, ?), (?, ?, ?, ?)) ORDER BY override_id",
-        [left.source, left.record_id, right.source, right.record_id]
-        + [right.source, right.record_id, left.source, left.record_id],
+        _either_way(left, right),
     ).fetchall()
     return tuple(f"override {i}: {kind} by {by} ({reason})" for i, kind, by, reason in rows)

@@ -12,9 +12,8 @@ import duckdb
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
-from mpi.export import EXPORT_FORMATS
+from mpi.export import export_options
 from mpi.pair_display import DISPLAY_FIELDS, displayed_record
-from mpi.project_files import project_files, refuse_overwriting
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.store import open_store
 
@@ -75,12 +74,7 @@ def uncertain_pairs(
     """The latest run's unsure pairs, closest to its threshold first; ``out_path`` (CSV or Parquet) gets them all."""
     if not 0 <= low < high <= 1:
         raise MpiUserError(f"The band must be 0 <= --low < --high <= 1, not {low} .. {high}.")
-    options = None
-    if out_path is not None:
-        refuse_overwriting("--out", out_path, project_files(config))
-        options = EXPORT_FORMATS.get(out_path.suffix.lower())
-        if options is None:
-            raise MpiUserError(f"Cannot tell the format of {out_path}: use a .csv or .parquet file name.")
+    options = None if out_path is None else export_options(config, out_path)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         con = store.con
