@@ -365,7 +365,8 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
         "6,Lee,12 Ste Genevieve Ave\n"  # a street name that starts with a unit word keeps it
         "7,Lee,PO Box 55\n"
         # USPS variants of one street type (Publication 28, C1) read as one
-        "11,Lee,1200 Sunset Boul\n12,Lee,1200 Sunset Blvd\n13,Lee,9 Oak Terr\n14,Lee,9 Oak Terrace\n",
+        "11,Lee,1200 Sunset Boul\n12,Lee,1200 Sunset Blvd\n13,Lee,9 Oak Terr\n14,Lee,9 Oak Terrace\n"
+        "15,Lee,123 Main St Apt. 4-B\n16,Lee,4 Elm St 2nd Fl\n",
         encoding="utf-8",
     )
     (tmp_path / "parts.csv").write_text(
@@ -387,6 +388,29 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
     assert parts["7"] == (None, "PO BOX 55", None) and rows["7"]["address"] == "PO BOX 55"
     assert rows["11"]["address"] == rows["12"]["address"] == "1200 SUNSET BLVD"
     assert rows["13"]["address"] == rows["14"]["address"] == "9 OAK TER"
+    assert parts["15"] == ("123", "MAIN ST", "4B") and parts["16"] == ("4", "ELM ST", "2")
+
+
+def test_a_placeholder_address_is_no_address(basic_project: Path) -> None:
+    """HOMELESS, UNKNOWN, GENERAL DELIVERY: shared by people of no one household, so not an address."""
+    config = basic_project.parent / "mpi.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('zip = "ZIP"', 'zip = "ZIP"\naddress = "ADDR"'), encoding="utf-8")
+    header = (basic_project.parent / "people.csv").read_text(encoding="utf-8").splitlines()[0]
+    (basic_project.parent / "people.csv").write_text(
+        header + ",ADDR\n"
+        "1,Ann,Lee,02/03/1990,2,,06103,0,HOMELESS\n"
+        "2,Bo,Lee,02/03/1991,1,,06103,1,General Delivery\n"
+        "3,Cy,Lee,02/03/1992,1,,06103,2,0 Unknown\n"
+        "4,Di,Lee,02/03/1993,2,,06103,3,12 Unknown Address\n"
+        "5,Ed,Lee,02/03/1994,1,,06103,4,12 Homeless Rd\n",
+        encoding="utf-8",
+    )
+    (people,) = ingest_sources(load_config(config)).sources
+    rows = records(config)
+    assert [rows[r]["address"] for r in "12345"] == [None, None, None, None, None]
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert issues[("address", "placeholder address (HOMELESS, UNKNOWN, GENERAL DELIVERY ...)")] == 5
 
 
 def test_year_regex_reads_the_year_of_a_date_that_does_not_parse() -> None:

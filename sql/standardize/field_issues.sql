@@ -30,6 +30,12 @@ FROM (
            count(*) FILTER (WHERE is_placeholder)
     FROM mapped JOIN mpi__name_values ON value = last_name_in
     UNION ALL
+    SELECT 'address', 'placeholder address (HOMELESS, UNKNOWN, GENERAL DELIVERY ...)',
+           count(*) FILTER (WHERE coalesce(a.is_placeholder, false) OR coalesce(s.is_placeholder, false))
+    FROM mapped
+    LEFT JOIN mpi__address_values AS a ON a.value = address_in
+    LEFT JOIN mpi__street_values AS s ON s.value = street_name_in
+    UNION ALL
     SELECT 'ssn', 'structurally invalid SSN',
            count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM enriched
     UNION ALL

@@ -218,6 +218,16 @@ CREATE OR REPLACE TEMP MACRO mpi_street_std(s) AS
         WHEN t IN ('FIRST') THEN '1ST' WHEN t IN ('SECOND') THEN '2ND' WHEN t IN ('THIRD') THEN '3RD'
         ELSE t END), ' '), '');
 
+-- A street (standardized: STREET is ST) that stands for "no address": homeless, unknown, refused,
+-- general delivery (mail held at the post office). Shared by many people who are not one household.
+CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_street(s) AS
+    s IN ('HOMELESS', 'UNKNOWN', 'UNK', 'UNKN', 'NONE', 'NULL', 'NA', 'N A', 'TBD', 'TEST', 'SAME', 'SAME AS ABOVE',
+          'GENERAL DELIVERY', 'GEN DELIVERY', 'GEN DEL', 'GENERAL DEL', 'NO ADDRESS', 'NO ADDRESS GIVEN',
+          'NO FIXED ADDRESS', 'NO FIXED ABODE', 'NFA', 'NO PERMANENT ADDRESS', 'NOT GIVEN', 'NOT PROVIDED',
+          'NOT AVAILABLE', 'REFUSED', 'DECLINED', 'TRANSIENT', 'UNDOMICILED', 'UNHOUSED', 'ADDRESS UNKNOWN',
+          'UNKNOWN ADDRESS', 'HOMELESS SHELTER', 'STREET', 'ST')
+    OR regexp_full_match(s, '(XX+|X)|(HOMELESS|UNKNOWN) .*|.* (HOMELESS|UNKNOWN)');
+
 -- Words that introduce a secondary unit (USPS designators and their spellings): APT 4B, SUITE 100.
 CREATE OR REPLACE TEMP MACRO mpi_unit_words() AS
     ['APT', 'APARTMENT', 'UNIT', 'STE', 'SUITE', 'FL', 'FLR', 'FLOOR', 'RM', 'ROOM', 'NO', 'NUM', 'NUMBER',
@@ -230,12 +240,14 @@ CREATE OR REPLACE TEMP MACRO mpi_unit_word_pattern() AS '(?:' || array_to_string
 CREATE OR REPLACE TEMP MACRO mpi_clean_address(s) AS mpi_clean_text(replace(s, '#', ' UNIT '));
 
 -- The unit that ends a cleaned address or street line, with its leading space ('' when none):
--- runs of unit words, each followed by a unit number (4B, 12, B, PH, or APT4B written as one),
--- then any unit words left over (# 2 FLOOR). Only at the end, so STE GENEVIEVE AVE keeps its name.
+-- runs of unit words, each followed by a unit number (4B, 12, B, PH, APT4B written as one, or 4-B,
+-- which cleaning leaves as 4 B), then any unit words left over (# 2 FLOOR); or a floor alone (2ND FL).
+-- Only at the end, so STE GENEVIEVE AVE keeps its name.
 CREATE OR REPLACE TEMP MACRO mpi_unit_tail(s) AS regexp_extract(s,
-    '(?:(?: ' || mpi_unit_word_pattern() || ')+'
-    || '(?: [A-Z0-9]*[0-9][A-Z0-9]*| [A-Z]{1,2}|[0-9]+[A-Z]?))+'
-    || '(?: ' || mpi_unit_word_pattern() || ')*$');
+    '(?:(?:(?: ' || mpi_unit_word_pattern() || ')+'
+    || '(?: [A-Z0-9]*[0-9][A-Z0-9]*(?: [A-Z])?| [A-Z]{1,2}|[0-9]+[A-Z]?))+'
+    || '(?: ' || mpi_unit_word_pattern() || ')*'
+    || '| [0-9]+(?:ST|ND|RD|TH)? (?:FL|FLR|FLOOR))$');
 
 -- The user name of a standardized email address, the part before its one @ (hashed tokens, leak
 -- checks; the person model's EMAIL_USER_NAME is the same, written for every Splink dialect).
@@ -245,9 +257,11 @@ CREATE OR REPLACE TEMP MACRO mpi_email_user(email) AS regexp_extract(email, '^[^
 CREATE OR REPLACE TEMP MACRO mpi_without_unit_tail(line, unit_tail) AS left(line, length(line) - length(unit_tail));
 
 -- A unit without its words, so APARTMENT # 40, APT 40, #40 and 40 all read 40; NULL if nothing is left.
-CREATE OR REPLACE TEMP MACRO mpi_unit_id(s) AS nullif(array_to_string(list_filter(
+-- A number's letter written apart (4 B, from 4-B) joins it, and an ordinal floor is its number (2ND is 2).
+CREATE OR REPLACE TEMP MACRO mpi_unit_id(s) AS nullif(regexp_replace(regexp_replace(array_to_string(list_filter(
     string_split(regexp_replace(s, '(^| )' || mpi_unit_word_pattern() || '([0-9])', '\1\2', 'g'), ' '),
-    lambda t: t <> '' AND NOT list_contains(mpi_unit_words(), t)), ' '), '');
+    lambda t: t <> '' AND NOT list_contains(mpi_unit_words(), t)), ' '),
+    '([0-9]) ([A-Z])$', '\1\2'), '^([0-9]+)(ST|ND|RD|TH)$', '\1'), '');
 
 -- Two-letter state codes; full names of states are mapped to them.
 CREATE OR REPLACE TEMP MACRO mpi_state_std(s) AS

@@ -119,12 +119,21 @@ WITH cleaned AS (
     SELECT value, ' ' || mpi_clean_address(value) AS line
     FROM (SELECT DISTINCT street_name_in AS value FROM mpi__mapped WHERE street_name_in IS NOT NULL)
 ),
-split AS (SELECT value, line, mpi_unit_tail(line) AS unit_tail FROM cleaned)
+split AS (SELECT value, line, mpi_unit_tail(line) AS unit_tail FROM cleaned),
+parts AS (
+    SELECT
+        value,
+        mpi_street_std(nullif(trim(mpi_without_unit_tail(line, unit_tail)), '')) AS street_name_text,
+        mpi_unit_id(unit_tail) AS unit_text
+    FROM split
+)
+-- A placeholder (HOMELESS, UNKNOWN, GENERAL DELIVERY) is no address: shared, it would say "one household".
 SELECT
     value,
-    mpi_street_std(nullif(trim(mpi_without_unit_tail(line, unit_tail)), '')) AS street_name_text,
-    mpi_unit_id(unit_tail) AS unit_text
-FROM split;
+    CASE WHEN NOT is_placeholder THEN street_name_text END AS street_name_text,
+    CASE WHEN NOT is_placeholder THEN unit_text END AS unit_text,
+    is_placeholder
+FROM (SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts);
 
 CREATE OR REPLACE TEMP TABLE mpi__address_values AS
 WITH cleaned AS (
@@ -134,11 +143,20 @@ WITH cleaned AS (
 split AS (
     SELECT value, line, mpi_unit_tail(line) AS unit_tail, regexp_extract(line, '^ ([0-9]+[A-Z]?) ', 1) AS number
     FROM cleaned
+),
+parts AS (
+    SELECT
+        value,
+        nullif(number, '') AS street_number_text,
+        mpi_unit_id(unit_tail) AS unit_text,
+        mpi_street_std(nullif(trim(substr(mpi_without_unit_tail(line, unit_tail), length(number) + 2)), ''))
+            AS street_name_text
+    FROM split
 )
 SELECT
     value,
-    nullif(number, '') AS street_number_text,
-    mpi_unit_id(unit_tail) AS unit_text,
-    mpi_street_std(nullif(trim(substr(mpi_without_unit_tail(line, unit_tail), length(number) + 2)), ''))
-        AS street_name_text
-FROM split;
+    CASE WHEN NOT is_placeholder THEN street_number_text END AS street_number_text,
+    CASE WHEN NOT is_placeholder THEN unit_text END AS unit_text,
+    CASE WHEN NOT is_placeholder THEN street_name_text END AS street_name_text,
+    is_placeholder
+FROM (SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts);

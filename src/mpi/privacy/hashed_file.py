@@ -37,8 +37,9 @@ FILE_FORMAT = "mpi-hashed"
 # 9: digits misread into names (SM1TH) read as the file's own spelling, so name tokens of 8 differ;
 # 10: a name without letters is none, ZIPs, SSNs and phones written as floats (6103.0) lose the ".0"
 # (in scientific notation they are none),
-# dates lose a time of day, a two-digit year read by %Y and an SSN short of a digit are no value
-HASHED_SCHEMA_VERSION = 10
+# dates lose a time of day, a two-digit year read by %Y and an SSN short of a digit are no value;
+# 11: a placeholder address (HOMELESS, UNKNOWN) is none, units written 4-B and floors (2ND FL) split off
+HASHED_SCHEMA_VERSION = 11
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"
