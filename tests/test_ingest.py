@@ -214,6 +214,22 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
     people = ingest_people(basic_project, "1,Ann,Lee,11/2/75,2,,06103,0\n2,Bo,Ng,1980-01-02,1,,06103,1\n")
     (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
     assert "(as %m/%d/%y reads it)" in fix and 'add "%m/%d/%y"' in fix
+    # added after the four-digit format, %y reads them: a year in the future is a century earlier
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(
+        text.replace('date_format = ["%Y-%m-%d", "%m/%d/%Y"]', 'date_format = ["%m/%d/%Y", "%m/%d/%y"]'),
+        encoding="utf-8",
+    )
+    people = ingest_people(basic_project, "1,Ann,Lee,11/2/75,2,,06103,0\n2,Bo,Ng,12/5/49,1,,06103,1\n"
+                                          "3,Cy,Oh,12/5/1949,1,,06103,1\n4,Di,Ray,1/4/21,2,,06103,1\n")  # fmt: skip
+    read = {rid: r["dob"] for rid, r in records(basic_project).items()}
+    assert read == {
+        "1": date(1975, 11, 2),
+        "2": date(1949, 12, 5),
+        "3": date(1949, 12, 5),
+        "4": date(2021, 1, 4),
+    }
+    assert not [fi for fi in people.field_issues if fi.field == "dob"]
 
 
 def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:

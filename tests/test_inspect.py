@@ -358,13 +358,16 @@ def test_inspect_suggests_each_field_once_and_a_mapping_mpi_accepts(tmp_path: Pa
         # a day past 12 rules month-first out (DuckDB's sniffer reads these as DATE; ingest reads text)
         (("31/12/1980", "01/02/1975", "13/05/1990"), 'date_format = ["%d/%m/%Y"]'),
         (("12-DEC-1980", "01-FEB-1975"), 'date_format = ["%d-%b-%Y"]'),
+        # a hospital's "Oct 22, 1966", and the month's whole name
+        (("Oct 22, 1966", "Jan 5, 1980"), 'date_format = ["%b %d, %Y"]'),
+        (("October 22, 1966", "January 5, 1980"), 'date_format = ["%B %d, %Y"]'),
         (("1980-12-31", "1975-02-01"), 'dob = "dob"'),  # ISO is the default: nothing to add
     ],
 )
 def test_inspect_suggests_the_date_formats_that_read_the_dates(
     tmp_path: Path, dates: tuple[str, ...], expected: str
 ) -> None:
-    rows = "".join(f"{i},Ann,{d}\n" for i, d in enumerate(dates, start=1))
+    rows = "".join(f'{i},Ann,"{d}"\n' for i, d in enumerate(dates, start=1))
     (tmp_path / "people.csv").write_text("id,first,dob\n" + rows, encoding="utf-8")
     mapping = suggested_mapping(tmp_path / "people.csv")
     assert expected in mapping

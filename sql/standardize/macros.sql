@@ -69,6 +69,12 @@ CREATE OR REPLACE TEMP MACRO mpi_date_with_whole_year(d, s) AS
               OR regexp_matches(s, '(^|[^0-9])' || lpad(CAST(year(d) AS VARCHAR), 4, '0') || '([^0-9]|$)')
          THEN d END;
 
+-- A date read by %y, a two-digit year: strptime puts 00-68 in the 2000s and 69-99 in the 1900s. One
+-- that would lie in the future is a century earlier (12/5/49 is 1949): dates of birth and of records
+-- are in the past. A year of 20 or so stays ambiguous (a child, or a centenarian): the nearer is taken.
+CREATE OR REPLACE TEMP MACRO mpi_date_of_two_digit_year(d) AS
+    CASE WHEN d > current_date THEN CAST(d - INTERVAL 100 YEAR AS DATE) ELSE d END;
+
 -- Left-pad a numeric identifier that lost its leading zeros (spreadsheets do this); n NULL = no padding.
 CREATE OR REPLACE TEMP MACRO mpi_pad_digits(s, n) AS
     CASE WHEN n IS NULL OR mpi_digits(s) IS NULL OR length(mpi_digits(s)) >= n THEN mpi_digits(s)

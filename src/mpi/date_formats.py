@@ -34,6 +34,11 @@ CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
     "%d-%b-%Y",
     "%d %b %Y",
     "%b %d %Y",
+    "%b %d, %Y",
+    # the month's whole name (%b reads only its first three letters: OCT, not OCTOBER)
+    "%B %d, %Y",
+    "%B %d %Y",
+    "%d %B %Y",
     # Last: a year alone (1985), as registers and wage files give a birth year. Ingest keeps it as
     # the birth year, compared as an age is, not as 1 January (is_year_only).
     YEAR_ONLY_DATE_FORMAT,

@@ -238,8 +238,9 @@ def _fix_for(
         return (
             f"{unread}: {two_digit_years:,} {'has' if two_digit_years == 1 else 'have'} a two-digit year "
             f"(as {short} reads it), "
-            "and mpi does not guess a century. Ask the agency for four-digit years; or, if every birth in "
-            f'the file is after 1968, add "{short}" to date_format (%y reads 00-68 as 2000-2068, 69-99 as 1969-1999).'
+            "and mpi does not guess a century unasked. Ask the agency for four-digit years; or add "
+            f'"{short}" to date_format, after the formats there: a two-digit year is then read as the latest '
+            "year not in the future (49 as 1949, 24 as 2024), wrong for anyone born a century before that."
         )
     if found and _reads_every_date(con, found[0]):
         # The dates the column's formats did read are suspect too: 11/02/1975 read by %d/%m/%Y is

@@ -137,7 +137,17 @@ def _date_sql(column: str, formats: tuple[str, ...], column_type: str, params: _
     if column_type.upper() in DATE_TYPES:
         return f"CAST({quote_identifier(column)} AS DATE)"
     text = _date_text_sql(column, formats)
-    parsed = f"CAST(try_strptime({text}, {params.add(list(formats))}::VARCHAR[]) AS DATE)"
+    # One format at a time, in the order given: try_strptime over the list takes the first that
+    # parses, and %Y parses 9/5/78 as the year 78, which the whole-year check then throws away
+    # before a %y later in the list is tried.
+    reads = [_date_in_format_sql(text, date_format, params) for date_format in formats]
+    return reads[0] if len(reads) == 1 else f"coalesce({', '.join(reads)})"
+
+
+def _date_in_format_sql(text: str, date_format: str, params: _Params) -> str:
+    parsed = f"CAST(try_strptime({text}, {params.add(date_format)}::VARCHAR) AS DATE)"
+    if "%y" in date_format:
+        return f"mpi_date_of_two_digit_year({parsed})"
     return f"mpi_date_with_whole_year({parsed}, {text})"
 
 

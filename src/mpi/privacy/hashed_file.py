@@ -38,7 +38,8 @@ FILE_FORMAT = "mpi-hashed"
 # 10: a name without letters is none, ZIPs, SSNs and phones written as floats (6103.0) lose the ".0"
 # (in scientific notation they are none),
 # dates lose a time of day, a two-digit year read by %Y and an SSN short of a digit are no value;
-# 11: a placeholder address (HOMELESS, UNKNOWN) is none, units written 4-B and floors (2ND FL) split off
+# 11: a placeholder address (HOMELESS, UNKNOWN) is none, units written 4-B and floors (2ND FL) split off,
+# a %y date format after a %Y one reads its two-digit years, a future one a century earlier
 HASHED_SCHEMA_VERSION = 11
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
