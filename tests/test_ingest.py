@@ -633,3 +633,15 @@ def test_a_date_kept_in_year_month_and_day_columns_is_joined(tmp_path: Path) -> 
     with pytest.raises(ConfigError, match="a date in parts needs both month_column and day_column"):
         config.write_text(config.read_text().replace(', day_column = "BIRTH_DAY"', ""), encoding="utf-8")
         load_config(config)
+
+
+def test_sex_unknown_on_purpose_is_no_field_issue(basic_project: Path) -> None:
+    text = basic_project.read_text(encoding="utf-8")
+    basic_project.write_text(text.replace('"2" = "F" }', '"2" = "F", "9" = "U" }'), encoding="utf-8")
+    people = ingest_people(
+        basic_project,
+        "1,Ann,Lee,,2,,06103,0\n2,Bo,Lee,,9,,06103,1\n3,Cy,Lee,,Unknown,,06103,2\n4,Di,Lee,,7,,06103,3\n",
+    )
+    assert [records(basic_project)[r]["sex"] for r in "1234"] == ["F", None, None, None]
+    issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
+    assert issues[("sex", "unknown code")] == 1  # the 7: a code the agency never explained

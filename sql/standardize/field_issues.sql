@@ -39,8 +39,11 @@ FROM (
     SELECT 'ssn', 'structurally invalid SSN',
            count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM enriched
     UNION ALL
+    -- a code the source maps to unknown, or written as unknown, is what the agency meant: not a problem
     SELECT 'sex', 'unknown code',
-           count(*) FILTER (WHERE sex_raw IS NOT NULL AND sex IS NULL) FROM enriched
+           count(*) FILTER (WHERE sex_raw IS NOT NULL AND mpi_sex_std(sex_in) IS NULL
+                            AND upper(trim(CAST(sex_in AS VARCHAR))) NOT IN ('U', 'UNKNOWN', 'X', ''))
+    FROM mapped
     UNION ALL
     SELECT 'zip', 'not a ZIP or postal code',
            count(*) FILTER (WHERE zip_raw IS NOT NULL AND zip IS NULL) FROM enriched
