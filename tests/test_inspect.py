@@ -265,6 +265,22 @@ def test_whole_names_ages_and_sex_codes_get_the_options_they_need(tmp_path: Path
     assert "# Replace YYYY-MM-DD with the date the ages in age were recorded" in mapping
 
 
+def test_an_interview_date_is_the_date_ages_were_recorded(tmp_path: Path) -> None:
+    (tmp_path / "survey.csv").write_text(
+        "Resp ID,Name,Age,Interview Date,ZIP\n1,Ann Lee,34,03/01/2024,06103\n2,Bo Ng,51,03/02/2024,06105\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "survey.csv")
+    assert 'age = { column = "Age", as_of_column = "Interview Date", as_of_format = ["%m/%d/%Y"] }' in mapping
+    assert "2 rows read = 2 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
+    # without its format, ingest says which one reads the dates
+    config = write_config(tmp_path, mapping.replace(', as_of_format = ["%m/%d/%Y"]', ""))
+    assert (
+        'the as_of_column "Interview Date" holds dates none of its formats read (%Y-%m-%d); set as_of_format = "%m/%d/%Y"'
+        in ingest_output(config)
+    )
+
+
 def test_a_typo_read_another_way_is_no_second_date_format(tmp_path: Path) -> None:
     # FEBRL's 19027803 reads as 19-02-7803 day first, pseudopeople's swapped 20011402 as 20-01-1402
     rows = ["19560409", "19080419", "19940807", "19850312", "19027803", "20011402"]

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import duckdb
 
-from mpi.config import ProjectConfig, SourceConfig
-from mpi.date_formats import STRFTIME_CODES_HINT, date_formats_of
+from mpi.config import AsOf, ProjectConfig, SourceConfig
+from mpi.date_formats import DEFAULT_DATE_FORMAT, STRFTIME_CODES_HINT, date_formats_of
 from mpi.errors import InputError, MpiError, MpiUserError
 from mpi.mapping import check_mapped_columns, join_date_parts, map_source_sql, register_name_parser
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
@@ -221,6 +221,8 @@ def _fix_for(
     the hint names formats only, never a value (it is printed by `mpi hash` too).
     """
     mapping = source.mapping(field_name)
+    if field_name == "age" and mapping is not None and mapping.as_of is not None and mapping.as_of.column:
+        return _as_of_fix(con, source, mapping.as_of)
     if field_name != "dob" or issue != "unparseable date" or mapping is None:
         return ""
     if mapping.date_parts:
@@ -292,6 +294,28 @@ def _reads_every_date(con: duckdb.DuckDBPyConnection, date_format: str) -> bool:
 UNREAD_DATES_TABLE = "mpi__unread_dates"
 # Distinct unread dates the formats are counted on, as `mpi inspect` samples a file.
 UNREAD_DATES_SAMPLE = 100_000
+
+
+def _as_of_fix(con: duckdb.DuckDBPyConnection, source: SourceConfig, as_of: AsOf) -> str:
+    """Ages whose recorded date did not read: the as_of_format that reads the as_of_column's dates."""
+    unread = _count(
+        con,
+        "SELECT count(*) FROM mpi__enriched ANTI JOIN mpi__row_rejects USING (mpi__row) "
+        "WHERE age IS NULL AND age_as_of IS NULL AND TRY_CAST(trim(age_raw) AS INTEGER) BETWEEN 0 AND 120",
+    )
+    if not unread:
+        return ""
+    tried = ", ".join(as_of.formats) or DEFAULT_DATE_FORMAT
+    found = date_formats_of(con, RAW_TABLE, str(as_of.column))
+    fix = (
+        f'set as_of_format = "{found[0]}" in the age mapping'
+        if found
+        else f"set as_of_format in strftime codes ({STRFTIME_CODES_HINT})"
+    )
+    return (
+        f'{source.name}: {unread:,} ages have no recorded date: the as_of_column "{as_of.column}" holds dates '
+        f"none of its formats read ({tried}); {fix}."
+    )
 
 
 def _formats_of_unread_dates(

@@ -263,6 +263,8 @@ def _age_hints(
     """An age needs the date it was recorded: a column named like AGE_AS_OF, else a date to fill in."""
     as_of_column = next((c for c in columns if c != column and {"as", "of"} <= set(column_words(c))), None)
     if as_of_column is None:
+        as_of_column = _recorded_date_column(con, column, columns, csv_as_text=csv_as_text)
+    if as_of_column is None:
         return (("as_of", "YYYY-MM-DD"),), (
             f"Replace YYYY-MM-DD with the date the ages in {column} were recorded (or name a column",
             "of such dates with as_of_column).",
@@ -271,6 +273,29 @@ def _age_hints(
         con, as_of_column, columns[as_of_column], csv_as_text=csv_as_text, key="as_of_format"
     )
     return (("as_of_column", as_of_column), *formats), notes
+
+
+# Words naming the date a record was made (an interview, a visit, a survey): the date an age held on.
+_RECORDED_DATE_WORDS = frozenset(
+    {"interview", "visit", "survey", "encounter", "service", "admit", "admission", "intake", "recorded",
+     "collected", "completed", "response", "exam", "screening", "assessment", "report", "record", "entry"}
+)  # fmt: skip
+
+
+def _recorded_date_column(
+    con: duckdb.DuckDBPyConnection, age_column: str, columns: dict[str, str], *, csv_as_text: str | None
+) -> str | None:
+    """A column named as the date the record was made (Interview Date, VISIT_DT) that holds dates."""
+    for name in columns:
+        words = set(column_words(name))
+        if name == age_column or not words & _RECORDED_DATE_WORDS or not words & {"date", "dt", "on"}:
+            continue
+        if columns[name].upper() in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+            return name
+        formats, notes = _date_hints(con, name, columns[name], csv_as_text=csv_as_text, key="as_of_format")
+        if not notes:
+            return name
+    return None
 
 
 def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
