@@ -82,7 +82,7 @@ def test_the_persons_own_current_value_is_mapped_before_an_alias_or_anothers(
         ("HomeAddress", "address"),
         ("address_1", "address"),
         ("ADDR_LINE1", "address"),
-        ("ResidentialAddressLine2", "address"),
+        ("ResidentialAddressLine2", "unit"),
         ("ADDR_NUM", "street_number"),
         ("ADDR_STREET", "street_name"),
         # camel case and abbreviations
@@ -695,3 +695,14 @@ def test_a_ragged_row_below_a_title_leaves_the_title_found(tmp_path: Path) -> No
         encoding="utf-8",
     )
     assert "header_row = 3" in suggested_mapping(tmp_path / "report.csv")
+
+
+def test_a_patient_extract_maps_the_patients_own_home_and_phone() -> None:
+    columns = ["ENCOUNTER_ID", "PT_LNAME", "PT_FNAME", "GUARANTOR_SSN", "PT_SSN", "EMERG_CONTACT_PHONE",
+               "MAIL_ADDR1", "HOME_ADDR_LINE1", "HOME_ADDR_LINE2", "CELL_PH", "WORK_PH"]  # fmt: skip
+    chosen = one_column_per_field(columns)
+    assert chosen["HOME_ADDR_LINE1"] == "address" and chosen["HOME_ADDR_LINE2"] == "unit"
+    assert chosen["PT_SSN"] == "ssn" and chosen["CELL_PH"] == "phone"
+    assert "EMERG_CONTACT_PHONE" not in chosen and "MAIL_ADDR1" not in chosen
+    assert suggest_field("ADDR2") == "unit" and suggest_field("address_2") == "unit"
+    assert suggest_field("WORK_PH") == "phone"

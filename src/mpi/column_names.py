@@ -43,11 +43,14 @@ FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
     ("ssn", r"ssn|soc_?sec|social_?security"),
     ("street_number", r"(street|house)_?(number|num|no)$"),
     ("street_name", r"street_?name|^street$"),
-    ("unit", r"^(unit|apt|apartment|suite)(_?(no|num|number))?$"),
+    ("unit", r"^(unit|apt|apartment|suite)(_?(no|num|number))?$|^(addr|address|adr)_?(line_?)?2$"),
     ("city", r"(^|_)(city|town|suburb|municipality)(_|$)"),
     ("state", r"^(state|st)(_?(cd|code|abbr))?$"),
     ("zip", r"zip|postal|post_?code"),
-    ("phone", r"phone|(^|_)tel(_|$)|(^|_)cell(_?(phone|no|num|number|nbr))?$|mobile"),
+    (
+        "phone",
+        r"phone|(^|_)tel(_|$)|(^|_)cell(_?(phone|ph|no|num|number|nbr))?$|mobile|(^|_)ph(_?(no|num|number|nbr))?$",
+    ),
     ("email", r"e_?mail"),
     ("address", r"addr|address"),
 )
@@ -76,6 +79,7 @@ ADDRESS_WORDS = frozenset({"addr", "adr", "address"})
 # What remains of an address column once its qualifiers are gone: nothing (home_address), a line
 # number (address_1, ADDR_LINE1), or a house number (ADDR_NUM).
 ADDRESS_LINE_REST = r"(line_?)?\d*"
+SECOND_LINE_REST = r"(line_?)?2"
 HOUSE_NUMBER_REST = r"(house_)?(num|number|no)"
 # Words naming someone or something other than the person on the record (an employer's address,
 # a spouse's name): such columns are never suggested for the person's own fields. A household
@@ -83,6 +87,9 @@ HOUSE_NUMBER_REST = r"(house_)?(num|number|no)"
 ORGANIZATION_WORDS = frozenset(
     {"employer", "company", "business", "school", "institution", "provider", "agency", "facility"}
 )
+# A mailing address is often a post office box, shared or kept apart from home: the home or
+# residence column is taken first when a file has both.
+MAILING_WORDS = frozenset({"mail", "mailing", "po", "box", "pobox"})
 OTHER_PERSON_WORDS = frozenset(
     {
         "spouse",
@@ -97,6 +104,9 @@ OTHER_PERSON_WORDS = frozenset(
         "relative",
         "sibling",
         "partner",
+        "guarantor",
+        "policyholder",
+        "emerg",
     }
 )
 HOUSEHOLD_SHARED_FIELDS = frozenset(
@@ -158,7 +168,8 @@ def one_column_per_field(columns: list[str]) -> dict[str, str]:
 
     Of several columns that look like one field, a plain one wins over one naming another person
     or another of the person's values (HomePhoneNumber over GuardianPhone, ClientLastName over
-    AKA_LastName), then the shortest name (surname over first_and_surname). The name is taken from
+    AKA_LastName), then one not naming a mailing address (HOME_ADDR over MAIL_ADDR), then the
+    shortest name (surname over first_and_surname). The name is taken from
     the plain columns when any holds one: an alias's first name never joins the person's own last
     name. A whole name is suggested only when no column looks like a first or last name: a source
     maps one or the other.
@@ -166,7 +177,9 @@ def one_column_per_field(columns: list[str]) -> dict[str, str]:
     suggested = {column: suggest_field(column) for column in columns}
     has_own_name = any(field in NAME_FIELDS and not _second_choice(c) for c, field in suggested.items())
     chosen: dict[str, str] = {}
-    for column in sorted(columns, key=lambda c: (_second_choice(c), len(c))):
+    for column in sorted(
+        columns, key=lambda c: (_second_choice(c), bool(MAILING_WORDS & set(column_words(c))), len(c))
+    ):
         field = suggested[column]
         if field is None or field in chosen.values():
             continue
@@ -212,6 +225,8 @@ def _field_of_words(words: list[str]) -> str | None:
     if rest == words:
         return _first_match("_".join(words))
     name = "_".join(r for r in rest if r not in ADDRESS_WORDS)
+    if ADDRESS_WORDS & set(words) and re.fullmatch(SECOND_LINE_REST, name):
+        return "unit"  # an address's second line holds its unit (APT 4B), which ingest reads as one
     if ADDRESS_WORDS & set(words) and re.fullmatch(ADDRESS_LINE_REST, name):
         return "address"
     if ADDRESS_WORDS & set(words) and re.fullmatch(HOUSE_NUMBER_REST, name):
