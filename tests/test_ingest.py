@@ -645,3 +645,17 @@ def test_sex_unknown_on_purpose_is_no_field_issue(basic_project: Path) -> None:
     assert [records(basic_project)[r]["sex"] for r in "1234"] == ["F", None, None, None]
     issues = {(fi.field, fi.issue): fi.count for fi in people.field_issues}
     assert issues[("sex", "unknown code")] == 1  # the 7: a code the agency never explained
+
+
+def test_notes_beside_a_name_and_a_no_zip_code_are_left_out(basic_project: Path) -> None:
+    """A nickname in parentheses, a credential after the name, and 99999 for "no ZIP"."""
+    ingest_people(
+        basic_project,
+        "1,John (Jack),Smith MD,,1,,99999,0\n2,Ann,Lee RN,,2,,06103,1\n3,Bo,(Robert) Ng,,1,,00000,2\n",
+    )
+    rows = records(basic_project)
+    assert [(rows[r]["first_name"], rows[r]["last_name"], rows[r]["zip"]) for r in "123"] == [
+        ("JOHN", "SMITH", None),
+        ("ANN", "LEE", "06103"),
+        ("BO", "NG", None),
+    ]

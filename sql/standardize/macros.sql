@@ -3,12 +3,13 @@
 -- Upper case, accents folded, apostrophes dropped (O'BRIEN, and O"BRIEN typed for it, -> OBRIEN), other punctuation except
 -- hyphens to spaces, repeated spaces collapsed; '' becomes NULL. Hyphens survive so that full-name
 -- parsing keeps MARY-KATE and GARCIA-LOPEZ as one token.
+-- A part in parentheses is dropped: a nickname or a note beside the name (SMITH, JOHN (JACK) A).
 CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
     nullif(trim(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
             regexp_replace(
                 replace(replace(replace(replace(
-                    translate(upper(strip_accents(CAST(s AS VARCHAR))), 'ØŁĐÞ', 'OLDT'),
+                    translate(upper(strip_accents(regexp_replace(CAST(s AS VARCHAR), '\([^)]*\)', ' ', 'g'))), 'ØŁĐÞ', 'OLDT'),
                     'ß', 'SS'), 'Æ', 'AE'), 'Œ', 'OE'), '’', ''),
                 '[''`´"]', '', 'g'),
             '[^A-Z0-9 \-]', ' ', 'g'),
@@ -90,10 +91,12 @@ CREATE OR REPLACE TEMP MACRO mpi_suffix_std(token) AS
         WHEN 'IV' THEN 'IV' WHEN '4TH' THEN 'IV'
         ELSE NULL END;
 
--- Honorifics that are no one's name, taken out of every name field. A short list of our own, not
--- nameparser's: its titles include words that are common surnames too (KING, MAJOR, BISHOP, DEAN).
+-- Honorifics, and the credentials written after a name (SMITH, JOHN A MD), that are no one's name,
+-- taken out of every name field. A short list of our own, not nameparser's: its titles include words
+-- that are common surnames too (KING, MAJOR, BISHOP, DEAN). Not DO or PA: a particle, a given name.
 CREATE OR REPLACE TEMP MACRO mpi_is_title(token) AS
-    token IN ('MR', 'MRS', 'MS', 'MISS', 'MX', 'DR', 'PROF', 'REV', 'REVD');
+    token IN ('MR', 'MRS', 'MS', 'MISS', 'MX', 'DR', 'PROF', 'REV', 'REVD',
+              'MD', 'PHD', 'DDS', 'DMD', 'DVM', 'RN', 'LPN', 'ESQ', 'CPA', 'MSW', 'LCSW', 'JD');
 
 -- A first name without the honorific that opens it (SIR, DAME, HON). A register that split SIR JOHN
 -- SMITH into first and last name keeps SIR as the first name, which then matches every other SIR.

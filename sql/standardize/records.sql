@@ -95,7 +95,8 @@ standardized AS (
         mpi_state_std(state_text) AS state,
         state_raw,
         CASE
-            WHEN length(zip_digits) IN (9, 5) THEN nullif(left(zip_digits, 5), '00000')
+            -- 00000 and 99999 are what systems write for "no ZIP"
+            WHEN length(zip_digits) IN (9, 5) THEN nullif(nullif(left(zip_digits, 5), '00000'), '99999')
             -- Other countries' postal codes mix letters and digits (TQ13 8DF, K1A 0B1, 1234 AB):
             -- kept whole, without spaces. Their digits alone would make a wrong ZIP (TQ13 8DF -> 00138).
             WHEN zip_postcode IS NOT NULL THEN zip_postcode
