@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from cli_runs import run_ingest
 from click.testing import CliRunner
 from store_queries import ingested_tables
 
@@ -659,3 +660,15 @@ def test_notes_beside_a_name_and_a_no_zip_code_are_left_out(basic_project: Path)
         ("ANN", "LEE", "06103"),
         ("BO", "NG", None),
     ]
+
+
+def test_a_column_whose_values_nearly_all_became_null_is_warned_of(basic_project: Path) -> None:
+    rows = "".join(
+        f"{i},Ann,Lee,1980-02-{i:02d},2,,06103,0\n" for i in range(1, 13)
+    )  # ISO, mapped as %m/%d/%Y
+    (basic_project.parent / "people.csv").write_text(
+        "ID,FNAME,LNAME,DOB,SEX,SSN,ZIP,GRADE\n" + rows, encoding="utf-8"
+    )
+    exit_code, output = run_ingest(basic_project)
+    assert exit_code == 0
+    assert 'warning: people: 12 of 12 indexed rows lost their dob (column "DOB": unparseable date)' in output

@@ -255,6 +255,7 @@ def _print_reconciliation(result: IngestResult) -> None:
             issue_table.add_row(source_name, fi.field, fi.column, fi.issue, f"{fi.count:,}")
         console.print(issue_table)
         _print_fixes([fi for _, fi in issues])
+        _warn_of_lost_columns(result)
     total_read = sum(s.rows_read for s in result.sources)
     total_indexed = sum(s.rows_indexed for s in result.sources)
     total_rejected = sum(s.rows_rejected for s in result.sources)
@@ -264,6 +265,22 @@ def _print_reconciliation(result: IngestResult) -> None:
             ("" if result.balanced else "  DOES NOT ADD UP", "bold red"),
         )
     )
+
+
+# Share of a source's indexed rows whose value of a column was set to null, from which the column
+# itself (or its mapping) is likely wrong rather than some of its values.
+LOST_COLUMN_SHARE = 0.9
+
+
+def _warn_of_lost_columns(result: IngestResult) -> None:
+    """A column whose values were nearly all set to null: the load goes on, but says so loudly."""
+    for s in result.sources:
+        for fi in s.field_issues:
+            if s.rows_indexed >= 10 and fi.count >= LOST_COLUMN_SHARE * s.rows_indexed:
+                print_warning(
+                    f'{s.source}: {fi.count:,} of {s.rows_indexed:,} indexed rows lost their {fi.field} (column "{fi.column}": '
+                    f"{fi.issue}), so matching cannot use it. Check its mapping in mpi.toml."
+                )
 
 
 def _print_fixes(field_issues: Sequence[FieldIssue]) -> None:
