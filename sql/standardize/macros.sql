@@ -3,13 +3,19 @@
 -- Upper case, accents folded, apostrophes dropped (O'BRIEN, and O"BRIEN typed for it, -> OBRIEN), other punctuation except
 -- hyphens to spaces, repeated spaces collapsed; '' becomes NULL. Hyphens survive so that full-name
 -- parsing keeps MARY-KATE and GARCIA-LOPEZ as one token.
--- A part in parentheses is dropped: a nickname or a note beside the name (SMITH, JOHN (JACK) A).
+-- A part in parentheses is dropped when letters stand outside it: a nickname or a note beside the
+-- name (SMITH, JOHN (JACK) A). A value that is all in parentheses keeps what they hold: registers
+-- built from other sources write a surname as (SCULPTOR) or (SIR), one person's records alike.
+CREATE OR REPLACE TEMP MACRO mpi_without_parentheses(s) AS
+    CASE WHEN regexp_matches(regexp_replace(s, '\([^)]*\)', '', 'g'), '[A-Za-z]')
+         THEN regexp_replace(s, '\([^)]*\)', ' ', 'g') ELSE s END;
+
 CREATE OR REPLACE TEMP MACRO mpi_clean_name(s) AS
     nullif(trim(regexp_replace(regexp_replace(regexp_replace(
         regexp_replace(
             regexp_replace(
                 replace(replace(replace(replace(
-                    translate(upper(strip_accents(regexp_replace(CAST(s AS VARCHAR), '\([^)]*\)', ' ', 'g'))), 'ØŁĐÞ', 'OLDT'),
+                    translate(upper(strip_accents(mpi_without_parentheses(CAST(s AS VARCHAR)))), 'ØŁĐÞ', 'OLDT'),
                     'ß', 'SS'), 'Æ', 'AE'), 'Œ', 'OE'), '’', ''),
                 '[''`´"]', '', 'g'),
             '[^A-Z0-9 \-]', ' ', 'g'),
