@@ -16,7 +16,7 @@ from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
 from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
-from mpi.link import _fit_match_rate_to_population, link_records
+from mpi.link import _match_rate_for, link_records
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.overrides import RecordKey, add_override
 from mpi.quality.metrics import evaluate_clustering
@@ -291,15 +291,12 @@ def test_shipped_model_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None
 
 
 def _prior_after_fit(trained_rate: float, trained_on: int, records: int) -> float:
-    settings = SimpleNamespace(_probability_two_random_records_match=trained_rate)
-    linker = SimpleNamespace(_settings_obj=settings)
+    # The linker scores with it: run_models keeps it, and mpi explain's tests score kept pairs with it.
     model = SimpleNamespace(
         parameters=SimpleNamespace(probability_two_random_records_match=trained_rate),
         stats=SimpleNamespace(record_count=trained_on),
     )
-    rate = _fit_match_rate_to_population(linker, model, records)  # type: ignore[arg-type]
-    assert settings._probability_two_random_records_match == rate
-    return rate
+    return _match_rate_for(model, records)  # type: ignore[arg-type]
 
 
 def test_prior_follows_the_population_within_bounds() -> None:

@@ -31,18 +31,14 @@ FROM (
     FROM mapped JOIN mpi__name_values ON value = last_name_in
     UNION ALL
     SELECT 'address', 'placeholder address (HOMELESS, UNKNOWN, GENERAL DELIVERY ...)',
-           count(*) FILTER (WHERE coalesce(a.is_placeholder, false) OR coalesce(s.is_placeholder, false))
-    FROM mapped
-    LEFT JOIN mpi__address_values AS a ON a.value = address_in
-    LEFT JOIN mpi__street_values AS s ON s.value = street_name_in
+           count(*) FILTER (WHERE address_is_placeholder) FROM enriched
     UNION ALL
     SELECT 'ssn', 'structurally invalid SSN',
            count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL) FROM enriched
     UNION ALL
     -- a code the source maps to unknown, or written as unknown, is what the agency meant: not a problem
     SELECT 'sex', 'unknown code',
-           count(*) FILTER (WHERE sex_raw IS NOT NULL AND mpi_sex_std(sex_in) IS NULL
-                            AND upper(trim(CAST(sex_in AS VARCHAR))) NOT IN ('U', 'UNKNOWN', 'X', ''))
+           count(*) FILTER (WHERE sex_raw IS NOT NULL AND mpi_sex_std(sex_in) IS NULL AND NOT mpi_sex_is_unknown(sex_in))
     FROM mapped
     UNION ALL
     SELECT 'zip', 'not a ZIP or postal code',

@@ -303,6 +303,10 @@ CREATE OR REPLACE TEMP MACRO mpi_sex_std(s) AS
         WHEN 'F' THEN 'F' WHEN 'FEMALE' THEN 'F' WHEN 'WOMAN' THEN 'F' WHEN 'GIRL' THEN 'F'
         ELSE NULL END;
 
+-- Sex written as unknown on purpose (U, UNKNOWN, X, blank): what config.SEX_CODE_VALUES lets a code map to
+-- besides the M and F words above.
+CREATE OR REPLACE TEMP MACRO mpi_sex_is_unknown(s) AS upper(trim(CAST(s AS VARCHAR))) IN ('U', 'UNKNOWN', 'X', '');
+
 -- A shared identifier: letters and digits only, upper case, padded if configured; all zeros is no id.
 CREATE OR REPLACE TEMP MACRO mpi_clean_id(s, n) AS
     CASE WHEN regexp_full_match(upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')), '0*') THEN NULL

@@ -31,10 +31,16 @@ WITH names AS (
         -- An extension (x12, ext. 12) is the office's line, not the person's number.
         mpi_digits(regexp_replace(phone_in, '\s*(x|ext\.?|extension)\s*[0-9]+\s*$', '', 'i')) AS phone_digits,
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,
-        -- Separate address parts are used as given; otherwise the parts of the whole line.
-        coalesce(street_number_value.text, address_value.street_number_text) AS street_number_text,
-        coalesce(unit_value.unit_text, street_name_value.unit_text, address_value.unit_text) AS unit_text,
-        coalesce(street_name_value.street_name_text, address_value.street_name_text) AS street_name_text,
+        -- Separate address parts are used as given; otherwise the parts of the whole line. A placeholder
+        -- street (HOMELESS, UNKNOWN, GENERAL DELIVERY) is no address: shared, it would say "one household".
+        coalesce(address_value.is_placeholder, false) OR coalesce(street_name_value.is_placeholder, false)
+            AS address_is_placeholder,
+        CASE WHEN NOT address_is_placeholder
+             THEN coalesce(street_number_value.text, address_value.street_number_text) END AS street_number_text,
+        CASE WHEN NOT address_is_placeholder
+             THEN coalesce(unit_value.unit_text, street_name_value.unit_text, address_value.unit_text) END AS unit_text,
+        CASE WHEN NOT address_is_placeholder
+             THEN coalesce(street_name_value.street_name_text, address_value.street_name_text) END AS street_name_text,
         city_value.text AS city_text,
         state_value.text AS state_text
     FROM mpi__mapped AS m
@@ -88,6 +94,7 @@ standardized AS (
                          CASE WHEN unit_text IS NOT NULL THEN 'UNIT ' || unit_text END), '') AS address,
         coalesce(address_raw, nullif(concat_ws(' ', street_number_raw, street_name_raw, unit_raw), '')) AS address_raw,
         street_number_text AS street_number,
+        address_is_placeholder,
         street_name_text AS street_name,
         unit_text AS unit,
         city_text AS city,

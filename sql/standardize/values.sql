@@ -127,13 +127,8 @@ parts AS (
         mpi_unit_id(unit_tail) AS unit_text
     FROM split
 )
--- A placeholder (HOMELESS, UNKNOWN, GENERAL DELIVERY) is no address: shared, it would say "one household".
-SELECT
-    value,
-    CASE WHEN NOT is_placeholder THEN street_name_text END AS street_name_text,
-    CASE WHEN NOT is_placeholder THEN unit_text END AS unit_text,
-    is_placeholder
-FROM (SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts);
+-- is_placeholder: HOMELESS, UNKNOWN, GENERAL DELIVERY (records.sql makes the address none)
+SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts;
 
 CREATE OR REPLACE TEMP TABLE mpi__address_values AS
 WITH cleaned AS (
@@ -153,10 +148,4 @@ parts AS (
             AS street_name_text
     FROM split
 )
-SELECT
-    value,
-    CASE WHEN NOT is_placeholder THEN street_number_text END AS street_number_text,
-    CASE WHEN NOT is_placeholder THEN unit_text END AS unit_text,
-    CASE WHEN NOT is_placeholder THEN street_name_text END AS street_name_text,
-    is_placeholder
-FROM (SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts);
+SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts;

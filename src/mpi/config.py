@@ -87,7 +87,8 @@ DEFAULT_MEMORY_LIMIT = "6GB"
 MEMORY_LIMIT_PATTERN = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
-# What a sex code may map to: the words mpi_sex_std reads as M or F, and ways of saying "unknown".
+# What a sex code may map to: the words mpi_sex_std reads as M or F, and ways of saying "unknown"
+# (mpi_sex_is_unknown, which ingest does not count as a problem).
 SEX_CODE_VALUES = frozenset(
     {"M", "MALE", "MAN", "BOY", "F", "FEMALE", "WOMAN", "GIRL", "U", "UNKNOWN", "X", ""}
 )

@@ -260,19 +260,20 @@ def _name_order(con: duckdb.DuckDBPyConnection, column: str) -> str:
 def _age_hints(
     con: duckdb.DuckDBPyConnection, column: str, columns: dict[str, str], *, csv_as_text: str | None
 ) -> Hints:
-    """An age needs the date it was recorded: a column named like AGE_AS_OF, else a date to fill in."""
-    as_of_column = next((c for c in columns if c != column and {"as", "of"} <= set(column_words(c))), None)
-    if as_of_column is None:
-        as_of_column = _recorded_date_column(con, column, columns, csv_as_text=csv_as_text)
-    if as_of_column is None:
-        return (("as_of", "YYYY-MM-DD"),), (
-            f"Replace YYYY-MM-DD with the date the ages in {column} were recorded (or name a column",
-            "of such dates with as_of_column).",
+    """An age needs the date it was recorded: a column named like AGE_AS_OF, else one named as the
+    date the record was made (Interview Date, VISIT_DT) that holds dates, else a date to fill in."""
+    named_as_of = [c for c in columns if c != column and {"as", "of"} <= set(column_words(c))]
+    recorded = [c for c in columns if c != column and _names_a_recorded_date(c)]
+    for candidate in named_as_of[:1] + recorded:
+        formats, notes = _date_hints(
+            con, candidate, columns[candidate], csv_as_text=csv_as_text, key="as_of_format"
         )
-    formats, notes = _date_hints(
-        con, as_of_column, columns[as_of_column], csv_as_text=csv_as_text, key="as_of_format"
+        if candidate in named_as_of or not notes:
+            return (("as_of_column", candidate), *formats), notes
+    return (("as_of", "YYYY-MM-DD"),), (
+        f"Replace YYYY-MM-DD with the date the ages in {column} were recorded (or name a column",
+        "of such dates with as_of_column).",
     )
-    return (("as_of_column", as_of_column), *formats), notes
 
 
 # Words naming the date a record was made (an interview, a visit, a survey): the date an age held on.
@@ -282,20 +283,9 @@ _RECORDED_DATE_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _recorded_date_column(
-    con: duckdb.DuckDBPyConnection, age_column: str, columns: dict[str, str], *, csv_as_text: str | None
-) -> str | None:
-    """A column named as the date the record was made (Interview Date, VISIT_DT) that holds dates."""
-    for name in columns:
-        words = set(column_words(name))
-        if name == age_column or not words & _RECORDED_DATE_WORDS or not words & {"date", "dt", "on"}:
-            continue
-        if columns[name].upper() in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
-            return name
-        formats, notes = _date_hints(con, name, columns[name], csv_as_text=csv_as_text, key="as_of_format")
-        if not notes:
-            return name
-    return None
+def _names_a_recorded_date(column: str) -> bool:
+    words = set(column_words(column))
+    return bool(words & _RECORDED_DATE_WORDS and words & {"date", "dt", "on"})
 
 
 def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:

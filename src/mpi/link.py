@@ -34,7 +34,6 @@ from mpi.model import (
     count_comparisons,
     fit_to_records,
     linker_for_model,
-    load_meta,
     load_model_file,
 )
 from mpi.model.columns import check_model_fits_table
@@ -48,8 +47,9 @@ from mpi.model.trained import TrainedModel
 from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.record_lookup import overrides_on_missing_records
+from mpi.runs import latest_run
 from mpi.sqlutil import count_rows, quote_identifier, run_sql_file
-from mpi.store import Store, open_store
+from mpi.store import Store, open_store, table_in_store
 from mpi.version import mpi_version
 
 # A model's prior rises at most this many times for a load smaller than its training data.
@@ -75,10 +75,6 @@ LINK_U_MAX_PAIRS = 1e7
 LINK_FIT_MIN_RECORDS = 100
 # Seed of the fit's samples: the same records give the same parameters, so relinking them changes nothing.
 LINK_FIT_SEED = 1
-
-# A model file without a meta file (copied in by hand) links at this match probability;
-# `mpi train` records the threshold it chose for each model it writes.
-FALLBACK_MATCH_PROBABILITY = 0.9
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,26 +118,16 @@ def _choose_kind(
 ) -> tuple[str, str]:
     if full:
         return "full", "--full was given"
-    last = con.execute(
-        "SELECT model, model_sha256, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
-    ).fetchall()
-    if not last:
+    last = latest_run(con)
+    if last is None:
         return "full", "first run"
-    model, sha, last_threshold = last[0]
-    if sha != location.sha256():
-        return "full", f"the model differs from the last run's ({model})"
-    if float(last_threshold) != threshold:
-        return "full", f"the threshold differs from the last run's ({last_threshold})"
-    if not _table_exists(con, "pairs"):
+    if last.model_sha256 != location.sha256():
+        return "full", f"the model differs from the last run's ({last.model})"
+    if last.threshold != threshold:
+        return "full", f"the threshold differs from the last run's ({last.threshold})"
+    if not table_in_store(con, "pairs"):
         return "full", "no kept pairs"
     return "incremental", "same model and threshold as the last run"
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    rows = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?", [name]
-    ).fetchall()
-    return bool(rows[0][0])
 
 
 def link_records(
@@ -165,11 +151,8 @@ def link_records(
     location = locate_model(config, model_name)
     model = load_model_file(location.path)
     _check_model_kind(config, model, location)
-    meta = load_meta(location.directory, model_name)
     if threshold is None:
-        threshold = float(
-            (meta.thresholds if meta else {}).get("match_probability", FALLBACK_MATCH_PROBABILITY)
-        )
+        threshold = location.threshold()
     if not 0.0 < threshold < 1.0:
         raise MpiUserError(f"--threshold must be a match probability between 0 and 1, not {threshold}.")
     store = open_store(config.store_path, memory_limit=config.memory_limit)
@@ -324,18 +307,18 @@ def _scoring_linker(
         )
     elif fit_model and (kind == "full" or changed > 0):
         model, fitted = _fit_to_records(con, model, records=records, report=report), True
+    rate = _match_rate_for(model, records)
+    if rate != model.parameters.probability_two_random_records_match:
+        report(
+            f"prior match rate {rate:.3g} for this population "
+            f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
+        )
+        # The model scores with this prior, and run_models keeps it so for mpi explain.
+        model = replace(
+            model, parameters=replace(model.parameters, probability_two_random_records_match=rate)
+        )
     linker = linker_for_model(con, model)
     try:
-        rate = _fit_match_rate_to_population(linker, model, records)
-        if rate != model.parameters.probability_two_random_records_match:
-            report(
-                f"prior match rate {rate:.3g} for this population "
-                f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
-            )
-            # The parameters the pairs are scored with, as run_models keeps them for mpi explain.
-            model = replace(
-                model, parameters=replace(model.parameters, probability_two_random_records_match=rate)
-            )
         yield linker, model, fitted
     finally:
         drop_splink_tables(linker)
@@ -409,13 +392,6 @@ def _recluster_with_pairs_the_load_joined(
         f"in {time.perf_counter() - t0:.1f}s"
     )
     return cluster_records(con, threshold=threshold) if added else None
-
-
-def _fit_match_rate_to_population(linker: Linker, model: TrainedModel, records: int) -> float:
-    """Set the linker's prior match rate for the records being linked (``_match_rate_for``); return it."""
-    rate = _match_rate_for(model, records)
-    linker._settings_obj._probability_two_random_records_match = rate
-    return rate
 
 
 def _match_rate_for(model: TrainedModel, records: int) -> float:
@@ -519,7 +495,7 @@ def _snapshot_before_run(store: Store, run_id: int) -> None:
     con.execute("DELETE FROM person_index_before_run")
     con.execute("INSERT INTO person_index_before_run SELECT ?, * FROM person_index", [run_id])
     con.execute("DROP TABLE IF EXISTS pairs_before_run")
-    if _table_exists(con, "pairs"):
+    if table_in_store(con, "pairs"):
         con.execute("ALTER TABLE pairs RENAME TO pairs_before_run")
 
 

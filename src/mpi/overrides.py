@@ -7,6 +7,7 @@ from datetime import datetime
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError, and_list
+from mpi.paths import shortest_path
 from mpi.record_lookup import overrides_on_missing_records, why_no_record
 from mpi.store import open_store
 
@@ -154,20 +155,8 @@ def _forced_chain(
     links: list[_StoredOverride], start: RecordKey, goal: RecordKey
 ) -> list[_StoredOverride] | None:
     """The forced links of the shortest chain from start to goal ([] when they are one record), or None."""
-    reached: dict[RecordKey, list[_StoredOverride]] = {start: []}
-    frontier = [start]
-    while frontier and goal not in reached:
-        following = []
-        for key in frontier:
-            for link in links:
-                if key not in (link.a, link.b):
-                    continue
-                other = link.b if key == link.a else link.a
-                if other not in reached:
-                    reached[other] = [*reached[key], link]
-                    following.append(other)
-        frontier = following
-    return reached.get(goal)
+    path = shortest_path(((link.a, link.b, link) for link in links), start, goal)
+    return None if path is None else [link for _, _, link in path]
 
 
 def list_overrides(config: ProjectConfig) -> list[Override]:

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from mpi.model.spec import ModelSpec
-from mpi.sqlutil import quote_identifier
+from mpi.sqlutil import quote_identifier, quote_literal
 
 # Record fields shown side by side for a pair; the SSN is masked to its last four digits.
 DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
@@ -26,11 +26,20 @@ def level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:
     return labels
 
 
+# An SSN shown to an analyst: its last four digits after this.
+SSN_MASK = "***-**-"
+
+
 def masked(record: dict[str, Any]) -> dict[str, Any]:
     ssn = record.get("ssn")
     if ssn:
-        record["ssn"] = "***-**-" + str(ssn)[-4:]
+        record["ssn"] = SSN_MASK + str(ssn)[-4:]
     return record
+
+
+def masked_ssn_sql(column: str) -> str:
+    """``masked`` in SQL, for files written by COPY: the SSN column ``column`` (a qualified reference)."""
+    return f"{quote_literal(SSN_MASK)} || right({column}, 4)"
 
 
 def displayed_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> dict[str, Any] | None:

@@ -9,10 +9,12 @@ from pathlib import Path
 from mpi.config import ProjectConfig
 from mpi.model import ModelEntry, list_models
 from mpi.model.errors import ModelError
-from mpi.model.registry import model_paths
+from mpi.model.registry import load_meta, model_paths
 from mpi.sqlutil import models_root
 
 DEFAULT_MODEL = "default"
+# The match probability a model links at when its meta names none.
+FALLBACK_MATCH_PROBABILITY = 0.9
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +26,11 @@ class ModelLocation:
 
     def sha256(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def threshold(self) -> float:
+        """The match probability the model links at: its training's choice (meta), else the fallback."""
+        meta = load_meta(self.directory, self.name)
+        return float((meta.thresholds if meta else {}).get("match_probability", FALLBACK_MATCH_PROBABILITY))
 
 
 def project_models_dir(config: ProjectConfig) -> Path:

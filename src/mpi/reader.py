@@ -698,15 +698,6 @@ def _transcode_to_utf8(source: SourceConfig, target: Path) -> Path:
     return target
 
 
-def _fields_on_line(source: SourceConfig, line_number: int) -> int | None:
-    """How many fields line ``line_number`` (from 1) of the source's file holds; None if it cannot be read."""
-    with closing(decoded_lines(source.path, source.encoding)) as lines:
-        for number, line in enumerate(lines, start=1):
-            if number == line_number:
-                return None if line is None else len(next(csv.reader([line], delimiter=source.delimiter), []))
-    return None
-
-
 def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> InputError:
     message = str(exc)
     line_match = re.search(r"CSV Error on Line: (\d+)", message)
@@ -719,10 +710,19 @@ def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> In
         )
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if found or "MISSING COLUMNS" in message or "TOO MANY COLUMNS" in message:
-        # DuckDB stops counting one past the header's width: the line's own count is read here.
-        fields = _fields_on_line(source, int(line_match.group(1))) if line_match else None
+        # DuckDB stops counting one past the header's width: the line's own fields are read here.
+        fields = (
+            header_fields(
+                source.path,
+                encoding=source.encoding,
+                delimiter=source.delimiter,
+                header_row=int(line_match.group(1)),
+            )
+            if line_match
+            else None
+        )
         count = (
-            f"has {fields if fields is not None else found.group(2)} fields but the header has {found.group(1)}"
+            f"has {len(fields) if fields else found.group(2)} fields but the header has {found.group(1)}"
             if found
             else "has the wrong number of fields"
         )

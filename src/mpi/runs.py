@@ -29,6 +29,25 @@ class RunRow:
     undone_at: datetime | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class LatestRun:
+    run_id: int
+    model: str
+    model_sha256: str
+    threshold: float
+
+
+def latest_run(con: duckdb.DuckDBPyConnection) -> LatestRun | None:
+    """The latest link run not undone: the one whose index and pairs the store holds (None: none)."""
+    rows = con.execute(
+        "SELECT run_id, model, model_sha256, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
+    ).fetchall()
+    if not rows:
+        return None
+    run_id, model, sha, threshold = rows[0]
+    return LatestRun(run_id=int(run_id), model=str(model), model_sha256=str(sha), threshold=float(threshold))
+
+
 def list_runs(config: ProjectConfig) -> list[RunRow]:
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:

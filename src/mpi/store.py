@@ -124,6 +124,15 @@ class Store:
         self.con.close()
 
 
+def table_in_store(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store file (not memory or temp) holds table ``name``: `pairs` once a run has linked,
+    `run_models` once this mpi has migrated the store."""
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?", [name]
+    ).fetchall()
+    return bool(rows[0][0])
+
+
 def spill_directory(path: Path) -> Path:
     """Where DuckDB spills past its memory limit: beside the store, not in the current directory."""
     return path.with_name(path.name + ".tmp")

@@ -12,8 +12,10 @@ from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
 from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
-from mpi.link import link_records
+from mpi.link import _match_rate_for, link_records
+from mpi.model import load_model_file
 from mpi.overrides import RecordKey, add_override
+from mpi.project_models import locate_model
 from mpi.quality.explain import explain_pair
 from mpi.synth import generate_population
 
@@ -39,6 +41,11 @@ def test_twins_weighed_as_the_run_scored_them(golden_project: ProjectConfig) -> 
     levels = {c.comparison: c.level for c in twins.comparisons}
     assert levels["first_name"].startswith("Different first names")
     # The prior, plus one weight per comparison with values on both sides, is the pair's weight.
+    # The prior is the one the run set for these 18 records (scaled up from the model's), kept in run_models.
+    shipped = load_model_file(locate_model(golden_project, "default").path)
+    kept_rate = 2**twins.prior_weight / (1 + 2**twins.prior_weight)
+    assert kept_rate == pytest.approx(_match_rate_for(shipped, 18))
+    assert kept_rate > shipped.parameters.probability_two_random_records_match
     total = twins.prior_weight + sum(c.match_weight for c in twins.comparisons)
     assert total == pytest.approx(twins.match_weight, abs=1e-6)
     assert twins.compared_by is not None and "dob" in twins.compared_by

@@ -19,6 +19,7 @@ from mpi.project_models import locate_model
 from mpi.quality.blocking import BlockingRecall, blocking_recall
 from mpi.quality.evidence import RecallByEvidence, recall_by_evidence
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
+from mpi.runs import latest_run
 from mpi.sqlutil import load_sql, quote_identifier, quote_literal
 from mpi.store import open_store
 
@@ -307,16 +308,14 @@ def evaluate_against_truth(
     try:
         con = store.con
         # The index is the latest run's that was not undone: `mpi runs undo` restores the one before.
-        run = con.execute(
-            "SELECT run_id, model, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
-        ).fetchall()
-        if not run:
+        run = latest_run(con)
+        if run is None:
             undone = con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
             why = " (every link run on it was undone)" if undone else ""
             raise MpiUserError(
                 f'The store {config.store_path} has no link run to evaluate{why}. Run "mpi link" first.'
             )
-        run_id, model_name, threshold = run[0]
+        run_id, model_name, threshold = run.run_id, run.model, run.threshold
         spec = load_model_file(locate_model(config, str(model_name)).path).spec
         load_truth(
             con,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,18 +17,17 @@ from mpi.errors import MpiUserError
 from mpi.model import load_model_file
 from mpi.model.backend import MODEL_INPUT_VIEW, register_input
 from mpi.model.predict import drop_splink_tables, linker_for_model
-from mpi.model.registry import load_meta
 from mpi.model.trained import TrainedModel
 from mpi.overrides import RecordKey
 from mpi.pair_display import displayed_record, level_labels
+from mpi.paths import shortest_path
 from mpi.project_files import project_files, refuse_overwriting
-from mpi.project_models import locate_model
+from mpi.project_models import DEFAULT_MODEL, locate_model
 from mpi.quality.blocking import prediction_rule_conditions
 from mpi.record_lookup import why_no_record
-from mpi.store import Store, open_store
+from mpi.runs import latest_run
+from mpi.store import Store, open_store, table_in_store
 
-# The threshold when no run has linked yet and the model's meta names none (as mpi link does).
-FALLBACK_MATCH_PROBABILITY = 0.9
 _LEFT_TABLE = "mpi__explain_left"
 _RIGHT_TABLE = "mpi__explain_right"
 
@@ -148,44 +146,43 @@ def explain_pair(
 
 def _scorer(config: ProjectConfig, con: duckdb.DuckDBPyConnection, model_name: str | None) -> _Scorer:
     """The parameters to weigh with: those the latest run that scored used, or a model file's."""
-    latest = con.execute(
-        "SELECT run_id, model, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
-    ).fetchall()
+    latest = latest_run(con)
     # A store last opened for writing by an earlier mpi has no run_models (opened read-only, it is not migrated).
     kept = (
         con.execute(
             "SELECT m.run_id, r.model, m.model_json FROM run_models AS m JOIN runs AS r USING (run_id) "
             "WHERE r.undone_at IS NULL ORDER BY m.run_id DESC LIMIT 1"
         ).fetchall()
-        if _in_store(con, "run_models")
+        if table_in_store(con, "run_models")
         else []
     )
-    if model_name is None and latest and kept:
+    if model_name is None and latest is not None and kept:
         run_id, name, model_json = kept[0]
         return _Scorer(
             model=TrainedModel.from_dict(json.loads(model_json)),
-            threshold=float(latest[0][2]),
+            threshold=latest.threshold,
             run_id=int(run_id),
             described=f'the parameters run {run_id} scored its pairs with (model "{name}")',
         )
-    name = model_name or (str(latest[0][1]) if latest else "default")
+    name = model_name or (latest.model if latest is not None else DEFAULT_MODEL)
     location = locate_model(config, name)
-    model = load_model_file(location.path)
-    if latest and model_name is None:
-        threshold = float(latest[0][2])
-        why = f"run {latest[0][0]} was linked by an mpi that kept no parameters"
+    if latest is not None and model_name is None:
+        threshold = latest.threshold
+        why = f"run {latest.run_id} was linked by an mpi that kept no parameters"
     else:
-        meta = load_meta(location.directory, name)
-        threshold = float(
-            (meta.thresholds if meta else {}).get("match_probability", FALLBACK_MATCH_PROBABILITY)
-        )
+        threshold = location.threshold()
         why = "as --model asks" if model_name else "no link run yet"
     kind = (
         "shipped with mpi, as shipped: mpi link fits it to the records first"
         if location.shipped
         else str(location.path)
     )
-    return _Scorer(model=model, threshold=threshold, run_id=None, described=f'model "{name}" ({kind}; {why})')
+    return _Scorer(
+        model=load_model_file(location.path),
+        threshold=threshold,
+        run_id=None,
+        described=f'model "{name}" ({kind}; {why})',
+    )
 
 
 def _score(
@@ -232,7 +229,7 @@ def _rules_comparing(
 
 
 def _stored_probability(con: duckdb.DuckDBPyConnection, left: RecordKey, right: RecordKey) -> float | None:
-    if not _in_store(con, "pairs"):
+    if not table_in_store(con, "pairs"):
         return None
     rows = con.execute(
         "SELECT match_probability FROM pairs WHERE (source_l, record_id_l, source_r, record_id_r) IN "
@@ -252,14 +249,6 @@ def _either_way(left: RecordKey, right: RecordKey) -> list[str]:
     ]
 
 
-def _in_store(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?", [table]
-        ).fetchall()[0][0]
-    )
-
-
 def _person_id(con: duckdb.DuckDBPyConnection, key: RecordKey) -> str | None:
     rows = con.execute(
         "SELECT person_id FROM person_index WHERE source = ? AND record_id = ?", [key.source, key.record_id]
@@ -274,12 +263,9 @@ def _chain(
     person_ids: tuple[str | None, str | None],
     threshold: float,
 ) -> tuple[LinkStep, ...]:
-    """The shortest path of links (pairs at the threshold, manual links) between the two within their person.
-
-    Written by hand: a breadth-first search over one person's few records, which neither Splink
-    nor DuckDB offers for a single path.
-    """
-    if person_ids[0] is None or person_ids[0] != person_ids[1] or not _in_store(con, "pairs"):
+    """The shortest path of links (pairs at the threshold, manual links) between the two within their
+    person, through the strongest pairs where paths are as short."""
+    if person_ids[0] is None or person_ids[0] != person_ids[1] or not table_in_store(con, "pairs"):
         return ()
     edges = con.execute(
         """
@@ -295,35 +281,12 @@ def _chain(
         JOIN members AS a ON a.source = o.source_a AND a.record_id = o.record_id_a
         JOIN members AS b ON b.source = o.source_b AND b.record_id = o.record_id_b
         WHERE o.kind = 'link'
+        ORDER BY 3 DESC NULLS FIRST, 1, 2
         """,
         {"person": person_ids[0], "threshold": threshold},
     ).fetchall()
-    neighbours: dict[str, list[tuple[str, float | None]]] = {}
-    for a, b, probability in edges:
-        neighbours.setdefault(a, []).append((b, probability))
-        neighbours.setdefault(b, []).append((a, probability))
-    start, goal = str(left), str(right)
-    came_from: dict[str, tuple[str, float | None]] = {}
-    queue = deque([start])
-    seen = {start}
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            break
-        for other, probability in sorted(neighbours.get(node, []), key=lambda e: (-(e[1] or 2.0), e[0])):
-            if other not in seen:
-                seen.add(other)
-                came_from[other] = (node, probability)
-                queue.append(other)
-    if goal not in came_from:
-        return ()
-    steps = []
-    node = goal
-    while node != start:
-        previous, probability = came_from[node]
-        steps.append(LinkStep(left=previous, right=node, match_probability=probability))
-        node = previous
-    return tuple(reversed(steps))
+    path = shortest_path(((str(a), str(b), p) for a, b, p in edges), str(left), str(right))
+    return tuple(LinkStep(left=a, right=b, match_probability=p) for a, b, p in path or ())
 
 
 def _overrides(con: duckdb.DuckDBPyConnection, left: RecordKey, right: RecordKey) -> tuple[str, ...]:

@@ -13,7 +13,8 @@ import duckdb
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.export import export_options
-from mpi.pair_display import DISPLAY_FIELDS, displayed_record
+from mpi.pair_display import DISPLAY_FIELDS, displayed_record, masked_ssn_sql
+from mpi.runs import latest_run
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.store import open_store
 
@@ -78,12 +79,10 @@ def uncertain_pairs(
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         con = store.con
-        latest = con.execute(
-            "SELECT run_id, threshold FROM runs WHERE undone_at IS NULL ORDER BY run_id DESC LIMIT 1"
-        ).fetchall()
-        if not latest:
+        latest = latest_run(con)
+        if latest is None:
             raise MpiUserError(f'No link run in {config.store_path} yet: run "mpi link" first.')
-        run_id, threshold = int(latest[0][0]), float(latest[0][1])
+        run_id, threshold = latest.run_id, latest.threshold
         params = {"low": low, "high": high, "threshold_weight": math.log2(threshold / (1 - threshold))}
         in_band, linked = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE linked) FROM ({_UNSURE_PAIRS_SQL})", params
@@ -123,11 +122,10 @@ def _write_pairs(
     """Every unsure pair, closest first, each record's display fields beside the other's (SSN to its last four)."""
     shown = [f for f in DISPLAY_FIELDS if f not in ("source", "record_id")]
     sides = ", ".join(
-        f"{side}.{quote_identifier(f)} AS {quote_identifier(f'{f}_{suffix}')}"
-        if f != "ssn"
-        else f"'***-**-' || right({side}.ssn, 4) AS {quote_identifier(f'ssn_{suffix}')}"
+        f"{masked_ssn_sql(f'{side}.ssn') if f == 'ssn' else f'{side}.{quote_identifier(f)}'} "
+        f"AS {quote_identifier(f'{f}_{side}')}"
         for f in shown
-        for side, suffix in (("l", "l"), ("r", "r"))
+        for side in ("l", "r")
     )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # COPY takes no parameter for its target; the path is quoted as a literal.
