@@ -383,14 +383,16 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
         "7,Lee,PO Box 55\n"
         # USPS variants of one street type (Publication 28, C1) read as one
         "11,Lee,1200 Sunset Boul\n12,Lee,1200 Sunset Blvd\n13,Lee,9 Oak Terr\n14,Lee,9 Oak Terrace\n"
-        "15,Lee,123 Main St Apt. 4-B\n16,Lee,4 Elm St 2nd Fl\n",
+        "15,Lee,123 Main St Apt. 4-B\n16,Lee,4 Elm St 2nd Fl\n"
+        "17,Lee,123 1/2 Main St\n18,Lee,123-1/2 Main St\n",  # a half-number is the building's number
         encoding="utf-8",
     )
     (tmp_path / "parts.csv").write_text(
         "ID,LNAME,NUM,STREET,UNIT\n"
         "8,Lee,123,Main Street,apartment # 4B\n"
         "9,Lee,123,Main St #4B,\n"  # the unit written into the street column
-        "10,Lee,123,Main St,4C\n",
+        "10,Lee,123,Main St,4C\n"
+        "19,Lee,123 1/2,Main St,\n",
         encoding="utf-8",
     )
     ingest_sources(load_config(tmp_path / "mpi.toml"))
@@ -406,6 +408,8 @@ def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -
     assert rows["11"]["address"] == rows["12"]["address"] == "1200 SUNSET BLVD"
     assert rows["13"]["address"] == rows["14"]["address"] == "9 OAK TER"
     assert parts["15"] == ("123", "MAIN ST", "4B") and parts["16"] == ("4", "ELM ST", "2")
+    for record in ("17", "18", "19"):
+        assert parts[record] == ("123", "MAIN ST", None), record
 
 
 def test_a_placeholder_address_is_no_address(basic_project: Path) -> None:

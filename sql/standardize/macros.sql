@@ -251,8 +251,13 @@ CREATE OR REPLACE TEMP MACRO mpi_unit_words() AS
 -- The unit words as one regular-expression alternative.
 CREATE OR REPLACE TEMP MACRO mpi_unit_word_pattern() AS '(?:' || array_to_string(mpi_unit_words(), '|') || ')';
 
+-- A half (or other fraction) after a house number dropped: 123 1/2 MAIN ST and 123-1/2 are building 123.
+-- Cleaning would read the fraction's digits as a second number (street 1 2 MAIN ST).
+CREATE OR REPLACE TEMP MACRO mpi_without_number_fraction(s) AS regexp_replace(s, '([0-9])(?:[ -]+[0-9]/[0-9]|½)', '\1', 'g');
+
 -- Address text cleaned like names, '#' first read as a unit word (#4B is UNIT 4B), since cleaning drops it.
-CREATE OR REPLACE TEMP MACRO mpi_clean_address(s) AS mpi_clean_text(replace(s, '#', ' UNIT '));
+CREATE OR REPLACE TEMP MACRO mpi_clean_address(s) AS
+    mpi_clean_text(replace(mpi_without_number_fraction(s), '#', ' UNIT '));
 
 -- The unit that ends a cleaned address or street line, with its leading space ('' when none):
 -- runs of unit words, each followed by a unit number (4B, 12, B, PH, APT4B written as one, or 4-B,

@@ -100,7 +100,7 @@ FROM real_names;
 
 -- Street numbers, cities and states given in separate columns.
 CREATE OR REPLACE TEMP TABLE mpi__text_values AS
-SELECT value, mpi_clean_text(value) AS text
+SELECT value, mpi_clean_text(mpi_without_number_fraction(value)) AS text
 FROM (
     SELECT DISTINCT value
     FROM (SELECT unnest([street_number_in, city_in, state_in]) AS value FROM mpi__mapped)

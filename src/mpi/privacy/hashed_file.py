@@ -40,8 +40,9 @@ FILE_FORMAT = "mpi-hashed"
 # dates lose a time of day, a two-digit year read by %Y and an SSN short of a digit are no value;
 # 11: a placeholder address (HOMELESS, UNKNOWN) is none, units written 4-B and floors (2ND FL) split off,
 # a %y date format after a %Y one reads its two-digit years, a future one a century earlier; names lose
-# a part in parentheses and credentials (MD, RN), and 99999 is no ZIP
-HASHED_SCHEMA_VERSION = 11
+# a part in parentheses and credentials (MD, RN), and 99999 is no ZIP;
+# 12: a fraction after a house number is dropped (123 1/2 MAIN ST is 123 MAIN ST)
+HASHED_SCHEMA_VERSION = 12
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"
