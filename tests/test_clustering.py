@@ -125,3 +125,50 @@ def test_a_forced_link_outranks_the_pairs_against_and_an_unlink_outranks_everyth
 def test_merge_greedily_numbers_parts_from_the_smallest_member() -> None:
     parts = merge_greedily(["A", "B", "C"], [("A", "B", False), ("B", "C", False)], [("A", "C")])
     assert parts == {"A": 0, "B": 0, "C": 1}
+
+
+# Twins' birth certificates A and B look alike; C is A's school record, D is B's.
+TWINS = [("A", "B", 0.97), ("A", "C", 0.99), ("B", "D", 0.98), ("C", "D", 0.95), ("B", "C", 0.93)]
+
+
+def _clusters_by_source(
+    one_record_per_person: tuple[str, ...], overrides: list[tuple[str, str, str]] = ()
+) -> list[set[str]]:
+    con = duckdb.connect()
+    sources = {"A": "births", "B": "births", "C": "school", "D": "school"}
+    con.execute("CREATE TABLE records (source VARCHAR, record_id VARCHAR)")
+    con.executemany("INSERT INTO records VALUES (?, ?)", [[s, r] for r, s in sources.items()])
+    con.execute(
+        "CREATE TABLE overrides (kind VARCHAR, source_a VARCHAR, record_id_a VARCHAR, source_b VARCHAR, record_id_b VARCHAR)"
+    )
+    for kind, a, b in overrides:
+        con.execute("INSERT INTO overrides VALUES (?, ?, ?, ?, ?)", [kind, sources[a], a, sources[b], b])
+    con.execute(
+        "CREATE TABLE mpi__pairs_next (source_l VARCHAR, record_id_l VARCHAR, source_r VARCHAR, "
+        "record_id_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE)"
+    )
+    for a, b, p in TWINS:
+        con.execute(
+            "INSERT INTO mpi__pairs_next VALUES (?, ?, ?, ?, ?, ?)",
+            [sources[a], a, sources[b], b, math.log2(p / (1 - p)), p],
+        )
+    outcome = cluster_records(con, threshold=0.9, one_record_per_person=one_record_per_person)
+    assert outcome.clusters_split_by_source == (1 if one_record_per_person and not overrides else 0)
+    groups: dict[str, set[str]] = {}
+    for record_id, cluster_id in con.execute("SELECT record_id, cluster_id FROM mpi__clusters").fetchall():
+        groups.setdefault(cluster_id, set()).add(record_id)
+    return sorted(groups.values(), key=min)
+
+
+def test_two_records_of_a_one_record_per_person_source_are_never_one_person() -> None:
+    # Without the rule the twins' records are one component; with it each certificate keeps the
+    # school record closest to it, strongest pair first.
+    assert _clusters_by_source(()) == [{"A", "B", "C", "D"}]
+    assert _clusters_by_source(("births",)) == [{"A", "C"}, {"B", "D"}]
+    # Either file's rule alone keeps the two persons apart: the school records join no more than the twins.
+    assert _clusters_by_source(("school",)) == [{"A", "C"}, {"B", "D"}]
+
+
+def test_a_forced_link_between_two_records_of_the_source_outranks_the_rule() -> None:
+    # A duplicate certificate: a person's decision on the pair itself joins them.
+    assert _clusters_by_source(("births",), [("link", "A", "B")]) == [{"A", "B", "C", "D"}]

@@ -232,3 +232,22 @@ def test_ingest_with_an_unknown_date_code_is_a_config_error_not_a_crash(basic_pr
     assert (
         '  - [sources.people.columns] dob: date_format (column "DOB"): "%Q" is not a format' in result.output
     )
+
+
+def test_one_record_per_person_is_a_flag_of_the_source(tmp_path: Path) -> None:
+    config_path = tmp_path / "mpi.toml"
+    source = (
+        '[sources.births]\npath = "b.csv"\nrecord_id = "ID"\nFLAG\n[sources.births.columns]\nlast_name = "LN"\n'
+        '[sources.k12]\npath = "k.csv"\nrecord_id = "ID"\n[sources.k12.columns]\nlast_name = "LN"\n'
+    )
+    config_path.write_text(source.replace("FLAG", "one_record_per_person = true"), encoding="utf-8")
+    config = load_config(config_path)
+    assert config.one_record_per_person_sources == ("births",)
+    assert not config.sources["k12"].one_record_per_person
+    config_path.write_text(source.replace("FLAG", 'one_record_per_person = "yes"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_path)
+    assert caught.value.problems == [
+        "[sources.births]: one_record_per_person must be true (no two records of the file are one person, "
+        "e.g. birth certificates) or false (the default)."
+    ]

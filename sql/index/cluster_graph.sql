@@ -14,7 +14,10 @@ WHERE o.kind = 'link'
   AND EXISTS (SELECT 1 FROM records AS r WHERE r.source = o.source_b AND r.record_id = o.record_id_b);
 
 CREATE OR REPLACE TEMP TABLE mpi__apart AS
-SELECT source_a || ':' || record_id_a AS unique_id_a, source_b || ':' || record_id_b AS unique_id_b
+SELECT
+    source_a || ':' || record_id_a AS unique_id_a,
+    source_b || ':' || record_id_b AS unique_id_b,
+    'unlink' AS reason
 FROM overrides
 WHERE kind = 'unlink';
 

@@ -596,6 +596,16 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
             f"{result.clustering.forced_links:,} / {result.clustering.clusters_split_by_unlinks:,}",
         ),
         ("clusters split by pairs against", f"{result.clustering.clusters_split_by_evidence:,}"),
+        *(
+            [
+                (
+                    "clusters split by one-record-per-person sources",
+                    f"{result.clustering.clusters_split_by_source:,}",
+                )
+            ]
+            if result.clustering.clusters_split_by_source
+            else []
+        ),
         ("persons", f"{result.ids.persons:,}"),
         ("person ids created / retired", f"{result.ids.ids_created:,} / {result.ids.ids_retired:,}"),
         # New and removed records are counted above: these kept their place in the index but not their id.

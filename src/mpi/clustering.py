@@ -4,11 +4,13 @@ Splink's connected components does the clustering. Forced links are extra edges.
 components merges two groups whenever one chain of strong pairs joins them, however much the
 other pairs between them say "different people" (a parent and child bridged through a shared
 address record; two namesakes bridged through a record that matches each on the name). So every
-cluster that holds a pair scored against a match (p < 0.5) or a forced unlink is rebuilt: its
-edges are added strongest first, and an edge that would join an unlinked pair, or two groups
-whose pairs across on balance say "different people", is skipped (mpi.merging). No library here
-does this: Splink offers connected components and one-to-one links only. Forced links skip the
-balance but never unlinks: a person's decision outranks the model, an unlink outranks everything.
+cluster that holds a pair scored against a match (p < 0.5), a forced unlink, or two records of a
+source declared one_record_per_person (birth certificates) is rebuilt: its edges are added
+strongest first, and an edge that would join a pair kept apart, or two groups whose pairs across
+on balance say "different people", is skipped (mpi.merging). No library here does this: Splink
+offers connected components and one-to-one links only. Forced links skip the balance but never
+a pair kept apart: a person's decision outranks the model, an unlink outranks everything, and a
+source's one record per person yields only to a forced link between those two records.
 """
 
 from __future__ import annotations
@@ -33,12 +35,17 @@ class ClusteringOutcome:
     forced_links: int
     clusters_split_by_unlinks: int
     clusters_split_by_evidence: int = 0
+    # Split because they held two records of a source with one record per person (and no unlink).
+    clusters_split_by_source: int = 0
 
 
-def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> ClusteringOutcome:
+def cluster_records(
+    con: duckdb.DuckDBPyConnection, *, threshold: float, one_record_per_person: tuple[str, ...] = ()
+) -> ClusteringOutcome:
     """mpi__clusters (source, record_id, cluster_id, component_id) over all records; run in the Splink workspace.
 
     component_id is the record's connected component at the threshold, before contested ones are rebuilt.
+    Records of the sources named in ``one_record_per_person`` are kept apart like unlinked pairs.
     """
     run_sql_file(con, "index/cluster_graph", {"threshold": threshold})
     clusters = cluster_pairwise_predictions_at_threshold(
@@ -50,7 +57,9 @@ def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> Clus
         f"FROM {quote_identifier(clusters.physical_name)} AS c JOIN mpi__graph_nodes AS n USING (unique_id)"
     )
     clusters.drop_table_from_database_and_remove_from_cache()
-    by_unlinks, by_evidence = _rebuild_contested_clusters(con, threshold)
+    if one_record_per_person:
+        run_sql_file(con, "index/apart_within_source", {"sources": list(one_record_per_person)})
+    by_unlinks, by_source, by_evidence = _rebuild_contested_clusters(con, threshold)
     counts = con.execute(
         f"SELECT count(DISTINCT cluster_id), (SELECT count(*) FROM mpi__forced_links) FROM {CLUSTERS_TABLE}"
     ).fetchall()[0]
@@ -59,13 +68,15 @@ def cluster_records(con: duckdb.DuckDBPyConnection, *, threshold: float) -> Clus
         forced_links=int(counts[1]),
         clusters_split_by_unlinks=by_unlinks,
         clusters_split_by_evidence=by_evidence,
+        clusters_split_by_source=by_source,
     )
 
 
-def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> tuple[int, int]:
-    """Rebuild every cluster holding an unlinked pair or a pair scored against a match.
+def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> tuple[int, int, int]:
+    """Rebuild every cluster holding a pair kept apart (mpi__apart) or a pair scored against a match.
 
-    Returns how many were split: (holding an unlink, by the evidence only).
+    Returns how many were split: (holding an unlink, holding two records of a one-record-per-person
+    source but no unlink, by the evidence only).
     Members, edges, apart and scored pairs of all such clusters are read in four queries and the
     new parts written back in one update, so the cost does not grow with one round trip per cluster.
     """
@@ -80,7 +91,7 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE mpi__apart_inside AS "
-        "SELECT ca.cluster_id, a.unique_id_a, a.unique_id_b FROM mpi__apart AS a "
+        "SELECT ca.cluster_id, a.unique_id_a, a.unique_id_b, a.reason FROM mpi__apart AS a "
         + clusters_of.format(a="a.unique_id_a", b="a.unique_id_b")
     )
     con.execute(
@@ -91,11 +102,14 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
     try:
         contested = [str(c) for (c,) in con.execute("SELECT cluster_id FROM mpi__contested").fetchall()]
         if not contested:
-            return 0, 0
+            return 0, 0, 0
         in_contested = "cluster_id IN (SELECT cluster_id FROM mpi__contested)"
         apart: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for cluster_id, a, b in con.execute("SELECT * FROM mpi__apart_inside").fetchall():
+        unlinked: set[str] = set()
+        for cluster_id, a, b, reason in con.execute("SELECT * FROM mpi__apart_inside").fetchall():
             apart[str(cluster_id)].append((str(a), str(b)))
+            if reason == "unlink":
+                unlinked.add(str(cluster_id))
         evidence: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
         for cluster_id, a, b, weight in con.execute(
             f"SELECT * FROM mpi__scored_inside WHERE {in_contested}"
@@ -122,7 +136,7 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
             con.execute(f"DROP TABLE IF EXISTS {table}")
     bar = merge_bar(threshold)
     moved: list[tuple[str, str]] = []
-    by_unlinks = by_evidence = 0
+    by_unlinks = by_source = by_evidence = 0
     for cluster_id in contested:
         parts = merge_greedily(
             members[cluster_id], edges[cluster_id], apart[cluster_id], evidence[cluster_id], bar
@@ -130,8 +144,10 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
         if max(parts.values()) == 0:
             continue
         moved.extend((member, f"{cluster_id}~{part}") for member, part in parts.items() if part)
-        if apart[cluster_id]:
+        if cluster_id in unlinked:
             by_unlinks += 1
+        elif apart[cluster_id]:
+            by_source += 1
         else:
             by_evidence += 1
     if moved:
@@ -144,4 +160,4 @@ def _rebuild_contested_clusters(con: duckdb.DuckDBPyConnection, threshold: float
             )
         finally:
             con.unregister("mpi__moved")
-    return by_unlinks, by_evidence
+    return by_unlinks, by_source, by_evidence

@@ -35,9 +35,10 @@ SOURCE_KEYS = (
     "on_bad_rows",
     "on_duplicate_ids",
     "age_range",
+    "one_record_per_person",
 )
 # A hashed source is a file written by "mpi hash" at its agency: it describes itself.
-HASHED_SOURCE_KEYS = ("kind", "path", "format")
+HASHED_SOURCE_KEYS = ("kind", "path", "format", "one_record_per_person")
 SOURCE_KINDS = ("clear", "hashed")
 AGE_RANGE_KEYS = ("min", "max", "as_of", "as_of_column", "as_of_format")
 COLUMN_OPTION_KEYS = (
@@ -155,6 +156,9 @@ class SourceConfig:
     # (None: the first row) when a report's title rows come first.
     sheet: str | None = None
     header_row: int | None = None
+    # No two of the file's records are one person (birth certificates, a deduplicated roster):
+    # clustering keeps them apart however strongly other records join them.
+    one_record_per_person: bool = False
 
     @property
     def hashed(self) -> bool:
@@ -193,6 +197,11 @@ class ProjectConfig:
     def hashed(self) -> bool:
         """A hashed project links only files written by `mpi hash` (validation keeps projects unmixed)."""
         return any(source.hashed for source in self.sources.values())
+
+    @property
+    def one_record_per_person_sources(self) -> tuple[str, ...]:
+        """Sources none of whose records are one person with another of the same file."""
+        return tuple(name for name, source in self.sources.items() if source.one_record_per_person)
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -383,6 +392,7 @@ def _parse_hashed_source(
         on_bad_rows="error",
         on_duplicate_ids="error",
         kind="hashed",
+        one_record_per_person=_one_record_per_person(where, raw, problems),
     )
 
 
@@ -492,6 +502,8 @@ def _parse_source(
     _check_attributes_identify_nothing(name, record_id, attributes, columns, problems)
     age_range = _parse_age_range(where, raw["age_range"], problems) if "age_range" in raw else None
 
+    one_record_per_person = _one_record_per_person(where, raw, problems)
+
     if len(problems) > start:
         return None
     return SourceConfig(
@@ -509,7 +521,19 @@ def _parse_source(
         age_range=age_range,
         sheet=sheet,
         header_row=header_row,
+        one_record_per_person=one_record_per_person,
     )
+
+
+def _one_record_per_person(where: str, raw: Mapping[str, Any], problems: list[str]) -> bool:
+    value = raw.get("one_record_per_person", False)
+    if not isinstance(value, bool):
+        problems.append(
+            f"{where}: one_record_per_person must be true (no two records of the file are one person, "
+            "e.g. birth certificates) or false (the default)."
+        )
+        return False
+    return value
 
 
 def _check_attributes_identify_nothing(

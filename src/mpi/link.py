@@ -196,10 +196,16 @@ def link_records(
             )
             t0 = time.perf_counter()
             _update_pairs_table_input(con, all_pairs_scored=scored.all_pairs_scored)
-            clustering = cluster_records(con, threshold=threshold)
+            apart_sources = config.one_record_per_person_sources
+            clustering = cluster_records(con, threshold=threshold, one_record_per_person=apart_sources)
             if kind == "incremental" and scored.all_pairs_scored:
                 reclustered = _recluster_with_pairs_the_load_joined(
-                    con, linker, scoring_model, threshold=threshold, report=report
+                    con,
+                    linker,
+                    scoring_model,
+                    threshold=threshold,
+                    one_record_per_person=apart_sources,
+                    report=report,
                 )
                 clustering = reclustered or clustering
             run_sql_file(con, "index/kept_pairs", {"keep_from": KEEP_PAIRS_FROM_PROBABILITY})
@@ -376,7 +382,13 @@ def _score(
 
 
 def _recluster_with_pairs_the_load_joined(
-    con: duckdb.DuckDBPyConnection, linker: Linker, model: TrainedModel, *, threshold: float, report: Progress
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    model: TrainedModel,
+    *,
+    threshold: float,
+    one_record_per_person: tuple[str, ...],
+    report: Progress,
 ) -> ClusteringOutcome | None:
     """Score the weak pairs between earlier persons this load brought into one component, and cluster again.
 
@@ -391,7 +403,9 @@ def _recluster_with_pairs_the_load_joined(
         f"scored {added:,} more pairs between earlier persons this load brought into one component "
         f"in {time.perf_counter() - t0:.1f}s"
     )
-    return cluster_records(con, threshold=threshold) if added else None
+    if not added:
+        return None
+    return cluster_records(con, threshold=threshold, one_record_per_person=one_record_per_person)
 
 
 def _match_rate_for(model: TrainedModel, records: int) -> float:

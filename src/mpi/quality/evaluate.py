@@ -263,14 +263,16 @@ def _examples(
     return tuple(examples)
 
 
-def _sweep(con: duckdb.DuckDBPyConnection, thresholds: tuple[float, ...]) -> tuple[SweepRow, ...]:
+def _sweep(
+    con: duckdb.DuckDBPyConnection, thresholds: tuple[float, ...], one_record_per_person: tuple[str, ...]
+) -> tuple[SweepRow, ...]:
     """Re-cluster the kept pairs at each threshold as `mpi link --threshold` would, and score each."""
     # The kept pairs are what the last link kept: the clustering's input under its own name.
     con.execute("CREATE OR REPLACE TEMP VIEW mpi__pairs_next AS SELECT * FROM pairs")
     rows = []
     try:
         for threshold in thresholds:
-            cluster_records(con, threshold=threshold)
+            cluster_records(con, threshold=threshold, one_record_per_person=one_record_per_person)
             con.execute(
                 "CREATE OR REPLACE TEMP VIEW mpi__sweep_clusters AS "
                 f"SELECT source, record_id, cluster_id AS person_id FROM {CLUSTERS_TABLE}"
@@ -354,7 +356,11 @@ def evaluate_against_truth(
         if sweep:
             report("threshold sweep: re-clustering the kept pairs")
             with store.splink_workspace():
-                sweep_rows = _sweep(con, tuple(sorted({*SWEEP_THRESHOLDS, float(threshold)})))
+                sweep_rows = _sweep(
+                    con,
+                    tuple(sorted({*SWEEP_THRESHOLDS, float(threshold)})),
+                    config.one_record_per_person_sources,
+                )
     finally:
         store.close()
     return EvaluationReport(
