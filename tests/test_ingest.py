@@ -19,6 +19,7 @@ from mpi.errors import ConfigError, InputError
 from mpi.ingest import ingest_sources
 from mpi.mapping import year_regex
 from mpi.reader import has_mixed_line_endings
+from mpi.standardize import install_macros
 
 
 def records(config_path: Path) -> dict[str, dict[str, object]]:
@@ -357,6 +358,40 @@ def test_old_dates_and_foreign_postal_codes_are_kept_but_defaults_and_titles_are
     assert issues[("zip", "not a ZIP or postal code")] == 1
 
 
+def test_an_address_line_ending_with_its_place_gives_city_state_and_zip(tmp_path: Path) -> None:
+    """A mailing address kept whole (street, city, state ZIP) fills the columns the source lacks."""
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "places"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.lines]\npath = "lines.csv"\nrecord_id = "ID"\n'
+        '[sources.lines.columns]\nlast_name = "LNAME"\naddress = "ADDR"\n'
+        '[sources.parts]\npath = "parts.csv"\nrecord_id = "ID"\n'
+        '[sources.parts.columns]\nlast_name = "LNAME"\naddress = "ADDR"\ncity = "CITY"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "lines.csv").write_text(
+        "ID,LNAME,ADDR\n"
+        '1,Lee,"1837 Prospect St Apt 3B, New London, CT 06344"\n'
+        '2,Lee,"23 Maple Ln, Bristol CT 06098-1234"\n'
+        '3,Lee,"PO Box 5, Storrs Mansfield, Ct. 06268"\n'
+        '4,Lee,"12 Main St, Apt 4B"\n'  # a unit after the comma, no place
+        '5,Lee,"12 Main St, Hartford"\n',  # a city alone is not read as one
+        encoding="utf-8",
+    )
+    (tmp_path / "parts.csv").write_text(
+        'ID,LNAME,ADDR,CITY\n6,Lee,"9 Oak Ter, West Hartford, CT 06107",Hartford\n', encoding="utf-8"
+    )
+    ingest_sources(load_config(tmp_path / "mpi.toml"))
+    rows = records(tmp_path / "mpi.toml")
+    place = {r: (rows[r]["address"], rows[r]["city"], rows[r]["state"], rows[r]["zip"]) for r in rows}
+    assert place["1"] == ("1837 PROSPECT ST UNIT 3B", "NEW LONDON", "CT", "06344")
+    assert place["2"] == ("23 MAPLE LN", "BRISTOL", "CT", "06098")
+    assert place["3"] == ("PO BOX 5", "STORRS MANSFIELD", "CT", "06268")
+    assert place["4"] == ("12 MAIN ST UNIT 4B", None, None, None)
+    assert place["5"][1:] == (None, None, None)
+    # The source's own city column wins; the ZIP it lacks comes from the line.
+    assert place["6"] == ("9 OAK TER", "HARTFORD", "CT", "06107")
+
+
 def test_a_unit_is_split_from_the_street_however_it_is_written(tmp_path: Path) -> None:
     """APT 4B, #4B, APT4B, SUITE 4B and a unit column's APARTMENT # 4B are one unit, 4B.
 
@@ -676,3 +711,23 @@ def test_a_column_whose_values_nearly_all_became_null_is_warned_of(basic_project
     exit_code, output = run_ingest(basic_project)
     assert exit_code == 0
     assert 'warning: people: 12 of 12 indexed rows lost their dob (column "DOB": unparseable date)' in output
+
+
+def test_an_itin_in_the_ssn_field_is_kept_and_a_number_never_issued_is_not() -> None:
+    """Area 9xx is no SSN, but with an ITIN's group (50-65, 70-88, 90-99) it is one person's tax id."""
+    con = duckdb.connect()
+    install_macros(con)
+    valid = dict(
+        con.execute(
+            "SELECT d, mpi_ssn_is_valid(d) FROM (SELECT unnest(?) AS d)",
+            [["979736790", "912501234", "900401234", "666123456", "123456788", "999999999"]],
+        ).fetchall()
+    )
+    assert valid == {
+        "979736790": True,  # ITIN, group 73
+        "912501234": True,  # ITIN, group 50
+        "900401234": False,  # area 9xx, group 40: neither
+        "666123456": False,
+        "123456788": True,
+        "999999999": False,
+    }

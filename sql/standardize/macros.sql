@@ -184,10 +184,13 @@ CREATE OR REPLACE TEMP MACRO mpi_is_placeholder_name(s) AS
 CREATE OR REPLACE TEMP MACRO mpi_real_name(s) AS CASE WHEN mpi_is_placeholder_name(s) THEN NULL ELSE s END;
 
 -- SSNs the SSA never issues, or that are known to be shared by many people: area 000, 666 or 9xx,
--- group 00, serial 0000, one repeated digit, 123456789, and the famous advertising numbers.
+-- group 00, serial 0000, one repeated digit, 123456789, and the famous advertising numbers. Area 9xx
+-- with group 50-65, 70-88 or 90-99 is an IRS ITIN (ATIN: 93), one person's for life, which agencies
+-- keep in the SSN field for people without one: kept, and compared as an SSN is.
 CREATE OR REPLACE TEMP MACRO mpi_ssn_is_valid(d) AS
     d IS NOT NULL AND length(d) = 9
-    AND d[1:3] NOT IN ('000', '666') AND d[1] <> '9'
+    AND d[1:3] NOT IN ('000', '666')
+    AND (d[1] <> '9' OR d[4:5] BETWEEN '50' AND '65' OR d[4:5] BETWEEN '70' AND '88' OR d[4:5] >= '90')
     AND d[4:5] <> '00' AND d[6:9] <> '0000'
     AND replace(d, d[1], '') <> ''
     AND d NOT IN ('123456789', '078051120', '219099999', '457555462');
@@ -254,6 +257,13 @@ CREATE OR REPLACE TEMP MACRO mpi_unit_word_pattern() AS '(?:' || array_to_string
 -- A half (or other fraction) after a house number dropped: 123 1/2 MAIN ST and 123-1/2 are building 123.
 -- Cleaning would read the fraction's digits as a second number (street 1 2 MAIN ST).
 CREATE OR REPLACE TEMP MACRO mpi_without_number_fraction(s) AS regexp_replace(s, '([0-9])(?:[ -]+[0-9]/[0-9]|½)', '\1', 'g');
+
+-- The place that ends an address line after a comma: street, city, state and ZIP (ZIP+4), the comma
+-- before the state optional (12 MAIN ST, HARTFORD CT 06106). All four '' when the line does not end so:
+-- a line ending with a unit (12 MAIN ST, APT 4B) or a city alone is no place.
+CREATE OR REPLACE TEMP MACRO mpi_address_place(s) AS regexp_extract(trim(s),
+    '^(.*[^ ,])\s*,\s*([A-Za-z][A-Za-z .''-]*[A-Za-z.])\s*,?\s+([A-Za-z]{2})\.?\s+([0-9]{5}(?:\s*-?\s*[0-9]{4})?)$',
+    ['street', 'city', 'state', 'zip']);
 
 -- Address text cleaned like names, '#' first read as a unit word (#4B is UNIT 4B), since cleaning drops it.
 CREATE OR REPLACE TEMP MACRO mpi_clean_address(s) AS

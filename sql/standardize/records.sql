@@ -26,7 +26,7 @@ WITH names AS (
         CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) AND mpi_whole_number(ssn_in) IS NOT NULL
              THEN lpad(mpi_digits(ssn_in), 9, '0')
              ELSE mpi_digits(ssn_in) END AS ssn_digits,
-        mpi_digits(zip_in) AS zip_digits,
+        mpi_digits(coalesce(zip_in, address_value.place_zip)) AS zip_digits,
         mpi_postal_code(zip_in) AS zip_postcode,
         -- An extension (x12, ext. 12) is the office's line, not the person's number.
         mpi_digits(regexp_replace(phone_in, '\s*(x|ext\.?|extension)\s*[0-9]+\s*$', '', 'i')) AS phone_digits,
@@ -41,8 +41,9 @@ WITH names AS (
              THEN coalesce(unit_value.unit_text, street_name_value.unit_text, address_value.unit_text) END AS unit_text,
         CASE WHEN NOT address_is_placeholder
              THEN coalesce(street_name_value.street_name_text, address_value.street_name_text) END AS street_name_text,
-        city_value.text AS city_text,
-        state_value.text AS state_text
+        -- The city, state and ZIP an address line ended with stand in for columns the source lacks.
+        coalesce(city_value.text, address_value.place_city_text) AS city_text,
+        coalesce(state_value.text, address_value.place_state_text) AS state_text
     FROM mpi__mapped AS m
     LEFT JOIN mpi__name_lookup AS first_value ON first_value.value = m.first_name_in
     LEFT JOIN mpi__name_lookup AS middle_value ON middle_value.value = m.middle_name_in

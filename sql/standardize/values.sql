@@ -130,18 +130,32 @@ parts AS (
 -- is_placeholder: HOMELESS, UNKNOWN, GENERAL DELIVERY (records.sql makes the address none)
 SELECT *, coalesce(mpi_is_placeholder_street(street_name_text), false) AS is_placeholder FROM parts;
 
+-- A whole address line, its place split off first when it ends with one, after a comma
+-- (1837 PROSPECT ST APT 3B, NEW LONDON, CT 06344): mailing addresses are often kept in one column.
 CREATE OR REPLACE TEMP TABLE mpi__address_values AS
-WITH cleaned AS (
-    SELECT value, ' ' || mpi_clean_address(value) AS line
+WITH whole AS (
+    SELECT value, mpi_address_place(value) AS place
     FROM (SELECT DISTINCT address_in AS value FROM mpi__mapped WHERE address_in IS NOT NULL)
 ),
+cleaned AS (
+    SELECT
+        value,
+        ' ' || mpi_clean_address(coalesce(nullif(place.street, ''), value)) AS line,
+        nullif(mpi_clean_text(place.city), '') AS place_city_text,
+        nullif(upper(place.state), '') AS place_state_text,
+        nullif(place.zip, '') AS place_zip
+    FROM whole
+),
 split AS (
-    SELECT value, line, mpi_unit_tail(line) AS unit_tail, regexp_extract(line, '^ ([0-9]+[A-Z]?) ', 1) AS number
+    SELECT *, mpi_unit_tail(line) AS unit_tail, regexp_extract(line, '^ ([0-9]+[A-Z]?) ', 1) AS number
     FROM cleaned
 ),
 parts AS (
     SELECT
         value,
+        place_city_text,
+        place_state_text,
+        place_zip,
         nullif(number, '') AS street_number_text,
         mpi_unit_id(unit_tail) AS unit_text,
         mpi_street_std(nullif(trim(substr(mpi_without_unit_tail(line, unit_tail), length(number) + 2)), ''))

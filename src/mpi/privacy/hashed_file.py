@@ -41,7 +41,8 @@ FILE_FORMAT = "mpi-hashed"
 # 11: a placeholder address (HOMELESS, UNKNOWN) is none, units written 4-B and floors (2ND FL) split off,
 # a %y date format after a %Y one reads its two-digit years, a future one a century earlier; names lose
 # a part in parentheses and credentials (MD, RN), and 99999 is no ZIP;
-# 12: a fraction after a house number is dropped (123 1/2 MAIN ST is 123 MAIN ST)
+# 12: a fraction after a house number is dropped (123 1/2 MAIN ST is 123 MAIN ST), an address line's
+# ending place (, NEW LONDON, CT 06344) gives city, state and ZIP, and an ITIN in the SSN field is kept
 HASHED_SCHEMA_VERSION = 12
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
