@@ -73,6 +73,13 @@ def _print_truth_coverage(console: Console, coverage: TruthCoverage) -> None:
         f"record; {unmatched:,} match none{examples if unmatched else ''}; "
         f"{coverage.indexed_without_truth:,} indexed record(s) have no truth row. Only records in both are scored.",
     )
+    if coverage.unknown_sources:
+        # A misspelt source name leaves a whole agency out of the scores without any other sign.
+        named = ", ".join(f'"{source}"' for source in coverage.unknown_sources)
+        console.print(
+            f"warning: the truth file names source(s) {named} that the index does not hold: "
+            "their rows are not scored. Write the source names of mpi.toml in its source column."
+        )
 
 
 def _print_evidence(console: Console, evidence: RecallByEvidence) -> None:

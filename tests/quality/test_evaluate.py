@@ -180,6 +180,18 @@ def test_truth_for_a_subset_of_the_index_is_scored_and_its_coverage_shown(
         f"truth coverage: 6 of 7 truth rows name an indexed record; 1 match none (e.g. people:999); "
         f"{len(persons) - 6} indexed record(s) have no truth row. Only records in both are scored."
     ) in " ".join(result.output.split())
+    assert "warning" not in result.output
+    # A misspelt source name in a few rows is named, though the rest are scored.
+    with open(truth, "a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(["peeple", "1", "p1"])
+    result = CliRunner().invoke(
+        main, ["--config", str(linked_golden.config_path), "evaluate", "--truth", str(truth), "--no-sweep"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        'warning: the truth file names source(s) "peeple" that the index does not hold: their rows are not '
+        "scored. Write the source names of mpi.toml in its source column."
+    ) in " ".join(result.output.split())
 
 
 def test_levels_without_a_label_are_named_for_people_not_by_splink_class() -> None:
