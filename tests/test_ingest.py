@@ -731,3 +731,27 @@ def test_an_itin_in_the_ssn_field_is_kept_and_a_number_never_issued_is_not() -> 
         "123456788": True,
         "999999999": False,
     }
+
+
+def test_names_written_last_comma_first_under_a_first_name_first_format_are_a_field_issue(
+    tmp_path: Path,
+) -> None:
+    """A wrong full-name format is otherwise silent: every name still gives a first and a last name."""
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "order"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.courts]\npath = "courts.csv"\nrecord_id = "ID"\n'
+        '[sources.courts.columns]\nfull_name = { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "courts.csv").write_text(
+        'ID,NAME\n1,"MURPHY, ANTHONY"\n2,"ANN LEE"\n3,"MAI T BUI, MD"\n4,"JOHN SMITH, JR."\n5,"KIM, JO"\n',
+        encoding="utf-8",
+    )
+    (courts,) = ingest_sources(load_config(tmp_path / "mpi.toml")).sources
+    (issue,) = [fi for fi in courts.field_issues if fi.field == "full_name"]
+    assert (issue.column, issue.count) == ("NAME", 2)
+    assert issue.fix.startswith(
+        'courts: 2 names are in column "NAME" written with a comma before given names, as in "LAST, FIRST", '
+        'but format = "FIRST MIDDLE LAST SUFFIX" reads the first word as the first name.'
+    )
+    assert records(tmp_path / "mpi.toml")["1"]["first_name"] == "MURPHY"  # read as the format says

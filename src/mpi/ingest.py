@@ -202,7 +202,7 @@ def prepare_source(
     run_sql_file(con, "ingest/row_rejects")
     if source.on_duplicate_ids == "error":
         _refuse_duplicate_ids(con, source, echo_values=echo_values)
-    issues = count_field_issues(con)
+    issues = [*_full_name_order_issues(con, source), *count_field_issues(con)]
     field_issues = tuple(
         FieldIssue(
             field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(con, source, f, i, n)
@@ -210,6 +210,30 @@ def prepare_source(
         for f, i, n in issues
     )
     return PreparedSource(read=read, field_issues=field_issues)
+
+
+COMMA_NAME_READ_FIRST_FIRST = 'written "LAST, FIRST" (a comma), read first name first as its format says'
+
+
+def _full_name_order_issues(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig
+) -> list[tuple[str, str, int]]:
+    """Whole names with a comma before given names, mapped with format "FIRST MIDDLE LAST SUFFIX".
+
+    That format reads MURPHY, ANTHONY as first name MURPHY: a wrong format is otherwise silent, as
+    every name still yields a first and a last name. A comma before a suffix or title alone
+    (SMITH JR, BUI, MD) is no sign of it.
+    """
+    mapping = source.mapping("full_name")
+    if mapping is None or mapping.name_format != "FIRST MIDDLE LAST SUFFIX":
+        return []
+    count = _count(
+        con,
+        "SELECT count(*) FROM mpi__mapped ANTI JOIN mpi__row_rejects USING (mpi__row) "
+        "WHERE strpos(full_name_raw, ',') > 0 "
+        "AND len(mpi_name_tokens(regexp_extract(full_name_raw, ',([^,]*)$', 1))) > 0",
+    )
+    return [("full_name", COMMA_NAME_READ_FIRST_FIRST, count)] if count else []
 
 
 def _fix_for(
@@ -221,6 +245,15 @@ def _fix_for(
     the hint names formats only, never a value (it is printed by `mpi hash` too).
     """
     mapping = source.mapping(field_name)
+    if issue == COMMA_NAME_READ_FIRST_FIRST and mapping is not None:
+        names = "name is" if count == 1 else "names are"
+        return (
+            f'{source.name}: {count:,} {names} in column "{mapping.column}" written with a comma before given '
+            'names, as in "LAST, FIRST", but format = "FIRST MIDDLE LAST SUFFIX" reads the first word as the '
+            f"first name. If the column holds such names, set [sources.{source.name}.columns] full_name = "
+            f'{{ column = "{mapping.column}", format = "LAST, FIRST MIDDLE SUFFIX" }} (it reads a name without a '
+            'comma as FIRST LAST too), or format = "auto".'
+        )
     if field_name == "age" and mapping is not None and mapping.as_of is not None and mapping.as_of.column:
         return _as_of_fix(con, source, mapping.as_of)
     if field_name != "dob" or issue != "unparseable date" or mapping is None:
