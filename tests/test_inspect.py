@@ -254,7 +254,8 @@ def test_whole_names_ages_and_sex_codes_get_the_options_they_need(tmp_path: Path
     mapping = suggested_mapping(tmp_path / "hhs.csv")
     assert 'full_name = { column = "CLIENT_NAME", format = "FIRST MIDDLE LAST SUFFIX" }' in mapping
     assert 'age = { column = "AGE", as_of_column = "AGE_AS_OF", as_of_format = ["%m/%d/%Y"] }' in mapping
-    assert '# SEX holds "2", "1", not M/F words mpi reads: map them, e.g. codes = {' in mapping
+    assert 'sex = { column = "SEX", codes = { 1 = "M", 2 = "F" } }' in mapping
+    assert '# SEX holds codes "1", "2": read as 1 = M, 2 = F, the federal coding' in mapping
     assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
     (tmp_path / "college.csv").write_text(
         'student_id,full_name,age\n1,"Lee, Ann B",20\n2,"Smith, John",19\n', encoding="utf-8"

@@ -48,7 +48,7 @@ COMMENT_WIDTH = 98
 
 
 # A suggested mapping's options for one column (key, value), and them with comments for the user
-Options = tuple[tuple[str, str | list[str]], ...]
+Options = tuple[tuple[str, str | list[str] | dict[str, str]], ...]
 Hints = tuple[Options, tuple[str, ...]]
 
 
@@ -207,7 +207,7 @@ def _mapping_hints(
     if field == "age":
         return _age_hints(con, column, columns, csv_as_text=csv_as_text)
     if field == "sex":
-        return (), _sex_notes(con, column)
+        return _sex_hints(con, column)
     return (), ()
 
 
@@ -288,8 +288,33 @@ def _names_a_recorded_date(column: str) -> bool:
     return bool(words & _RECORDED_DATE_WORDS and words & {"date", "dt", "on"})
 
 
-def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
-    """Codes that mpi's sex standardization does not read, when they are most of the column."""
+# The federal coding of sex (NCHS vital records, the Census, CMS): what a column of 1s and 2s most
+# likely means; 9 is "not stated" there.
+FEDERAL_SEX_CODES = {"1": "M", "2": "F", "9": "U"}
+
+
+def _sex_hints(con: duckdb.DuckDBPyConnection, column: str) -> Hints:
+    """Codes mpi does not read that are most of the column: 1 and 2 (and 9) mapped as the federal
+    standard has them, with a note to check; other codes only noted."""
+    unread = _unread_sex_codes(con, column)
+    if not unread:
+        return (), ()
+    if set(unread) <= set(FEDERAL_SEX_CODES) and {"1", "2"} & set(unread):
+        codes = {code: sex for code, sex in FEDERAL_SEX_CODES.items() if code in unread}
+        note = (
+            f"{column} holds codes {', '.join(json.dumps(c) for c in sorted(unread))}: read as 1 = M, 2 = F"
+            f"{', 9 = unknown' if '9' in unread else ''}, the federal coding (vital records, Census, CMS). "
+            "Check the agency's code book."
+        )
+        return (("codes", codes),), (note,)
+    values = ", ".join(json.dumps(str(v)) for v in unread[:5])
+    return (), (
+        f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",
+    )
+
+
+def _unread_sex_codes(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
+    """Codes that mpi's sex standardization does not read, most frequent first, when they are most of the column."""
     q = quote_identifier(column)
     text = f"trim(CAST({q} AS VARCHAR))"
     counts = con.execute(
@@ -298,9 +323,8 @@ def _sex_notes(con: duckdb.DuckDBPyConnection, column: str) -> tuple[str, ...]:
     ).fetchall()
     rows = [(value, int(n)) for value, n, unread in counts if unread]
     if not rows or 2 * sum(n for _, n in rows) <= sum(int(n) for _, n, _ in counts):
-        return ()
-    values = ", ".join(json.dumps(str(v)) for v, _ in rows[:5])
-    return (f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",)
+        return []
+    return [str(value) for value, _ in rows]
 
 
 def inspect_file(
