@@ -338,10 +338,11 @@ def test_old_dates_and_foreign_postal_codes_are_kept_but_defaults_and_titles_are
         "1,Dr.,Lorimer,12/08/1856,1,,TQ13 8DF,0\n"  # a historical register, a British postcode
         "2,Jean,Lorimer,01/01/1800,2,,k1a 0b1,1\n"  # a system default date, a Canadian code
         "3,Sir,Crewe,01/01/1753,1,,CT 06103,2\n"  # SQL Server's earliest date; state and ZIP in one field
-        "4,Sir John,Dame,02/03/1990,2,,N/A,3\n",  # an honorific opening a first name; DAME the surname
+        "4,Sir John,Dame,02/03/1990,2,,N/A,3\n"  # an honorific opening a first name; DAME the surname
+        "5,Wei,Li,02/03/1990,2,,100080,4\n6,Ana,Silva,02/03/1990,2,,1100-148,5\n",  # Beijing, Lisbon
     )
     rows = records(basic_project)
-    assert [rows[r]["zip"] for r in "1234"] == ["TQ138DF", "K1A0B1", "06103", None]
+    assert [rows[r]["zip"] for r in "123456"] == ["TQ138DF", "K1A0B1", "06103", None, "100080", "1100148"]
     assert str(rows["1"]["dob"]) == "1856-12-08" and rows["1"]["birth_year_min"] == 1856
     assert rows["2"]["dob"] is None and rows["3"]["dob"] is None
     # a title alone is no first name, the British SIR as much as DR; DAME and HON are surnames too
@@ -755,3 +756,23 @@ def test_names_written_last_comma_first_under_a_first_name_first_format_are_a_fi
         'but format = "FIRST MIDDLE LAST SUFFIX" reads the first word as the first name.'
     )
     assert records(tmp_path / "mpi.toml")["1"]["first_name"] == "MURPHY"  # read as the format says
+
+
+def test_saint_opens_a_surname_as_st_does(tmp_path: Path) -> None:
+    """LINDA SAINT PIERRE's surname is SAINT PIERRE, and it shares PIERRE (not SAINT) with ST. PIERRE."""
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "saints"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.lic]\npath = "lic.csv"\nrecord_id = "ID"\n'
+        '[sources.lic.columns]\nfull_name = { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }\n'
+        '[sources.ui]\npath = "ui.csv"\nrecord_id = "ID"\n'
+        '[sources.ui.columns]\nfirst_name = "FN"\nlast_name = "LN"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "lic.csv").write_text("ID,NAME\n1,Linda Saint Pierre\n", encoding="utf-8")
+    (tmp_path / "ui.csv").write_text("ID,FN,LN\n2,Linda,St. Pierre\n", encoding="utf-8")
+    ingest_sources(load_config(tmp_path / "mpi.toml"))
+    rows = records(tmp_path / "mpi.toml")
+    assert (rows["1"]["first_name"], rows["1"]["middle_name"], rows["1"]["last_name"]) == (
+        "LINDA", None, "SAINT PIERRE",
+    )  # fmt: skip
+    assert set(rows["1"]["last_name_parts"]) & set(rows["2"]["last_name_parts"]) == {"PIERRE"}

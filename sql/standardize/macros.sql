@@ -113,7 +113,8 @@ CREATE OR REPLACE TEMP MACRO mpi_without_given_title(s) AS
 -- Surname particles that start a compound surname (DE LA CRUZ, VAN DER BERG, ST JOHN).
 CREATE OR REPLACE TEMP MACRO mpi_is_particle(token) AS
     token IN ('DE', 'DEL', 'DELA', 'LA', 'LAS', 'LOS', 'DA', 'DAS', 'DO', 'DOS', 'DI', 'DU', 'VAN', 'VON',
-              'DER', 'DEN', 'TER', 'LE', 'ST', 'SAN', 'SANTA', 'BIN', 'BEN', 'AL', 'EL', 'MAC', 'MC', 'O');
+              'DER', 'DEN', 'TER', 'LE', 'ST', 'SAINT', 'SAINTE', 'SAN', 'SANTA', 'BIN', 'BEN', 'AL', 'EL', 'MAC',
+              'MC', 'O');
 
 -- Name tokens without titles and suffixes.
 CREATE OR REPLACE TEMP MACRO mpi_name_tokens(s) AS

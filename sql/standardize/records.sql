@@ -111,6 +111,9 @@ standardized AS (
             -- ZIP+4 or ZIP stored as a number lost its leading zeros (06103 -> 6103).
             WHEN length(zip_digits) = 8 THEN nullif(left(lpad(zip_digits, 9, '0'), 5), '00000')
             WHEN length(zip_digits) IN (3, 4) THEN nullif(lpad(zip_digits, 5, '0'), '00000')
+            -- Other countries' codes of digits alone (100080, 560001, 1100-148): kept whole, as those
+            -- with letters are. A US ZIP never has 6 or 7 digits.
+            WHEN length(zip_digits) IN (6, 7) THEN zip_digits
         END AS zip,
         zip_raw,
         CASE

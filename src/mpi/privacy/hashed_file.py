@@ -42,7 +42,8 @@ FILE_FORMAT = "mpi-hashed"
 # a %y date format after a %Y one reads its two-digit years, a future one a century earlier; names lose
 # a part in parentheses and credentials (MD, RN), and 99999 is no ZIP;
 # 12: a fraction after a house number is dropped (123 1/2 MAIN ST is 123 MAIN ST), an address line's
-# ending place (, NEW LONDON, CT 06344) gives city, state and ZIP, and an ITIN in the SSN field is kept
+# ending place (, NEW LONDON, CT 06344) gives city, state and ZIP, an ITIN in the SSN field is kept,
+# SAINT opens a compound surname as ST does, and a postal code of 6 or 7 digits (100080) is kept
 HASHED_SCHEMA_VERSION = 12
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
