@@ -139,7 +139,7 @@ def _print_examples(
             console.print(
                 f"  scored above the threshold ({threshold:g}), but clustering kept the two apart: the scored pairs "
                 "between the records linked to each weigh against one person (a chain of strong pairs does not "
-                "outvote them)"
+                "outvote them), or a manual unlink or a source with one record per person parts them"
             )
 
 
@@ -223,7 +223,8 @@ def _verdict(e: PairExplanation) -> str:
     if e.stored_probability is not None and e.stored_probability >= e.threshold:
         return (
             f"{apart}: the pair scores above the threshold, but clustering kept the two apart (the scored pairs "
-            "between the records linked to each weigh against one person, or a manual unlink)"
+            "between the records linked to each weigh against one person, a manual unlink, or two records of a "
+            "source with one record per person)"
         )
     return apart
 
