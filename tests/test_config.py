@@ -251,3 +251,10 @@ def test_one_record_per_person_is_a_flag_of_the_source(tmp_path: Path) -> None:
         "[sources.births]: one_record_per_person must be true (no two records of the file are one person, "
         "e.g. birth certificates) or false (the default)."
     ]
+    # At a hub the flag is the hub's knowledge of the file, beside its path.
+    config_path.write_text(
+        '[sources.births]\nkind = "hashed"\npath = "b.parquet"\none_record_per_person = true\n'
+        '[sources.k12]\nkind = "hashed"\npath = "k.parquet"\n',
+        encoding="utf-8",
+    )
+    assert load_config(config_path).one_record_per_person_sources == ("births",)
