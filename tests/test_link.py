@@ -305,3 +305,34 @@ def test_prior_follows_the_population_within_bounds() -> None:
     assert _prior_after_fit(1e-4, 40_001, 17) == pytest.approx(1e-3)  # at most ten times up
     assert _prior_after_fit(0.2, 1_001, 11) == 0.5  # never above even odds
     assert _prior_after_fit(1e-4, 40_001, 40_001) == 1e-4
+
+
+def test_a_source_with_one_record_per_person_never_puts_two_of_its_records_in_one_person(
+    tmp_path: Path,
+) -> None:
+    # Two certificates alike in every field the model reads (twins named alike, or a clerk's copy): the
+    # model links them; declared one record per person, the file keeps them apart and link says so.
+    config = tmp_path / "mpi.toml"
+    project = (
+        '[project]\nname = "twins"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.births]\npath = "births.csv"\nrecord_id = "ID"\nFLAG\n'
+        '[sources.births.columns]\nfirst_name = "FN"\nlast_name = "LN"\ndob = "DOB"\naddress = "ADDR"\n'
+        '[sources.school]\npath = "school.csv"\nrecord_id = "ID"\n'
+        '[sources.school.columns]\nfirst_name = "FN"\nlast_name = "LN"\ndob = "DOB"\naddress = "ADDR"\n'
+    )
+    twin = "Jayden,Okafor,2015-03-02,12 Elm St\n"
+    (tmp_path / "births.csv").write_text(f"ID,FN,LN,DOB,ADDR\nB1,{twin}B2,{twin}", encoding="utf-8")
+    (tmp_path / "school.csv").write_text(f"ID,FN,LN,DOB,ADDR\nS1,{twin}", encoding="utf-8")
+    runner = CliRunner()
+    for flag, full in (("", []), ("one_record_per_person = true", ["--full"])):
+        config.write_text(project.replace("FLAG", flag), encoding="utf-8")
+        assert runner.invoke(main, ["--config", str(config), "ingest"]).exit_code == 0
+        result = runner.invoke(main, ["--config", str(config), "link", *full])
+        assert result.exit_code == 0, result.output
+        ids = index_of(load_config(config))
+        if not flag:
+            assert ids[("births", "B1")] == ids[("births", "B2")] == ids[("school", "S1")]
+            assert "one-record-per-person" not in result.output
+    assert ids[("births", "B1")] != ids[("births", "B2")]
+    assert ids[("school", "S1")] in {ids[("births", "B1")], ids[("births", "B2")]}
+    assert "clusters split by one-record-per-person sources │ 1 │" in " ".join(result.output.split())
