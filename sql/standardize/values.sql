@@ -142,7 +142,7 @@ cleaned AS (
         value,
         ' ' || mpi_clean_address(coalesce(nullif(place.street, ''), value)) AS line,
         nullif(mpi_clean_text(place.city), '') AS place_city_text,
-        nullif(upper(place.state), '') AS place_state_text,
+        nullif(mpi_clean_text(place.state), '') AS place_state_text,
         nullif(place.zip, '') AS place_zip
     FROM whole
 ),

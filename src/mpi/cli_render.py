@@ -13,6 +13,12 @@ from mpi.quality.evidence import RecallByEvidence
 from mpi.quality.explain import PairExplanation
 from mpi.quality.review import ReviewList
 
+# Why clustering (mpi.clustering) keeps two records apart that score above the threshold.
+KEPT_APART_BY = (
+    "the scored pairs between the records linked to each weigh against one person, and a chain of strong "
+    "pairs does not outvote them; or a manual unlink; or both records are of a source with one record per person"
+)
+
 
 def print_evaluation(console: Console, report: EvaluationReport) -> None:
     m = report.metrics
@@ -137,9 +143,7 @@ def _print_examples(
             and example.match_probability >= threshold
         ):
             console.print(
-                f"  scored above the threshold ({threshold:g}), but clustering kept the two apart: the scored pairs "
-                "between the records linked to each weigh against one person (a chain of strong pairs does not "
-                "outvote them), or a manual unlink or a source with one record per person parts them"
+                f"  scored above the threshold ({threshold:g}), but clustering kept the two apart ({KEPT_APART_BY})"
             )
 
 
@@ -221,11 +225,7 @@ def _verdict(e: PairExplanation) -> str:
         return "not both in the index yet (run mpi link)"
     apart = f"different persons ({e.person_ids[0]}, {e.person_ids[1]})"
     if e.stored_probability is not None and e.stored_probability >= e.threshold:
-        return (
-            f"{apart}: the pair scores above the threshold, but clustering kept the two apart (the scored pairs "
-            "between the records linked to each weigh against one person, a manual unlink, or two records of a "
-            "source with one record per person)"
-        )
+        return f"{apart}: the pair scores above the threshold, but clustering kept the two apart ({KEPT_APART_BY})"
     return apart
 
 

@@ -184,7 +184,10 @@ def _whole_address_lines_as_address(
 
 # Share of whole names with a comma above which they are read LAST, FIRST, and below which FIRST LAST
 NAME_ORDER_SHARE = 0.9
-SEX_CODES_EXAMPLE = '{ "1" = "M", "2" = "F" }'
+# The federal coding of sex (NCHS vital records, the Census, CMS): what a column of 1s and 2s most
+# likely means; 9 is "not stated" there.
+FEDERAL_SEX_CODES = {"1": "M", "2": "F", "9": "U"}
+SEX_CODES_EXAMPLE = toml_value({"1": FEDERAL_SEX_CODES["1"], "2": FEDERAL_SEX_CODES["2"]})
 
 
 def _mapping_hints(
@@ -286,11 +289,6 @@ _RECORDED_DATE_WORDS = frozenset(
 def _names_a_recorded_date(column: str) -> bool:
     words = set(column_words(column))
     return bool(words & _RECORDED_DATE_WORDS and words & {"date", "dt", "on"})
-
-
-# The federal coding of sex (NCHS vital records, the Census, CMS): what a column of 1s and 2s most
-# likely means; 9 is "not stated" there.
-FEDERAL_SEX_CODES = {"1": "M", "2": "F", "9": "U"}
 
 
 def _sex_hints(con: duckdb.DuckDBPyConnection, column: str) -> Hints:
