@@ -758,12 +758,13 @@ def test_names_written_last_comma_first_under_a_first_name_first_format_are_a_fi
     assert records(tmp_path / "mpi.toml")["1"]["first_name"] == "MURPHY"  # read as the format says
 
 
-def test_saint_opens_a_surname_as_st_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name_format", ["FIRST MIDDLE LAST SUFFIX", "auto"])
+def test_saint_opens_a_surname_as_st_does(tmp_path: Path, name_format: str) -> None:
     """LINDA SAINT PIERRE's surname is SAINT PIERRE, and it shares PIERRE (not SAINT) with ST. PIERRE."""
     (tmp_path / "mpi.toml").write_text(
         '[project]\nname = "saints"\n[store]\npath = "mpi.duckdb"\n'
         '[sources.lic]\npath = "lic.csv"\nrecord_id = "ID"\n'
-        '[sources.lic.columns]\nfull_name = { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }\n'
+        f'[sources.lic.columns]\nfull_name = {{ column = "NAME", format = "{name_format}" }}\n'
         '[sources.ui]\npath = "ui.csv"\nrecord_id = "ID"\n'
         '[sources.ui.columns]\nfirst_name = "FN"\nlast_name = "LN"\n',
         encoding="utf-8",

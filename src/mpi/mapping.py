@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 from nameparser import HumanName
+from nameparser.config import Constants
 
 from mpi.config import AgeRange, AsOf, ColumnMapping, SourceConfig
 from mpi.date_formats import is_year_only
@@ -253,11 +254,19 @@ def _source_birth_years_sql(
     return [f"{low} AS source_birth_year_min", f"{high} AS source_birth_year_max"]
 
 
+# nameparser's surname prefixes lack SAINT and SAINTE spelled out, which the SQL formats read as
+# particles (mpi_is_particle) as it reads ST: without them LINDA SAINT PIERRE has middle name SAINT.
+# Not the Irish O (O BRIEN with its apostrophe lost): nameparser would then read the middle initial
+# of "SMITH, JOHN O" into the surname.
+NAME_PARSER_CONSTANTS = Constants()
+NAME_PARSER_CONSTANTS.prefixes.add("saint", "sainte")
+
+
 def _parse_name_auto(name: str | None) -> dict[str, str | None] | None:
     """Free-form full names, parsed by nameparser (slower than the fixed formats done in SQL)."""
     if name is None:
         return None
-    parsed = HumanName(name)
+    parsed = HumanName(name, constants=NAME_PARSER_CONSTANTS)
     return {
         "first": parsed.first or None,
         "middle": parsed.middle or None,

@@ -43,8 +43,9 @@ FILE_FORMAT = "mpi-hashed"
 # a part in parentheses and credentials (MD, RN), and 99999 is no ZIP;
 # 12: a fraction after a house number is dropped (123 1/2 MAIN ST is 123 MAIN ST), an address line's
 # ending place (, NEW LONDON, CT 06344) gives city, state and ZIP, an ITIN in the SSN field is kept,
-# SAINT opens a compound surname as ST does, and a postal code of 6 or 7 digits (100080) is kept
-HASHED_SCHEMA_VERSION = 12
+# SAINT opens a compound surname as ST does, and a postal code of 6 or 7 digits (100080) is kept;
+# 13: full names in format "auto" read SAINT as a surname particle too
+HASHED_SCHEMA_VERSION = 13
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"
