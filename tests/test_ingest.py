@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from cli_runs import run_ingest
 from click.testing import CliRunner
+from level_sql import level_label
 from store_queries import ingested_tables
 
 from mpi.cli import main
@@ -18,6 +19,7 @@ from mpi.config import load_config
 from mpi.errors import ConfigError, InputError
 from mpi.ingest import ingest_sources
 from mpi.mapping import year_regex
+from mpi.privacy.leaks import clear_identifiers
 from mpi.reader import has_mixed_line_endings
 from mpi.standardize import install_macros
 
@@ -777,3 +779,30 @@ def test_saint_opens_a_surname_as_st_does(tmp_path: Path, name_format: str) -> N
         "LINDA", None, "SAINT PIERRE",
     )  # fmt: skip
     assert set(rows["1"]["last_name_parts"]) & set(rows["2"]["last_name_parts"]) == {"PIERRE"}
+
+
+def test_a_maiden_or_alias_surname_is_a_part_of_the_surname(tmp_path: Path) -> None:
+    """MARY SMITH born JONES shares a surname part with MARY JONES; the maiden name is kept as read."""
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "maiden"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.hhs]\npath = "hhs.csv"\nrecord_id = "ID"\n'
+        '[sources.hhs.columns]\nfirst_name = "FN"\nlast_name = "LN"\nother_last_name = "MAIDEN_NAME"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "hhs.csv").write_text(
+        "ID,FN,LN,MAIDEN_NAME\n1,Mary,Smith,Jones\n2,Mary,Jones,\n3,Ann,Lee,UNKNOWN\n4,Ann,Park,O'Brien-Diaz\n",
+        encoding="utf-8",
+    )
+    (hhs,) = ingest_sources(load_config(tmp_path / "mpi.toml")).sources
+    rows = records(tmp_path / "mpi.toml")
+    assert (rows["1"]["last_name"], rows["1"]["other_last_name"], rows["1"]["other_last_name_raw"]) == (
+        "SMITH", "JONES", "Jones",
+    )  # fmt: skip
+    assert set(rows["1"]["last_name_parts"]) & set(rows["2"]["last_name_parts"]) == {"JONES"}
+    assert set(rows["4"]["last_name_parts"]) >= {"PARK", "OBRIEN", "DIAZ"}
+    assert (rows["3"]["other_last_name"], rows["3"]["last_name_parts"]) == (None, ["LEE"])
+    issues = {(fi.field, fi.issue): fi.count for fi in hhs.field_issues}
+    assert issues == {("other_last_name", "placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)"): 1}
+    assert level_label("last_name", rows["1"], rows["2"]) == "A name part in common; elsewhere"
+    # a clear-text identifier the leak checks look for in hashed outputs
+    assert clear_identifiers(load_config(tmp_path / "mpi.toml")).words.get("OBRIEN DIAZ") == "last name"

@@ -45,13 +45,28 @@ def test_the_persons_own_address_is_mapped_not_the_employers() -> None:
         # an alias's name is shorter, not the person's own
         (
             ["Student ID", "Student Last Name", "Student First Name", "Alias Last Name", "Alias First Name"],
-            {"Student Last Name": "last_name", "Student First Name": "first_name"},
+            {
+                "Student Last Name": "last_name",
+                "Student First Name": "first_name",
+                "Alias Last Name": "other_last_name",
+            },
         ),
-        (["AKA_LastName", "ClientLastName"], {"ClientLastName": "last_name"}),
-        (["Last Name", "maiden_last_name"], {"Last Name": "last_name"}),
+        (
+            ["AKA_LastName", "ClientLastName"],
+            {"ClientLastName": "last_name", "AKA_LastName": "other_last_name"},
+        ),
+        (
+            ["Last Name", "maiden_last_name"],
+            {"Last Name": "last_name", "maiden_last_name": "other_last_name"},
+        ),
+        # a mother's maiden name is no name of the person's
+        (["Last Name", "MOTHER_MAIDEN_NAME"], {"Last Name": "last_name"}),
         (["PrefFirstName", "ClientFirstName"], {"ClientFirstName": "first_name"}),
-        # the person's own whole name, not an alias's parts
-        (["Client Name", "Alias First Name", "Alias Last Name"], {"Client Name": "full_name"}),
+        # the person's own whole name, not an alias's first name; an alias's surname is another surname
+        (
+            ["Client Name", "Alias First Name", "Alias Last Name"],
+            {"Client Name": "full_name", "Alias Last Name": "other_last_name"},
+        ),
         # an alias is mapped when it is all the file holds
         (
             ["Alias Last Name", "Alias First Name"],

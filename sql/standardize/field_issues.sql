@@ -30,6 +30,10 @@ FROM (
            count(*) FILTER (WHERE is_placeholder)
     FROM mapped JOIN mpi__name_values ON value = last_name_in
     UNION ALL
+    SELECT 'other_last_name', 'placeholder name (FNU, UNKNOWN, BABY GIRL, a title alone ...)',
+           count(*) FILTER (WHERE is_placeholder)
+    FROM mapped JOIN mpi__name_values ON value = other_last_name_in
+    UNION ALL
     SELECT 'address', 'placeholder address (HOMELESS, UNKNOWN, GENERAL DELIVERY ...)',
            count(*) FILTER (WHERE address_is_placeholder) FROM enriched
     UNION ALL

@@ -8,7 +8,12 @@ WITH names AS (
         first_value.first_name_text AS first_name_std_text,
         middle_value.name_text AS middle_name_std_text,
         last_value.name_text AS last_name_std_text,
-        last_value.last_name_parts,
+        other_last_value.name_text AS other_last_name_std_text,
+        -- A maiden, former or alias surname is compared as a part of the surname: SMITH born JONES
+        -- has a name part in common with a record of JONES (and is blocked with it by the part).
+        CASE WHEN other_last_value.last_name_parts IS NULL THEN last_value.last_name_parts
+             ELSE list_distinct(list_concat(coalesce(last_value.last_name_parts, []), other_last_value.last_name_parts))
+        END AS last_name_parts,
         coalesce(
             suffix_value.suffix_word,
             last_value.suffix_found,
@@ -48,6 +53,7 @@ WITH names AS (
     LEFT JOIN mpi__name_lookup AS first_value ON first_value.value = m.first_name_in
     LEFT JOIN mpi__name_lookup AS middle_value ON middle_value.value = m.middle_name_in
     LEFT JOIN mpi__name_lookup AS last_value ON last_value.value = m.last_name_in
+    LEFT JOIN mpi__name_lookup AS other_last_value ON other_last_value.value = m.other_last_name_in
     LEFT JOIN mpi__name_lookup AS suffix_value ON suffix_value.value = m.suffix_in
     LEFT JOIN mpi__address_values AS address_value ON address_value.value = m.address_in
     LEFT JOIN mpi__text_values AS street_number_value ON street_number_value.value = m.street_number_in
@@ -68,6 +74,8 @@ standardized AS (
         last_name_std_text AS last_name,
         last_name_raw,
         last_name_parts,
+        other_last_name_std_text AS other_last_name,
+        other_last_name_raw,
         suffix_std_text AS suffix,
         suffix_raw,
         full_name_raw,

@@ -14,7 +14,7 @@
 CREATE OR REPLACE TEMP TABLE mpi__name_digit_repairs AS
 WITH value_counts AS (
     SELECT value, count(*) AS n
-    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in]) AS value FROM mpi__mapped)
+    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in, other_last_name_in]) AS value FROM mpi__mapped)
     WHERE value IS NOT NULL
     GROUP BY value
 ),
@@ -46,7 +46,7 @@ GROUP BY part;
 CREATE OR REPLACE TEMP TABLE mpi__name_values AS
 WITH name_values AS (
     SELECT DISTINCT value
-    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in, suffix_in]) AS value FROM mpi__mapped)
+    FROM (SELECT unnest([first_name_in, middle_name_in, last_name_in, other_last_name_in, suffix_in]) AS value FROM mpi__mapped)
     WHERE value IS NOT NULL
 ),
 repaired AS (

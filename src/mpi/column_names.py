@@ -13,6 +13,8 @@ PERSON_WORD = (
     r"|licensee|voter|inmate|offender)"
 )
 PERSON_PREFIX = rf"({PERSON_WORD}_)?"
+# Words that say a surname is one the person had or goes by besides the one in use.
+OTHER_SURNAME_WORD = r"(alias|aka|alt|alternate|other|prev|previous|prior|former|old|birth|maiden)"
 # Column-name patterns that usually mean a canonical field, matched on the name's words
 # (see column_words); the first match wins. Specific location fields come before the generic
 # address, and a contact field before it, so that email_address is an email.
@@ -30,6 +32,15 @@ FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
         "middle_name",
         r"(middle|middl|midl|mid)_?(name|nm|init(ial)?)$|^middle$|^name_?(middle|midl|mid)$"
         rf"|^{PERSON_PREFIX}m_?(name|nm|init(ial)?|i)$",
+    ),
+    # A surname the person had or goes by besides the one in use (MAIDEN_NAME, Alias Last Name,
+    # prev_lname, LAST_NAME_AT_BIRTH), before last_name, which would match it too. A whole other name
+    # (AKA_NAME, OTHER_NAME) is no surname: it is left unmapped.
+    (
+        "other_last_name",
+        r"(^|_)maiden(_?(last|sur|family))?(_?(name|nm))?$"
+        rf"|(^|_){OTHER_SURNAME_WORD}_((last|sur|family)_?(name|nm)|surname|l_?(name|nm))$"
+        rf"|(last|sur|family)_?(name|nm)_(at_birth|{OTHER_SURNAME_WORD})$",
     ),
     (
         "last_name",
@@ -188,6 +199,11 @@ def one_column_per_field(columns: list[str]) -> dict[str, str]:
         chosen[column] = field
     if {"first_name", "last_name"} & set(chosen.values()):
         chosen = {column: field for column, field in chosen.items() if field != "full_name"}
+    if not {"last_name", "full_name"} & set(chosen.values()):
+        # an alias's or former surname is the only one the file holds: it is the surname
+        chosen = {
+            column: "last_name" if field == "other_last_name" else field for column, field in chosen.items()
+        }
     return chosen
 
 

@@ -11,8 +11,8 @@ from mpi.model.spec import ModelSpec
 from mpi.sqlutil import quote_identifier, quote_literal
 
 # Record fields shown side by side for a pair; the SSN is masked to its last four digits.
-DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "suffix", "dob", "age",
-                  "sex", "ssn", "address", "zip")  # fmt: skip
+DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "other_last_name",
+                  "suffix", "dob", "age", "sex", "ssn", "address", "zip")  # fmt: skip
 
 
 def level_labels(spec: ModelSpec) -> dict[str, dict[int, str]]:

@@ -20,6 +20,12 @@ INPUT_FIELDS: tuple[Field, ...] = (
     Field(name="middle_name", sql_type="VARCHAR", identifying=False, description="middle name or initial"),
     Field(name="last_name", sql_type="VARCHAR", identifying=True, description="family name"),
     Field(
+        name="other_last_name",
+        sql_type="VARCHAR",
+        identifying=False,
+        description="another family name the person is known by: maiden, former or alias surname",
+    ),
+    Field(
         name="suffix",
         sql_type="VARCHAR",
         identifying=False,
@@ -86,6 +92,9 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("last_name_parts", "VARCHAR[]"),  # hyphenated / compound surname parts
     ("last_name_nysiis", "VARCHAR"),
     ("last_name_metaphone", "VARCHAR"),
+    # A maiden, former or alias surname; its parts join last_name_parts. Store migration 013.
+    ("other_last_name", "VARCHAR"),
+    ("other_last_name_raw", "VARCHAR"),
     ("suffix", "VARCHAR"),
     ("suffix_raw", "VARCHAR"),
     ("full_name_raw", "VARCHAR"),

@@ -40,7 +40,7 @@ MAX_WORDS = 6
 IDENTIFYING_VALUES_SQL = """
 SELECT kind, value FROM (
     SELECT 'first name' AS kind, unnest([first_name_raw, first_name, first_name_std]) AS value FROM mpi__enriched
-    UNION ALL SELECT 'last name', unnest([last_name_raw, last_name]) FROM mpi__enriched
+    UNION ALL SELECT 'last name', unnest([last_name_raw, last_name, other_last_name_raw, other_last_name]) FROM mpi__enriched
     UNION ALL SELECT 'full name', full_name_raw FROM mpi__enriched
     UNION ALL SELECT 'SSN', unnest([ssn_raw, ssn]) FROM mpi__enriched WHERE ssn IS NOT NULL
     UNION ALL SELECT 'date of birth', unnest([dob_raw, strftime(dob, '%Y-%m-%d'), strftime(dob, '%Y%m%d')])
