@@ -234,6 +234,12 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
         "4": date(2021, 1, 4),
     }
     assert not [fi for fi in people.field_issues if fi.field == "dob"]
+    # two-digit years in another shape than the column's format: the hint names the format that reads
+    # them, not "mistyped dates" nor a day and month the wrong way round
+    people = ingest_people(basic_project, "1,Ann,Lee,05-APR-97,2,,06103,0\n2,Bo,Ng,12-DEC-03,1,,06103,1\n")
+    (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
+    assert "they are written with two-digit years, which %d-%b-%y reads" in fix
+    assert 'date_format = ["%m/%d/%Y", "%m/%d/%y", "%d-%b-%y"]' in fix and "mistyped" not in fix
 
 
 def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:

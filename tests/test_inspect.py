@@ -147,6 +147,17 @@ def test_the_persons_own_current_value_is_mapped_before_an_alias_or_anothers(
         ("ResidentFullName", "full_name"),
         ("beneficiaryname", "full_name"),
         ("Applicant_FName", "first_name"),
+        # WIC's participant (PART_), as its files abbreviate it
+        ("PART_FNAME", "first_name"),
+        ("PART_LNAME", "last_name"),
+        ("PART_SEX", "sex"),
+        ("PART_TYPE", None),
+        # another surname of the person's own: maiden, former or alias
+        ("MAIDEN_NAME", "other_last_name"),
+        ("Alias Last Name", "other_last_name"),
+        ("PREV_LAST_NM", "other_last_name"),
+        ("LAST_NAME_AT_BIRTH", "other_last_name"),
+        ("AKA_NAME", None),
         ("licensee", "full_name"),
         ("guardian_name", None),
         ("company_name", None),
@@ -722,3 +733,44 @@ def test_a_patient_extract_maps_the_patients_own_home_and_phone() -> None:
     assert "EMERG_CONTACT_PHONE" not in chosen and "MAIL_ADDR1" not in chosen
     assert suggest_field("ADDR2") == "unit" and suggest_field("address_2") == "unit"
     assert suggest_field("WORK_PH") == "phone"
+
+
+def test_a_file_with_no_column_read_as_a_name_is_commented_on(tmp_path: Path) -> None:
+    (tmp_path / "wic.csv").write_text("WIC_ID,PRT_F,PRT_L,ZIP\nW1,ANA,RUIZ,06519\n", encoding="utf-8")
+    mapping = suggested_mapping(tmp_path / "wic.csv")
+    assert "# No column was read as the person's name. Map the name columns by hand" in mapping
+    (tmp_path / "k12.csv").write_text("ID,FIRST_NAME,LAST_NAME\n1,ANA,RUIZ\n", encoding="utf-8")
+    assert "No column was read as the person's name" not in suggested_mapping(tmp_path / "k12.csv")
+
+
+def test_dates_with_two_digit_years_get_a_format_and_a_comment_on_the_century(tmp_path: Path) -> None:
+    """DD-MON-YY, as Oracle exports write dates: read by %d-%b-%y, with the century guess said."""
+    (tmp_path / "wic.csv").write_text(
+        "WIC_ID,PART_FNAME,PART_LNAME,PART_DOB\nW1,ANA,RUIZ,05-APR-97\nW2,LUZ,DIAZ,12-DEC-03\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "wic.csv")
+    assert 'dob = { column = "PART_DOB", date_format = ["%d-%b-%y"] }' in mapping
+    assert (
+        "# PART_DOB has two-digit years, which %d-%b-%y reads as the latest year not in the future" in mapping
+    )
+    ingest_output(write_config(tmp_path, mapping))
+    assert store_rows(tmp_path, "SELECT record_id, dob::VARCHAR FROM records ORDER BY 1") == [
+        ("W1", "1997-04-05"),
+        ("W2", "2003-12-12"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("codes", "example"),
+    [
+        (["0", "1", "99"], 'codes = { 0 = "F", 1 = "M", 8 = "U", 9 = "U", 99 = "U" } as HUD\'s HMIS codes'),
+        (["A", "B", "A"], 'codes = { A = "M", B = "F" } if the code book says so'),
+    ],
+)
+def test_the_example_for_sex_codes_maps_the_columns_own_codes(
+    tmp_path: Path, codes: list[str], example: str
+) -> None:
+    rows = "".join(f"{i},ANA,RUIZ,{code}\n" for i, code in enumerate(codes))
+    (tmp_path / "hmis.csv").write_text("ID,FIRST_NAME,LAST_NAME,GENDER\n" + rows, encoding="utf-8")
+    assert example in suggested_mapping(tmp_path / "hmis.csv")

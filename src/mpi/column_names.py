@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# Words that open a column name to say whose record it is (PAT_FNAME, STU_LAST_NM, CLIENT_MI,
+# Words that open a column name to say whose record it is (PAT_FNAME, STU_LAST_NM, CLIENT_MI, PART_FNAME,
 # Patient Name): the person the agency serves, by whatever role it calls them.
 PERSON_WORD = (
     r"(pat|patient|pt|client|clt|mbr|member|person|per|stu|student|child|youth|emp|employee|cust|customer"
     r"|participant|applicant|consumer|individual|resident|beneficiary|recipient|enrollee|claimant"
-    r"|licensee|voter|inmate|offender)"
+    r"|licensee|voter|inmate|offender|part|ptcp|ptcpt|prtcpt)"
 )
 PERSON_PREFIX = rf"({PERSON_WORD}_)?"
 # Words that say a surname is one the person had or goes by besides the one in use.

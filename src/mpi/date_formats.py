@@ -19,7 +19,9 @@ _PICTURE_PATTERN = re.compile("|".join(_PICTURE_CODES), re.IGNORECASE)
 
 # Date formats tried on a date-of-birth column that DuckDB read as text. Month first before day
 # first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
-# No two-digit years: their century is a guess.
+# Two-digit years come after every four-digit one: their century is a guess, taken only for dates
+# nothing else reads (05-APR-97, as Oracle exports write DD-MON-YY).
+TWO_DIGIT_YEAR_DATE_FORMATS: tuple[str, ...] = ("%m/%d/%y", "%d/%m/%y", "%m-%d-%y", "%d-%b-%y", "%d %b %y")
 CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
     DEFAULT_DATE_FORMAT,
     "%m/%d/%Y",
@@ -39,6 +41,7 @@ CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
     "%B %d, %Y",
     "%B %d %Y",
     "%d %B %Y",
+    *TWO_DIGIT_YEAR_DATE_FORMATS,
     # Last: a year alone (1985), as registers and wage files give a birth year. Ingest keeps it as
     # the birth year, compared as an age is, not as 1 January (is_year_only).
     YEAR_ONLY_DATE_FORMAT,
@@ -65,6 +68,10 @@ def date_format_problem(date_format: str) -> str | None:
             f'Use strftime codes ({STRFTIME_CODES_HINT}), e.g. "{EXAMPLE_DATE_FORMAT}".'
         )
     return None
+
+
+def has_two_digit_year(date_format: str) -> bool:
+    return "%y" in date_format.replace("%%", "")
 
 
 def is_year_only(date_format: str) -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime
 import duckdb
 
 from mpi.config import AsOf, ProjectConfig, SourceConfig
-from mpi.date_formats import DEFAULT_DATE_FORMAT, STRFTIME_CODES_HINT, date_formats_of
+from mpi.date_formats import DEFAULT_DATE_FORMAT, STRFTIME_CODES_HINT, date_formats_of, has_two_digit_year
 from mpi.errors import InputError, MpiError, MpiUserError
 from mpi.mapping import check_mapped_columns, join_date_parts, map_source_sql, register_name_parser
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
@@ -276,6 +276,15 @@ def _fix_for(
             "and mpi does not guess a century unasked. Ask the agency for four-digit years; or add "
             f'"{short}" to date_format, after the formats there: a two-digit year is then read as the latest '
             "year not in the future (49 as 1949, 24 as 2024), wrong for anyone born a century before that."
+        )
+    if found and has_two_digit_year(found[0]):
+        formats = ", ".join(f'"{f}"' for f in (*mapping.date_formats, *found))
+        return (
+            f"{unread}: they are written with two-digit years, which {found[0]} reads, and mpi does not guess "
+            "a century unasked. Ask the agency for four-digit years; or list the format in mpi.toml: "
+            f'[sources.{source.name}.columns] dob = {{ column = "{mapping.column}", date_format = [{formats}] }}. '
+            "A two-digit year is then read as the latest year not in the future (49 as 1949, 24 as 2024), "
+            "wrong for anyone born a century before that."
         )
     if found and _reads_every_date(con, found[0]):
         # The dates the column's formats did read are suspect too: 11/02/1975 read by %d/%m/%Y is

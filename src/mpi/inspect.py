@@ -13,7 +13,13 @@ from pathlib import Path
 
 import duckdb
 
-from mpi.column_names import column_words, date_part_columns, names_a_record_id, one_column_per_field
+from mpi.column_names import (
+    NAME_FIELDS,
+    column_words,
+    date_part_columns,
+    names_a_record_id,
+    one_column_per_field,
+)
 from mpi.config import (
     EXCEL_EXTENSIONS,
     FORMATS_BY_EXTENSION,
@@ -21,7 +27,7 @@ from mpi.config import (
     default_delimiter,
     is_known_encoding,
 )
-from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of
+from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of, has_two_digit_year
 from mpi.errors import InputError, and_list
 from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
@@ -95,7 +101,16 @@ class FileProfile:
             ]
         else:
             missing_id = [] if self.suggested_record_id else ["record_id"]
-        return missing_id + [f"{c.suggested_field} ({c.name})" for c in self.columns if c.mapping_notes]
+        missing_name = [] if self.maps_a_name() else ["the name (no column read as one)"]
+        return (
+            missing_id
+            + missing_name
+            + [f"{c.suggested_field} ({c.name})" for c in self.columns if c.mapping_notes]
+        )
+
+    def maps_a_name(self) -> bool:
+        """Whether a column is read as a name; a file read as one column (a wrong delimiter) is warned of instead."""
+        return len(self.columns) < 2 or bool({c.suggested_field for c in self.columns} & NAME_FIELDS)
 
     def suggested_mapping_toml(self, source_name: str, *, path_text: str | None = None) -> str:
         """The [sources.NAME] tables; path_text is the path as mpi.toml gives it (default: the file name)."""
@@ -137,6 +152,13 @@ class FileProfile:
                 '# age_range = { min = 14, as_of = "YYYY-MM-DD" }',
             ]
         lines += ["", f"[sources.{source_name}.columns]"]
+        if not self.maps_a_name():
+            # Without a name a record links on identifiers alone, and ingest cannot tell that a column
+            # was missed: a file without names is rare enough to say so here.
+            lines += [
+                "# No column was read as the person's name. Map the name columns by hand, as",
+                '# first_name = "..." and last_name = "..." (or full_name), unless the file has none.',
+            ]
         for column in self.columns:
             if not column.suggested_field or column.name == self.suggested_record_id:
                 continue
@@ -187,6 +209,9 @@ NAME_ORDER_SHARE = 0.9
 # The federal coding of sex (NCHS vital records, the Census, CMS): what a column of 1s and 2s most
 # likely means; 9 is "not stated" there.
 FEDERAL_SEX_CODES = {"1": "M", "2": "F", "9": "U"}
+# HUD's HMIS data standards (before FY2024): 0 female, 1 male, 8 client doesn't know, 9 refused, 99 not
+# collected. Only suggested as an example: 0 and 1 mean other things elsewhere.
+HMIS_SEX_CODES = {"0": "F", "1": "M", "8": "U", "9": "U", "99": "U"}
 SEX_CODES_EXAMPLE = toml_value({"1": FEDERAL_SEX_CODES["1"], "2": FEDERAL_SEX_CODES["2"]})
 
 
@@ -243,7 +268,12 @@ def _date_hints(
             f"None of the date formats mpi tries reads {column} (e.g. {example[0][0]!r}):",
             f'add {key} = "..." in strftime codes (%d day, %m month, %Y year).',
         )
-    return ((key, list(formats)),) if formats != (DEFAULT_DATE_FORMAT,) else (), ()
+    notes = tuple(
+        f"{column} has two-digit years, which {f} reads as the latest year not in the future (49 as 1949, "
+        "24 as 2024): wrong for anyone born a century before that. Ask the agency for four-digit years if it can."
+        for f in [f for f in formats if has_two_digit_year(f)][:1]
+    )
+    return ((key, list(formats)),) if formats != (DEFAULT_DATE_FORMAT,) else (), notes
 
 
 def _name_order(con: duckdb.DuckDBPyConnection, column: str) -> str:
@@ -306,9 +336,14 @@ def _sex_hints(con: duckdb.DuckDBPyConnection, column: str) -> Hints:
         )
         return (("codes", codes),), (note,)
     values = ", ".join(json.dumps(str(v)) for v in unread[:5])
-    return (), (
-        f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {SEX_CODES_EXAMPLE}.",
-    )
+    if set(unread) <= set(HMIS_SEX_CODES) and {"0", "1"} <= set(unread):
+        example = f"{toml_value(HMIS_SEX_CODES)} as HUD's HMIS codes have them (0 = female, 1 = male)"
+    elif len(unread) >= 2:
+        # the column's own codes, so that the example cannot map codes the file does not have
+        example = f"{toml_value({unread[0]: 'M', unread[1]: 'F'})} if the code book says so"
+    else:
+        example = SEX_CODES_EXAMPLE
+    return (), (f"{column} holds {values}, not M/F words mpi reads: map them, e.g. codes = {example}.",)
 
 
 def _unread_sex_codes(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
