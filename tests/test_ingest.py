@@ -812,3 +812,39 @@ def test_a_maiden_or_alias_surname_is_a_part_of_the_surname(tmp_path: Path) -> N
     assert level_label("last_name", rows["1"], rows["2"]) == "A name part in common; elsewhere"
     # a clear-text identifier the leak checks look for in hashed outputs
     assert clear_identifiers(load_config(tmp_path / "mpi.toml")).words.get("OBRIEN DIAZ") == "last name"
+
+
+def test_an_ssns_last_four_digits_are_kept_from_a_column_of_them_or_a_masked_ssn(tmp_path: Path) -> None:
+    """HMIS and court files keep XXX-XX-1234 or the last four alone: those are compared, not thrown away."""
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "last4"\n[store]\npath = "mpi.duckdb"\n'
+        '[sources.hmis]\npath = "hmis.csv"\nrecord_id = "ID"\n'
+        '[sources.hmis.columns]\nfirst_name = "FN"\nssn = "SSN"\nssn_last4 = "SSN_LAST4"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "hmis.csv").write_text(
+        "ID,FN,SSN,SSN_LAST4\n1,Ann,501-07-4184,9999\n2,Ann,XXXXX4184,\n3,Bo,***-**-0123,\n4,Bo,,123\n"
+        "5,Cy,123-45-6789,\n6,Cy,000-00-0000,\n7,Di,,12345\n8,Di,000-00-5555,\n",
+        encoding="utf-8",
+    )
+    (hmis,) = ingest_sources(load_config(tmp_path / "mpi.toml")).sources
+    rows = records(tmp_path / "mpi.toml")
+    assert {rid: (r["ssn"], r["ssn_last4"]) for rid, r in rows.items()} == {
+        "1": ("501074184", "4184"),  # the whole SSN's, before the column's
+        "2": (None, "4184"),
+        "3": (None, "0123"),
+        "4": (None, "0123"),  # a number that lost its leading zero
+        "5": (None, None),  # a placeholder SSN has no last four digits
+        "6": (None, None),
+        "7": (None, None),
+        "8": (None, "5555"),
+    }
+    issues = {(fi.field, fi.issue): fi.count for fi in hmis.field_issues}
+    assert issues == {
+        ("ssn", "structurally invalid SSN"): 2,  # the masked ones are kept as their last four
+        ("ssn_last4", "not the last four digits of an SSN"): 1,
+    }
+    assert level_label("ssn_last4", rows["1"], rows["2"]) == "Same last four digits"
+    assert level_label("ssn_last4", rows["2"], rows["3"]) == "Different last four digits"
+    assert level_label("ssn", rows["1"], rows["2"]) == "ssn is NULL"  # the last four digits say it
+    assert level_label("ssn_last4", rows["1"], {**rows["2"], "ssn": "501074184"}).startswith("No last four")

@@ -83,6 +83,7 @@ SELECT
          THEN street_number || ' ' || street_name END AS tok_street,
     street_number AS tok_street_number,
     left(street_name, 3) AS tok_street_name_prefix3,
+    ssn_last4 AS tok_ssn_last4,
     zip AS tok_zip,
     left(zip, 3) AS tok_zip_prefix3,
     city AS tok_city,

@@ -196,6 +196,21 @@ CREATE OR REPLACE TEMP MACRO mpi_ssn_is_valid(d) AS
     AND replace(d, d[1], '') <> ''
     AND d NOT IN ('123456789', '078051120', '219099999', '457555462');
 
+-- The last four digits of an SSN written masked but for them (XXX-XX-1234, ***-**-1234, XXXXX1234,
+-- 000-00-1234), or of those four alone (1234): what homeless services and court files keep. Not
+-- 0000, which no SSN ends with, nor a placeholder whole SSN (123-45-6789 is no SSN, so no last four).
+CREATE OR REPLACE TEMP MACRO mpi_ssn_last4_of_masked(s) AS
+    CASE WHEN regexp_full_match(regexp_replace(trim(CAST(s AS VARCHAR)), '[ .-]', '', 'g'), '(00000|[Xx*#]{0,5})[0-9]{4}')
+         THEN nullif(right(trim(CAST(s AS VARCHAR)), 4), '0000') END;
+
+-- A column of an SSN's last four digits: as written, or as a number that lost its leading zeros (123
+-- for 0123); a whole valid SSN mapped there gives its own.
+CREATE OR REPLACE TEMP MACRO mpi_ssn_last4(s) AS
+    CASE WHEN mpi_ssn_is_valid(mpi_digits(s)) THEN right(mpi_digits(s), 4)
+         WHEN length(mpi_digits(s)) = 4 THEN nullif(mpi_digits(s), '0000')
+         WHEN length(mpi_digits(s)) BETWEEN 1 AND 3 AND mpi_whole_number(s) IS NOT NULL
+         THEN nullif(lpad(mpi_digits(s), 4, '0'), '0000') END;
+
 -- A 10-digit North American number whose area code and exchange can exist and that is not one digit repeated.
 CREATE OR REPLACE TEMP MACRO mpi_phone_valid(d) AS
     CASE WHEN length(d) = 10 AND d[1] NOT IN ('0', '1') AND d[4] NOT IN ('0', '1')

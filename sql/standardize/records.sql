@@ -99,6 +99,14 @@ standardized AS (
         sex_raw,
         CASE WHEN mpi_ssn_is_valid(ssn_digits) THEN ssn_digits END AS ssn,
         ssn_raw,
+        -- compared where one side has no whole SSN: the whole SSN's, else a column of them, else a
+        -- masked SSN's
+        coalesce(
+            CASE WHEN mpi_ssn_is_valid(ssn_digits) THEN right(ssn_digits, 4) END,
+            mpi_ssn_last4(ssn_last4_in),
+            mpi_ssn_last4_of_masked(ssn_in)
+        ) AS ssn_last4,
+        ssn_last4_raw,
         nullif(concat_ws(' ', street_number_text, street_name_text,
                          CASE WHEN unit_text IS NOT NULL THEN 'UNIT ' || unit_text END), '') AS address,
         coalesce(address_raw, nullif(concat_ws(' ', street_number_raw, street_name_raw, unit_raw), '')) AS address_raw,

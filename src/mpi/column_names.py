@@ -155,6 +155,7 @@ DAY_PART_WORDS = frozenset({"day", "dd"})
 DATE_PART_WORDS = MONTH_PART_WORDS | DAY_PART_WORDS
 # A column of a number's last digits (SSN_Last4, Last4SSN, ssn_last_four, SSN4: the usual shorthand)
 # holds none of the fields mpi reads whole: mapped as the ssn, each of its values would be invalid.
+# An SSN's are its own field, ssn_last4; another number's are left unmapped.
 LAST_DIGITS = re.compile(r"last_?(4|four)|(^|_)l4(_|$)|ssn_?4(_|$)")
 # The last word of a column name holding a record id (ChildID, LICENSE_NO, STUDENT_KEY, Patient MRN),
 # when the column is not a field (a phone number) and its values are unique: a word for an id, or
@@ -226,7 +227,7 @@ def suggest_field(column: str) -> str | None:
     if field == "dob" and words[-1] in DATE_PART_WORDS:
         return None
     if LAST_DIGITS.search("_".join(words)):
-        return None
+        return "ssn_last4" if field == "ssn" else None
     if ORGANIZATION_WORDS & set(words):
         return None
     if OTHER_PERSON_WORDS & set(words) and field not in HOUSEHOLD_SHARED_FIELDS:

@@ -23,7 +23,7 @@ from mpi.sqlutil import quote_identifier
 MAPPED_TABLE = "mpi__mapped"
 # Canonical input fields every mapped table carries as <field>_raw and <field>_in, mapped or not.
 MAPPED_FIELDS = (
-    "first_name", "middle_name", "last_name", "other_last_name", "suffix", "full_name", "dob", "age", "sex", "ssn",
+    "first_name", "middle_name", "last_name", "other_last_name", "suffix", "full_name", "dob", "age", "sex", "ssn", "ssn_last4",
     "address", "street_number", "street_name", "unit", "city", "state", "zip", "phone", "email",
 )  # fmt: skip
 NAME_PARTS = ("first", "middle", "last", "suffix")

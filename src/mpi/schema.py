@@ -41,6 +41,12 @@ INPUT_FIELDS: tuple[Field, ...] = (
     Field(name="age", sql_type="INTEGER", identifying=False, description="age in years at age_as_of"),
     Field(name="sex", sql_type="VARCHAR", identifying=False, description="M or F after code mapping"),
     Field(name="ssn", sql_type="VARCHAR", identifying=True, description="social security number, 9 digits"),
+    Field(
+        name="ssn_last4",
+        sql_type="VARCHAR",
+        identifying=False,
+        description="the SSN's last four digits, where a source keeps only those",
+    ),
     Field(name="address", sql_type="VARCHAR", identifying=True, description="whole street address line"),
     Field(name="street_number", sql_type="VARCHAR", identifying=False, description="house number"),
     Field(name="street_name", sql_type="VARCHAR", identifying=False, description="street name with type"),
@@ -113,6 +119,10 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("sex_raw", "VARCHAR"),
     ("ssn", "VARCHAR"),
     ("ssn_raw", "VARCHAR"),
+    # The SSN's last four digits: of the whole SSN, of a masked one (XXX-XX-1234) or of a column of
+    # them (SSN_LAST4). Store migration 014.
+    ("ssn_last4", "VARCHAR"),
+    ("ssn_last4_raw", "VARCHAR"),
     ("address", "VARCHAR"),
     ("address_raw", "VARCHAR"),
     ("street_number", "VARCHAR"),
@@ -187,6 +197,7 @@ HASHED_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tok_zip_prefix3", "UBIGINT"),  # store migration 009
     ("tok_dob_month_day", "UBIGINT"),  # store migration 010
     ("tok_street_name_prefix3", "UBIGINT"),  # store migration 011
+    ("tok_ssn_last4", "UBIGINT"),  # store migration 014
     ("bf_first_name", "BIT"),
     ("bf_last_name", "BIT"),
     ("bf_address", "BIT"),

@@ -75,6 +75,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _sql_file("store/011_street_name_prefix_token"),
     _sql_file("store/012_run_models"),
     _sql_file("store/013_other_last_name"),
+    _sql_file("store/014_ssn_last4"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

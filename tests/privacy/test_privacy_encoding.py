@@ -84,16 +84,16 @@ ENRICHED_FOR_TOKENS = """
 CREATE TEMP TABLE mpi__enriched AS SELECT * FROM (VALUES
     (1, 'JOHN', 'JOHN', ['JOHN'], 'J', 'SMITH', ['SMITH'], 'JN', 'JAN', 'SNAT', 'SM0', 'JR', DATE '1980-05-01',
      1980, 1980, 'M', '123456789', '12 MAIN ST', '12', 'MAIN ST', '02134', 'BOSTON', '6175550100', 'j@x.org',
-     '0000012345', NULL, NULL),
+     '0000012345', NULL, NULL, '6789'),
     (2, 'MARY ANN', 'MARY', ['MARY ANN'], NULL, 'GARCIA LOPEZ', ['GARCIA', 'LOPEZ', 'GARCIA'], 'MARY', 'MR', 'GARC',
-     'KRS', NULL, NULL, 1979, 1980, 'F', '12', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2010),
+     'KRS', NULL, NULL, 1979, 1980, 'F', '12', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2010, '0012'),
     (3, 'TESS', 'THERESA', ['TERESA', 'TESS', 'THERESA'], 'ANN', 'SMITH', [], 'T', 'TS', 'SNAT', 'SM0', 'SR',
      DATE '1980-01-05', 1980, 1980, NULL, NULL, '7 ELM AVE', '7', 'ELM AVE', '02134', 'BOSTON', NULL, NULL,
-     '0000012345', 1959, NULL))
+     '0000012345', 1959, NULL, NULL))
 AS t(mpi__row, first_name, first_name_std, first_name_formals, middle_name, last_name, last_name_parts,
      first_name_nysiis, first_name_metaphone, last_name_nysiis, last_name_metaphone, suffix, dob, birth_year_min,
      birth_year_max, sex, ssn, address, street_number, street_name, zip, city, phone, email, id_sasid,
-     source_birth_year_min, source_birth_year_max)
+     source_birth_year_min, source_birth_year_max, ssn_last4)
 """
 
 

@@ -82,6 +82,7 @@ TOKEN_FOR_COLUMN: dict[str, str] = {
     "birth_year_min": "tok_birth_year",
     "sex": "tok_sex",
     "ssn": "tok_ssn",
+    "ssn_last4": "tok_ssn_last4",
     "address": "tok_address",
     "street_number": "tok_street_number",
     "zip": "tok_zip",

@@ -45,7 +45,7 @@ FILE_FORMAT = "mpi-hashed"
 # ending place (, NEW LONDON, CT 06344) gives city, state and ZIP, an ITIN in the SSN field is kept,
 # SAINT opens a compound surname as ST does, and a postal code of 6 or 7 digits (100080) is kept;
 # 13: full names in format "auto" read SAINT as a surname particle too, and a source's other_last_name
-# (maiden, former or alias surname) adds its parts to tok_last_name_parts
+# (maiden, former or alias surname) adds its parts to tok_last_name_parts; tok_ssn_last4
 HASHED_SCHEMA_VERSION = 13
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"

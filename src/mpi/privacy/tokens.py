@@ -65,6 +65,7 @@ TOKEN_DOMAINS: dict[str, str] = {
     "tok_zip_prefix3": "zip-prefix3",
     "tok_dob_month_day": "dob-month-day",
     "tok_street_name_prefix3": "street-prefix3",
+    "tok_ssn_last4": "ssn-last4",
 }
 # Sets of tokens (compared by intersection); every other token column holds one token.
 TOKEN_LIST_COLUMNS: frozenset[str] = frozenset(
