@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from cli_runs import run_ingest
+from cli_runs import run_ingest, write_config
 from click.testing import CliRunner
 from level_sql import level_label
 from store_queries import ingested_tables
@@ -238,8 +238,8 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
     # them, not "mistyped dates" nor a day and month the wrong way round
     people = ingest_people(basic_project, "1,Ann,Lee,05-APR-97,2,,06103,0\n2,Bo,Ng,12-DEC-03,1,,06103,1\n")
     (fix,) = [fi.fix for fi in people.field_issues if fi.issue == "unparseable date"]
-    assert "they are written with two-digit years, which %d-%b-%y reads" in fix
-    assert 'date_format = ["%m/%d/%Y", "%m/%d/%y", "%d-%b-%y"]' in fix and "mistyped" not in fix
+    assert "2 have a two-digit year (as %d-%b-%y reads it)" in fix
+    assert 'add "%d-%b-%y" to date_format' in fix and "mistyped" not in fix
 
 
 def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:
@@ -369,13 +369,12 @@ def test_old_dates_and_foreign_postal_codes_are_kept_but_defaults_and_titles_are
 
 def test_an_address_line_ending_with_its_place_gives_city_state_and_zip(tmp_path: Path) -> None:
     """A mailing address kept whole (street, city, state ZIP) fills the columns the source lacks."""
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "places"\n[store]\npath = "mpi.duckdb"\n'
+    write_config(
+        tmp_path,
         '[sources.lines]\npath = "lines.csv"\nrecord_id = "ID"\n'
         '[sources.lines.columns]\nlast_name = "LNAME"\naddress = "ADDR"\n'
         '[sources.parts]\npath = "parts.csv"\nrecord_id = "ID"\n'
         '[sources.parts.columns]\nlast_name = "LNAME"\naddress = "ADDR"\ncity = "CITY"\n',
-        encoding="utf-8",
     )
     (tmp_path / "lines.csv").write_text(
         "ID,LNAME,ADDR\n"
@@ -746,11 +745,10 @@ def test_names_written_last_comma_first_under_a_first_name_first_format_are_a_fi
     tmp_path: Path,
 ) -> None:
     """A wrong full-name format is otherwise silent: every name still gives a first and a last name."""
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "order"\n[store]\npath = "mpi.duckdb"\n'
+    write_config(
+        tmp_path,
         '[sources.courts]\npath = "courts.csv"\nrecord_id = "ID"\n'
         '[sources.courts.columns]\nfull_name = { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }\n',
-        encoding="utf-8",
     )
     (tmp_path / "courts.csv").write_text(
         'ID,NAME\n1,"MURPHY, ANTHONY"\n2,"ANN LEE"\n3,"MAI T BUI, MD"\n4,"JOHN SMITH, JR."\n5,"KIM, JO"\n',
@@ -769,13 +767,12 @@ def test_names_written_last_comma_first_under_a_first_name_first_format_are_a_fi
 @pytest.mark.parametrize("name_format", ["FIRST MIDDLE LAST SUFFIX", "auto"])
 def test_saint_opens_a_surname_as_st_does(tmp_path: Path, name_format: str) -> None:
     """LINDA SAINT PIERRE's surname is SAINT PIERRE, and it shares PIERRE (not SAINT) with ST. PIERRE."""
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "saints"\n[store]\npath = "mpi.duckdb"\n'
+    write_config(
+        tmp_path,
         '[sources.lic]\npath = "lic.csv"\nrecord_id = "ID"\n'
         f'[sources.lic.columns]\nfull_name = {{ column = "NAME", format = "{name_format}" }}\n'
         '[sources.ui]\npath = "ui.csv"\nrecord_id = "ID"\n'
         '[sources.ui.columns]\nfirst_name = "FN"\nlast_name = "LN"\n',
-        encoding="utf-8",
     )
     (tmp_path / "lic.csv").write_text("ID,NAME\n1,Linda Saint Pierre\n", encoding="utf-8")
     (tmp_path / "ui.csv").write_text("ID,FN,LN\n2,Linda,St. Pierre\n", encoding="utf-8")
@@ -789,11 +786,10 @@ def test_saint_opens_a_surname_as_st_does(tmp_path: Path, name_format: str) -> N
 
 def test_a_maiden_or_alias_surname_is_a_part_of_the_surname(tmp_path: Path) -> None:
     """MARY SMITH born JONES shares a surname part with MARY JONES; the maiden name is kept as read."""
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "maiden"\n[store]\npath = "mpi.duckdb"\n'
+    write_config(
+        tmp_path,
         '[sources.hhs]\npath = "hhs.csv"\nrecord_id = "ID"\n'
         '[sources.hhs.columns]\nfirst_name = "FN"\nlast_name = "LN"\nother_last_name = "MAIDEN_NAME"\n',
-        encoding="utf-8",
     )
     (tmp_path / "hhs.csv").write_text(
         "ID,FN,LN,MAIDEN_NAME\n1,Mary,Smith,Jones\n2,Mary,Jones,\n3,Ann,Lee,UNKNOWN\n4,Ann,Park,O'Brien-Diaz\n",
@@ -816,11 +812,10 @@ def test_a_maiden_or_alias_surname_is_a_part_of_the_surname(tmp_path: Path) -> N
 
 def test_an_ssns_last_four_digits_are_kept_from_a_column_of_them_or_a_masked_ssn(tmp_path: Path) -> None:
     """HMIS and court files keep XXX-XX-1234 or the last four alone: those are compared, not thrown away."""
-    (tmp_path / "mpi.toml").write_text(
-        '[project]\nname = "last4"\n[store]\npath = "mpi.duckdb"\n'
+    write_config(
+        tmp_path,
         '[sources.hmis]\npath = "hmis.csv"\nrecord_id = "ID"\n'
         '[sources.hmis.columns]\nfirst_name = "FN"\nssn = "SSN"\nssn_last4 = "SSN_LAST4"\n',
-        encoding="utf-8",
     )
     (tmp_path / "hmis.csv").write_text(
         "ID,FN,SSN,SSN_LAST4\n1,Ann,501-07-4184,9999\n2,Ann,XXXXX4184,\n3,Bo,***-**-0123,\n4,Bo,,123\n"

@@ -753,7 +753,8 @@ def test_dates_with_two_digit_years_get_a_format_and_a_comment_on_the_century(tm
     mapping = suggested_mapping(tmp_path / "wic.csv")
     assert 'dob = { column = "PART_DOB", date_format = ["%d-%b-%y"] }' in mapping
     assert (
-        "# PART_DOB has two-digit years, which %d-%b-%y reads as the latest year not in the future" in mapping
+        "# PART_DOB has two-digit years, which %d-%b-%y reads: each is read as the latest year not in the future"
+        in mapping
     )
     ingest_output(write_config(tmp_path, mapping))
     assert store_rows(tmp_path, "SELECT record_id, dob::VARCHAR FROM records ORDER BY 1") == [

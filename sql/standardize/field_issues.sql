@@ -39,11 +39,11 @@ FROM (
     UNION ALL
     -- an SSN masked but for its last four digits is kept as them: not invalid
     SELECT 'ssn', 'structurally invalid SSN',
-           count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL AND mpi_ssn_last4_of_masked(ssn_raw) IS NULL)
+           count(*) FILTER (WHERE ssn_raw IS NOT NULL AND ssn IS NULL AND ssn_masked_last4 IS NULL)
     FROM enriched
     UNION ALL
     SELECT 'ssn_last4', 'not the last four digits of an SSN',
-           count(*) FILTER (WHERE ssn_last4_raw IS NOT NULL AND mpi_ssn_last4(ssn_last4_raw) IS NULL) FROM enriched
+           count(*) FILTER (WHERE ssn_last4_raw IS NOT NULL AND ssn_last4_read IS NULL) FROM enriched
     UNION ALL
     -- a code the source maps to unknown, or written as unknown, is what the agency meant: not a problem
     SELECT 'sex', 'unknown code',

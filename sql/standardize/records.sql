@@ -31,6 +31,10 @@ WITH names AS (
         CASE WHEN length(mpi_digits(ssn_in)) IN (7, 8) AND mpi_whole_number(ssn_in) IS NOT NULL
              THEN lpad(mpi_digits(ssn_in), 9, '0')
              ELSE mpi_digits(ssn_in) END AS ssn_digits,
+        -- an SSN masked but for its last four digits, and a column of those (field_issues.sql counts
+        -- the values neither reads)
+        mpi_ssn_last4_of_masked(ssn_in) AS ssn_masked_last4,
+        mpi_ssn_last4(ssn_last4_in) AS ssn_last4_read,
         mpi_digits(coalesce(zip_in, address_value.place_zip)) AS zip_digits,
         mpi_postal_code(zip_in) AS zip_postcode,
         -- An extension (x12, ext. 12) is the office's line, not the person's number.
@@ -101,12 +105,10 @@ standardized AS (
         ssn_raw,
         -- compared where one side has no whole SSN: the whole SSN's, else a column of them, else a
         -- masked SSN's
-        coalesce(
-            CASE WHEN mpi_ssn_is_valid(ssn_digits) THEN right(ssn_digits, 4) END,
-            mpi_ssn_last4(ssn_last4_in),
-            mpi_ssn_last4_of_masked(ssn_in)
-        ) AS ssn_last4,
+        coalesce(right(ssn, 4), ssn_last4_read, ssn_masked_last4) AS ssn_last4,
         ssn_last4_raw,
+        ssn_masked_last4,
+        ssn_last4_read,
         nullif(concat_ws(' ', street_number_text, street_name_text,
                          CASE WHEN unit_text IS NOT NULL THEN 'UNIT ' || unit_text END), '') AS address,
         coalesce(address_raw, nullif(concat_ws(' ', street_number_raw, street_name_raw, unit_raw), '')) AS address_raw,

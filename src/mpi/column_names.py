@@ -13,8 +13,32 @@ PERSON_WORD = (
     r"|licensee|voter|inmate|offender|part|ptcp|ptcpt|prtcpt)"
 )
 PERSON_PREFIX = rf"({PERSON_WORD}_)?"
-# Words that say a surname is one the person had or goes by besides the one in use.
-OTHER_SURNAME_WORD = r"(alias|aka|alt|alternate|other|prev|previous|prior|former|old|birth|maiden)"
+# Words naming another of the person's own values than the one in use (Alias Last Name,
+# AKA_FirstName, maiden_last_name, preferred_first_name, prev_zip).
+OTHER_VALUE_WORDS = frozenset(
+    {
+        "alias",
+        "aka",
+        "alt",
+        "alternate",
+        "other",
+        "prev",
+        "previous",
+        "prior",
+        "former",
+        "old",
+        "maiden",
+        "nick",
+        "nickname",
+        "preferred",
+        "pref",
+    }
+)
+# Of those, the words for a first name the person goes by.
+FIRST_NAME_VALUE_WORDS = frozenset({"nick", "nickname", "preferred", "pref"})
+# Words that say a surname is one the person had or goes by besides the one in use: those naming
+# another value of the person's, but a first name's (nickname, preferred), and a birth name.
+OTHER_SURNAME_WORD = "(" + "|".join(sorted((OTHER_VALUE_WORDS - FIRST_NAME_VALUE_WORDS) | {"birth"})) + ")"
 # Column-name patterns that usually mean a canonical field, matched on the name's words
 # (see column_words); the first match wins. Specific location fields come before the generic
 # address, and a contact field before it, so that email_address is an email.
@@ -122,27 +146,6 @@ OTHER_PERSON_WORDS = frozenset(
 )
 HOUSEHOLD_SHARED_FIELDS = frozenset(
     {"street_number", "street_name", "unit", "city", "state", "zip", "phone", "email", "address"}
-)
-# Words naming another of the person's own values than the one in use (Alias Last Name,
-# AKA_FirstName, maiden_last_name, preferred_first_name, prev_zip).
-OTHER_VALUE_WORDS = frozenset(
-    {
-        "alias",
-        "aka",
-        "alt",
-        "alternate",
-        "other",
-        "prev",
-        "previous",
-        "prior",
-        "former",
-        "old",
-        "maiden",
-        "nick",
-        "nickname",
-        "preferred",
-        "pref",
-    }
 )
 NAME_FIELDS = frozenset({"full_name", "first_name", "middle_name", "last_name", "suffix"})
 # Words naming the parts of a date kept in three columns (BIRTH_YEAR, dob_mm, Day_Of_Birth). Four-digit

@@ -21,6 +21,8 @@ _PICTURE_PATTERN = re.compile("|".join(_PICTURE_CODES), re.IGNORECASE)
 # first: on dates that both read (no day past 12) the US order wins, as in the agencies' files.
 # Two-digit years come after every four-digit one: their century is a guess, taken only for dates
 # nothing else reads (05-APR-97, as Oracle exports write DD-MON-YY).
+# How %y reads a year (mpi_date_of_two_digit_year), as messages put it.
+TWO_DIGIT_YEAR_READ_AS = "read as the latest year not in the future (49 as 1949, 24 as 2024), wrong for anyone born a century before that"
 TWO_DIGIT_YEAR_DATE_FORMATS: tuple[str, ...] = ("%m/%d/%y", "%d/%m/%y", "%m-%d-%y", "%d-%b-%y", "%d %b %y")
 CANDIDATE_DATE_FORMATS: tuple[str, ...] = (
     DEFAULT_DATE_FORMAT,

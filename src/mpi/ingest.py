@@ -11,7 +11,13 @@ from datetime import datetime
 import duckdb
 
 from mpi.config import AsOf, ProjectConfig, SourceConfig
-from mpi.date_formats import DEFAULT_DATE_FORMAT, STRFTIME_CODES_HINT, date_formats_of, has_two_digit_year
+from mpi.date_formats import (
+    DEFAULT_DATE_FORMAT,
+    STRFTIME_CODES_HINT,
+    TWO_DIGIT_YEAR_DATE_FORMATS,
+    TWO_DIGIT_YEAR_READ_AS,
+    date_formats_of,
+)
 from mpi.errors import InputError, MpiError, MpiUserError
 from mpi.mapping import check_mapped_columns, join_date_parts, map_source_sql, register_name_parser
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
@@ -274,17 +280,7 @@ def _fix_for(
             f"{unread}: {two_digit_years:,} {'has' if two_digit_years == 1 else 'have'} a two-digit year "
             f"(as {short} reads it), "
             "and mpi does not guess a century unasked. Ask the agency for four-digit years; or add "
-            f'"{short}" to date_format, after the formats there: a two-digit year is then read as the latest '
-            "year not in the future (49 as 1949, 24 as 2024), wrong for anyone born a century before that."
-        )
-    if found and has_two_digit_year(found[0]):
-        formats = ", ".join(f'"{f}"' for f in (*mapping.date_formats, *found))
-        return (
-            f"{unread}: they are written with two-digit years, which {found[0]} reads, and mpi does not guess "
-            "a century unasked. Ask the agency for four-digit years; or list the format in mpi.toml: "
-            f'[sources.{source.name}.columns] dob = {{ column = "{mapping.column}", date_format = [{formats}] }}. '
-            "A two-digit year is then read as the latest year not in the future (49 as 1949, 24 as 2024), "
-            "wrong for anyone born a century before that."
+            f'"{short}" to date_format, after the formats there: a two-digit year is then {TWO_DIGIT_YEAR_READ_AS}.'
         )
     if found and _reads_every_date(con, found[0]):
         # The dates the column's formats did read are suspect too: 11/02/1975 read by %d/%m/%Y is
@@ -363,8 +359,9 @@ def _as_of_fix(con: duckdb.DuckDBPyConnection, source: SourceConfig, as_of: AsOf
 def _formats_of_unread_dates(
     con: duckdb.DuckDBPyConnection, date_formats: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[int, str]]:
-    """The formats that read some of the unread dates, and how many of those a format of the column
-    reads with a two-digit year (%y for %Y: 2/3/85), with the first such format that reads most."""
+    """The formats that read some of the unread dates, and how many of those a format reads with a
+    two-digit year, with the first such format that reads most: the column's own with %y for %Y (2/3/85),
+    then those mpi knows (05-APR-97)."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNREAD_DATES_TABLE} AS SELECT DISTINCT dob_raw FROM mpi__mapped "
         "ANTI JOIN mpi__row_rejects USING (mpi__row) "
@@ -372,7 +369,8 @@ def _formats_of_unread_dates(
     )
     try:
         read_by: list[tuple[int, str]] = []
-        for short in (f.replace("%Y", "%y") for f in date_formats if "%Y" in f):
+        own = [f.replace("%Y", "%y") for f in date_formats if "%Y" in f]
+        for short in dict.fromkeys([*own, *TWO_DIGIT_YEAR_DATE_FORMATS]):
             count = _count(
                 con,
                 f"SELECT count(*) FROM {UNREAD_DATES_TABLE} "

@@ -27,7 +27,7 @@ from mpi.config import (
     default_delimiter,
     is_known_encoding,
 )
-from mpi.date_formats import DEFAULT_DATE_FORMAT, date_formats_of, has_two_digit_year
+from mpi.date_formats import DEFAULT_DATE_FORMAT, TWO_DIGIT_YEAR_READ_AS, date_formats_of, has_two_digit_year
 from mpi.errors import InputError, and_list
 from mpi.excel import read_excel_sheet
 from mpi.mapping import DATE_TYPES
@@ -268,11 +268,13 @@ def _date_hints(
             f"None of the date formats mpi tries reads {column} (e.g. {example[0][0]!r}):",
             f'add {key} = "..." in strftime codes (%d day, %m month, %Y year).',
         )
-    notes = tuple(
-        f"{column} has two-digit years, which {f} reads as the latest year not in the future (49 as 1949, "
-        "24 as 2024): wrong for anyone born a century before that. Ask the agency for four-digit years if it can."
-        for f in [f for f in formats if has_two_digit_year(f)][:1]
-    )
+    two_digit = next((f for f in formats if has_two_digit_year(f)), None)
+    notes = (
+        (f"{column} has two-digit years, which {two_digit} reads: each is {TWO_DIGIT_YEAR_READ_AS}. "
+         "Ask the agency for four-digit years if it can.",)
+        if two_digit
+        else ()
+    )  # fmt: skip
     return ((key, list(formats)),) if formats != (DEFAULT_DATE_FORMAT,) else (), notes
 
 
