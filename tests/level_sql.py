@@ -45,7 +45,9 @@ def level_label(comparison: str, left: dict[str, Any], right: dict[str, Any]) ->
             f"CAST(? AS {'VARCHAR[]' if isinstance(v, list) else 'INTEGER' if 'birth_year' in k else 'VARCHAR'}) AS {k}"
             for k, v in columns.items()
         ]
-        select += [f"NULL AS {name}_{side}" for name in extra for side in "lr"]
+        select += [
+            f"NULL{'::DATE' if name == 'dob' else ''} AS {name}_{side}" for name in extra for side in "lr"
+        ]
         con.execute(f"CREATE TABLE pair AS SELECT {', '.join(select)}", list(columns.values()))
         if "dob_l" in columns:
             con.execute(

@@ -1,9 +1,11 @@
-"""Which date-of-birth level a pair of records falls in."""
+"""Which date-of-birth level a pair of records falls in, and what a generation apart does to names."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import pytest
 from level_sql import level_label
 
 from mpi.model.person import build_person_model
@@ -47,3 +49,51 @@ def test_a_generation_apart_at_one_household_is_fixed_to_weigh_against() -> None
         if lv.label == "Born 15 or more years apart, at one household"
     ]
     assert level.fixed_m is not None and level.fixed_u is not None and level.fixed_m < level.fixed_u
+
+
+FATHER_AND_SON_FIRST = "Same first name, but born a generation apart at one household (father and son?)"
+FATHER_AND_SON_MIDDLE = "Same middle name, but born a generation apart at one household (father and son?)"
+
+
+def named(first: str, middle: str, dob: str, address: str = "831 ASYLUM PL") -> dict[str, Any]:
+    number, street = address.split(" ", 1)
+    return {
+        **born(dob),
+        "first_name": first,
+        "first_name_std": first,
+        "middle_name": middle,
+        "last_name": "CARTER",
+        "last_name_parts": ["CARTER"],
+        "address": address,
+        "street_number": number,
+        "street_name": street,
+    }
+
+
+def test_a_father_and_son_of_one_name_at_home_share_names_that_weigh_nothing() -> None:
+    # DESHAWN DESHAWN CARTER born 1983 and his son born 2008, at one address (a black-box review).
+    father, son = named("DESHAWN", "LEE", "1983-07-10"), named("DESHAWN", "LEE", "2008-01-12")
+    assert level_label("first_name", father, son) == FATHER_AND_SON_FIRST
+    assert level_label("middle_name", father, son) == FATHER_AND_SON_MIDDLE
+    model = build_person_model()
+    for comparison, label in (("first_name", FATHER_AND_SON_FIRST), ("middle_name", FATHER_AND_SON_MIDDLE)):
+        (level,) = [lv for lv in model.comparison(comparison).levels if lv.label == label]
+        assert level.fixed_m is not None and level.fixed_u is not None
+        assert math.log2(level.fixed_m / level.fixed_u) == 0
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # a date mistyped by one digit (1983 / 1988), the same date: one person
+        (named("DESHAWN", "LEE", "1983-07-10"), named("DESHAWN", "LEE", "1988-07-10")),
+        (named("DESHAWN", "LEE", "1983-07-10"), named("DESHAWN", "LEE", "1983-07-10")),
+        # a generation apart, but at different addresses: the usual levels
+        (named("DESHAWN", "LEE", "1983-07-10"), named("DESHAWN", "LEE", "2008-01-12", "12 ELM ST")),
+    ],
+)
+def test_names_shared_without_a_generation_at_home_count_as_usual(
+    left: dict[str, Any], right: dict[str, Any]
+) -> None:
+    assert level_label("first_name", left, right).startswith("Same first name; ")
+    assert level_label("middle_name", left, right) == "Same middle name"

@@ -478,8 +478,11 @@ def _training_warnings(
     warnings = [f"EM session on {s.blocking_rule} did not run: {s.error}" for s in sessions if s.error]
     neutral = {(name, index) for name, index, _ in untrained}
     for comparison in spec.comparisons:
-        evidence_levels = [i for i, level in enumerate(comparison.levels) if not level.is_null]
-        if all((comparison.name, i) in neutral for i in evidence_levels):
+        # Levels with a fixed m are not training's to learn (relatives, fathers and sons, suffixes).
+        evidence_levels = [
+            i for i, level in enumerate(comparison.levels) if not level.is_null and level.fixed_m is None
+        ]
+        if evidence_levels and all((comparison.name, i) in neutral for i in evidence_levels):
             warnings.append(
                 f'comparison "{comparison.name}" learned nothing (are its columns empty?): '
                 "it carries no evidence"
