@@ -37,14 +37,26 @@ def masked(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def masked_ssn_sql(column: str) -> str:
-    """``masked`` in SQL, for files written by COPY: the SSN column ``column`` (a qualified reference)."""
-    return f"{quote_literal(SSN_MASK)} || right({column}, 4)"
+def shown_ssn_sql(table: str | None = None) -> str:
+    """The SSN a record shows: the whole number, or the last four digits where a source keeps only those.
+
+    A record with only ``ssn_last4`` (SSN_LAST4, XXX-XX-1234) would otherwise show no SSN beside one
+    whose last four digits it matched on. Masked to the same four digits either way.
+    """
+    prefix = f"{table}." if table else ""
+    return f"coalesce({prefix}{quote_identifier('ssn')}, {prefix}{quote_identifier('ssn_last4')})"
+
+
+def masked_ssn_sql(table: str) -> str:
+    """``masked`` in SQL, for files written by COPY: the shown SSN of the record aliased ``table``."""
+    return f"{quote_literal(SSN_MASK)} || right({shown_ssn_sql(table)}, 4)"
 
 
 def displayed_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> dict[str, Any] | None:
     """The record's display fields (SSN masked), or None when `records` has no such record."""
-    fields = ", ".join(quote_identifier(f) for f in DISPLAY_FIELDS)
+    fields = ", ".join(
+        f"{shown_ssn_sql()} AS ssn" if f == "ssn" else quote_identifier(f) for f in DISPLAY_FIELDS
+    )
     cursor = con.execute(
         f"SELECT {fields} FROM records WHERE source = ? AND record_id = ?", [source, record_id]
     )

@@ -122,7 +122,7 @@ def _write_pairs(
     """Every unsure pair, closest first, each record's display fields beside the other's (SSN to its last four)."""
     shown = [f for f in DISPLAY_FIELDS if f not in ("source", "record_id")]
     sides = ", ".join(
-        f"{masked_ssn_sql(f'{side}.ssn') if f == 'ssn' else f'{side}.{quote_identifier(f)}'} "
+        f"{masked_ssn_sql(side) if f == 'ssn' else f'{side}.{quote_identifier(f)}'} "
         f"AS {quote_identifier(f'{f}_{side}')}"
         for f in shown
         for side in ("l", "r")
