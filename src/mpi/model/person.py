@@ -258,6 +258,16 @@ GIVEN_NAMES_DIFFER = (
 )
 
 
+# m = u: what a level holding agreement that relatives share should weigh. The value itself is the
+# share of a match's m the level keeps from the comparison's trained levels.
+NO_EVIDENCE = 0.01
+
+
+def carrying_no_evidence(level: LevelSpec) -> LevelSpec:
+    """``level`` with m and u fixed equal (weight 0): agreement relatives share, which training would overcount."""
+    return replace(level, fixed_m=NO_EVIDENCE, fixed_u=NO_EVIDENCE)
+
+
 def shared_by_relatives(column: str, label: str) -> LevelSpec:
     """``column`` agrees but both given names differ (all four present): fixed to carry no evidence.
 
@@ -278,7 +288,7 @@ def shared_by_relatives(column: str, label: str) -> LevelSpec:
         not_(array_intersect("first_name_formals", 1)),  # WILLIAM and BILL share a formal name
         label=label,
     )
-    return replace(level, fixed_m=0.01, fixed_u=0.01)
+    return carrying_no_evidence(level)
 
 
 # Where only the year of birth is known, registers write 1 January (refugee and immigration
@@ -355,8 +365,7 @@ def named_alike_a_generation_apart(names_agree: LevelSpec, label: str) -> LevelS
     2008, p 0.9996). As for twins' shared dates (shared_by_relatives), the agreement is fixed to
     weigh nothing here; the dates still count against.
     """
-    level = all_of(names_agree, a_generation_apart_at_home(), label=label)
-    return replace(level, fixed_m=0.01, fixed_u=0.01)
+    return carrying_no_evidence(all_of(names_agree, a_generation_apart_at_home(), label=label))
 
 
 def date_of_birth_comparison() -> ComparisonSpec:
