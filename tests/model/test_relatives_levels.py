@@ -38,9 +38,17 @@ RELATIVES_EMAIL = "Same email address, but first and middle names differ (a fami
     ("left", "right", "expected"),
     [
         (person("JORGE", "MATTHEW"), person("EDWARD", "R"), RELATIVES_SSN),
+        # one initial agreeing crosswise is chance: a spouse's number on a tax return
+        (person("DAVID", "R"), person("ERNEST", "D"), RELATIVES_SSN),
+        (person("JENNIFER", "MONICA"), person("PAUL", "J"), RELATIVES_SSN),
+        # whole first names of one initial and nothing more alike: a spouse's number too
+        (person("JAMES", "J"), person("JANICE", "E"), RELATIVES_SSN),
+        (person("JAMES", "J"), person("J", "E"), "Same SSN"),  # an initial for a name
+        (person("STEPHANIE", "T"), person("STFEPHAGIE", "M"), "Same SSN"),  # a typo
         # a nickname of the other's name, a middle name gone by, a name unknown: one person
         (person("WILLIAM", "JOHN"), person("BILL", "K"), "Same SSN"),
         (person("ROBERT", "MARK"), person("MARK", "R"), "Same SSN"),
+        (person("JEAN", "CLAUDE"), person("CLAUDE", "WILLIE"), "Same SSN"),
         (person("JORGE", None), person("EDWARD", "R"), "Same SSN"),
         (person("JORGE", "MATTHEW"), person("GEORGE", "R"), "Same SSN"),  # same sound
     ],

@@ -29,21 +29,17 @@ def _write_truth(path: Path, persons: dict[str, str]) -> None:
         writer.writerows(("people", record_id, person) for record_id, person in persons.items())
 
 
-def test_sweep_row_at_the_run_threshold_is_the_index_and_missed_pairs_add_up(tmp_path: Path) -> None:
-    project = tmp_path / "golden"
-    shutil.copytree(GOLDEN, project)
-    config = load_config(project / "mpi.toml")
-    ingest_sources(config)
+def test_sweep_row_at_the_run_threshold_is_the_index_and_missed_pairs_add_up(
+    unsure_golden_project: ProjectConfig,
+) -> None:
+    config = unsure_golden_project
+    project = config.config_path.parent
     result = link_records(config)
     with open(GOLDEN / "expected_clusters.csv", encoding="utf-8") as handle:
         persons = {row["record_id"]: row["person"] for row in csv.DictReader(handle)}
-    # Declare the twins one person: the link keeps them apart, so their pairs are missed; the
-    # model scores the twins' pairs, so those missed pairs are among the kept ones.
-    twins = {
-        record_id: ("twins" if person.startswith("twin_") else person)
-        for record_id, person in persons.items()
-    }
-    _write_truth(project / "truth.csv", twins)
+    # The added records are the twin's and the woman's: their pairs are scored (kept) but not
+    # linked, so they are missed pairs among the kept ones.
+    _write_truth(project / "truth.csv", {**persons, "19": "twin_matthew", "20": "katherine_typo"})
     report = evaluate_against_truth(config, project / "truth.csv", examples=1)
 
     assert report.false_negative_pairs > 0

@@ -36,10 +36,11 @@ def test_twins_weighed_as_the_run_scored_them(golden_project: ProjectConfig) -> 
     link_records(golden_project)
     twins = explain_pair(golden_project, people(1), people(3))
     assert twins.run_id == 1 and not twins.same_person
-    assert twins.stored_probability == pytest.approx(twins.match_probability, abs=1e-9)
-    assert twins.match_probability < twins.threshold
+    # Scored below 0.01, so the run kept no pair of them: their shared date counts for nothing.
+    assert twins.stored_probability is None and twins.match_probability < 0.01
     levels = {c.comparison: c.level for c in twins.comparisons}
     assert levels["first_name"].startswith("Different first names")
+    assert levels["dob"].endswith("(twins?)")
     # The prior, plus one weight per comparison with values on both sides, is the pair's weight.
     # The prior is the one the run set for these 18 records (scaled up from the model's), kept in run_models.
     shipped = load_model_file(locate_model(golden_project, "default").path)
@@ -49,6 +50,14 @@ def test_twins_weighed_as_the_run_scored_them(golden_project: ProjectConfig) -> 
     total = twins.prior_weight + sum(c.match_weight for c in twins.comparisons)
     assert total == pytest.approx(twins.match_weight, abs=1e-6)
     assert twins.compared_by is not None and "dob" in twins.compared_by
+
+
+def test_a_kept_pair_is_weighed_as_the_run_scored_it(unsure_golden_project: ProjectConfig) -> None:
+    link_records(unsure_golden_project)
+    pair = explain_pair(unsure_golden_project, people(3), people(19))  # a twin, and a record of him
+    assert not pair.same_person and pair.stored_probability is not None
+    assert pair.stored_probability == pytest.approx(pair.match_probability, abs=1e-9)
+    assert 0.01 <= pair.match_probability < pair.threshold
 
 
 def test_a_manual_link_is_shown_in_the_chain(golden_project: ProjectConfig) -> None:

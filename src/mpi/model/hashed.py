@@ -42,6 +42,8 @@ from mpi.model.person import (
     DOB_MONTH_DAY,
     DOB_YEAR_MONTH,
     EMAIL_USER_NAME,
+    FIRST_INITIALS_DIFFER,
+    FIRST_NAMES_WHOLE,
     GIVEN_NAMES_DIFFER,
     NO_SOURCE_AGES,
     SAME_DOB_1_JANUARY,
@@ -217,11 +219,19 @@ CUSTOM_LEVELS: dict[str, Callable[[LevelSpec], LevelSpec | None]] = {
         (
             GIVEN_NAMES_DIFFER,
             _sql(
-                "tok_first_initial_l <> tok_first_initial_r AND tok_middle_initial_l <> tok_middle_initial_r "
-                "AND tok_first_initial_l <> tok_middle_initial_r AND tok_middle_initial_l <> tok_first_initial_r "
+                "tok_middle_initial_l <> tok_middle_initial_r "
+                "AND (tok_first_initial_l <> tok_middle_initial_r OR tok_middle_initial_l <> tok_first_initial_r) "
+                "AND NOT (tok_first_name_l = tok_middle_name_r AND tok_middle_name_r <> tok_middle_initial_r) "
+                "AND NOT (tok_middle_name_l = tok_first_name_r AND tok_middle_name_l <> tok_middle_initial_l) "
                 "AND tok_first_name_nysiis_l <> tok_first_name_nysiis_r "
                 "AND tok_first_name_metaphone_l <> tok_first_name_metaphone_r"
             ),
+        ),
+        (FIRST_INITIALS_DIFFER, _sql("tok_first_initial_l <> tok_first_initial_r")),
+        # A one-letter name equals its own initial.
+        (
+            FIRST_NAMES_WHOLE,
+            _sql("tok_first_name_l <> tok_first_initial_l AND tok_first_name_r <> tok_first_initial_r"),
         ),
         # Number and street name were hashed together.
         (
