@@ -13,7 +13,17 @@ def share_a_formal_name(a: str, b: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [("BILL", "WILLIAM"), ("PEGGY", "MARGARET"), ("TERRY", "TERENCE"), ("RAY", "RAYMOND")]
+    ("a", "b"), [
+        ("BILL", "WILLIAM"),
+        ("PEGGY", "MARGARET"),
+        ("TERRY", "TERENCE"),
+        ("RAY", "RAYMOND"),
+        # Listed one way only, against family size: JERRY's own family (GERI, GERRY, GERALDINE)
+        # is larger than GERALD's, yet the table says GERALD has the nickname JERRY.
+        ("JERRY", "GERALD"),
+        ("BERT", "ALBERT"),
+        ("BRAD", "BRADLEY"),
+    ],
 )
 def test_a_nickname_and_its_name_share_a_formal_name(a: str, b: str) -> None:
     assert share_a_formal_name(a, b)
@@ -26,6 +36,20 @@ def test_every_pair_the_table_lists_both_ways_is_related() -> None:
     assert both_ways and all(share_a_formal_name(a, b) for a, b in both_ways)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("CAROLINE", "CHARLOTTE"),  # the table says CHICK has both
+        ("LAURA", "LAWRENCE"),  # LAURINDA has LAWRENCE, LAURA is LAURINDA's
+        ("AMY", "EMILY"),  # AMELIA has EMILY, AMY is AMELIA's
+    ],
+)
+def test_a_pair_listed_one_way_relates_no_names_the_table_does_not_pair(a: str, b: str) -> None:
+    assert not share_a_formal_name(a, b)
+
+
 def test_two_formal_names_sharing_a_nickname_stay_apart() -> None:
     assert not share_a_formal_name("WILLIAM", "ROBERT")  # both have BILLY
+    assert not share_a_formal_name("GERALD", "JEREMIAH")  # both have JERRY
+    assert not share_a_formal_name("ALBERT", "HERBERT")  # both have BERT
     assert nickname_to_formal()["TERRY"] != "TERRY"

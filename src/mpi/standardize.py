@@ -51,7 +51,8 @@ def nickname_formals() -> dict[str, tuple[str, ...]]:
     nicknames of one name (BILL, BILLY); two formal names that merely share a nickname (WILLIAM
     and ROBERT share BILLY) are not. Unlike the single formal name of `nickname_to_formal`, this
     keeps every reading of an ambiguous nickname: TESS is TERESA or THERESA. "Formal" is decided
-    as there: a name the table relates to this one, with a larger nickname family.
+    as there: a name the table relates to this one, with a larger nickname family; then
+    `_add_pairs_listed_one_way` adds the pairs that order reverses (GERALD has JERRY).
     """
     formals: dict[str, tuple[str, ...]] = {}
 
@@ -63,7 +64,37 @@ def nickname_formals() -> dict[str, tuple[str, ...]]:
             formals[name] = tuple(sorted(found))
         return formals[name]
 
-    return {name: formals_of(name) for name in _formal_candidates()}
+    chained = {name: set(formals_of(name)) for name in _formal_candidates()}
+    return {name: tuple(sorted(found)) for name, found in _add_pairs_listed_one_way(chained).items()}
+
+
+def _add_pairs_listed_one_way(chained: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Add the formal name of a pair listed one way only whose order the family ranking reverses.
+
+    GERALD has JERRY, BRADLEY has BRAD, JESSICA has JESSIE, yet the nickname's own family is the
+    larger, so ranking alone calls the nickname formal and the two would share nothing. The
+    ranking itself stays, since it must be a strict order (chains end; `nickname_to_formal` must
+    not make WILLIAM a WILHELMINA). Adding JERRY's formal GERALD also relates JERRY to every name
+    that stands for GERALD, so an addition is kept only when each pair it newly relates is one the
+    table lists: CHICK has CAROLINE and CHARLOTTE would relate them to each other, and is left out.
+    """
+    formals = {name: set(found) for name, found in chained.items()}
+    nicknames_of = _nicknames_of()
+    listed = {frozenset((name, nick)) for name, nicks in nicknames_of.items() for nick in nicks}
+
+    def formals_of(name: str) -> set[str]:
+        return formals.get(name, {name})
+
+    for formal, nicks in sorted(nicknames_of.items()):
+        for nick in sorted(nicks):
+            listed_one_way = formal not in nicknames_of.get(nick, ())
+            if not listed_one_way or formals_of(nick) & formals_of(formal):
+                continue
+            standing_for_formal = {formal} | {name for name, found in formals.items() if formal in found}
+            newly_related = {name for name in standing_for_formal if not formals_of(nick) & formals_of(name)}
+            if all(frozenset((nick, name)) in listed for name in newly_related):
+                formals[nick] = formals_of(nick) | {formal}
+    return formals
 
 
 @cache
@@ -91,8 +122,8 @@ def _formal_candidates() -> dict[str, tuple[str, ...]]:
 def nickname_to_formal() -> dict[str, str]:
     """Name -> formal first name, upper case, from the `nicknames` package's curated table.
 
-    The table lists "A has_nickname B" in both directions (BILL has WILLIAM, WILLIAM has BILL),
-    so "formal" is decided by shape: of a name and the names it is a nickname of, the formal one
+    The table lists some pairs both ways (BILL has WILLIAM, WILLIAM has BILL) and names some
+    oddly (CHICK has CAROLINE), so "formal" is decided by shape: of a name and the names it is a nickname of, the formal one
     is a name with a larger nickname family (WILLIAM over BILL; MARGARET over PEGGY); among
     several, the one sharing most of the name's own family, then the larger family, then the
     longer name, then the alphabetically first. Both records of a pair go through the same map, so
