@@ -13,7 +13,8 @@ def share_a_formal_name(a: str, b: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [
+    ("a", "b"),
+    [
         ("BILL", "WILLIAM"),
         ("PEGGY", "MARGARET"),
         ("TERRY", "TERENCE"),
@@ -23,6 +24,15 @@ def share_a_formal_name(a: str, b: str) -> bool:
         ("JERRY", "GERALD"),
         ("BERT", "ALBERT"),
         ("BRAD", "BRADLEY"),
+        # Spanish, from mpi's own table
+        ("PEPE", "JOSE"),
+        ("PACO", "FRANCISCO"),
+        ("PANCHO", "PACO"),
+        ("LUPE", "GUADALUPE"),
+        ("CHUY", "JESUS"),
+        ("BETO", "ROBERTO"),
+        ("BETO", "ALBERTO"),
+        ("MANOLO", "MANUEL"),
     ],
 )
 def test_a_nickname_and_its_name_share_a_formal_name(a: str, b: str) -> None:
@@ -42,6 +52,7 @@ def test_every_pair_the_table_lists_both_ways_is_related() -> None:
         ("CAROLINE", "CHARLOTTE"),  # the table says CHICK has both
         ("LAURA", "LAWRENCE"),  # LAURINDA has LAWRENCE, LAURA is LAURINDA's
         ("AMY", "EMILY"),  # AMELIA has EMILY, AMY is AMELIA's
+        ("ALBERTO", "ROBERTO"),  # both have BETO
     ],
 )
 def test_a_pair_listed_one_way_relates_no_names_the_table_does_not_pair(a: str, b: str) -> None:
@@ -53,3 +64,11 @@ def test_two_formal_names_sharing_a_nickname_stay_apart() -> None:
     assert not share_a_formal_name("GERALD", "JEREMIAH")  # both have JERRY
     assert not share_a_formal_name("ALBERT", "HERBERT")  # both have BERT
     assert nickname_to_formal()["TERRY"] != "TERRY"
+
+
+def test_the_spanish_table_changes_no_english_names_formal_name() -> None:
+    # SALVADOR gains CHAVA and CHAVO; counted, that family would outrank SARAH for SALLY.
+    formal = nickname_to_formal()
+    assert formal["SALLY"] == "SARAH"
+    assert formal["PEPE"] == "JOSE"
+    assert formal["MANOLO"] == formal["MANUEL"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from functools import cache
+from importlib import resources
 
 import duckdb
 import jellyfish
@@ -32,14 +33,23 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(load_sql("standardize/macros"))
 
 
+# The `nicknames` package's table is English only: it has no PEPE for JOSE, PACO for FRANCISCO or
+# LUPE for GUADALUPE (its Spanish additions, carltonnorthern/nicknames#71, were not merged), and no
+# other maintained package has them. This hand table, in the package's format, adds the common
+# Spanish hypocoristics; a name shared by several (BETO: ALBERTO, ROBERTO) stands for each.
+SPANISH_NICKNAMES = resources.files("mpi").joinpath("data/nicknames_es.csv")
+
+
 @cache
-def _nicknames_of() -> dict[str, frozenset[str]]:
-    """Name -> the names the `nicknames` package's curated table lists as its nicknames (upper case)."""
+def _nicknames_of(with_spanish: bool = True) -> dict[str, frozenset[str]]:
+    """Name -> the names the curated tables (`nicknames` package, Spanish) list as its nicknames (upper case)."""
     nicknames_of: dict[str, set[str]] = defaultdict(set)
-    with nicknames.with_names_csv_path() as path, open(path, encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["relationship"] == "has_nickname":
-                nicknames_of[row["name1"].upper()].add(row["name2"].upper())
+    with nicknames.with_names_csv_path() as english, resources.as_file(SPANISH_NICKNAMES) as spanish:
+        for path in (english, spanish) if with_spanish else (english,):
+            with open(path, encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    if row["relationship"] == "has_nickname":
+                        nicknames_of[row["name1"].upper()].add(row["name2"].upper())
     return {name: frozenset(nicks) for name, nicks in nicknames_of.items()}
 
 
@@ -98,20 +108,38 @@ def _add_pairs_listed_one_way(chained: dict[str, set[str]]) -> dict[str, set[str
 
 
 @cache
+def _ranking_families() -> dict[str, frozenset[str]]:
+    """Name -> the nickname family that ranks it: the English table's for a name that table knows.
+
+    The Spanish nicknames enlarge some English families (MANUEL gains MANOLO, SALVADOR gains CHAVA
+    and CHAVO); counted, they would re-rank English pairs (MANUEL over EMANUEL, SALLY a SALVADOR
+    rather than a SARAH). A name only the Spanish table knows (JOSE, PEPE) is ranked by it.
+    """
+    english = _nicknames_of(with_spanish=False)
+    everything = _nicknames_of()
+    english_names = {*english, *(nick for nicks in english.values() for nick in nicks)}
+    return {
+        name: (english if name in english_names else everything).get(name, frozenset())
+        for name in {*everything, *(nick for nicks in everything.values() for nick in nicks)}
+    }
+
+
+@cache
 def _formal_candidates() -> dict[str, tuple[str, ...]]:
     """Name -> the names that list it as a nickname and rank above it as formal.
 
-    A larger nickname family ranks higher; between families of the same size (TERENCE and TERRY,
-    HAROLD and HARRY, RAY and RAYMOND: 61 of the table's 1,345 pairs, related no other way) the
-    longer name, then the alphabetically first. A strict order, so chains of candidates always end.
+    A larger nickname family (`_ranking_families`) ranks higher; between families of the same size
+    (TERENCE and TERRY, HAROLD and HARRY, RAY and RAYMOND: 61 of the English table's 1,345 pairs,
+    related no other way) the longer name, then the alphabetically first. A strict order, so
+    chains of candidates always end.
     """
-    nicknames_of = _nicknames_of()
+    families = _ranking_families()
 
     def rank(name: str) -> tuple[int, int]:
-        return (len(nicknames_of.get(name, ())), len(name))
+        return (len(families[name]), len(name))
 
     candidates: dict[str, set[str]] = defaultdict(set)
-    for formal, nicks in nicknames_of.items():
+    for formal, nicks in _nicknames_of().items():
         for nick in nicks:
             if (rank(formal), nick) > (rank(nick), formal):
                 candidates[nick].add(formal)
@@ -120,25 +148,25 @@ def _formal_candidates() -> dict[str, tuple[str, ...]]:
 
 @cache
 def nickname_to_formal() -> dict[str, str]:
-    """Name -> formal first name, upper case, from the `nicknames` package's curated table.
+    """Name -> formal first name, upper case, from the curated tables.
 
-    The table lists some pairs both ways (BILL has WILLIAM, WILLIAM has BILL) and names some
-    oddly (CHICK has CAROLINE), so "formal" is decided by shape: of a name and the names it is a nickname of, the formal one
-    is a name with a larger nickname family (WILLIAM over BILL; MARGARET over PEGGY); among
-    several, the one sharing most of the name's own family, then the larger family, then the
-    longer name, then the alphabetically first. Both records of a pair go through the same map, so
-    any fixed choice among true alternatives is fine, and comparisons use `nickname_formals`,
-    which keeps every alternative. Names that map to themselves are left out.
+    The tables list some pairs both ways (BILL has WILLIAM, WILLIAM has BILL) and name some
+    oddly (CHICK has CAROLINE), so "formal" is decided by shape: of a name and the names it is a
+    nickname of, the formal one is a name with a larger nickname family (WILLIAM over BILL;
+    MARGARET over PEGGY); among several, the one sharing most of the name's own family, then the
+    larger family, then the longer name, then the alphabetically first. Both records of a pair go
+    through the same map, so any fixed choice among true alternatives is fine, and comparisons use
+    `nickname_formals`, which keeps every alternative. Names that map to themselves are left out.
     """
-    nicknames_of = _nicknames_of()
+    families = _ranking_families()
     mapping = {}
     for name, candidates in _formal_candidates().items():
-        own = nicknames_of.get(name, frozenset())
+        own = families[name]
 
         # The candidate sharing more of this name's family wins (BILL: WILLIAM shares BILLY and
         # WILLIE, ROBERT fewer); then the one with more nicknames; then the longer; then A-Z.
         def formality(candidate: str, own: frozenset[str] = own) -> tuple[int, int, int, str]:
-            family = nicknames_of.get(candidate, frozenset())
+            family = families[candidate]
             return (-len(family & own), -len(family), -len(candidate), candidate)
 
         mapping[name] = min(candidates, key=formality)

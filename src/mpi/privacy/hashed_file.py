@@ -46,8 +46,9 @@ FILE_FORMAT = "mpi-hashed"
 # SAINT opens a compound surname as ST does, and a postal code of 6 or 7 digits (100080) is kept;
 # 13: full names in format "auto" read SAINT as a surname particle too, and a source's other_last_name
 # (maiden, former or alias surname) adds its parts to tok_last_name_parts; tok_ssn_last4
-# 14: a nickname pair the `nicknames` table lists one way only is read in the table's direction
-# (GERALD has JERRY), so tok_first_name_formals of 13 differ
+# 14: nickname pairs the `nicknames` table lists one way only against family size (GERALD has JERRY)
+# and mpi's Spanish nicknames (PEPE, JOSE) share a formal name, so tok_first_name_formals and
+# tok_first_name_std of 13 differ
 HASHED_SCHEMA_VERSION = 14
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
