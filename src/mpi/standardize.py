@@ -79,7 +79,7 @@ def nickname_formals() -> dict[str, tuple[str, ...]]:
 
 
 def _add_pairs_listed_one_way(chained: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Add the formal name of a pair listed one way only whose order the family ranking reverses.
+    """Add the formal name of a pair the family ranking leaves unrelated (listed one way, against it).
 
     GERALD has JERRY, BRADLEY has BRAD, JESSICA has JESSIE, yet the nickname's own family is the
     larger, so ranking alone calls the nickname formal and the two would share nothing. The
@@ -97,9 +97,8 @@ def _add_pairs_listed_one_way(chained: dict[str, set[str]]) -> dict[str, set[str
 
     for formal, nicks in sorted(nicknames_of.items()):
         for nick in sorted(nicks):
-            listed_one_way = formal not in nicknames_of.get(nick, ())
-            if not listed_one_way or formals_of(nick) & formals_of(formal):
-                continue
+            if formals_of(nick) & formals_of(formal):
+                continue  # related already: every pair listed both ways is, by the ranking
             standing_for_formal = {formal} | {name for name, found in formals.items() if formal in found}
             newly_related = {name for name in standing_for_formal if not formals_of(nick) & formals_of(name)}
             if all(frozenset((nick, name)) in listed for name in newly_related):
@@ -117,11 +116,16 @@ def _ranking_families() -> dict[str, frozenset[str]]:
     """
     english = _nicknames_of(with_spanish=False)
     everything = _nicknames_of()
-    english_names = {*english, *(nick for nicks in english.values() for nick in nicks)}
+    english_names = _names_in(english)
     return {
         name: (english if name in english_names else everything).get(name, frozenset())
-        for name in {*everything, *(nick for nicks in everything.values() for nick in nicks)}
+        for name in _names_in(everything)
     }
+
+
+def _names_in(table: dict[str, frozenset[str]]) -> set[str]:
+    """Every name of a nickname table, formal or nickname."""
+    return {*table, *(nick for nicks in table.values() for nick in nicks)}
 
 
 @cache
