@@ -32,6 +32,7 @@ from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY, WEIGH_PAIRS_FROM_PROBABILITY
 from mpi.model import (
     count_comparisons,
+    default_u_max_pairs,
     fit_to_records,
     linker_for_model,
     load_model_file,
@@ -63,9 +64,14 @@ EXACT_COUNT_MAX_RECORDS = 200_000
 
 Progress = Callable[[str], None]
 
-# Random pairs a link samples to fit a shipped model's u to the records (or all there are). Fewer
-# are noisy: synth 10k pairwise F1 (u alone fitted) 0.9535 with the shipped u, 0.9520 fitted on 2M
-# pairs, 0.9548 on 1e7 (20 s); 1e8, training's ceiling at 1M persons, would add minutes to every link.
+# Random pairs a link samples at most to fit a shipped model's u to the records; below that, as many
+# as training samples (`default_u_max_pairs`: 100 per record, at least 1e6). 1e7 for every store
+# took 55 of a 57 s link on FEBRL3's 5,000 records and bought no accuracy: the fit moves with the
+# sample's seed as much as with its size. Pairwise F1 over seeds, 1e7 against training's count:
+# FEBRL3 without dob/SSN 0.959-0.965 (3 seeds) against 0.953-0.971 (6 seeds, mean 0.967), FEBRL4
+# without them 0.969-0.976 against 0.971-0.974, pseudopeople x3 0.9777-0.9779 against 0.9773-0.9779
+# (3.6e6 pairs), each 2 to 6 times faster. 1e8, training's ceiling at 1M persons, would add
+# minutes to every link.
 LINK_U_MAX_PAIRS = 1e7
 # Below this many records the pairs are too few to say anything about rare levels (the golden
 # case's 17 records made twins look common): the shipped parameters stay. Above it fitting pays
@@ -436,7 +442,7 @@ def _fit_to_records(
     con: duckdb.DuckDBPyConnection, model: TrainedModel, *, records: int, report: Progress
 ) -> TrainedModel:
     """The model with its parameters fitted to the store's records (see ``_score``)."""
-    pairs = min(LINK_U_MAX_PAIRS, records * (records - 1) / 2)
+    pairs = min(LINK_U_MAX_PAIRS, default_u_max_pairs(records))
     start_rate = _match_rate_for(model, records)
     t0 = time.perf_counter()
     fitted = fit_to_records(
