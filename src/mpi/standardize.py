@@ -74,11 +74,11 @@ def nickname_formals() -> dict[str, tuple[str, ...]]:
             formals[name] = tuple(sorted(found))
         return formals[name]
 
-    chained = {name: set(formals_of(name)) for name in _formal_candidates()}
+    chained = {name: formals_of(name) for name in _formal_candidates()}
     return {name: tuple(sorted(found)) for name, found in _add_pairs_listed_one_way(chained).items()}
 
 
-def _add_pairs_listed_one_way(chained: dict[str, set[str]]) -> dict[str, set[str]]:
+def _add_pairs_listed_one_way(chained: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
     """Add the formal name of a pair the family ranking leaves unrelated (listed one way, against it).
 
     GERALD has JERRY, BRADLEY has BRAD, JESSICA has JESSIE, yet the nickname's own family is the
