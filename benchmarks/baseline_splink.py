@@ -126,12 +126,13 @@ def text(col: str) -> pl.Expr:
 
 
 def digits(col: str, *, keep: int | None = None, pad: int | None = None) -> pl.Expr:
-    expr = pl.col(col).str.replace_all(r"\D", "")
+    # Empty is NULL before padding: a blank SSN padded to 000000000 would be one number shared by all.
+    expr = pl.col(col).str.replace_all(r"\D", "").replace("", None)
     if keep is not None:
         expr = expr.str.slice(0, keep)
     if pad is not None:
         expr = expr.str.pad_start(pad, "0")
-    return expr.replace("", None)
+    return expr
 
 
 def parse_date(col: str, formats: tuple[str, ...]) -> pl.Expr:

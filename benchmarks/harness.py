@@ -34,6 +34,7 @@ GNU_TIME = Path("/usr/bin/time")
 BASELINE_SCRIPT = BENCH_DIR / "baseline_splink.py"
 FEBRL_SCRIPT = BENCH_DIR / "febrl_to_mpi.py"
 PSEUDOPEOPLE_SCRIPT = BENCH_DIR / "pseudopeople_to_mpi.py"
+HHS_REVIEW_SCRIPT = BENCH_DIR / "hhs_review_to_mpi.py"
 SPLINK_DATASETS_SCRIPT = BENCH_DIR / "splink_datasets_to_mpi.py"
 MIB = 1024 * 1024
 # Set in the re-executed process when mpi is pinned to a git ref (see pin_mpi_to_ref).

@@ -44,6 +44,7 @@ import duckdb
 from harness import (
     BASELINE_SCRIPT,
     FEBRL_SCRIPT,
+    HHS_REVIEW_SCRIPT,
     PSEUDOPEOPLE_SCRIPT,
     RESULTS_DIR,
     SPLINK_DATASETS_SCRIPT,
@@ -91,6 +92,11 @@ def febrl(dataset: str, *, hard: bool) -> Callable[[Path], list[str]]:
     return lambda out: [*python_command(), str(FEBRL_SCRIPT), "--dataset", dataset, *flags, "--out", str(out)]
 
 
+def hhs_review(noise_scale: int) -> Callable[[Path], list[str]]:
+    flags = ["--persons", "20000", "--seed", str(SYNTH_SEED), "--noise-scale", str(noise_scale)]
+    return lambda out: [*python_command(), str(HHS_REVIEW_SCRIPT), *flags, "--out", str(out)]
+
+
 def pseudopeople(noise_scale: int) -> Callable[[Path], list[str]]:
     scale = ["--noise-scale", str(noise_scale)]
     return lambda out: [*python_command(), str(PSEUDOPEOPLE_SCRIPT), *scale, "--out", str(out)]
@@ -119,6 +125,11 @@ DATASETS: dict[str, Dataset] = {
         Dataset(name="febrl4_hard", description="FEBRL4 without SSN and DOB", prepare=febrl("febrl4", hard=True)),
         Dataset(name="pseudopeople", description="pseudopeople sample, 6 files, default noise", prepare=pseudopeople(1)),
         Dataset(name="pseudopeople_x3", description="pseudopeople sample, noise x3", prepare=pseudopeople(3)),
+        Dataset(
+            name="hhs_review_x3",
+            description="benchmarks/hhs_review_to_mpi.py, 20,000 persons, noise x3",
+            prepare=hhs_review(3),
+        ),
         Dataset(
             name="historical50k",
             description="Splink's historical figures, 50,578 records of 5,156 persons",
