@@ -194,7 +194,7 @@ class PopulationMaker:
             )  # fmt: skip
             self.children(members, father, mother, culture, child_surnames, home)
         if kind == "three_generations":
-            grandmother = self.person(culture=culture, sex="F", dob=clamp_age(mother.dob, rng, 25, 35),
+            grandmother = self.person(culture=culture, sex="F", dob=clamp_age(mother.dob, rng, 5, -27),
                                       surnames=[self.surname(culture)], address=home)  # fmt: skip
             members.append(grandmother)
         self.link(members)
@@ -227,7 +227,7 @@ class PopulationMaker:
 
 
 def clamp_age(partner: dt.date, rng: np.random.Generator, spread: int, offset: int = 0) -> dt.date:
-    """A birth date ``offset`` years (plus or minus ``spread``) after ``partner``'s, not after 19 years ago."""
+    """A birth date ``offset`` years (plus or minus ``spread``; negative: before) after ``partner``'s, not after 19 years ago."""
     shift = offset * 365 + int(rng.integers(-spread * 365, spread * 365 + 1))
     return min(partner + dt.timedelta(days=shift), AS_OF - dt.timedelta(days=19 * 365))
 
