@@ -67,7 +67,6 @@ class Person:
     address: Address
     new_address: Address | None = None  # moved: only newer records hold it
     household: list[Person] = field(default_factory=list, repr=False)
-    hispanic: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +134,6 @@ class PopulationMaker:
     ) -> Person:
         pid = f"H{len(self.persons) + 1:07d}"
         middle = self.given(culture, sex) if self.rng.random() < 0.85 else ""
-        young = (AS_OF - dob).days < 365
         person = Person(
             person_id=pid,
             first=self.given(culture, sex),
@@ -144,9 +142,8 @@ class PopulationMaker:
             maiden=None,
             sex=sex,
             dob=dob,
-            ssn=None if young and self.rng.random() < 0.4 else self.ssn(),
+            ssn=None if years_old(dob) < 1 and self.rng.random() < 0.4 else self.ssn(),
             address=address,
-            hispanic=culture == "es",
         )
         if self.rng.random() < 0.15:
             person.new_address = self.address()
@@ -172,8 +169,15 @@ class PopulationMaker:
             members.append(
                 self.person(culture=culture, sex=sex, dob=self.birth_date(85, 19), surnames=own, address=home)
             )
-            self.link(members)
-            return
+        else:
+            self.parents_and_children(members, kind, culture, father_surnames, mother_own, home)
+        self.link(members)
+
+    def parents_and_children(
+        self, members: list[Person], kind: str, culture: str, father_surnames: list[str],
+        mother_own: list[str], home: Address,
+    ) -> None:  # fmt: skip
+        rng = self.rng
         father = None
         if kind != "single_parent" or rng.random() < 0.2:
             father = self.person(culture=culture, sex="M", dob=self.birth_date(75, 21), surnames=father_surnames, address=home)  # fmt: skip
@@ -197,17 +201,15 @@ class PopulationMaker:
             grandmother = self.person(culture=culture, sex="F", dob=clamp_age(mother.dob, rng, 5, -27),
                                       surnames=[self.surname(culture)], address=home)  # fmt: skip
             members.append(grandmother)
-        self.link(members)
 
     def children(
         self, members: list[Person], father: Person | None, mother: Person, culture: str,
         surnames: list[str], home: Address,
     ) -> None:  # fmt: skip
         rng = self.rng
-        mother_age_now = (AS_OF - mother.dob).days // 365
         first_son = True
         for _ in range(int(rng.choice([1, 2, 3, 4], p=[0.35, 0.4, 0.18, 0.07]))):
-            age = int(rng.integers(0, max(1, min(20, mother_age_now - 17))))
+            age = int(rng.integers(0, max(1, min(20, years_old(mother.dob) - 17))))
             dob = AS_OF - dt.timedelta(days=age * 365 + int(rng.integers(0, 365)))
             births = 2 if rng.random() < TWIN_SHARE else 1
             for _twin in range(births):
@@ -303,7 +305,7 @@ class Noise:
             i = int(self.rng.integers(8))
             return person.ssn[:i] + person.ssn[i + 1] + person.ssn[i] + person.ssn[i + 2 :]
         adults = [m for m in person.household if m is not person and m.ssn and (m.dob < person.dob)]
-        if adults and age(person) < 18 and self.chance(0.01):
+        if adults and years_old(person.dob) < 18 and self.chance(0.01):
             return adults[0].ssn  # a parent's number on the child's record
         return person.ssn
 
@@ -397,7 +399,7 @@ def snap_row(person: Person, noise: Noise, copy: int) -> Row:
 
 def dcf_row(person: Person, noise: Noise, copy: int) -> Row:
     name = written_name(person, noise)
-    home = address_of(person, newer=False)
+    home = person.address
     full = f"{name.first} {name.middle} {name.last} {name.suffix}"
     return {
         "NAME": " ".join(full.split()), "DOB": date_text(noise.date(person.dob), "%Y-%m-%d"),
@@ -440,8 +442,8 @@ class Source:
     extra_toml: str = ""
 
 
-def age(person: Person) -> int:
-    return (AS_OF - person.dob).days // 365
+def years_old(dob: dt.date) -> int:
+    return (AS_OF - dob).days // 365
 
 
 SOURCES = (
@@ -466,7 +468,7 @@ SOURCES = (
     ),
     Source(
         name="dcf", file="dcf_persons.csv", delimiter=",", id_prefix="CW", make_row=dcf_row,
-        household_share=0.08, takes=lambda p: age(p) < 18 or (p.sex == "F" and any(age(m) < 18 for m in p.household)),
+        household_share=0.08, takes=lambda p: years_old(p.dob) < 18 or (p.sex == "F" and any(years_old(m.dob) < 18 for m in p.household)),
         reenrol=0.05,
         columns_toml=(
             'full_name = { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }\n'
@@ -476,7 +478,7 @@ SOURCES = (
     ),
     Source(
         name="births", file="birth_certificates.csv", delimiter=",", id_prefix="BC", make_row=birth_row,
-        household_share=0.7, takes=lambda p: age(p) < 30 and p.household[0] is not p, reenrol=0.0,
+        household_share=0.7, takes=lambda p: years_old(p.dob) < 30 and p.household[0] is not p, reenrol=0.0,
         columns_toml=(
             'first_name = "CHILD_FIRST"\nmiddle_name = "CHILD_MIDDLE"\nlast_name = "CHILD_LAST"\nsuffix = "SUFFIX"\n'
             'dob = "BIRTH_DATE"\nsex = { column = "SEX", codes = { M = "M", F = "F" } }\n'
@@ -486,7 +488,7 @@ SOURCES = (
     ),
     Source(
         name="dmv", file="dmv_licenses.csv", delimiter=",", id_prefix="DL", make_row=dmv_row,
-        household_share=0.6, takes=lambda p: age(p) >= 16, reenrol=0.0,
+        household_share=0.6, takes=lambda p: years_old(p.dob) >= 16, reenrol=0.0,
         columns_toml=(
             'first_name = "FIRST"\nmiddle_name = "MIDDLE"\nlast_name = "LAST"\nsuffix = "SFX"\n'
             'dob = { column = "DOB", date_format = "%m/%d/%Y" }\n'
