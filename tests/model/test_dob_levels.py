@@ -55,7 +55,9 @@ FATHER_AND_SON_FIRST = "Same first name, but born a generation apart at one hous
 FATHER_AND_SON_MIDDLE = "Same middle name, but born a generation apart at one household (father and son?)"
 
 
-def named(first: str, middle: str, dob: str, address: str = "831 ASYLUM PL") -> dict[str, Any]:
+def named(
+    first: str, middle: str, dob: str, address: str = "831 ASYLUM PL", zip_code: str = "06103"
+) -> dict[str, Any]:
     number, street = address.split(" ", 1)
     return {
         **born(dob),
@@ -67,6 +69,7 @@ def named(first: str, middle: str, dob: str, address: str = "831 ASYLUM PL") -> 
         "address": address,
         "street_number": number,
         "street_name": street,
+        "zip": zip_code,
     }
 
 
@@ -97,3 +100,18 @@ def test_names_shared_without_a_generation_at_home_count_as_usual(
 ) -> None:
     assert level_label("first_name", left, right).startswith("Same first name; ")
     assert level_label("middle_name", left, right) == "Same middle name"
+
+
+def test_a_street_name_mistyped_on_one_record_is_still_one_household() -> None:
+    # A false merge on benchmarks/hhs_review_to_mpi.py data: CHRISTOPHER GORDON born 1976 and his son born 2023,
+    # at 1884 CLARK KEY, mistyped CLARK KEV on one record.
+    father = named("CHRISTOPHER", "", "1976-01-30", "1884 CLARK KEY", "06231")
+    son = named("CHRISTOPHER", "", "2023-08-12", "1884 CLARK KEV", "06231")
+    assert level_label("first_name", father, son) == FATHER_AND_SON_FIRST
+    assert level_label("dob", father, son) == "Born 15 or more years apart, at one household"
+    # another house number, or the same street name in another ZIP and town: not one household
+    for elsewhere in (
+        named("CHRISTOPHER", "", "2023-08-12", "1885 CLARK KEV", "06231"),
+        named("CHRISTOPHER", "", "2023-08-12", "1884 CLARK KEV", "06001"),
+    ):
+        assert level_label("first_name", father, elsewhere).startswith("Same first name; ")
