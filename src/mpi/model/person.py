@@ -136,11 +136,12 @@ def street_name_mistyped() -> LevelSpec:
     has it as a level of its own, after the same street: the surname, stratified by address, counts
     less here, and "Similar address" (Jaro-Winkler on the whole line, which a shared house number
     inflates: 12 MAIN ST / 12 MAPLE ST is 0.905) would give the place less than the address is worth.
-    Measured on the six data sets it touches (benchmarks/RESULTS.md, session 38), pairwise F1 trained /
-    shipped: FEBRL3 without dob and SSN +0.0022 / +0.0024, FEBRL4 without them +0.0021 / +0.0017, the
-    HHS review x3 +0.0028 / +0.0030, pseudopeople x3 +0.0005 / +0.0002. Without the location level,
-    FEBRL without dob and SSN lost up to 0.0027: the surname counted less, the place no more. No Bloom
-    filter is sent for the street name, so a hashed model leaves this out (and is unchanged by it).
+    Pairwise F1 trained / shipped (benchmarks/RESULTS.md, session 38): FEBRL3 without dob and SSN
+    +0.0022 / +0.0024, FEBRL4 without them +0.0021 / +0.0017, the HHS review x3 +0.0028 / +0.0030,
+    pseudopeople x3 +0.0005 / +0.0002, FEBRL4 shipped -0.0001, the other six within 0.0001. Without the
+    location level, FEBRL without dob and SSN lost up to 0.0027: the surname counted less, the place no
+    more. No Bloom filter is sent for the street name, so a hashed model leaves this out (and is
+    unchanged by it).
     """
     return all_of(
         custom(
