@@ -51,7 +51,9 @@ def test_a_generation_apart_at_one_household_is_fixed_to_weigh_against() -> None
     assert level.fixed_m is not None and level.fixed_u is not None and level.fixed_m < level.fixed_u
 
 
-FATHER_AND_SON_FIRST = "Same first name, but born a generation apart at one household (father and son?)"
+FATHER_AND_SON_FIRST = (
+    "Same first name (or a typo of it), but born a generation apart at one household (father and son?)"
+)
 FATHER_AND_SON_MIDDLE = "Same middle name, but born a generation apart at one household (father and son?)"
 
 
@@ -115,3 +117,6 @@ def test_a_street_name_mistyped_on_one_record_is_still_one_household() -> None:
         named("CHRISTOPHER", "", "2023-08-12", "1884 CLARK KEV", "06001"),
     ):
         assert level_label("first_name", father, elsewhere).startswith("Same first name; ")
+    # a typo in one of the two names (CHRITSOPHER) leaves them the same name
+    mistyped = {**father, "first_name": "CHRITSOPHER", "first_name_std": "CHRITSOPHER"}
+    assert level_label("first_name", mistyped, son) == FATHER_AND_SON_FIRST

@@ -44,9 +44,17 @@ def first_name_comparison() -> ComparisonSpec:
         description="Given name: exact, nickname-canonical, middle name used, phonetic, close spelling, initial",
         levels=(
             names_missing_or_swapped("first_name"),
+            # A typo in either one's name (CHRITSOPHER) leaves them the same name: otherwise that
+            # record, scored as the other's own, bridges father and son into one person.
             named_alike_a_generation_apart(
-                any_of(exact("first_name"), exact("first_name_std")),
-                "Same first name, but born a generation apart at one household (father and son?)",
+                any_of(
+                    exact("first_name"),
+                    exact("first_name_std"),
+                    exact("first_name_nysiis"),
+                    exact("first_name_metaphone"),
+                    jaro_winkler("first_name", 0.92),
+                ),
+                "Same first name (or a typo of it), but born a generation apart at one household (father and son?)",
             ),
             *stratified(
                 (
