@@ -50,8 +50,7 @@ def first_name_comparison() -> ComparisonSpec:
                 any_of(
                     exact("first_name"),
                     exact("first_name_std"),
-                    exact("first_name_nysiis"),
-                    exact("first_name_metaphone"),
+                    same_sound("first_name"),
                     jaro_winkler("first_name", 0.92),
                 ),
                 "Same first name (or a typo of it), but born a generation apart at one household (father and son?)",
@@ -70,11 +69,7 @@ def first_name_comparison() -> ComparisonSpec:
                         "OR (middle_name_l = first_name_r AND length(middle_name_l) > 1)",
                         label="First name is the other's middle name",
                     ),
-                    any_of(
-                        exact("first_name_nysiis"),
-                        exact("first_name_metaphone"),
-                        label="Same sound (NYSIIS or Metaphone)",
-                    ),
+                    same_sound("first_name"),
                     jaro_winkler("first_name", 0.92, label="Jaro-Winkler >= 0.92"),
                     jaro_winkler("first_name", 0.80, label="Jaro-Winkler >= 0.80"),
                     # An initial on one side agrees with any name starting with it; two different
@@ -123,12 +118,22 @@ def middle_name_comparison() -> ComparisonSpec:
     )
 
 
+def same_sound(name: str) -> LevelSpec:
+    """The same NYSIIS or Metaphone code of a name column (first_name, last_name)."""
+    return any_of(
+        exact(f"{name}_nysiis"), exact(f"{name}_metaphone"), label="Same sound (NYSIIS or Metaphone)"
+    )
+
+
+SAME_STREET_AND_NUMBER = "street_number_l = street_number_r AND street_name_l = street_name_r"
+
+
 def same_address() -> LevelSpec:
     """Same street address (the unit may differ or be missing, the street name mistyped): one household's."""
     return any_of(
         exact("address"),
         custom(
-            "street_number_l = street_number_r AND street_name_l = street_name_r",
+            SAME_STREET_AND_NUMBER,
             label="Same street and number",
         ),
         street_name_mistyped(),
@@ -185,11 +190,7 @@ def last_name_comparison() -> ComparisonSpec:
                     exact("last_name", tf=True, label="Same last name"),
                     # parts include the whole name, so GARCIA matches GARCIA-LOPEZ here
                     array_intersect("last_name_parts", 1, label="A name part in common"),
-                    any_of(
-                        exact("last_name_nysiis"),
-                        exact("last_name_metaphone"),
-                        label="Same sound (NYSIIS or Metaphone)",
-                    ),
+                    same_sound("last_name"),
                     jaro_winkler("last_name", 0.92, label="Jaro-Winkler >= 0.92"),
                     jaro_winkler("last_name", 0.80, label="Jaro-Winkler >= 0.80"),
                 ),
@@ -608,7 +609,7 @@ def location_comparison() -> ComparisonSpec:
             ),
             exact("address", label="Same address line"),
             custom(
-                "street_number_l = street_number_r AND street_name_l = street_name_r",
+                SAME_STREET_AND_NUMBER,
                 label="Same street and number (unit differs or missing)",
             ),
             street_name_mistyped(),
