@@ -46,11 +46,12 @@ def test_training_gives_m_and_u_for_every_level(trained: TrainingRun) -> None:
     assert stats.em_sessions[-1].comparisons_estimated == ("first_name",)
     assert [s.error for s in stats.em_sessions] == [None] * (len(primaries) + 1)
     assert all(s.blocked_pairs and s.iterations for s in stats.em_sessions)
-    # FEBRL has no middle names and no email addresses; levels with a fixed m (relatives, fathers
+    # FEBRL has no middle names, email addresses or phones; levels with a fixed m (relatives, fathers
     # and sons) are not training's to learn, so they do not hide that.
     assert stats.warnings == (
         'comparison "middle_name" learned nothing (are its columns empty?): it carries no evidence',
         'comparison "email" learned nothing (are its columns empty?): it carries no evidence',
+        'comparison "phone" learned nothing (are its columns empty?): it carries no evidence',
     )
     # Every exact-match level saw data (FEBRL lacks compound names and nicknames, so a few others did not;
     # it declares no source age ranges, so the source_ages level is left at no evidence).

@@ -33,6 +33,7 @@ LEFT_OUT_OF_HASHED = {
     ("JaroWinklerLevel", "middle_name"),
     ("JaroWinklerLevel", "city"),
     ("DamerauLevenshteinLevel", "email"),
+    ("DamerauLevenshteinLevel", "phone"),
     ("DamerauLevenshteinLevel", "zip"),
 }
 
@@ -47,8 +48,8 @@ def test_it_follows_the_clear_model_level_for_level() -> None:
     assert [c.name.replace("tok_", "") for c in hashed.comparisons] == [c.name for c in clear.comparisons]
     for before, after in zip(clear.comparisons, hashed.comparisons, strict=True):
         # Only these levels have no counterpart: Jaro-Winkler on the middle name and the city (no
-        # filter of either is sent), edits to the email address and the ZIP (no edit variants are
-        # sent), the same date on 1 January (no token marks that date), dates a generation apart and
+        # filter of either is sent), edits to the email address, the phone and the ZIP (no edit
+        # variants are sent), the same date on 1 January (no token marks that date), dates a generation apart and
         # the names a father and son share across one (tokens of years are equal or not), names
         # swapped with a typo (first and last name filters are keyed apart), a short email user
         # name (no token marks one) and street names a typo apart (no street name filter is sent).

@@ -659,6 +659,46 @@ def email_comparison() -> ComparisonSpec:
     )
 
 
+def phone_comparison() -> ComparisonSpec:
+    # A phone is a household's as often as a person's: a landline, a parent's cell on a child's
+    # record (a guardian phone). At one address it repeats what the address says, the household, not
+    # the person: counted again there, it scored a family's records as one person (synth 10k pairwise
+    # F1 0.9533 -> 0.9206 in session 3; 0.9681 -> 0.9665 in session 39, with the first-name guard).
+    # It weighs nothing there, nor when two first names or births a generation apart share it (a
+    # parent's number on a child's record, a father's and a son's of one name), as a family's email.
+    # Elsewhere it follows a person who moved: a cell keeps its number. Pairwise F1 of trained models,
+    # session 39: synth 10k 0.9681 -> 0.9683, synth 100k 0.9491 -> 0.9494 (recall 0.9148 -> 0.9155).
+    return ComparisonSpec(
+        name="phone",
+        description="Phone number away from a shared address: exact, one digit off or two swapped",
+        levels=(
+            null_level("phone", label="Phone missing on either side"),
+            carrying_no_evidence(
+                all_of(exact("phone"), same_address(), label="Same phone at one address (the household's?)")
+            ),
+            carrying_no_evidence(
+                all_of(
+                    exact("phone"),
+                    first_names_differ(),
+                    not_(array_intersect("first_name_formals", 1)),  # WILLIAM and BILL share a formal name
+                    label="Same phone, but first names differ (a household's?)",
+                )
+            ),
+            carrying_no_evidence(
+                all_of(
+                    exact("phone"),
+                    custom(BORN_A_GENERATION_APART, label="Years of birth 15 or more apart"),
+                    label="Same phone, but born a generation apart (a parent's?)",
+                )
+            ),
+            exact("phone", label="Same phone"),
+            # Ten digits on both sides: one digit mistyped, or two adjacent swapped.
+            damerau_levenshtein("phone", 1, label="One digit off or two swapped"),
+            else_level(label="Different phones"),
+        ),
+    )
+
+
 def sex_comparison() -> ComparisonSpec:
     return ComparisonSpec(
         name="sex",
@@ -859,11 +899,8 @@ def build_person_model(
         ssn_last4_comparison(),
         *(shared_id_comparison(shared_id) for shared_id in shared_ids),
         location_comparison(),
-        # No phone comparison: a contact phone is often the household's (a landline, a parent's
-        # cell on a child's record), so on its own it scored a family as one person (synth 10k
-        # pairwise F1 0.9533 -> 0.9206), and as a location level after the address it added
-        # nothing (0.9527).
         email_comparison(),
+        phone_comparison(),
         sex_comparison(),
         suffix_comparison(),
     )
