@@ -16,10 +16,16 @@ tables. What it holds that makes person matching hard:
   with day and month swapped, a digit wrong or the year off by one, nicknames, typos, first and last
   names swapped, sex missing or wrong.
 
-Sources, each in its own layout: Medicaid (CSV, MM/DD/YYYY, SSN with dashes), SNAP (pipe-delimited,
-"LAST, FIRST MIDDLE" names, YYYYMMDD), child welfare (children and their mothers, "FIRST MIDDLE LAST
-SUFFIX" names, no SSN), birth certificates (one record per child born here, no SSN) and the DMV
-(16 and older, the SSN's last four digits only).
+Sources, each in its own layout: Medicaid (CSV, MM/DD/YYYY, SSN with dashes, phone "(860) 555-1234"),
+SNAP (pipe-delimited, "LAST, FIRST MIDDLE" names, YYYYMMDD, phone as ten digits), child welfare (children
+and their mothers, "FIRST MIDDLE LAST SUFFIX" names, no SSN, a contact phone: a child's is the
+household's line or a parent's cell), birth certificates (one record per child born here, no SSN) and
+the DMV (16 and older, the SSN's last four digits only, no phone).
+
+Phones: a cell for most persons 16 and older, a landline for some households, else a parent's cell;
+some changed number (more often those who moved), so older records hold the old one; missing or
+mistyped on some records. They are drawn from random streams of their own, so every other field is
+the same as before phones were added (the plain-Splink baseline, which reads no phone, is unchanged).
 
 Writes, into --out: one file per source, truth.csv (source, record_id, person_id) and mpi.toml.
 
@@ -66,6 +72,8 @@ class Person:
     suffix: str = ""
     address: Address
     new_address: Address | None = None  # moved: only newer records hold it
+    phone: str | None = None  # the number to reach them on: own cell, the household's line, a parent's cell
+    old_phone: str | None = None  # changed number: only older records hold this one
     household: list[Person] = field(default_factory=list, repr=False)
 
 
@@ -228,6 +236,39 @@ class PopulationMaker:
             member.household = members
 
 
+AREA_CODES = ("860", "203", "475", "959")
+CELL_SHARE = 0.85  # of persons 16 and older
+LANDLINE_SHARE = 0.3  # of households
+CHANGED_NUMBER = 0.1  # a new number since the older records
+CHANGED_NUMBER_MOVED = 0.4  # the same, for persons who moved (a landline stays behind)
+
+
+def phone_number(rng: np.random.Generator) -> str:
+    return f"{AREA_CODES[rng.integers(len(AREA_CODES))]}{rng.integers(2, 10)}{rng.integers(0, 1_000_000):06d}"
+
+
+def assign_phones(persons: list[Person], rng: np.random.Generator) -> None:
+    """Each person's contact number: own cell (16 and older), else the household's landline, else a parent's cell.
+
+    A random stream of its own, so that every other field is drawn as before phones were added.
+    """
+    households = {id(p.household): p.household for p in persons}
+    for household in households.values():
+        landline = phone_number(rng) if rng.random() < LANDLINE_SHARE else None
+        cells = {
+            id(m): phone_number(rng)
+            for m in household
+            if years_old(m.dob) >= 16 and rng.random() < CELL_SHARE
+        }
+        parents = sorted((m for m in household if years_old(m.dob) >= 18), key=lambda m: m.sex != "F")
+        parent_cell = next((cells[id(m)] for m in parents if id(m) in cells), None)
+        for member in household:
+            member.phone = cells.get(id(member)) or landline or parent_cell
+            changed = CHANGED_NUMBER_MOVED if member.new_address is not None else CHANGED_NUMBER
+            if member.phone is not None and rng.random() < changed:
+                member.old_phone = phone_number(rng)
+
+
 def clamp_age(partner: dt.date, rng: np.random.Generator, spread: int, offset: int = 0) -> dt.date:
     """A birth date ``offset`` years (plus or minus ``spread``; negative: before) after ``partner``'s, not after 19 years ago."""
     shift = offset * 365 + int(rng.integers(-spread * 365, spread * 365 + 1))
@@ -241,8 +282,10 @@ def strip_accents(text: str) -> str:
 class Noise:
     """Errors records are written with, from pseudopeople's tables (keyboard, OCR, nicknames)."""
 
-    def __init__(self, rng: np.random.Generator, scale: float) -> None:
+    def __init__(self, rng: np.random.Generator, scale: float, *, phone_rng: np.random.Generator) -> None:
         self.rng = rng
+        # Phones' errors from a stream of their own: every other field is written as before phones were added.
+        self.phone_rng = phone_rng
         self.scale = scale
         data = importlib.resources.files("pseudopeople") / "data"
         self.keyboard: dict[str, list[str]] = yaml.safe_load((data / "qwerty_errors.yaml").read_text())
@@ -309,6 +352,20 @@ class Noise:
             return adults[0].ssn  # a parent's number on the child's record
         return person.ssn
 
+    def phone(self, person: Person, *, newer: bool) -> str:
+        """The number a record gives, as ten digits: missing, mistyped, or an older one on older records."""
+        number = person.old_phone if person.old_phone and not newer else person.phone
+        rng = self.phone_rng
+        if number is None or rng.random() < min(MAX_NOISE_PROBABILITY, 0.1 * self.scale):
+            return ""
+        if rng.random() < min(MAX_NOISE_PROBABILITY, 0.01 * self.scale):
+            i = int(rng.integers(10))
+            return number[:i] + str(rng.integers(10)) + number[i + 1 :]
+        if rng.random() < min(MAX_NOISE_PROBABILITY, 0.005 * self.scale):
+            i = int(rng.integers(9))
+            return number[:i] + number[i + 1] + number[i] + number[i + 2 :]
+        return number
+
     def sex(self, sex: str) -> str:
         if self.chance(0.03):
             return "U"
@@ -366,6 +423,11 @@ def address_of(person: Person, newer: bool) -> Address:
     return person.new_address if newer and person.new_address is not None else person.address
 
 
+def phone_text(digits: str, layout: str) -> str:
+    """Ten digits laid out as ``layout`` places area code, exchange and line ("({}) {}-{}": "(860) 555-1234")."""
+    return layout.format(digits[:3], digits[3:6], digits[6:]) if len(digits) == 10 else digits
+
+
 def date_text(d: dt.date | None, fmt: str) -> str:
     return "" if d is None else d.strftime(fmt)
 
@@ -383,6 +445,7 @@ def medicaid_row(person: Person, noise: Noise, copy: int) -> Row:
         "DOB": date_text(noise.date(person.dob), "%m/%d/%Y"), "GENDER": noise.sex(person.sex),
         "SSN": "" if ssn is None else f"{ssn[:3]}-{ssn[3:5]}-{ssn[5:]}",
         "ADDR1": noise.street(home), "CITY": noise.town(home), "ZIP": home.zip,
+        "PHONE": phone_text(noise.phone(person, newer=copy > 0), "({}) {}-{}"),
     }  # fmt: skip
 
 
@@ -394,6 +457,7 @@ def snap_row(person: Person, noise: Noise, copy: int) -> Row:
     return {
         "CLIENT_NAME": " ".join(full.split()), "BIRTH_DT": date_text(noise.date(person.dob), "%Y%m%d"),
         "SSN": ssn or "", "STREET": noise.street(home), "TOWN": noise.town(home), "ZIP5": home.zip,
+        "PHONE_NO": noise.phone(person, newer=copy > 0),
     }  # fmt: skip
 
 
@@ -404,6 +468,7 @@ def dcf_row(person: Person, noise: Noise, copy: int) -> Row:
     return {
         "NAME": " ".join(full.split()), "DOB": date_text(noise.date(person.dob), "%Y-%m-%d"),
         "SEX": noise.sex(person.sex), "ADDRESS": noise.street(home), "TOWN": noise.town(home),
+        "CONTACT_PHONE": phone_text(noise.phone(person, newer=False), "{}-{}-{}"),
     }  # fmt: skip
 
 
@@ -454,7 +519,7 @@ SOURCES = (
             'first_name = "FIRST_NAME"\nmiddle_name = "MI"\nlast_name = "LAST_NAME"\n'
             'dob = { column = "DOB", date_format = "%m/%d/%Y" }\n'
             'sex = { column = "GENDER", codes = { M = "M", F = "F", U = "U" } }\n'
-            'ssn = "SSN"\naddress = "ADDR1"\ncity = "CITY"\nzip = { column = "ZIP", pad = 5 }\n'
+            'ssn = "SSN"\naddress = "ADDR1"\ncity = "CITY"\nzip = { column = "ZIP", pad = 5 }\nphone = "PHONE"\n'
         ),
     ),
     Source(
@@ -464,6 +529,7 @@ SOURCES = (
             'full_name = { column = "CLIENT_NAME", format = "LAST, FIRST MIDDLE SUFFIX" }\n'
             'dob = { column = "BIRTH_DT", date_format = "%Y%m%d" }\n'
             'ssn = { column = "SSN", pad = 9 }\naddress = "STREET"\ncity = "TOWN"\nzip = { column = "ZIP5", pad = 5 }\n'
+            'phone = "PHONE_NO"\n'
         ),
     ),
     Source(
@@ -474,6 +540,7 @@ SOURCES = (
             'full_name = { column = "NAME", format = "FIRST MIDDLE LAST SUFFIX" }\n'
             'dob = { column = "DOB", date_format = "%Y-%m-%d" }\n'
             'sex = { column = "SEX", codes = { M = "M", F = "F", U = "U" } }\naddress = "ADDRESS"\ncity = "TOWN"\n'
+            'phone = "CONTACT_PHONE"\n'
         ),
     ),
     Source(
@@ -541,7 +608,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     maker = PopulationMaker(args.seed)
     persons = maker.make(args.persons)
-    noise = Noise(np.random.default_rng(args.seed + 1), args.noise_scale)
+    assign_phones(persons, np.random.default_rng(args.seed + 2))
+    noise = Noise(
+        np.random.default_rng(args.seed + 1), args.noise_scale, phone_rng=np.random.default_rng(args.seed + 3)
+    )
     truth = pl.concat([write_source(s, persons, noise, args.out) for s in SOURCES])
     write_project(
         args.out,
