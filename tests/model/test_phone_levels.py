@@ -12,9 +12,9 @@ from mpi.model.person import build_person_model
 from mpi.standardize import nickname_formals
 
 PHONE = "8605271863"
-HOUSEHOLD = "Same phone at one address (the household's?)"
-NAMES_DIFFER = "Same phone, but first names differ (a household's?)"
-GENERATION_APART = "Same phone, but born a generation apart (a parent's?)"
+HOUSEHOLD = "Same phone (or a typo of it) at one address (the household's?)"
+NAMES_DIFFER = "Same phone (or a typo of it), but first names differ (a household's?)"
+GENERATION_APART = "Same phone (or a typo of it), but born a generation apart (a parent's?)"
 
 
 def person(first: str, dob: str, address: str, *, phone: str | None = PHONE) -> dict[str, Any]:
@@ -55,9 +55,12 @@ def test_a_households_phone_weighs_nothing() -> None:
         person("ANAYA", "1991-03-23", "67 E CHURCH ST"),
     )
     assert level_label("phone", mother, daughter) == HOUSEHOLD
+    # mistyped on one record, it is still the household's number
+    assert level_label("phone", mother, {**daughter, "phone": "8605271836"}) == HOUSEHOLD
     # A parent's number on a child's record elsewhere: two first names, or births a generation apart.
     child = person("OLIVER", "2019-05-18", "9 HILL ST")
     assert level_label("phone", mother, child) == NAMES_DIFFER
+    assert level_label("phone", mother, {**child, "phone": "8605721863"}) == NAMES_DIFFER
     father, son = (
         person("RODGER", "1975-03-25", "2732 CAPITOL AVE"),
         person("RODGER", "2012-12-17", "9 HILL ST"),
