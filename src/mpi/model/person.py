@@ -663,11 +663,11 @@ def phone_comparison() -> ComparisonSpec:
     # A phone is a household's as often as a person's: a landline, a parent's cell on a child's
     # record (a guardian phone). At one address it repeats what the address says, the household, not
     # the person: counted again there, it scored a family's records as one person (synth 10k pairwise
-    # F1 0.9533 -> 0.9206 in session 3; 0.9681 -> 0.9665 in session 39, with the first-name guard).
+    # F1 0.9533 -> 0.9206 in session 3; 0.9681 -> 0.9665 in session 39, guarded for first names only).
     # It weighs nothing there, nor when two first names or births a generation apart share it (a
     # parent's number on a child's record, a father's and a son's of one name), as a family's email.
-    # Elsewhere it follows a person who moved: a cell keeps its number. Pairwise F1 of trained models,
-    # session 39 (benchmarks/RESULTS.md).
+    # Elsewhere it follows a person who moved: a cell keeps its number. The variants measured are in
+    # benchmarks/RESULTS.md (session 39).
     return ComparisonSpec(
         name="phone",
         description="Phone number away from a shared address: exact, one digit off or two swapped",
