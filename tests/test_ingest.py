@@ -259,6 +259,32 @@ def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path:
     assert phones == {"1": "8605551234", "2": "8605551234", "3": "8605551234", "4": "8605551234", "5": None}
 
 
+def test_a_placeholder_email_is_no_email(tmp_path: Path) -> None:
+    """none@none.com or noemail@gmail.com is every client's who has no address: none, and counted."""
+    (tmp_path / "p.csv").write_text(
+        "id,first,last,email\n1,Ann,Lee,NONE@NONE.COM\n2,Bo,Ng,no.email@gmail.com\n3,Cy,Oh,n/a@na.com\n"
+        "4,Di,Ray,declined1@yahoo.com\n5,Ed,Fox,x@example.org\n6,Fay,Kim,nancy.lee@gmail.com\n"
+        "7,Gus,Ito,nonewman@gmail.com\n8,Hal,Yu,not an email\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "mpi.toml"
+    config.write_text(
+        '[project]\nname = "p"\n[store]\npath = "mpi.duckdb"\n[sources.p]\npath = "p.csv"\nrecord_id = "id"\n'
+        '[sources.p.columns]\nfirst_name = "first"\nlast_name = "last"\nemail = "email"\n',
+        encoding="utf-8",
+    )
+    (source,) = ingest_sources(load_config(config)).sources
+    emails = {rid: r["email"] for rid, r in records(config).items()}
+    assert emails == {
+        **dict.fromkeys("123458", None),
+        "6": "nancy.lee@gmail.com",
+        "7": "nonewman@gmail.com",
+    }
+    issues = {(fi.field, fi.issue): fi.count for fi in source.field_issues}
+    assert issues[("email", "placeholder email address (none@none.com, noemail@..., declined@...)")] == 5
+    assert issues[("email", "not an email address")] == 1
+
+
 def test_survey_placeholders_become_null_but_real_names_that_look_like_them_stay(basic_project: Path) -> None:
     ingest_people(
         basic_project,

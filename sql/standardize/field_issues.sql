@@ -57,7 +57,10 @@ FROM (
            count(*) FILTER (WHERE phone_raw IS NOT NULL AND phone IS NULL) FROM enriched
     UNION ALL
     SELECT 'email', 'not an email address',
-           count(*) FILTER (WHERE email_raw IS NOT NULL AND email IS NULL) FROM enriched
+           count(*) FILTER (WHERE email_raw IS NOT NULL AND email IS NULL AND NOT email_is_placeholder) FROM enriched
+    UNION ALL
+    SELECT 'email', 'placeholder email address (none@none.com, noemail@..., declined@...)',
+           count(*) FILTER (WHERE email_is_placeholder) FROM enriched
 )
 WHERE count > 0
 ORDER BY field, issue;

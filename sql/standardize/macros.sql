@@ -343,3 +343,23 @@ CREATE OR REPLACE TEMP MACRO mpi_clean_id(s, n) AS
     CASE WHEN regexp_full_match(upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')), '0*') THEN NULL
          WHEN n IS NOT NULL AND regexp_full_match(trim(CAST(s AS VARCHAR)), '[0-9 -]+') THEN mpi_pad_digits(s, n)
          ELSE upper(regexp_replace(CAST(s AS VARCHAR), '[^A-Za-z0-9]', '', 'g')) END;
+
+-- An email address (lowercased) that stands for none: a user name that says so (none, noemail,
+-- no.email, n/a, unknown, declined, refused, donotreply, test, x; a word of four letters or more may
+-- end in digits, noemail1, but NA96 may be someone's initials), or a domain that does (none.com,
+-- noemail.com, example.com, and the reserved .invalid, .test, .example). Intake forms and agencies
+-- fill these in for clients without an address; a list, since no library names them.
+CREATE OR REPLACE TEMP MACRO mpi_email_placeholder_words() AS [
+    'none', 'noemail', 'noemails', 'nomail', 'noemailaddress', 'noemailaddr', 'noaddress',
+    'noemailprovided', 'noneprovided', 'notprovided', 'notavailable', 'notapplicable', 'noemailonfile',
+    'na', 'nna', 'unknown', 'unk', 'declined', 'decline', 'refused', 'refuse', 'donotreply', 'noreply',
+    'donotemail', 'null', 'nil', 'test', 'fake', 'nothing', 'no', 'noname', 'email', 'emailaddress',
+    'dontknow', 'dontuse', 'x', 'xx', 'xxx', 'xxxx', 'xxxxx'];
+
+CREATE OR REPLACE TEMP MACRO mpi_email_is_placeholder(e) AS
+    list_contains(mpi_email_placeholder_words(), regexp_replace(mpi_email_user(e), '[^a-z0-9]', '', 'g'))
+    OR (length(regexp_replace(mpi_email_user(e), '[^a-z]', '', 'g')) >= 4 AND list_contains(
+        mpi_email_placeholder_words(), regexp_replace(regexp_replace(mpi_email_user(e), '[^a-z0-9]', '', 'g'), '[0-9]+$', '')))
+    OR list_contains(['none', 'noemail', 'nomail', 'noneprovided', 'na', 'unknown', 'declined', 'refused',
+        'noreply', 'donotreply', 'example', 'fake', 'invalid'], regexp_extract(e, '@(?:[^@]*\.)?([^.@]+)\.[a-z]+$', 1))
+    OR list_contains(['invalid', 'test', 'example', 'localhost'], regexp_extract(e, '\.([a-z]+)$', 1));

@@ -49,7 +49,8 @@ FILE_FORMAT = "mpi-hashed"
 # 14: nickname pairs the `nicknames` table lists one way only against family size (GERALD has JERRY)
 # and mpi's Spanish nicknames (PEPE, JOSE) share a formal name, so tok_first_name_formals and
 # tok_first_name_std of 13 differ
-HASHED_SCHEMA_VERSION = 14
+# 15: a placeholder email address (none@none.com, noemail@gmail.com) is none, so 14 sends tokens 15 does not
+HASHED_SCHEMA_VERSION = 15
 SUPPORTED_SCHEMA_VERSIONS = frozenset({HASHED_SCHEMA_VERSION})
 ATTRIBUTE_PREFIX = "attr_"
 RECORD_ID_COLUMN = "record_id"
