@@ -125,6 +125,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(name="febrl4_hard", description="FEBRL4 without SSN and DOB", prepare=febrl("febrl4", hard=True)),
         Dataset(name="pseudopeople", description="pseudopeople sample, 6 files, default noise", prepare=pseudopeople(1)),
         Dataset(name="pseudopeople_x3", description="pseudopeople sample, noise x3", prepare=pseudopeople(3)),
+        Dataset(name="pseudopeople_x5", description="pseudopeople sample, noise x5", prepare=pseudopeople(5)),
         Dataset(
             name="hhs_review_x3",
             description="benchmarks/hhs_review_to_mpi.py, 20,000 persons, noise x3",
