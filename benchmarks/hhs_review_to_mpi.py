@@ -24,8 +24,10 @@ the DMV (16 and older, the SSN's last four digits only, no phone).
 
 Phones: a cell for most persons 16 and older, a landline for some households, else a parent's cell;
 some changed number (more often those who moved), so older records hold the old one; missing or
-mistyped on some records. They are drawn from random streams of their own, so every other field is
-the same as before phones were added (the plain-Splink baseline, which reads no phone, is unchanged).
+mistyped on some records. Three in ten children's child welfare records give the caseworker's area
+office instead (six numbers, each on the records of many unrelated children). They are drawn from
+random streams of their own, so every other field is the same as before phones were added (the
+plain-Splink baseline, which reads no phone, is unchanged).
 
 Writes, into --out: one file per source, truth.csv (source, record_id, person_id) and mpi.toml.
 
@@ -241,6 +243,10 @@ CELL_SHARE = 0.85  # of persons 16 and older
 LANDLINE_SHARE = 0.3  # of households
 CHANGED_NUMBER = 0.1  # a new number since the older records
 CHANGED_NUMBER_MOVED = 0.4  # the same, for persons who moved (a landline stays behind)
+# A child's child welfare record gives the caseworker's area office as its contact number this often:
+# one number on many unrelated children's records.
+OFFICE_PHONE_SHARE = 0.3
+AREA_OFFICES = 6
 
 
 def phone_number(rng: np.random.Generator) -> str:
@@ -282,10 +288,20 @@ def strip_accents(text: str) -> str:
 class Noise:
     """Errors records are written with, from pseudopeople's tables (keyboard, OCR, nicknames)."""
 
-    def __init__(self, rng: np.random.Generator, scale: float, *, phone_rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        scale: float,
+        *,
+        phone_rng: np.random.Generator,
+        office_rng: np.random.Generator,
+    ) -> None:
         self.rng = rng
         # Phones' errors from a stream of their own: every other field is written as before phones were added.
         self.phone_rng = phone_rng
+        # Area offices' numbers and which child records give one, from a stream of their own too.
+        self.office_rng = office_rng
+        self.office_phones = [phone_number(self.office_rng) for _ in range(AREA_OFFICES)]
         self.scale = scale
         data = importlib.resources.files("pseudopeople") / "data"
         self.keyboard: dict[str, list[str]] = yaml.safe_load((data / "qwerty_errors.yaml").read_text())
@@ -465,10 +481,13 @@ def dcf_row(person: Person, noise: Noise, copy: int) -> Row:
     name = written_name(person, noise)
     home = person.address
     full = f"{name.first} {name.middle} {name.last} {name.suffix}"
+    phone = noise.phone(person, newer=False)
+    if years_old(person.dob) < 18 and noise.office_rng.random() < OFFICE_PHONE_SHARE:
+        phone = noise.office_phones[sum(map(ord, home.town)) % len(noise.office_phones)]
     return {
         "NAME": " ".join(full.split()), "DOB": date_text(noise.date(person.dob), "%Y-%m-%d"),
         "SEX": noise.sex(person.sex), "ADDRESS": noise.street(home), "TOWN": noise.town(home),
-        "CONTACT_PHONE": phone_text(noise.phone(person, newer=False), "{}-{}-{}"),
+        "CONTACT_PHONE": phone_text(phone, "{}-{}-{}"),
     }  # fmt: skip
 
 
@@ -610,7 +629,10 @@ def main() -> None:
     persons = maker.make(args.persons)
     assign_phones(persons, np.random.default_rng(args.seed + 2))
     noise = Noise(
-        np.random.default_rng(args.seed + 1), args.noise_scale, phone_rng=np.random.default_rng(args.seed + 3)
+        np.random.default_rng(args.seed + 1),
+        args.noise_scale,
+        phone_rng=np.random.default_rng(args.seed + 3),
+        office_rng=np.random.default_rng(args.seed + 4),
     )
     truth = pl.concat([write_source(s, persons, noise, args.out) for s in SOURCES])
     write_project(
