@@ -6,12 +6,15 @@ prediction only ever call these functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from mpi.model.columns import absent_shared_ids, check_model_fits_table, required_columns
+from mpi.model.columns import absent_shared_ids, check_model_fits_table, required_columns, table_columns
+from mpi.model.crowded import column_without_crowded, find_crowded_values
 from mpi.model.spec import ModelSpec
 from mpi.model.splink_settings import SOURCE_DATASET_COLUMN, UNIQUE_ID_COLUMN, settings_creator
 from mpi.model.trained import TrainedParameters
@@ -27,17 +30,28 @@ def make_db_api(con: duckdb.DuckDBPyConnection) -> DatabaseAPISubClass:
     raise TypeError(f"No Splink backend for a connection of type {type(con).__name__}.")
 
 
-def model_input_sql(spec: ModelSpec, records_table: str = "records", absent: tuple[str, ...] = ()) -> str:
+def model_input_sql(
+    spec: ModelSpec,
+    records_table: str = "records",
+    absent: tuple[str, ...] = (),
+    crowded: Mapping[str, str] | None = None,
+) -> str:
     """SELECT that shapes records for Splink: one key column plus the columns the model reads.
 
-    ``absent`` columns (shared ids the project does not carry) are selected as NULL.
+    ``absent`` columns (shared ids the project does not carry) are selected as NULL; ``crowded``
+    columns (column -> a table of its crowded values, mpi.model.crowded) as NULL where the value is one.
     Valid in DuckDB and Spark SQL alike.
     """
-    columns = [
-        f"CAST(NULL AS VARCHAR) AS {quote_identifier(c)}" if c in absent else quote_identifier(c)
-        for c in required_columns(spec)
-        if c not in ("source",)
-    ]
+    crowded = crowded or {}
+
+    def selected(column: str) -> str:
+        if column in absent:
+            return f"CAST(NULL AS VARCHAR) AS {quote_identifier(column)}"
+        if column in crowded:
+            return column_without_crowded(column, crowded[column])
+        return quote_identifier(column)
+
+    columns = [selected(c) for c in required_columns(spec) if c not in ("source",)]
     uid = f"{quote_identifier('source')} || ':' || {quote_identifier('record_id')}"
     select = ",\n    ".join(
         [
@@ -62,9 +76,12 @@ def create_model_input_view(
     """
     check_model_fits_table(con, spec, records_table)
     absent = absent_shared_ids(con, spec, records_table)
+    crowded = find_crowded_values(
+        con, required_columns(spec), records_table, table_columns(con, records_table)
+    )
     con.execute(
         f"CREATE OR REPLACE TEMPORARY VIEW {quote_identifier(view_name)} AS\n"
-        + model_input_sql(spec, records_table, absent)
+        + model_input_sql(spec, records_table, absent, crowded)
     )
     return view_name
 

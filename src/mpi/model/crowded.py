@@ -1,0 +1,81 @@
+"""Contact values so many people share that they say nothing of who a record is.
+
+A phone or an email address on the records of many people of many names is an office's (the
+caseworker's area office on foster children's records), a shelter's, or a placeholder no list
+names. Compared, it would say two strangers of one first name are one person: the phone
+comparison's household guards weigh a shared number as nothing only between different first names,
+at one address, or a generation apart. The model input view gives such a value as none.
+
+A household shares a number too, but it has few names: a landline of three generations and a
+married daughter carries two or three surnames, and typos add a few more spellings. So a value
+counts as crowded only when both its first names and its surnames (by NYSIIS, which folds most
+typos) are many. Counted over the whole store, not the subset a view shapes, so an incremental
+link sees what a full relink would.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from mpi.sqlutil import quote_identifier
+
+# Distinct first-name and surname codes a value's records must each reach. On synth 100k no phone
+# or email reaches 6 surname codes (the most is 5, with 3 first-name codes); an office number on
+# 20 children's records reaches both.
+CROWD_NAMES = 6
+
+# Contact column -> the first-name and surname code columns its holders are counted by. Hashed
+# sources carry tokens of the same codes.
+CROWD_CHECKED: dict[str, tuple[str, str]] = {
+    "phone": ("first_name_nysiis", "last_name_nysiis"),
+    "email": ("first_name_nysiis", "last_name_nysiis"),
+    "tok_phone": ("tok_first_name_nysiis", "tok_last_name_nysiis"),
+    "tok_email": ("tok_first_name_nysiis", "tok_last_name_nysiis"),
+}
+
+STORE_RECORDS = "records"
+
+
+def crowded_table(column: str) -> str:
+    return f"mpi__crowded_{column}"
+
+
+def crowded_values_sql(column: str, table: str) -> str:
+    """The values of ``column`` in ``table`` held by at least CROWD_NAMES first names and surnames."""
+    first, last = (quote_identifier(c) for c in CROWD_CHECKED[column])
+    value = quote_identifier(column)
+    return (
+        f"SELECT {value} AS value FROM {quote_identifier(table)} WHERE {value} IS NOT NULL "
+        f"GROUP BY {value} HAVING count(DISTINCT {first}) >= {CROWD_NAMES} "
+        f"AND count(DISTINCT {last}) >= {CROWD_NAMES}"
+    )
+
+
+def find_crowded_values(
+    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], records_table: str, available: frozenset[str]
+) -> dict[str, str]:
+    """Fill a temp table of crowded values for each checked column the model reads; column -> table.
+
+    Counted over the store's records when the connection has them, else over ``records_table``
+    (a scratch table of records alone). A column whose holders' name codes are not there is left as it is.
+    """
+    store = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [STORE_RECORDS]
+    ).fetchall()
+    source, source_columns = (
+        (STORE_RECORDS, {str(r[0]) for r in store}) if store else (records_table, set(available))
+    )
+    tables: dict[str, str] = {}
+    for column in columns:
+        if column not in CROWD_CHECKED or not {column, *CROWD_CHECKED[column]} <= source_columns:
+            continue
+        table = crowded_table(column)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {crowded_values_sql(column, source)}")
+        tables[column] = table
+    return tables
+
+
+def column_without_crowded(column: str, table: str) -> str:
+    """A select expression: ``column``, none where its value is crowded."""
+    name = quote_identifier(column)
+    return f"CASE WHEN {name} IN (SELECT value FROM {table}) THEN NULL ELSE {name} END AS {name}"
