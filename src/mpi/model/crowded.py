@@ -20,9 +20,11 @@ import duckdb
 from mpi.sqlutil import quote_identifier
 
 # Distinct first-name and surname codes a value's records must each reach. On synth 100k no phone
-# or email reaches 6 surname codes (the most is 5, with 3 first-name codes); an office number on
-# 20 children's records reaches both.
-CROWD_NAMES = 6
+# or email reaches 6 surname codes (the most is 5, with 3 first-name codes). On the HHS review at
+# noise x3 one household's landline reaches 9 first-name and 6 surname codes (typos, nicknames and
+# married names on its 12 records), while the area offices' numbers on 16 or more children's
+# records reach 15 or more of each (one on 10 records reaches 7 surname codes and is left).
+CROWD_NAMES = 8
 
 # Contact column -> the first-name and surname code columns its holders are counted by. Hashed
 # sources carry tokens of the same codes.
