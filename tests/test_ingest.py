@@ -242,17 +242,24 @@ def test_values_as_databases_and_spreadsheets_export_them_are_read_as_written(ba
     assert 'add "%d-%b-%y" to date_format' in fix and "mistyped" not in fix
 
 
-def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:
-    (tmp_path / "p.csv").write_text(
-        "id,first,last,phone\n1,Ann,Lee,860-555-1234 x12\n2,Bo,Ng,(860) 555-1234 ext. 7\n"
-        "3,Cy,Oh,8605551234.0\n4,Di,Ray,1-860-555-1234\n5,Ed,Fox,860-555-12345\n",
-        encoding="utf-8",
-    )
+def names_and_one_field(tmp_path: Path, field: str, rows: str) -> Path:
+    """A project of one file, p.csv: id, first, last and ``field`` (mapped to the field of that name)."""
+    (tmp_path / "p.csv").write_text(f"id,first,last,{field}\n{rows}", encoding="utf-8")
     config = tmp_path / "mpi.toml"
     config.write_text(
         '[project]\nname = "p"\n[store]\npath = "mpi.duckdb"\n[sources.p]\npath = "p.csv"\nrecord_id = "id"\n'
-        '[sources.p.columns]\nfirst_name = "first"\nlast_name = "last"\nphone = "phone"\n',
+        f'[sources.p.columns]\nfirst_name = "first"\nlast_name = "last"\n{field} = "{field}"\n',
         encoding="utf-8",
+    )
+    return config
+
+
+def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path: Path) -> None:
+    config = names_and_one_field(
+        tmp_path,
+        "phone",
+        "1,Ann,Lee,860-555-1234 x12\n2,Bo,Ng,(860) 555-1234 ext. 7\n"
+        "3,Cy,Oh,8605551234.0\n4,Di,Ray,1-860-555-1234\n5,Ed,Fox,860-555-12345\n",
     )
     ingest_sources(load_config(config))
     phones = {rid: r["phone"] for rid, r in records(config).items()}
@@ -261,17 +268,12 @@ def test_a_phone_number_is_read_without_its_extension_or_a_floats_zero(tmp_path:
 
 def test_a_placeholder_email_is_no_email(tmp_path: Path) -> None:
     """none@none.com or noemail@gmail.com is every client's who has no address: none, and counted."""
-    (tmp_path / "p.csv").write_text(
-        "id,first,last,email\n1,Ann,Lee,NONE@NONE.COM\n2,Bo,Ng,no.email@gmail.com\n3,Cy,Oh,n/a@na.com\n"
+    config = names_and_one_field(
+        tmp_path,
+        "email",
+        "1,Ann,Lee,NONE@NONE.COM\n2,Bo,Ng,no.email@gmail.com\n3,Cy,Oh,n/a@na.com\n"
         "4,Di,Ray,declined1@yahoo.com\n5,Ed,Fox,x@example.org\n6,Fay,Kim,nancy.lee@gmail.com\n"
         "7,Gus,Ito,nonewman@gmail.com\n8,Hal,Yu,not an email\n",
-        encoding="utf-8",
-    )
-    config = tmp_path / "mpi.toml"
-    config.write_text(
-        '[project]\nname = "p"\n[store]\npath = "mpi.duckdb"\n[sources.p]\npath = "p.csv"\nrecord_id = "id"\n'
-        '[sources.p.columns]\nfirst_name = "first"\nlast_name = "last"\nemail = "email"\n',
-        encoding="utf-8",
     )
     (source,) = ingest_sources(load_config(config)).sources
     emails = {rid: r["email"] for rid, r in records(config).items()}
