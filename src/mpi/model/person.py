@@ -639,7 +639,7 @@ def email_comparison() -> ComparisonSpec:
         name="email",
         description="Email address: exact, same user name, one or two edits",
         levels=(
-            null_level("email"),
+            null_level("email", label="Email missing on either side, or one many people give (an office's?)"),
             shared_by_relatives(
                 "email", "Same email address, but first and middle names differ (a family's?)"
             ),
@@ -672,7 +672,8 @@ def phone_comparison() -> ComparisonSpec:
         name="phone",
         description="Phone number away from a shared address: exact, one digit off or two swapped",
         levels=(
-            null_level("phone", label="Phone missing on either side"),
+            # the model input view gives a number on many people's records as none (mpi.model.crowded)
+            null_level("phone", label="Phone missing on either side, or one many people give (an office's?)"),
             carrying_no_evidence(
                 all_of(
                     phone_alike(),
