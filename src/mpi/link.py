@@ -38,6 +38,7 @@ from mpi.model import (
     load_model_file,
 )
 from mpi.model.columns import check_model_fits_table
+from mpi.model.crowded import CROWD_NAMES, crowded_value_counts
 from mpi.model.hashed import is_hashed_spec
 from mpi.model.predict import (
     compute_term_frequency_tables,
@@ -330,6 +331,11 @@ def _scoring_linker(
             model, parameters=replace(model.parameters, probability_two_random_records_match=rate)
         )
     linker = linker_for_model(con, model)
+    for column, values, holders in crowded_value_counts(con):
+        report(
+            f"{column}: {values:,} value(s) on {holders:,} records of {CROWD_NAMES}+ first names and surnames "
+            "(an office's, a shelter's or a placeholder) read as missing"
+        )
     try:
         yield linker, model, fitted
     finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from click.testing import CliRunner
 
+from mpi.cli import main
 from mpi.config import load_config
 from mpi.ingest import ingest_sources
 from mpi.model.backend import create_model_input_view
@@ -81,3 +83,18 @@ def test_a_hashed_sources_phone_token_is_counted_by_its_name_tokens() -> None:
     tables = find_crowded_values(con, ("tok_phone", "tok_ssn"), "records", frozenset())
     assert list(tables) == ["tok_phone"]
     assert con.execute(f"SELECT value FROM {tables['tok_phone']}").fetchall() == [(7,)]
+
+
+def test_the_link_says_how_many_values_it_read_as_missing_but_not_which(tmp_path: Path) -> None:
+    office = [
+        f"o{i},{first},{last},2012-0{i % 9 + 1}-1{i},{OFFICE},"
+        for i, (first, last) in enumerate(zip(FIRSTS, LASTS, strict=True))
+    ]
+    config = project(tmp_path, office)
+    result = CliRunner().invoke(main, ["--config", str(config), "link", "--model", "default"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"phone: 1 value(s) on {len(FIRSTS)} records of {CROWD_NAMES}+ first names and surnames"
+        in result.output
+    )
+    assert OFFICE not in result.output

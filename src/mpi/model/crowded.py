@@ -81,3 +81,25 @@ def column_without_crowded(column: str, table: str) -> str:
     """A select expression: ``column``, none where its value is crowded."""
     name = quote_identifier(column)
     return f"CASE WHEN {name} IN (SELECT value FROM {table}) THEN NULL ELSE {name} END AS {name}"
+
+
+def crowded_value_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(column, crowded values, records holding one) for each column find_crowded_values filled and found any in.
+
+    Counts only: the values are identifiers, and a run's output never names them.
+    """
+    counts = []
+    for column in CROWD_CHECKED:
+        table = crowded_table(column)
+        # fetchall: DuckDB refuses other work on a connection with a result left unread
+        if not con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
+        ).fetchall():
+            continue
+        ((values, records),) = con.execute(
+            f"SELECT (SELECT count(*) FROM {table}), count(*) FROM {quote_identifier(STORE_RECORDS)} "
+            f"WHERE {quote_identifier(column)} IN (SELECT value FROM {table})"
+        ).fetchall()
+        if values:
+            counts.append((column, int(values), int(records)))
+    return counts
