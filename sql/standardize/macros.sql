@@ -356,10 +356,15 @@ CREATE OR REPLACE TEMP MACRO mpi_email_placeholder_words() AS [
     'donotemail', 'null', 'nil', 'test', 'fake', 'nothing', 'no', 'noname', 'email', 'emailaddress',
     'dontknow', 'dontuse', 'x', 'xx', 'xxx', 'xxxx', 'xxxxx'];
 
+-- A user name cut to its letters and digits (n/a is na, no.email is noemail) that is a placeholder word,
+-- or one of four letters or more with digits after it (noemail1).
+CREATE OR REPLACE TEMP MACRO mpi_email_user_is_placeholder(u) AS
+    list_contains(mpi_email_placeholder_words(), u)
+    OR (length(regexp_replace(u, '[0-9]+$', '')) >= 4
+        AND list_contains(mpi_email_placeholder_words(), regexp_replace(u, '[0-9]+$', '')));
+
 CREATE OR REPLACE TEMP MACRO mpi_email_is_placeholder(e) AS
-    list_contains(mpi_email_placeholder_words(), regexp_replace(mpi_email_user(e), '[^a-z0-9]', '', 'g'))
-    OR (length(regexp_replace(mpi_email_user(e), '[^a-z]', '', 'g')) >= 4 AND list_contains(
-        mpi_email_placeholder_words(), regexp_replace(regexp_replace(mpi_email_user(e), '[^a-z0-9]', '', 'g'), '[0-9]+$', '')))
+    mpi_email_user_is_placeholder(regexp_replace(mpi_email_user(e), '[^a-z0-9]', '', 'g'))
     OR list_contains(['none', 'noemail', 'nomail', 'noneprovided', 'na', 'unknown', 'declined', 'refused',
         'noreply', 'donotreply', 'example', 'fake', 'invalid'], regexp_extract(e, '@(?:[^@]*\.)?([^.@]+)\.[a-z]+$', 1))
     OR list_contains(['invalid', 'test', 'example', 'localhost'], regexp_extract(e, '\.([a-z]+)$', 1));

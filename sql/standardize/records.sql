@@ -40,6 +40,9 @@ WITH names AS (
         -- An extension (x12, ext. 12) is the office's line, not the person's number.
         mpi_digits(regexp_replace(phone_in, '\s*(x|ext\.?|extension)\s*[0-9]+\s*$', '', 'i')) AS phone_digits,
         CASE WHEN regexp_full_match(lower(trim(email_in)), '[^@\s]+@[^@\s]+\.[a-z]{2,}') THEN lower(trim(email_in)) END AS email_text,
+        -- What a form writes for "no email" (none@none.com, noemail@gmail.com) is none: every client
+        -- without an address shares it, so it would say two namesakes are one person.
+        coalesce(mpi_email_is_placeholder(lower(trim(email_in))), false) AS email_is_placeholder,
         TRY_CAST(trim(age_in) AS INTEGER) AS age_number,
         -- Separate address parts are used as given; otherwise the parts of the whole line. A placeholder
         -- street (HOMELESS, UNKNOWN, GENERAL DELIVERY) is no address: shared, it would say "one household".
@@ -140,10 +143,8 @@ standardized AS (
             WHEN length(phone_digits) = 10 THEN mpi_phone_valid(phone_digits)
         END AS phone,
         phone_raw,
-        -- What a form writes for "no email" (none@none.com, noemail@gmail.com) is none: every client
-        -- without an address shares it, so it would say two namesakes are one person.
-        CASE WHEN NOT mpi_email_is_placeholder(email_text) THEN email_text END AS email,
-        coalesce(mpi_email_is_placeholder(email_text), false) AS email_is_placeholder,
+        CASE WHEN NOT email_is_placeholder THEN email_text END AS email,
+        email_is_placeholder,
         email_raw,
         first_name_std,
         first_name_formals,

@@ -80,7 +80,7 @@ def test_a_hashed_sources_phone_token_is_counted_by_its_name_tokens() -> None:
         f"(100 + i)::UBIGINT AS tok_last_name_nysiis FROM range({CROWD_NAMES}) AS t(i) "
         "UNION ALL SELECT 9, 1, 101 UNION ALL SELECT 9, 2, 101"
     )
-    tables = find_crowded_values(con, ("tok_phone", "tok_ssn"), "records", frozenset())
+    tables = find_crowded_values(con, ("tok_phone", "tok_ssn"), "records")
     assert list(tables) == ["tok_phone"]
     assert con.execute(f"SELECT value FROM {tables['tok_phone']}").fetchall() == [(7,)]
 

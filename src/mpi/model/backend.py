@@ -13,7 +13,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from mpi.model.columns import absent_shared_ids, check_model_fits_table, required_columns, table_columns
+from mpi.model.columns import absent_shared_ids, check_model_fits_table, required_columns
 from mpi.model.crowded import column_without_crowded, find_crowded_values
 from mpi.model.spec import ModelSpec
 from mpi.model.splink_settings import SOURCE_DATASET_COLUMN, UNIQUE_ID_COLUMN, settings_creator
@@ -76,9 +76,7 @@ def create_model_input_view(
     """
     check_model_fits_table(con, spec, records_table)
     absent = absent_shared_ids(con, spec, records_table)
-    crowded = find_crowded_values(
-        con, required_columns(spec), records_table, table_columns(con, records_table)
-    )
+    crowded = find_crowded_values(con, required_columns(spec), records_table)
     con.execute(
         f"CREATE OR REPLACE TEMPORARY VIEW {quote_identifier(view_name)} AS\n"
         + model_input_sql(spec, records_table, absent, crowded)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import duckdb
 
+from mpi.model.columns import table_columns
 from mpi.sqlutil import quote_identifier
 
 # Distinct first-name and surname codes a value's records must each reach. On synth 100k no phone
@@ -54,19 +55,15 @@ def crowded_values_sql(column: str, table: str) -> str:
 
 
 def find_crowded_values(
-    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], records_table: str, available: frozenset[str]
+    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], records_table: str
 ) -> dict[str, str]:
     """Fill a temp table of crowded values for each checked column the model reads; column -> table.
 
     Counted over the store's records when the connection has them, else over ``records_table``
     (a scratch table of records alone). A column whose holders' name codes are not there is left as it is.
     """
-    store = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [STORE_RECORDS]
-    ).fetchall()
-    source, source_columns = (
-        (STORE_RECORDS, {str(r[0]) for r in store}) if store else (records_table, set(available))
-    )
+    source = STORE_RECORDS if table_columns(con, STORE_RECORDS) else records_table
+    source_columns = table_columns(con, source)
     tables: dict[str, str] = {}
     for column in columns:
         if column not in CROWD_CHECKED or not {column, *CROWD_CHECKED[column]} <= source_columns:
