@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -699,6 +699,11 @@ def choose_match_threshold(
                 expected_f1=f1,
             )
         )
+    return best_threshold_choice(choices)
+
+
+def best_threshold_choice(choices: Sequence[ThresholdChoice]) -> ThresholdChoice:
+    """The choice with the best expected F1; of tied ones (the same clusters), the highest threshold."""
     top = max(choice.expected_f1 for choice in choices)
     return max(
         (choice for choice in choices if choice.expected_f1 >= top - THRESHOLD_F1_TIE),
