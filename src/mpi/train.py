@@ -11,8 +11,9 @@ from mpi.errors import MpiUserError
 from mpi.link import LINK_FIT_MIN_RECORDS
 from mpi.model import build_person_model, save_model
 from mpi.model.hashed import build_hashed_model
+from mpi.model.threshold import ThresholdChoice, choose_match_threshold
 from mpi.model.trained import TrainedModel
-from mpi.model.training import ThresholdChoice, choose_match_threshold, train_model
+from mpi.model.training import train_model
 from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, project_models_dir
 from mpi.store import open_store

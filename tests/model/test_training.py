@@ -13,13 +13,8 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 from mpi.model.person import build_person_model
 from mpi.model.predict import drop_splink_tables, linker_for_model, predict_pairs
 from mpi.model.registry import load_model, save_model
-from mpi.model.training import (
-    ThresholdChoice,
-    best_threshold_choice,
-    choose_match_threshold,
-    default_u_max_pairs,
-    train_model,
-)
+from mpi.model.threshold import ThresholdChoice, best_threshold_choice, choose_match_threshold
+from mpi.model.training import default_u_max_pairs, train_model
 
 
 def _probabilities(con: duckdb.DuckDBPyConnection, pairs: SplinkDataFrame) -> dict[tuple[str, str], float]:
