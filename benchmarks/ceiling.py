@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+from scoring import pairwise_of_clusters
 
 from mpi.config import ProjectConfig, load_config
 from mpi.merging import WEIGH_PAIRS_FROM_PROBABILITY, clusters_by_threshold
@@ -37,7 +38,6 @@ from mpi.model.columns import table_columns
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
 from mpi.quality.evidence import LABELLED_RECORDS_CTE, NAMES_ONLY, evidence_sql
-from mpi.quality.metrics import evaluate_clustering
 from mpi.sqlutil import quote_identifier
 from mpi.store import open_store
 
@@ -88,15 +88,7 @@ def scores_at_thresholds(
     out = []
     clustered = clusters_by_threshold(len(ids), left, right, probability, weight, THRESHOLDS)
     for threshold, roots in clustered:
-        con.execute("CREATE OR REPLACE TEMP TABLE mpi__component AS SELECT unnest($u) AS uid, unnest($c) AS cid",
-                    {"u": list(ids), "c": [int(r) for r in roots]})  # fmt: skip
-        # Records in no candidate pair are persons of their own.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE mpi__predicted AS SELECT t.source, t.record_id, "
-            "coalesce('c' || c.cid, 'r' || t.uid) AS person_id FROM mpi__truth_uid AS t "
-            "LEFT JOIN mpi__component AS c USING (uid)"
-        )
-        pairwise = evaluate_clustering(con, "mpi__predicted", "mpi__truth").pairwise
+        pairwise = pairwise_of_clusters(con, list(ids), roots)
         out.append((threshold, pairwise.precision, pairwise.recall, pairwise.f1))
     return out
 

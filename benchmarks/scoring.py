@@ -8,17 +8,19 @@ keeps the yardstick identical for both engines and lets us bound its cost (below
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from mpi.config import load_config
 from mpi.model import load_model_file
 from mpi.project_models import locate_model
 from mpi.quality.blocking import blocking_recall
 from mpi.quality.evaluate import load_truth
-from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
+from mpi.quality.metrics import ClusteringEvaluation, PairwiseMetrics, evaluate_clustering
 from mpi.store import open_store
 
 # Bounds so a bad plan fails fast instead of taking the machine's memory or disk.
@@ -100,3 +102,20 @@ def blocking_recall_of_model(config_path: Path, model_name: str, truth_csv: Path
     finally:
         store.close()
     return None if result is None else result.recall
+
+
+def pairwise_of_clusters(
+    con: duckdb.DuckDBPyConnection, unique_ids: Sequence[str], roots: np.ndarray
+) -> PairwiseMetrics:
+    """Pairwise metrics against mpi__truth (mpi.quality.evaluate.load_truth) of clusters given as a root
+    per record (``unique_ids[i]`` is ``source:record_id``); records in none are persons of their own."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__component AS SELECT unnest($u) AS uid, unnest($c) AS cid",
+        {"u": list(unique_ids), "c": [int(root) for root in roots]},
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mpi__predicted AS SELECT t.source, t.record_id, "
+        "coalesce('c' || c.cid, 'r' || t.source || ':' || t.record_id) AS person_id FROM mpi__truth AS t "
+        "LEFT JOIN mpi__component AS c ON c.uid = t.source || ':' || t.record_id"
+    )
+    return evaluate_clustering(con, "mpi__predicted", "mpi__truth").pairwise

@@ -15,39 +15,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
-import numpy as np
+from scoring import pairwise_of_clusters
 
 from mpi.config import load_config
 from mpi.model import load_model_file
 from mpi.model.threshold import (
     THRESHOLD_GRID,
-    ScoredGraph,
     best_threshold_choice,
     expected_by_threshold,
     score_candidate_pairs,
 )
 from mpi.project_models import locate_model
 from mpi.quality.evaluate import load_truth
-from mpi.quality.metrics import evaluate_clustering
 from mpi.store import open_store
-
-
-def truth_scores(
-    con: duckdb.DuckDBPyConnection, graph: ScoredGraph, roots: np.ndarray
-) -> tuple[float, float, float]:
-    """Pairwise P, R, F1 of the clusters ``roots`` (a root per record code) against mpi__truth."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__component AS SELECT unnest($u) AS uid, unnest($c) AS cid",
-        {"u": graph.unique_ids, "c": [int(root) for root in roots]},
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE mpi__predicted AS SELECT t.source, t.record_id, "
-        "coalesce('c' || c.cid, 'r' || t.source || ':' || t.record_id) AS person_id FROM mpi__truth AS t "
-        "LEFT JOIN mpi__component AS c ON c.uid = t.source || ':' || t.record_id"
-    )
-    pairwise = evaluate_clustering(con, "mpi__predicted", "mpi__truth").pairwise
-    return pairwise.precision, pairwise.recall, pairwise.f1
 
 
 def main() -> None:
@@ -77,12 +57,13 @@ def main() -> None:
             chosen = best_threshold_choice([choice for choice, _ in outcomes]).match_probability
             print("threshold | expected P / R / F1 | truth P / R / F1")
             for choice, roots in outcomes:
-                precision, recall, f1 = truth_scores(con, graph, roots)
+                assert graph.unique_ids is not None
+                truth = pairwise_of_clusters(con, graph.unique_ids, roots)
                 mark = "  <- chosen" if choice.match_probability == chosen else ""
                 print(
                     f"{choice.match_probability:9} | {choice.expected_precision:.4f} / "
                     f"{choice.expected_recall:.4f} / {choice.expected_f1:.4f} | "
-                    f"{precision:.4f} / {recall:.4f} / {f1:.4f}{mark}"
+                    f"{truth.precision:.4f} / {truth.recall:.4f} / {truth.f1:.4f}{mark}"
                 )
     finally:
         store.close()

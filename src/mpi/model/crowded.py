@@ -44,11 +44,11 @@ def crowded_table(column: str) -> str:
 
 
 def crowded_values_sql(column: str, table: str) -> str:
-    """The values of ``column`` in ``table`` held by at least CROWD_NAMES first names and surnames."""
+    """The values of ``column`` in ``table`` held by at least CROWD_NAMES first names and surnames, with their records."""
     first, last = (quote_identifier(c) for c in CROWD_CHECKED[column])
     value = quote_identifier(column)
     return (
-        f"SELECT {value} AS value FROM {quote_identifier(table)} WHERE {value} IS NOT NULL "
+        f"SELECT {value} AS value, count(*) AS holders FROM {quote_identifier(table)} WHERE {value} IS NOT NULL "
         f"GROUP BY {value} HAVING count(DISTINCT {first}) >= {CROWD_NAMES} "
         f"AND count(DISTINCT {last}) >= {CROWD_NAMES}"
     )
@@ -93,9 +93,9 @@ def crowded_value_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int,
             "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
         ).fetchall():
             continue
+        # The holders were counted with the values: no second scan of the store.
         ((values, records),) = con.execute(
-            f"SELECT (SELECT count(*) FROM {table}), count(*) FROM {quote_identifier(STORE_RECORDS)} "
-            f"WHERE {quote_identifier(column)} IN (SELECT value FROM {table})"
+            f"SELECT count(*), coalesce(sum(holders), 0) FROM {table}"
         ).fetchall()
         if values:
             counts.append((column, int(values), int(records)))

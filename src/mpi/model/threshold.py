@@ -24,6 +24,8 @@ THRESHOLD_GRID: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 
 # dob and SSN +0.0023).
 THRESHOLD_F1_TIE = 1e-9
 
+IDS_TABLE = "mpi__threshold_ids"
+
 
 @dataclass(frozen=True, kw_only=True)
 class ThresholdChoice:
@@ -75,20 +77,20 @@ def score_candidate_pairs(
     try:
         t0 = time.perf_counter()
         pairs = linker.inference.predict(threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)
-        # Codes in id order, so ties break as the link breaks them; numbered by DuckDB.
+        # Codes in id order, so ties break as the link breaks them; numbered by DuckDB, once.
         table = quote_identifier(pairs.physical_name)
-        ids = (
-            f"SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS code FROM "
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {IDS_TABLE} AS SELECT unique_id, "
+            "row_number() OVER (ORDER BY unique_id) - 1 AS code FROM "
             f"(SELECT unique_id_l AS unique_id FROM {table} UNION SELECT unique_id_r FROM {table})"
         )
         rows = con.execute(
-            f"WITH ids AS ({ids}) "
             "SELECT l.code AS left_code, r.code AS right_code, p.match_probability, p.match_weight "
-            f"FROM {table} AS p JOIN ids AS l ON l.unique_id = p.unique_id_l "
-            "JOIN ids AS r ON r.unique_id = p.unique_id_r"
+            f"FROM {table} AS p JOIN {IDS_TABLE} AS l ON l.unique_id = p.unique_id_l "
+            f"JOIN {IDS_TABLE} AS r ON r.unique_id = p.unique_id_r"
         ).fetchnumpy()
         unique_ids = (
-            [row[0] for row in con.execute(f"SELECT unique_id FROM ({ids}) ORDER BY code").fetchall()]
+            [row[0] for row in con.execute(f"SELECT unique_id FROM {IDS_TABLE} ORDER BY code").fetchall()]
             if with_unique_ids
             else None
         )
@@ -98,6 +100,7 @@ def score_candidate_pairs(
                 f"{WEIGH_PAIRS_FROM_PROBABILITY}): {time.perf_counter() - t0:.1f}s"
             )
     finally:
+        con.execute(f"DROP TABLE IF EXISTS {IDS_TABLE}")
         drop_splink_tables(linker)
     return ScoredGraph(
         left=np.asarray(rows["left_code"], dtype=np.int64),
