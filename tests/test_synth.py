@@ -300,3 +300,31 @@ def test_the_demo_refuses_too_few_persons_saying_why(tmp_path: Path) -> None:
     )
     with pytest.raises(MpiUserError, match=f"The demo needs at least {DEMO_MIN_PERSONS} persons"):
         run_demo(out_dir=tmp_path / "demo", persons=10, seed=1)
+
+
+def test_synth_and_the_demo_refuse_a_directory_holding_a_project_they_did_not_write(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mpi.toml").write_text("[project]\nname = 'ours'\n", encoding="utf-8")
+    (project / "mpi.duckdb").write_bytes(b"a team's store")
+    for command in (["synth", "--persons", "50"], ["demo", "--persons", str(DEMO_MIN_PERSONS)]):
+        result = CliRunner().invoke(main, [*command, "--out", str(project)])
+        assert result.exit_code == 2, result.output
+        message = " ".join(result.stderr.split())
+        assert "already holds mpi.toml" in message and "not written by mpi synth" in message
+        assert "--force" in message
+    assert (project / "mpi.toml").read_text(encoding="utf-8") == "[project]\nname = 'ours'\n"
+    assert (project / "mpi.duckdb").read_bytes() == b"a team's store"
+    # The demo's store alone (no mpi.toml) is a team's too: the demo would delete it.
+    (project / "mpi.toml").unlink()
+    result = CliRunner().invoke(main, ["demo", "--out", str(project)])
+    assert result.exit_code == 2 and "mpi.duckdb" in result.stderr
+    # With --force synth writes there.
+    result = CliRunner().invoke(main, ["synth", "--persons", "50", "--out", str(project), "--force"])
+    assert result.exit_code == 0, result.output
+
+
+def test_synth_writes_again_where_an_earlier_synth_wrote(tmp_path: Path) -> None:
+    generate_population(persons=50, seed=1, out_dir=tmp_path, overwrite=False)
+    again = generate_population(persons=50, seed=2, out_dir=tmp_path, overwrite=False)
+    assert again.seed == 2 and again.config_path.is_file()

@@ -183,15 +183,22 @@ def init(directory: Path, force: bool, files: tuple[Path, ...]) -> None:
     required=True,
     help="Output directory.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an mpi.toml, truth.csv or agency file there that mpi synth did not write.",
+)
 @library_errors
-def synth(persons: int, seed: int, out_dir: Path) -> None:
+def synth(persons: int, seed: int, out_dir: Path, force: bool) -> None:
     """Write a synthetic multi-agency population with ground truth and an mpi.toml that maps it.
 
     Example: mpi synth --persons 10000 --seed 42 --out demo
     """
     from mpi.synth import generate_population
 
-    summary = generate_population(persons=persons, seed=seed, out_dir=out_dir, progress=_progress)
+    summary = generate_population(
+        persons=persons, seed=seed, out_dir=out_dir, progress=_progress, overwrite=force
+    )
     table = Table(title=f"Synthetic population: {persons:,} persons, seed {seed}")
     table.add_column("source")
     table.add_column("file")
@@ -307,8 +314,13 @@ def _print_fixes(field_issues: Sequence[FieldIssue]) -> None:
     help=f"People to simulate (at least {DEMO_MIN_PERSONS}: fewer leave some agency files empty, which ingest refuses).",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an mpi.toml, store or truth.csv there that mpi synth or an earlier demo did not write.",
+)
 @library_errors
-def demo(out_dir: Path, persons: int, seed: int) -> None:
+def demo(out_dir: Path, persons: int, seed: int, force: bool) -> None:
     """Run the end-to-end demo: simulate agencies, ingest, train, link, evaluate against truth.
 
     Example: mpi demo --out demo --persons 10000
@@ -316,7 +328,7 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
     from mpi.cli_render import print_evaluation
     from mpi.demo import run_demo
 
-    result = run_demo(out_dir=out_dir, persons=persons, seed=seed, progress=_progress)
+    result = run_demo(out_dir=out_dir, persons=persons, seed=seed, progress=_progress, overwrite=force)
     _print_reconciliation(result.ingest)
     print_evaluation(console, result.evaluation)
     shipped = result.shipped_evaluation.metrics

@@ -36,15 +36,24 @@ class DemoResult:
 
 
 def run_demo(
-    *, out_dir: Path, persons: int, seed: int, progress: Callable[[str], None] | None = None
+    *,
+    out_dir: Path,
+    persons: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> DemoResult:
-    """synth -> ingest -> link with the shipped model -> train a model on this data -> link -> evaluate."""
-    from mpi.config import load_config
+    """synth -> ingest -> link with the shipped model -> train a model on this data -> link -> evaluate.
+
+    The demo starts from an empty store, so it deletes the one in ``out_dir``: unless ``overwrite``,
+    a directory that an earlier synth or demo did not write is refused first.
+    """
+    from mpi.config import DEFAULT_STORE_PATH, load_config
     from mpi.ingest import ingest_sources
     from mpi.link import link_records
     from mpi.project_models import DEFAULT_MODEL
     from mpi.quality.evaluate import evaluate_against_truth
-    from mpi.synth import generate_population
+    from mpi.synth import generate_population, refuse_to_overwrite_a_project
     from mpi.train import train_project_model
 
     report = progress or (lambda _message: None)
@@ -53,6 +62,9 @@ def run_demo(
             f"The demo needs at least {DEMO_MIN_PERSONS} persons (got {persons}): fewer leave some agency files "
             "empty, which ingest refuses. Use mpi synth for a smaller population."
         )
+    if not overwrite:
+        store = Path(out_dir) / DEFAULT_STORE_PATH
+        refuse_to_overwrite_a_project(Path(out_dir), (store, store.with_name(store.name + ".wal")))
     summary = generate_population(persons=persons, seed=seed, out_dir=out_dir, progress=progress)
     config = load_config(summary.config_path)
     for stale in (config.store_path, config.store_path.with_name(config.store_path.name + ".wal")):

@@ -166,7 +166,7 @@ and `generate` (`generate_population`).
 # What callers use, at the import path it had when this was one module; the rest lives in
 # the submodules named above.
 from mpi.synth.files import SOURCE_FILES
-from mpi.synth.generate import SynthSummary, generate_population
+from mpi.synth.generate import SynthSummary, generate_population, refuse_to_overwrite_a_project
 from mpi.synth.rates import (
     AS_OF,
     NOISE,
@@ -191,6 +191,7 @@ __all__ = [
     "SynthSummary",
     "coverage_table_markdown",
     "generate_population",
+    "refuse_to_overwrite_a_project",
     "noise_table_markdown",
     "population_table_markdown",
     "shares_table_markdown",

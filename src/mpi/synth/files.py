@@ -144,10 +144,13 @@ PROJECT_NAME = "synthetic-p20w"
 SHARED_IDS: tuple[str, ...] = ("sasid",)
 
 
+CONFIG_MARKER = "# Written by mpi synth: maps the synthetic agency files onto the canonical schema."
+
+
 def config_toml() -> str:
     """The mpi.toml that maps every file `generate_population` writes."""
     lines = [
-        "# Written by mpi synth: maps the synthetic agency files onto the canonical schema.",
+        CONFIG_MARKER,
         "[project]",
         f"name = {toml_value(PROJECT_NAME)}",
         f"shared_ids = {toml_value(list(SHARED_IDS))}",

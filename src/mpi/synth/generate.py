@@ -11,7 +11,7 @@ import polars as pl
 from mpi.config import CONFIG_FILENAME
 from mpi.errors import MpiUserError
 from mpi.synth.draws import _stream
-from mpi.synth.files import SOURCE_FILES, _truth_rows, _write_source, config_toml
+from mpi.synth.files import CONFIG_MARKER, SOURCE_FILES, _truth_rows, _write_source, config_toml
 from mpi.synth.layouts import _LAYOUTS
 from mpi.synth.population import _build_population
 from mpi.synth.rates import SOURCES
@@ -30,10 +30,48 @@ class SynthSummary:
     config_path: Path
 
 
+def files_written(out_dir: Path) -> tuple[Path, ...]:
+    """Every file `generate_population` writes in ``out_dir`` (the store is the caller's)."""
+    return (
+        *(out_dir / spec.file_name for spec in SOURCE_FILES.values()),
+        out_dir / "truth.csv",
+        out_dir / CONFIG_FILENAME,
+    )
+
+
+def refuse_to_overwrite_a_project(out_dir: Path, also_replaced: tuple[Path, ...] = ()) -> None:
+    """Refuse an ``out_dir`` whose files synth would replace unless an earlier synth wrote them.
+
+    A directory synth wrote before (its mpi.toml starts with synth's marker) is written again, so
+    the demo can be rerun; anything else there of the same names (a team's own mpi.toml, store or
+    truth file) would be lost, as `mpi init` without --force refuses too.
+    """
+    config = out_dir / CONFIG_FILENAME
+    if config.is_file():
+        with config.open(encoding="utf-8", errors="replace") as handle:
+            if handle.readline().rstrip("\r\n") == CONFIG_MARKER:
+                return
+    taken = [path for path in (*files_written(out_dir), *also_replaced) if path.exists()]
+    if taken:
+        names = ", ".join(path.name for path in taken)
+        raise MpiUserError(
+            f"{out_dir} already holds {names}, not written by mpi synth: writing the synthetic population "
+            "there would replace them. Choose another --out directory, or pass --force to replace them."
+        )
+
+
 def generate_population(
-    *, persons: int, seed: int, out_dir: Path, progress: Callable[[str], None] | None = None
+    *,
+    persons: int,
+    seed: int,
+    out_dir: Path,
+    progress: Callable[[str], None] | None = None,
+    overwrite: bool = True,
 ) -> SynthSummary:
     """Write agency files, `truth.csv` and `mpi.toml` for a synthetic population to `out_dir`.
+
+    With ``overwrite`` False, a directory holding files of those names that an earlier synth did
+    not write is refused (`refuse_to_overwrite_a_project`).
 
     Example: generate_population(persons=10_000, seed=1, out_dir=Path("demo"))
     """
@@ -41,6 +79,8 @@ def generate_population(
         raise MpiUserError(f"--persons must be at least 1, got {persons}.")
     say = progress or (lambda _message: None)
     out_dir = Path(out_dir)
+    if not overwrite:
+        refuse_to_overwrite_a_project(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = _load_tables()
     population = _build_population(persons=persons, seed=seed, tables=tables)
