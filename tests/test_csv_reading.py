@@ -230,3 +230,50 @@ def test_lines_in_utf_8_inside_a_windows_1252_file_are_read_as_utf_8(tmp_path: P
     exit_code, output = run_ingest(clients_config(tmp_path, 'encoding = "cp1252"\n'))
     assert exit_code == 0, output
     assert names_indexed(tmp_path) == [("1", "JOSE", "GARCIA"), ("2", "SEAN", "OBRIEN")]
+
+
+UNCLOSED_QUOTE = 'ID,FIRST_NAME,LAST_NAME\n1,Ann,Lee\n2,Bob,"Ray\n3,Cy,Fox\n4,Di,Orr\n5,Ed,"Hu"\n'
+
+
+def test_a_quote_never_closed_is_refused_even_with_rejects_on_and_the_store_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    """DuckDB reads every line after an unclosed quote as one value: rejecting that "row" lost the rest."""
+    (tmp_path / "clients.csv").write_text("ID,FIRST_NAME,LAST_NAME\n1,Ann,Lee\n", encoding="utf-8")
+    config = clients_config(tmp_path, 'on_bad_rows = "reject"\n')
+    assert CliRunner().invoke(main, ["--config", str(config), "ingest"]).exit_code == 0
+    (tmp_path / "clients.csv").write_text(UNCLOSED_QUOTE, encoding="utf-8")
+    for options in ('on_bad_rows = "reject"\n', ""):
+        config = clients_config(tmp_path, options)
+        result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+        assert result.exit_code == 2, result.output
+        message = " ".join(result.stderr.split())
+        assert f'Source "clients": {tmp_path / "clients.csv"} line 3 opens a quoted value' in message
+        assert "(the 4 lines from there were read as one value)" in message
+        assert 'write a quote inside a value twice ("")' in message
+        assert "Ray" not in message and "Fox" not in message  # the rows' text stays out of the message
+    assert names_indexed(tmp_path) == [("1", "ANN", "LEE")]
+
+
+def test_a_quote_closed_too_early_is_one_bad_row_named_without_its_text(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_text(
+        'ID,FIRST_NAME,LAST_NAME\n1,Ann,"Lee" Jr\n2,Bob,Ray\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["--config", str(clients_config(tmp_path)), "ingest"])
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    assert "line 2 has text after a quoted value's closing quote" in message and "Lee" not in message
+    rejected = CliRunner().invoke(
+        main, ["--config", str(clients_config(tmp_path, 'on_bad_rows = "reject"\n')), "ingest"]
+    )
+    assert rejected.exit_code == 0, rejected.output
+    assert "Total: 2 rows read = 1 indexed + 1 rejected" in rejected.stdout
+
+
+def test_a_line_too_long_to_read_is_told_as_such(tmp_path: Path) -> None:
+    (tmp_path / "clients.csv").write_text(
+        "ID,FIRST_NAME,LAST_NAME\n1,Ann," + "L" * 2_100_000 + "\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["--config", str(clients_config(tmp_path)), "ingest"])
+    assert result.exit_code == 2
+    assert "Maximum line size of 2000000 bytes exceeded" in " ".join(result.stderr.split())

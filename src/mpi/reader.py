@@ -585,6 +585,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
             raise _csv_error(source, exc, len(header.names)) from exc
         if reject:
             header_lines = title_rows + (1 if source.header else 0)
+            _refuse_an_unclosed_quote(con, source)
             con.execute(
                 f"INSERT INTO {BAD_ROWS_TABLE} SELECT line - {header_lines}, "
                 "CASE WHEN bool_or(contains(csv_line, chr(0) || 'undecodable')) THEN 'INVALID ENCODING' "
@@ -602,6 +603,33 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, *, mixed_lin
             con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
             con.execute("DROP TABLE IF EXISTS mpi__csv_reject_scans")
     drop_unfilled_columns(con, RAW_TABLE, header.unnamed_at_end)
+
+
+def _refuse_an_unclosed_quote(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+    """Refuse a file in which a quote opened on one line is never closed, rejects or not.
+
+    DuckDB reads every line after such a quote as one value and rejects that one "row": the rows
+    on those lines would be lost, counted as a single reject (71 rows read as 6). Only a reject
+    whose text runs over several lines is such a quote; one closed too early ("x" y) is one row.
+    """
+    swallowed = con.execute(
+        "SELECT min(line), max(length(csv_line) - length(replace(csv_line, chr(10), '')) + 1) "
+        "FROM mpi__csv_rejects WHERE error_type = 'UNQUOTED VALUE' AND contains(csv_line, chr(10))"
+    ).fetchall()[0]
+    if swallowed[0] is None:
+        return
+    con.execute("DROP TABLE IF EXISTS mpi__csv_rejects")
+    con.execute("DROP TABLE IF EXISTS mpi__csv_reject_scans")
+    raise InputError(_unclosed_quote_message(source, int(swallowed[0]), int(swallowed[1])))
+
+
+def _unclosed_quote_message(source: SourceConfig, line: int, lines_swallowed: int | None) -> str:
+    span = f" (the {lines_swallowed:,} lines from there were read as one value)" if lines_swallowed else ""
+    return (
+        f'Source "{source.name}": {source.path} line {line} opens a quoted value that no later quote '
+        f"closes{span}, so where its rows end cannot be told and none of them can be set aside as a "
+        'reject. Fix that line at the source: close the quote, or write a quote inside a value twice ("").'
+    )
 
 
 def _describe_ragged_rows(
@@ -730,7 +758,32 @@ def _csv_error(source: SourceConfig, exc: duckdb.Error, header_width: int) -> In
             f"{where} {count}.{header_row_hint(source)} Check delimiter under [sources.{source.name}] "
             f'(now "{source.delimiter}"), quote fields that contain it, or set on_bad_rows = "reject".'
         )
+    reason = _duckdb_csv_reason(message)
+    if reason and "unterminated quote" in reason and line_match:
+        original = message.split("\nOriginal Line: ", 1)[-1].split(f"\n{reason}", 1)[0]
+        if "\n" in original:
+            return InputError(
+                _unclosed_quote_message(source, int(line_match.group(1)), original.count("\n") + 1)
+            )
+        return InputError(
+            f"{where} has text after a quoted value's closing quote, or a quote inside an unquoted value. "
+            'Quote the whole value and write a quote inside it twice (""), or set on_bad_rows = "reject".'
+        )
+    because = f"{first_line(exc)}: {reason}" if reason else first_line(exc)
     return InputError(
-        f"{where} cannot be parsed as CSV ({first_line(exc)}). Check delimiter and encoding under "
+        f"{where} cannot be parsed as CSV ({because}). Check delimiter and encoding under "
         f'[sources.{source.name}], or set on_bad_rows = "reject".'
     )
+
+
+def _duckdb_csv_reason(message: str) -> str | None:
+    """DuckDB's own reason for a CSV error (the line before its "Possible fixes" or "Possible Solution"), without the row's text.
+
+    The message also quotes the offending line ("Original Line: ..."), which holds a person's
+    identifiers: only the reason, DuckDB's wording, may reach the user's terminal and logs.
+    """
+    head = message.split("\n\nPossible ", 1)  # "Possible fixes:", "Possible Solution:"
+    if len(head) < 2:
+        return None
+    reason = head[0].rsplit("\n", 1)[-1].strip()
+    return reason if reason and not reason.startswith(("Original Line", "Invalid Input Error")) else None
