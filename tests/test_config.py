@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,30 @@ def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
     assert caught.value.problems == [
         f'no config file at {tmp_path / "mpi.toml"}. Run "mpi init" to write an example, or pass --config.'
     ]
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = write_example_config(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert set(load_config(path).sources) == {"k12", "wages"}
+
+
+@pytest.mark.parametrize(
+    ("encode", "told"),
+    [
+        (lambda text: text.encode("latin-1"), "line 3 is not UTF-8:"),
+        (lambda text: text.encode("utf-16"), "line 1 is not UTF-8 (it is UTF-16 text):"),
+    ],
+)
+def test_a_config_not_in_utf_8_names_the_line_and_how_to_save_it(
+    tmp_path: Path, encode: Callable[[str], bytes], told: str
+) -> None:
+    path = tmp_path / "mpi.toml"
+    path.write_bytes(encode('[project]\nname = "x"\n# Prénom is the first name\n'))
+    result = CliRunner().invoke(main, ["--config", str(path), "ingest"])
+    assert result.exit_code == EXIT_USAGE and "Traceback" not in result.output
+    message = " ".join(result.stderr.split())
+    assert told in message and "Save the file as UTF-8" in message and str(path) in message
 
 
 def test_example_config_is_valid(tmp_path: Path) -> None:

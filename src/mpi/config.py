@@ -249,7 +249,7 @@ def load_config(path: Path | str | None = None) -> ProjectConfig:
             str(config_path),
             [f'no config file at {config_path}. Run "mpi init" to write an example, or pass --config.'],
         )
-    text = config_path.read_text(encoding="utf-8")
+    text = _config_text(config_path)
     duplicates = _duplicate_source_headers(text)
     if duplicates:
         raise ConfigError(str(config_path), duplicates)
@@ -258,6 +258,23 @@ def load_config(path: Path | str | None = None) -> ProjectConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(config_path), [f"not valid TOML: {exc}. Fix the syntax at that line."]) from exc
     return parse_config(raw, config_path=config_path)
+
+
+def _config_text(config_path: Path) -> str:
+    """mpi.toml's text: TOML is UTF-8; a byte-order mark (Windows Notepad writes one) is dropped."""
+    data = config_path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        utf16 = " (it is UTF-16 text)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise ConfigError(
+            str(config_path),
+            [
+                f"line {line} is not UTF-8{utf16}: TOML files are UTF-8. Save the file as UTF-8 "
+                "(in Notepad: Save As, Encoding UTF-8)."
+            ],
+        ) from exc
 
 
 def parse_config(raw: Mapping[str, Any], *, config_path: Path) -> ProjectConfig:
