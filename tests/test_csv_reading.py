@@ -277,3 +277,26 @@ def test_a_line_too_long_to_read_is_told_as_such(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(clients_config(tmp_path)), "ingest"])
     assert result.exit_code == 2
     assert "Maximum line size of 2000000 bytes exceeded" in " ".join(result.stderr.split())
+
+
+def test_age_range_dates_no_format_reads_are_counted_with_the_format_that_reads_them(tmp_path: Path) -> None:
+    """A wrong as_of_format left every row without the source's age range, and ingest said nothing."""
+    (tmp_path / "clients.csv").write_text(
+        "ID,FIRST_NAME,LAST_NAME,SEEN\n1,Ann,Lee,03/31/2023\n2,Bob,Ray,06/30/2023\n3,Cy,Fox,\n",
+        encoding="utf-8",
+    )
+    options = 'age_range = {{ min = 14, as_of_column = "SEEN", as_of_format = "{}" }}\n'
+    result = CliRunner().invoke(
+        main, ["--config", str(clients_config(tmp_path, options.format("%Y-%m-%d"))), "ingest"]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "clients: 2 rows' as_of_column \"SEEN\" holds a date none of age_range's formats read (%Y-%m-%d), so the "
+        'source\'s age range rules no one out there; set as_of_format = "%m/%d/%Y" in age_range.' in said
+    )
+    result = CliRunner().invoke(
+        main, ["--config", str(clients_config(tmp_path, options.format("%m/%d/%Y"))), "ingest"]
+    )
+    assert result.exit_code == 0 and "as_of_column" not in result.output
+    assert store_rows(tmp_path, "SELECT count(source_birth_year_max) FROM records") == [(2,)]

@@ -208,7 +208,11 @@ def prepare_source(
     run_sql_file(con, "ingest/row_rejects")
     if source.on_duplicate_ids == "error":
         _refuse_duplicate_ids(con, source, echo_values=echo_values)
-    issues = [*_full_name_order_issues(con, source), *count_field_issues(con)]
+    issues = [
+        *_full_name_order_issues(con, source),
+        *count_field_issues(con),
+        *_age_range_issues(con, source),
+    ]
     field_issues = tuple(
         FieldIssue(
             field=f, column=_column_of(source, f), issue=i, count=n, fix=_fix_for(con, source, f, i, n)
@@ -242,6 +246,28 @@ def _full_name_order_issues(
     return [("full_name", COMMA_NAME_READ_FIRST_FIRST, count)] if count else []
 
 
+AGE_RANGE_DATE_UNREAD = "as-of date unread: the source's age range not applied"
+
+
+def _age_range_issues(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> list[tuple[str, str, int]]:
+    """Rows whose age_range as_of_column holds a value none of its formats read.
+
+    Such a row keeps no birth-year bounds, so the range rules no one out on it: without this
+    count a wrong as_of_format switched the range off for the whole source in silence.
+    """
+    as_of = source.age_range.as_of if source.age_range is not None else None
+    if as_of is None or not as_of.column:
+        return []
+    count = _count(
+        con,
+        f"SELECT count(*) FROM mpi__enriched AS e JOIN {RAW_TABLE} AS r USING (mpi__row) "
+        "ANTI JOIN mpi__row_rejects USING (mpi__row) "
+        "WHERE e.source_birth_year_min IS NULL AND e.source_birth_year_max IS NULL "
+        f"AND nullif(trim(CAST(r.{quote_identifier(as_of.column)} AS VARCHAR)), '') IS NOT NULL",
+    )
+    return [("age_range", AGE_RANGE_DATE_UNREAD, count)] if count else []
+
+
 def _fix_for(
     con: duckdb.DuckDBPyConnection, source: SourceConfig, field_name: str, issue: str, count: int
 ) -> str:
@@ -262,6 +288,13 @@ def _fix_for(
         )
     if field_name == "age" and mapping is not None and mapping.as_of is not None and mapping.as_of.column:
         return _as_of_fix(con, source, mapping.as_of)
+    if issue == AGE_RANGE_DATE_UNREAD and source.age_range is not None:
+        rows = "row's" if count == 1 else "rows'"
+        return (
+            f'{source.name}: {count:,} {rows} as_of_column "{source.age_range.as_of.column}" holds a date none of '
+            f"age_range's formats read ({_tried_as_of_formats(source.age_range.as_of)}), so the source's age range "
+            f"rules no one out there; {_as_of_format_fix(con, source.age_range.as_of, 'age_range')}."
+        )
     if field_name != "dob" or issue != "unparseable date" or mapping is None:
         return ""
     if mapping.date_parts:
@@ -343,17 +376,22 @@ def _as_of_fix(con: duckdb.DuckDBPyConnection, source: SourceConfig, as_of: AsOf
     )
     if not unread:
         return ""
-    tried = ", ".join(as_of.formats) or DEFAULT_DATE_FORMAT
-    found = date_formats_of(con, RAW_TABLE, str(as_of.column))
-    fix = (
-        f'set as_of_format = "{found[0]}" in the age mapping'
-        if found
-        else f"set as_of_format in strftime codes ({STRFTIME_CODES_HINT})"
-    )
     return (
         f'{source.name}: {unread:,} ages have no recorded date: the as_of_column "{as_of.column}" holds dates '
-        f"none of its formats read ({tried}); {fix}."
+        f"none of its formats read ({_tried_as_of_formats(as_of)}); {_as_of_format_fix(con, as_of, 'the age mapping')}."
     )
+
+
+def _tried_as_of_formats(as_of: AsOf) -> str:
+    return ", ".join(as_of.formats) or DEFAULT_DATE_FORMAT
+
+
+def _as_of_format_fix(con: duckdb.DuckDBPyConnection, as_of: AsOf, where: str) -> str:
+    """The as_of_format that reads the as_of_column's dates, as `mpi inspect` finds it, or how to write one."""
+    found = date_formats_of(con, RAW_TABLE, str(as_of.column))
+    if found:
+        return f'set as_of_format = "{found[0]}" in {where}'
+    return f"set as_of_format in {where}, in strftime codes ({STRFTIME_CODES_HINT})"
 
 
 def _formats_of_unread_dates(
@@ -557,6 +595,8 @@ def refuse_shrinking_load(
 
 
 def _column_of(source: SourceConfig, field_name: str) -> str:
+    if field_name == "age_range" and source.age_range is not None:
+        return source.age_range.as_of.column or ""
     mapping = source.mapping(field_name) or (
         source.mapping("full_name") if field_name.endswith("name") else None
     )
