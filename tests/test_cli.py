@@ -115,6 +115,12 @@ def test_unknown_source_is_a_usage_error(basic_project: Path) -> None:
     )
 
 
+def test_a_source_named_twice_is_ingested_once(basic_project: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(basic_project), "ingest", "people", "people"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("people: reading") == 1
+
+
 def test_commands_are_click_commands() -> None:
     assert all(isinstance(c, click.Command) for c in main.commands.values())
 

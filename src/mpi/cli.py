@@ -400,7 +400,11 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
     default=None,
     help="CSV encoding (default: UTF-16 if marked or NUL-spaced, else UTF-8, else cp1252 or Latin-1).",
 )
-@click.option("--sheet", default=None, help="Excel workbook: the sheet to profile (default: the first).")
+@click.option(
+    "--sheet",
+    default=None,
+    help="Excel workbook: the sheet to profile (default: the first visible one with data).",
+)
 @click.option("--name", "source_name", default=None, help="Source name for the suggested mapping.")
 @library_errors
 def inspect_command(

@@ -96,7 +96,8 @@ def select_sources(config: ProjectConfig, names: Sequence[str] | None) -> list[S
         raise MpiUserError(
             f"No source {', '.join(hints)} in {config.config_path}. Sources: {', '.join(config.sources)}."
         )
-    return [config.sources[n] for n in names]
+    # Named twice (mpi ingest hhs hhs), a source is loaded once: a second load would only replace the first.
+    return [config.sources[n] for n in dict.fromkeys(names)]
 
 
 def ingest_sources(
