@@ -110,6 +110,25 @@ def test_a_single_source_store_takes_truth_without_a_source_column(linked_golden
     assert own_source.metrics == with_source.metrics
     with pytest.raises(InputError, match="must name three different columns"):
         evaluate_against_truth(config, project / "own.csv", record_column="src", source_column="src")
+    # Lines ending in CR LF after a header ending in LF (files appended to one another), as ingest reads them
+    rows = "".join(f"people,{r},{p}\r\n" for r, p in persons.items())
+    (project / "mixed.csv").write_bytes(("source,record_id,person_id\n" + rows).encode("utf-8"))
+    assert evaluate_against_truth(config, project / "mixed.csv", examples=0).metrics == with_source.metrics
+    # A file not in UTF-8 or empty is told as such
+    (project / "latin.csv").write_bytes(b"source,record_id,person_id\npeople,1,Jos\xe9\n")
+    for path in (project / "latin.csv", project / "mixed_latin.csv"):
+        if path.name == "mixed_latin.csv":
+            path.write_bytes(b"source,record_id,person_id\r\npeople,1,A\npeople,2,Jos\xe9\n")
+        with pytest.raises(InputError) as raised:
+            evaluate_against_truth(config, path)
+        line = 2 if path.name == "latin.csv" else 3
+        assert str(raised.value) == (
+            f"Truth file {path} line {line} is not UTF-8. Save the file as UTF-8 (its record ids must be written "
+            "as the store holds them)."
+        )
+    (project / "empty.csv").write_text("\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"empty.csv is empty. It needs a header row with source, record_id"):
+        evaluate_against_truth(config, project / "empty.csv")
 
 
 def refusal_of_truth(config: ProjectConfig, text: str, **options: str) -> tuple[Path, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from mpi.project_models import locate_model
 from mpi.quality.blocking import BlockingRecall, blocking_recall
 from mpi.quality.evidence import RecallByEvidence, recall_by_evidence
 from mpi.quality.metrics import ClusteringEvaluation, evaluate_clustering
+from mpi.reader import decoded_lines, ending_in_lf, has_mixed_line_endings
 from mpi.runs import latest_run
 from mpi.sqlutil import load_sql, quote_identifier, quote_literal
 from mpi.store import open_store
@@ -106,12 +109,65 @@ def load_truth(
             f"Truth file {truth_path} does not exist. Pass --truth PATH to a CSV of {', '.join(TRUTH_COLUMNS)}."
         )
     parquet = FORMATS_BY_EXTENSION.get(truth_path.suffix.lower()) == "parquet"
+    with tempfile.TemporaryDirectory(prefix="mpi-truth-") as scratch:
+        readable = truth_path if parquet else _truth_csv_for_duckdb(truth_path, Path(scratch))
+        _load_truth_file(con, truth_path, readable, parquet, record_column, person_column, source_column)
+
+
+def _truth_csv_for_duckdb(truth_path: Path, scratch: Path) -> Path:
+    """The truth CSV as DuckDB can read it: refused if empty or not UTF-8, rewritten if its line endings are mixed.
+
+    Ingest reads agency files with mixed CR LF and LF endings (extracts appended to one another),
+    and a truth file made from them has them too, where DuckDB's CSV sniffer stops.
+    """
+    with open(truth_path, "rb") as handle:
+        if not handle.read(1 << 16).strip():
+            raise InputError(
+                f"Truth file {truth_path} is empty. It needs a header row with {', '.join(TRUTH_COLUMNS)} "
+                "and a row per record."
+            )
+    if not has_mixed_line_endings(truth_path):
+        return truth_path
+    target = scratch / "truth.csv"
+    with (
+        closing(decoded_lines(truth_path, "utf-8")) as lines,
+        open(target, "w", encoding="utf-8", newline="") as out,
+    ):
+        for line_number, line in enumerate(lines, start=1):
+            if line is None:
+                raise _truth_not_utf8(truth_path, line_number)
+            out.write(ending_in_lf(line))
+    return target
+
+
+def _truth_not_utf8(truth_path: Path, line_number: int | None = None) -> InputError:
+    if line_number is None:
+        with closing(decoded_lines(truth_path, "utf-8")) as lines:
+            line_number = next((n for n, line in enumerate(lines, start=1) if line is None), None)
+    where = f" line {line_number}" if line_number else ""
+    return InputError(
+        f"Truth file {truth_path}{where} is not UTF-8. Save the file as UTF-8 (its record ids must be "
+        "written as the store holds them)."
+    )
+
+
+def _load_truth_file(
+    con: duckdb.DuckDBPyConnection,
+    truth_path: Path,
+    readable: Path,
+    parquet: bool,
+    record_column: str,
+    person_column: str,
+    source_column: str,
+) -> None:
     read = "read_parquet($path)" if parquet else "read_csv($path, all_varchar = true, header = true)"
 
     def run(sql: str) -> list[tuple[Any, ...]]:
         try:
-            return con.execute(sql, {"path": str(truth_path)}).fetchall()
+            return con.execute(sql, {"path": str(readable)}).fetchall()
         except duckdb.Error as exc:
+            if not parquet and ("Invalid unicode" in str(exc) or "not utf-8" in str(exc).lower()):
+                raise _truth_not_utf8(truth_path) from exc
             raise InputError(
                 f"Truth file {truth_path} cannot be read as {'Parquet' if parquet else 'CSV'}: "
                 f"{str(exc).splitlines()[0]}"
