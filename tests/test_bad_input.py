@@ -118,6 +118,21 @@ def break_duplicate_source(config: Path) -> str:
     )
 
 
+def break_nested_parquet_columns(config: Path) -> str:
+    """A Parquet file whose names are a struct and whose ids are lists: read as text they were mangled."""
+    path = config.parent / "people.parquet"
+    duckdb.execute(
+        f"COPY (SELECT [ID] AS ID, {{'given': FNAME}} AS FNAME, * EXCLUDE (ID, FNAME) "
+        f"FROM read_csv('{config.parent / 'people.csv'}', all_varchar = true)) TO '{path}' (FORMAT parquet)"
+    )
+    rewrite(config, 'path = "people.csv"', 'path = "people.parquet"')
+    return (
+        f'Source "people": {path}: columns "ID" (VARCHAR[]) and "FNAME" (STRUCT(given VARCHAR)) hold several '
+        "values in each row, not one. Ask the agency to write each as a plain column (a struct's fields as "
+        "columns of their own), and map those under [sources.people] in mpi.toml."
+    )
+
+
 CASES: dict[str, Callable[[Path], str]] = {
     "missing file": break_missing_file,
     "missing mapped column": break_missing_column,
@@ -129,6 +144,7 @@ CASES: dict[str, Callable[[Path], str]] = {
     "duplicate record ids": break_duplicate_ids,
     "unknown config key": break_unknown_key,
     "two sources with one name": break_duplicate_source,
+    "nested Parquet columns": break_nested_parquet_columns,
 }
 
 

@@ -19,7 +19,13 @@ from mpi.date_formats import (
     date_formats_of,
 )
 from mpi.errors import InputError, MpiError, MpiUserError
-from mpi.mapping import check_mapped_columns, join_date_parts, map_source_sql, register_name_parser
+from mpi.mapping import (
+    check_mapped_column_types,
+    check_mapped_columns,
+    join_date_parts,
+    map_source_sql,
+    register_name_parser,
+)
 from mpi.privacy.hashed_file import HashedFileInfo, read_hashed_file_info
 from mpi.privacy.hub import (
     check_encodings_agree,
@@ -195,6 +201,7 @@ def prepare_source(
     report(f"{source.name}: reading {source.path.name}")
     read = read_source_file(con, source)
     check_mapped_columns(source, read.columns)
+    check_mapped_column_types(source, read.column_types)
     # Counted as the reconciliation counts them: unreadable rows (on_bad_rows = "reject") were read too.
     unreadable = f" ({read.bad_rows:,} unreadable, rejected)" if read.bad_rows else ""
     report(

@@ -61,6 +61,28 @@ def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None
         )
 
 
+def _is_nested_type(column_type: str) -> bool:
+    """A DuckDB type holding several values (a Parquet STRUCT, LIST, MAP or UNION), not one."""
+    return column_type.startswith(("STRUCT(", "MAP(", "UNION(")) or column_type.endswith("]")
+
+
+def check_mapped_column_types(source: SourceConfig, column_types: dict[str, str]) -> None:
+    """Refuse a mapped column of a nested type: cast to text it reads as its own structure.
+
+    A Parquet STRUCT full name read as ``{'first': A, 'last': LESPERANCE}`` left the field's name
+    in the surname, and a LIST record id was stored as ``[@79898906]``, without a word.
+    """
+    nested = [c for c in source.agency_columns() if _is_nested_type(column_types.get(c, ""))]
+    if nested:
+        listed = and_list([f'"{c}" ({column_types[c]})' for c in nested])
+        raise InputError(
+            f'Source "{source.name}": {source.path}: column{"s" if len(nested) > 1 else ""} {listed} '
+            f"hold{'' if len(nested) > 1 else 's'} several values in each row, not one. Ask the agency to write "
+            f"each as a plain column (a struct's fields as columns of their own), and map those under "
+            f"[sources.{source.name}] in mpi.toml."
+        )
+
+
 def _missing_columns_sentence(missing: list[tuple[str, list[str]]]) -> str:
     """'column "A" is not in the file. Did you mean "B"?', or one sentence listing several."""
     if len(missing) == 1:
