@@ -211,3 +211,18 @@ def test_a_later_source_failing_rolls_back_the_earlier_ones_and_says_so(tmp_path
         assert con.execute("SELECT count(*) FROM records").fetchall() == [(0,)]
     finally:
         con.close()
+
+
+def test_a_parquet_file_declared_csv_is_told_to_set_its_format(basic_project: Path) -> None:
+    folder = basic_project.parent
+    duckdb.execute(
+        f"COPY (SELECT * FROM read_csv('{folder / 'people.csv'}', all_varchar = true)) "
+        f"TO '{folder / 'people.dat'}' (FORMAT parquet)"
+    )
+    rewrite(basic_project, 'path = "people.csv"', 'path = "people.dat"\nformat = "csv"')
+    exit_code, stderr = run_ingest(basic_project)
+    assert exit_code == 2
+    assert stderr == (
+        f'Error: Source "people": {folder / "people.dat"} is a Parquet file, not a text file, so it cannot be '
+        'read as CSV. Set format = "parquet" under [sources.people] in mpi.toml.\n'
+    )

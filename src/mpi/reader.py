@@ -120,6 +120,26 @@ def check_source_file(source: SourceConfig) -> None:
             f"{where}: file {source.path} is empty (0 bytes). Ask the agency for a new extract, "
             "or remove the source from mpi.toml."
         )
+    if source.format == "csv":
+        kind = _binary_kind(_head(source.path))
+        if kind:
+            raise InputError(
+                f'{where}: {source.path} is {kind[0]}, not a text file, so it cannot be read as CSV. Set format = "{kind[1]}" '
+                f"under [sources.{source.name}] in mpi.toml."
+            )
+
+
+# The first bytes of the binary files agencies send that a CSV reader would take for text in an odd encoding.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"PAR1", "a Parquet file", "parquet"),
+    (b"PK\x03\x04", "a zipped file (an Excel .xlsx workbook, or an archive)", "excel"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook", "excel"),
+)
+
+
+def _binary_kind(head: bytes) -> tuple[str, str] | None:
+    """What binary file ``head`` starts, and the format that reads it, or None."""
+    return next(((kind, fmt) for magic, kind, fmt in _BINARY_SIGNATURES if head.startswith(magic)), None)
 
 
 def read_source_file(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceFile:
