@@ -534,6 +534,14 @@ def test_a_delimiter_that_splits_nothing_is_warned_of_and_maps_nothing(tmp_path:
     ) in " ".join(result.output.split())
     mapping = result.output[result.output.index("[sources.") :]
     assert mapping.endswith("[sources.k12.columns]\n")  # no field read from the whole header
+    # Below a report's title too: by ";" the title and the header are one column each
+    (tmp_path / "k12.csv").write_text(
+        "County Report of Students\n\nSTUDENT_KEY,FIRST_NM,LAST_NM,BIRTH_DT\nS001,José,García,03/14/2008\n"
+        "S002,Ann,Lee,04/15/2009\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "k12.csv"), "--delimiter", ";"])
+    assert 'warning: --delimiter ";" splits no line of k12.csv' in " ".join(result.output.split())
 
 
 def test_a_street_column_of_whole_address_lines_is_mapped_as_the_address(tmp_path: Path) -> None:

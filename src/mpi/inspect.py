@@ -494,12 +494,17 @@ def _sniff_dialect(
 
 
 def _split_by_another_delimiter(
-    con: duckdb.DuckDBPyConnection, options: dict[str, str], dialect: _Dialect
+    con: duckdb.DuckDBPyConnection, options: dict[str, str], dialect: _Dialect, path: Path, encoding: str
 ) -> _Dialect | None:
-    """The dialect DuckDB finds by itself, when the delimiter given reads one column and it reads more."""
+    """The dialect DuckDB finds by itself, when the delimiter given reads one column and it reads more.
+
+    Sniffed below the title the file has by any delimiter: by the one given, a report's title
+    and its header all read as one column each, so no title is seen, and from line 1 the sniffer
+    reads the title's one column too.
+    """
     if dialect.width > 1:
         return None
-    found = _sniff_dialect(con, options, None)
+    found = _sniff_dialect(con, options, None, title=header_below_title(path, encoding, None))
     return found if found.delimiter != dialect.delimiter and found.width > 1 else None
 
 
@@ -675,7 +680,9 @@ def _profile_file(
             warnings += _renamed_columns_warning(
                 path, tuple(c for c in header_names.renamed if c.name not in dropped)
             )
-            split_elsewhere = _split_by_another_delimiter(con, options, dialect) if delimiter else None
+            split_elsewhere = (
+                _split_by_another_delimiter(con, options, dialect, path, encoding) if delimiter else None
+            )
             if split_elsewhere is not None:
                 warnings.append(
                     f"--delimiter {toml_value(delimiter)} splits no line of {path.name}: it reads as one column. "
