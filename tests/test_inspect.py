@@ -351,12 +351,28 @@ def test_init_from_files_writes_a_config_that_ingests_them(tmp_path: Path) -> No
         in config_text
     )
     assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(project / "mpi.toml")
+    said = " ".join(result.output.split())
+    assert (
+        "wages: 1 comment(s) to act on: age_range (no date of birth or age: the ages everyone in the file has, if known)"
+        in said
+    )
     # what the mapping leaves open is listed, and a config is never overwritten unasked
     again = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "survey.csv")])
     assert again.exit_code == 2 and "already exists" in again.stderr
     forced = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "survey.csv"), "--force"])
     assert forced.exit_code == 0, forced.output
     assert "survey: 2 comment(s) to act on: record_id; age (age)" in forced.output
+    # a warning written above a source's mapping (here a ragged line, which stops ingest) is listed too
+    (data / "wages.csv").write_text(
+        "REC_ID,SSN,FIRST_NAME,LAST_NAME,DOB\n7,123-45-6789,Jose,Pena,1990-01-02\n8,1,Ann,Lee,1991-02-03,x\n",
+        encoding="utf-8",
+    )
+    ragged = CliRunner().invoke(main, ["init", str(project), "--from", str(data / "wages.csv"), "--force"])
+    assert ragged.exit_code == 0, ragged.output
+    assert (
+        "wages: 1 comment(s) to act on: warning: Line 3 of wages.csv has another number of fields than the "
+        'header (5): left out of this profile; ingest stops at it unless on_bad_rows = "reject"'
+    ) in " ".join(ragged.output.split())
 
 
 def test_inspect_suggests_a_mapping(basic_project: Path) -> None:

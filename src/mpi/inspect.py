@@ -102,11 +102,23 @@ class FileProfile:
         else:
             missing_id = [] if self.suggested_record_id else ["record_id"]
         missing_name = [] if self.maps_a_name() else ["the name (no column read as one)"]
+        # A warning (a ragged line, a delimiter that splits nothing) may stop ingest: its first sentence.
+        warned = [f"warning: {warning.split('. ')[0].rstrip('.')}" for warning in self.warnings]
+        no_birth = (
+            []
+            if self.has_birth_information()
+            else ["age_range (no date of birth or age: the ages everyone in the file has, if known)"]
+        )
         return (
-            missing_id
+            warned
+            + missing_id
             + missing_name
             + [f"{c.suggested_field} ({c.name})" for c in self.columns if c.mapping_notes]
+            + no_birth
         )
+
+    def has_birth_information(self) -> bool:
+        return bool({c.suggested_field for c in self.columns} & {"dob", "age"})
 
     def maps_a_name(self) -> bool:
         """Whether a column is read as a name; a file read as one column (a wrong delimiter) is warned of instead."""
@@ -145,7 +157,7 @@ class FileProfile:
                 "# add the agency's own record id to the extract, then name it here.",
                 '# record_id = "..."',
             ]
-        if not {c.suggested_field for c in self.columns} & {"dob", "age"}:
+        if not self.has_birth_information():
             # Without birth information the source's known ages still rule people out (docs/config.md).
             lines += [
                 "# No date of birth or age: if everyone in the file is of a known age (a wage file: 14+), say so:",
