@@ -283,3 +283,31 @@ def test_one_record_per_person_is_a_flag_of_the_source(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert load_config(config_path).one_record_per_person_sources == ("births",)
+
+
+@pytest.mark.parametrize(
+    ("setting", "told"),
+    [
+        (
+            "record_id = 5",
+            'record_id must name one column, as a string in quotes, e.g. record_id = "CLIENT_ID" (not 5).',
+        ),
+        (
+            'record_id = ["ID"]',
+            'record_id must name one column, as a string in quotes, e.g. record_id = "CLIENT_ID" (not ["ID"]).',
+        ),
+        (
+            'record_id = "ID"\nformat = "xls"',
+            'format = "xls" is not one mpi reads; set format = "csv", "parquet" or "excel" (a .xls, .xlsx or .ods workbook is "excel").',
+        ),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_told_what_it_must_be(tmp_path: Path, setting: str, told: str) -> None:
+    path = tmp_path / "mpi.toml"
+    path.write_text(
+        f'[project]\nname = "x"\n[sources.a]\npath = "a.csv"\n{setting}\n[sources.a.columns]\nfirst_name = "N"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == [f"[sources.a]: {told}"]

@@ -14,6 +14,7 @@ from typing import Any
 from mpi.date_formats import DEFAULT_DATE_FORMAT, date_format_problem
 from mpi.errors import ConfigError
 from mpi.schema import INPUT_FIELD_NAMES
+from mpi.toml_values import toml_value
 
 CONFIG_FILENAME = "mpi.toml"
 
@@ -436,8 +437,15 @@ def _parse_source(
         problems.append(f'{where}: "path" is required: the agency file, e.g. path = "{name}.csv".')
         path_value = ""
     path = (root / path_value).resolve()
-    file_format = raw.get("format") or FORMATS_BY_EXTENSION.get(path.suffix.lower())
-    if file_format not in FILE_FORMATS:
+    given_format = raw.get("format")
+    file_format = given_format or FORMATS_BY_EXTENSION.get(path.suffix.lower())
+    if given_format is not None and given_format not in FILE_FORMATS:
+        problems.append(
+            f'{where}: format = {toml_value(given_format)} is not one mpi reads; set format = "csv", "parquet" or '
+            '"excel" (a .xls, .xlsx or .ods workbook is "excel").'
+        )
+        file_format = "csv"
+    elif file_format not in FILE_FORMATS:
         problems.append(
             f'{where}: cannot tell the format of "{path_value}"; set format = "csv", "parquet" or "excel".'
         )
@@ -476,8 +484,14 @@ def _parse_source(
         problems.append(f"{where}: header_row must be a row number from 1, e.g. header_row = 3.")
         header_row = None
     record_id = raw.get("record_id")
-    if not isinstance(record_id, str) or not record_id:
+    if record_id is None or record_id == "":
         problems.append(f'{where}: "record_id" is required: the column holding the agency\'s own record id.')
+        record_id = ""
+    elif not isinstance(record_id, str):
+        problems.append(
+            f'{where}: record_id must name one column, as a string in quotes, e.g. record_id = "CLIENT_ID" '
+            f"(not {toml_value(record_id)})."
+        )
         record_id = ""
     attributes = raw.get("attributes", [])
     if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
