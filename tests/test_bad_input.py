@@ -226,3 +226,13 @@ def test_a_parquet_file_declared_csv_is_told_to_set_its_format(basic_project: Pa
         f'Error: Source "people": {folder / "people.dat"} is a Parquet file, not a text file, so it cannot be '
         'read as CSV. Set format = "parquet" under [sources.people] in mpi.toml.\n'
     )
+
+
+def test_a_wrong_delimiter_is_named_when_the_header_reads_as_one_column(basic_project: Path) -> None:
+    rewrite(basic_project, 'record_id = "ID"', 'record_id = "ID"\ndelimiter = ";"')
+    exit_code, stderr = run_ingest(basic_project)
+    assert exit_code == 2
+    assert (
+        'The header reads as one column by delimiter ";", and "," splits it: set delimiter = "," under '
+        "[sources.people]."
+    ) in " ".join(stderr.split())

@@ -19,6 +19,7 @@ from mpi.errors import InputError, and_list
 from mpi.reader import RAW_TABLE, header_row_hint
 from mpi.schema import shared_id_column
 from mpi.sqlutil import quote_identifier
+from mpi.toml_values import toml_value
 
 MAPPED_TABLE = "mpi__mapped"
 # Canonical input fields every mapped table carries as <field>_raw and <field>_in, mapped or not.
@@ -52,7 +53,9 @@ def check_mapped_columns(source: SourceConfig, columns: tuple[str, ...]) -> None
         by_case = [c for c in columns if c.lower() == wanted.lower()]
         missing.append((wanted, by_case or difflib.get_close_matches(wanted, list(columns), n=2, cutoff=0.6)))
     if missing:
-        listing = _missing_columns_sentence(missing) + header_row_hint(source)
+        listing = _missing_columns_sentence(missing) + (
+            _delimiter_hint(source, columns) or header_row_hint(source)
+        )
         sheet = f" --sheet {shlex.quote(source.sheet)}" if source.sheet else ""
         where = f'{source.path} (sheet "{source.sheet}")' if source.sheet else str(source.path)
         raise InputError(
@@ -81,6 +84,23 @@ def check_mapped_column_types(source: SourceConfig, column_types: dict[str, str]
             f"each as a plain column (a struct's fields as columns of their own), and map those under "
             f"[sources.{source.name}] in mpi.toml."
         )
+
+
+CSV_DELIMITERS = (",", "|", "\t", ";")
+
+
+def _delimiter_hint(source: SourceConfig, columns: tuple[str, ...]) -> str:
+    """When the header read as one column that another delimiter would split: the delimiter is wrong."""
+    if source.format != "csv" or len(columns) != 1:
+        return ""
+    splitting = [d for d in CSV_DELIMITERS if d != source.delimiter and d in columns[0]]
+    if not splitting:
+        return ""
+    best = max(splitting, key=columns[0].count)
+    return (
+        f" The header reads as one column by delimiter {toml_value(source.delimiter)}, and {toml_value(best)} "
+        f"splits it: set delimiter = {toml_value(best)} under [sources.{source.name}]."
+    )
 
 
 def _missing_columns_sentence(missing: list[tuple[str, list[str]]]) -> str:
