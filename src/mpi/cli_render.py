@@ -8,7 +8,7 @@ from rich.text import Text
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.quality.blocking import BlockingRecall
-from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage
+from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage, leading_zeros_hint
 from mpi.quality.evidence import RecallByEvidence
 from mpi.quality.explain import PairExplanation
 from mpi.quality.review import ReviewList
@@ -79,6 +79,8 @@ def _print_truth_coverage(console: Console, coverage: TruthCoverage) -> None:
         f"record; {unmatched:,} match none{examples if unmatched else ''}; "
         f"{coverage.indexed_without_truth:,} indexed record(s) have no truth row. Only records in both are scored.",
     )
+    if coverage.unmatched_but_for_leading_zeros:
+        console.print(f"warning: {leading_zeros_hint(coverage)}")
     if coverage.unknown_sources:
         # A misspelt source name leaves a whole agency out of the scores without any other sign.
         named = ", ".join(f'"{source}"' for source in coverage.unknown_sources)

@@ -16,7 +16,13 @@ from mpi.errors import InputError, MpiUserError
 from mpi.ingest import ingest_sources
 from mpi.link import link_records
 from mpi.pair_display import level_labels
-from mpi.quality.evaluate import TruthCoverage, evaluate_against_truth
+from mpi.quality.evaluate import (
+    TruthCoverage,
+    check_truth_coverage,
+    evaluate_against_truth,
+    leading_zeros_hint,
+    truth_coverage,
+)
 from mpi.runs import undo_run
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden"
@@ -293,3 +299,22 @@ def test_a_split_pair_scored_above_the_threshold_says_clustering_kept_it_apart()
     _print_examples(console, "False splits", (split(0.92), split(0.3)), threshold=0.7)
     text = console.export_text()
     assert text.count("scored above the threshold (0.7), but clustering kept the two apart") == 1
+
+
+def test_truth_ids_written_as_numbers_are_told_apart_from_ids_the_index_lacks() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE person_index AS SELECT * FROM (VALUES ('k12', '0042', 'P1'), ('k12', '0043', 'P1'), "
+        "('k12', '77', 'P2')) AS v(source, record_id, person_id)"
+    )
+    con.execute(
+        "CREATE TEMP TABLE mpi__truth AS SELECT * FROM (VALUES ('k12', '42', 'A'), ('k12', '43', 'A'), "
+        "('k12', '77', 'B'), ('k12', '78', 'C')) AS v(source, record_id, person_id)"
+    )
+    coverage = truth_coverage(con)
+    assert (coverage.truth_rows_matched, coverage.unmatched_but_for_leading_zeros) == (1, 2)
+    assert leading_zeros_hint(coverage).startswith(
+        "2 of the truth rows that match none would match an indexed record but for leading zeros"
+    )
+    with pytest.raises(InputError, match="the truth file's record ids were written as numbers"):
+        check_truth_coverage(con, coverage, Path("truth.parquet"), record_column="record_id")

@@ -65,6 +65,8 @@ class TruthCoverage:
     unmatched_examples: tuple[str, ...]  # SOURCE:RECORD_ID of truth rows that match no indexed record
     unknown_sources: tuple[str, ...]  # sources the truth file names that the index does not hold
     indexed_without_truth: int
+    # Unmatched rows naming an indexed record once leading zeros are set aside: ids written as numbers.
+    unmatched_but_for_leading_zeros: int = 0
 
     @property
     def truth_rows_unmatched(self) -> int:
@@ -245,12 +247,33 @@ def truth_coverage(con: duckdb.DuckDBPyConnection) -> TruthCoverage:
     unknown = con.execute(
         "SELECT DISTINCT source FROM mpi__truth WHERE source NOT IN (SELECT source FROM person_index) ORDER BY 1"
     ).fetchall()
+    zeros = (
+        con.execute(
+            f"SELECT count(*) FROM (SELECT t.source, t.record_id {unmatched}) AS t "
+            "SEMI JOIN person_index AS i ON i.source = t.source AND i.record_id <> t.record_id "
+            "AND i.record_id LIKE '0%' AND ltrim(i.record_id, '0') = ltrim(t.record_id, '0')"
+        ).fetchall()[0][0]
+        if unmatched_rows
+        else 0
+    )
     return TruthCoverage(
         truth_rows=int(truth_rows),
         truth_rows_matched=int(truth_rows) - int(unmatched_rows),
         unmatched_examples=tuple(f"{source}:{record_id}" for source, record_id in examples),
         unknown_sources=tuple(str(row[0]) for row in unknown),
         indexed_without_truth=int(without_truth),
+        unmatched_but_for_leading_zeros=int(zeros),
+    )
+
+
+def leading_zeros_hint(coverage: TruthCoverage) -> str:
+    """Why truth rows that name indexed records but for leading zeros miss them, or ""."""
+    if not coverage.unmatched_but_for_leading_zeros:
+        return ""
+    return (
+        f"{coverage.unmatched_but_for_leading_zeros:,} of the truth rows that match none would match an indexed "
+        "record but for leading zeros (7 for 007): the truth file's record ids were written as numbers. Write "
+        "them as text, as the agencies' files have them."
     )
 
 
@@ -283,7 +306,8 @@ def check_truth_coverage(
     examples = f" (e.g. {', '.join(coverage.unmatched_examples)})" if coverage.unmatched_examples else ""
     raise InputError(
         f"Truth file {truth_path}: only {coverage.truth_rows_matched:,} of its {coverage.truth_rows:,} rows "
-        f"name an indexed record; {coverage.truth_rows_unmatched:,} match none{examples}. {hint}"
+        f"name an indexed record; {coverage.truth_rows_unmatched:,} match none{examples}. "
+        f"{leading_zeros_hint(coverage) or hint}"
     )
 
 
