@@ -236,6 +236,28 @@ def test_pseudonymized_ids_are_stable_and_mapped_at_the_agency(agency: ProjectCo
     assert id_map.stat().st_mode & 0o777 == 0o600  # the clear ids: for the agency's eyes only
 
 
+def test_a_record_id_that_is_a_mapped_identifier_is_only_hashed_pseudonymized(
+    agency: ProjectConfig, key: HashKey
+) -> None:
+    """A file keyed by SSN sent every SSN to the hub in clear, as its record ids."""
+    text = agency.config_path.read_text(encoding="utf-8")
+    keyed = text.replace('record_id = "CLIENT_ID"', 'record_id = "SSN"\non_duplicate_ids = "reject"')
+    assert keyed != text
+    agency.config_path.write_text(keyed, encoding="utf-8")
+    config = load_config(agency.config_path)
+    out = agency.root / "hhs.parquet"
+    with pytest.raises(MpiUserError) as refused:
+        hash_source(config, "hhs", out, key)
+    assert str(refused.value).startswith(
+        'Source "hhs": its record_id column "SSN" is also mapped to ssn, so the hashed file would carry it in '
+        "clear. Pass --pseudonymize-ids"
+    )
+    assert not out.exists()
+    hash_source(config, "hhs", out, key, pseudonymize_ids=True)
+    ssns = {str(r["record_id"]) for r in encodings(str(out))}
+    assert all(len(pseudonymous) == 32 for pseudonymous in ssns)
+
+
 def test_no_hashed_file_nor_id_map_replaces_a_file_of_the_project_or_the_key(
     agency: ProjectConfig, key: HashKey
 ) -> None:

@@ -82,6 +82,26 @@ def _hashable_source(config: ProjectConfig, name: str) -> SourceConfig:
     return source
 
 
+def _refuse_an_identifying_record_id(source: SourceConfig) -> None:
+    """Refuse to write a record id in clear that is a mapped column (an SSN, a name, a SASID).
+
+    Without --pseudonymize-ids the record id travels as the agency wrote it: a wage file keyed by
+    SSN would send every SSN to the hub, past the hashing of the ssn field.
+    """
+    mapped = {
+        column.casefold(): mapping.field
+        for mapping in source.columns
+        for column in mapping.date_parts or (mapping.column,)
+    }
+    field_name = mapped.get(source.record_id.casefold())
+    if field_name is not None:
+        raise MpiUserError(
+            f'Source "{source.name}": its record_id column "{source.record_id}" is also mapped to {field_name}, so '
+            "the hashed file would carry it in clear. Pass --pseudonymize-ids (with --id-map to keep the ids at "
+            "the agency), or key the file by a column that identifies the row and not the person."
+        )
+
+
 def hash_source(
     config: ProjectConfig,
     source_name: str,
@@ -107,6 +127,8 @@ def hash_source(
         raise MpiUserError(
             "--id-map needs --pseudonymize-ids: without it the file keeps the agency's own ids."
         )
+    if not pseudonymize_ids:
+        _refuse_an_identifying_record_id(source)
     protected = {**project_files(config), **{path.resolve(): what for path, what in (protect or {}).items()}}
     refuse_overwriting("--out", out_path, protected)
     if id_map_path is not None:
@@ -222,7 +244,9 @@ def _output_sql(
     sql = (
         f"SELECT {', '.join(columns)} FROM mpi__enriched AS e "
         f"JOIN {TOKENS_TABLE} AS t USING (mpi__row) JOIN {BLOOMS_TABLE} AS b USING (mpi__row) "
-        f"JOIN {RAW_TABLE} AS raw USING (mpi__row) ORDER BY e.mpi__row"
+        # In order of the (pseudonymized) record id, not of the agency's file: an extract sorted by
+        # name or date of birth would otherwise tell the hub that order.
+        f"JOIN {RAW_TABLE} AS raw USING (mpi__row) ORDER BY 1, e.mpi__row"
     )
     return sql, params
 
