@@ -1055,7 +1055,8 @@ def override_remove(ctx: click.Context, override_id: int) -> None:
 )
 @click.option(
     "--salt",
-    type=click.Choice(["birth_year", "none"]),
+    # Checked in the command, not by click.Choice: click echoes a wrong value, which may be a key pasted there.
+    metavar="[birth_year|none]",
     default="birth_year",
     show_default=True,
     help="Record attribute salting the Bloom filters; every agency of a project must use the same.",
@@ -1082,7 +1083,7 @@ def hash_command(
     Example: mpi hash --source k12 --out k12.hashed.parquet --key-file /secure/mpi_hash.key
     """
     from mpi.privacy.agency import hash_source
-    from mpi.privacy.bloom import BloomParameters
+    from mpi.privacy.bloom import SALTS, BloomParameters
     from mpi.privacy.keys import KEY_ENV_VAR, load_key
 
     if key_value is not None:
@@ -1100,6 +1101,31 @@ def hash_command(
             2,
         )
     key = load_key(key_file)
+    given = [
+        source_name,
+        str(out_path),
+        str(id_map_path or ""),
+        salt,
+        str(ctx.find_root().params.get("config") or ""),
+    ]
+    if any(key.appears_in(value) for value in given):
+        # A key pasted as another option's value (--out, --id-map, --source) would be echoed by its
+        # error or become a file name.
+        raise UserFacingError(
+            "A value given to mpi hash holds the hashing key (not shown). Pass the key only with --key-file "
+            "PATH or MPI_HASH_KEY, and give --source, --out, --id-map, --salt and --config their own values.",
+            2,
+        )
+    if key_file is not None and key_file.stat().st_mode & 0o077:
+        print_warning(
+            f"The key file can be read by other users of this machine (mode {key_file.stat().st_mode & 0o777:o}): "
+            "make it the owner's only, e.g. chmod 600 on it."
+        )
+    if salt not in SALTS:
+        raise UserFacingError(
+            f"--salt must be one of {', '.join(SALTS)} (the value given is not shown, in case it is a key).",
+            2,
+        )
     if key_file is not None and os.environ.get(KEY_ENV_VAR, "").strip():
         # Both ways were given: say which one hashed, so a stale variable is not taken for the key used.
         print_warning(f"{KEY_ENV_VAR} is set too; the key file given with --key-file is the one used.")

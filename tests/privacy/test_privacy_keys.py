@@ -51,6 +51,12 @@ def test_a_key_of_few_different_characters_is_refused(placeholder: str) -> None:
         load_key(None, environ={KEY_ENV_VAR: placeholder})
 
 
+@pytest.mark.parametrize("password", ["Password1234" * 3, "abcdefgh" * 4, "Tr0ub4dor&3xyz" * 2 + "Tr0ub"])
+def test_a_key_that_repeats_a_shorter_part_is_refused(password: str) -> None:
+    with pytest.raises(HashKeyError, match="is one short part written again and again"):
+        load_key(None, environ={KEY_ENV_VAR: password})
+
+
 def test_short_key_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "k"
     path.write_bytes(b"short\n")
@@ -119,6 +125,19 @@ def test_cli_does_not_echo_stray_arguments(agency: ProjectConfig) -> None:
     assert SECRET not in output
 
 
+@pytest.mark.parametrize("option", ["--out", "--id-map", "--salt"])
+def test_cli_refuses_without_echo_a_key_given_as_another_options_value(
+    agency: ProjectConfig, option: str
+) -> None:
+    value = str(agency.root / f"{SECRET}.parquet") if option != "--salt" else SECRET
+    args = ["--out", str(agency.root / "x.parquet"), "--pseudonymize-ids", option, value]
+    code, output = run_hash(agency, *args, env={KEY_ENV_VAR: SECRET})
+    assert code == 2
+    assert "holds the hashing key (not shown)" in " ".join(output.split())
+    assert SECRET not in output
+    assert not (agency.root / "x.parquet").exists() and not list(agency.root.glob(f"*{SECRET}*"))
+
+
 def test_cli_refuses_a_short_key_from_the_environment(agency: ProjectConfig) -> None:
     code, output = run_hash(agency, "--out", str(agency.root / "x.parquet"), env={KEY_ENV_VAR: "tooshort"})
     assert code == 2
@@ -146,9 +165,14 @@ def test_cli_hashes_with_a_key_file(agency: ProjectConfig, tmp_path: Path) -> No
     key_file = tmp_path / "mpi_hash.key"
     key_file.write_text(SECRET + "\n", encoding="utf-8")
     out = agency.root / "licensing.hashed.parquet"
+    key_file.chmod(0o644)
     code, output = run_hash(agency, "--out", str(out), "--key-file", str(key_file))
     assert code == 0, output
     assert key_from_bytes(SECRET.encode(), origin="test").fingerprint in output
+    assert "The key file can be read by other users of this machine (mode 644)" in " ".join(output.split())
+    key_file.chmod(0o600)
+    code, output = run_hash(agency, "--out", str(out), "--key-file", str(key_file))
+    assert code == 0 and "other users" not in output
 
 
 def test_cli_says_which_key_hashed_when_both_ways_are_given(agency: ProjectConfig) -> None:

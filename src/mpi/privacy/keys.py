@@ -31,6 +31,18 @@ SUBKEY_PREFIX = b"mpi-pprl/v1/"
 GENERATE_HINT = "Generate one with: openssl rand -hex 32 > mpi_hash.key"
 
 
+# Longest key checked for repetition (the check compares every shift): a longer key file is no typed password.
+MAX_KEY_BYTES_CHECKED_FOR_REPEATS = 4096
+
+
+def _repeats_a_shorter_part(secret: bytes) -> bool:
+    """Whether the key is a part of at most half its length repeated ("Password1234Password1234...")."""
+    n = len(secret)
+    if n > MAX_KEY_BYTES_CHECKED_FOR_REPEATS:
+        return False
+    return any(secret[shift:] == secret[: n - shift] for shift in range(1, n // 2 + 1))
+
+
 class HashKeyError(MpiUserError):
     """The hashing key is missing, unreadable or too short (the message never shows the key)."""
 
@@ -53,6 +65,16 @@ class HashKey:
                 f"The hashing key from {self.origin} is made of {len(set(self._secret))} different characters: "
                 f"a placeholder, not a random key (at least {MIN_DISTINCT_KEY_BYTES} are required). {GENERATE_HINT}"
             )
+
+        if _repeats_a_shorter_part(self._secret):
+            raise HashKeyError(
+                f"The hashing key from {self.origin} is one short part written again and again: a placeholder "
+                f"or a password, guessed far sooner than a random key. {GENERATE_HINT}"
+            )
+
+    def appears_in(self, text: str) -> bool:
+        """Whether ``text`` (a command-line value) holds the key: such a value must never be echoed."""
+        return self._secret in text.encode("utf-8", errors="replace")
 
     def __repr__(self) -> str:
         return f"HashKey(fingerprint={self.fingerprint})"
