@@ -14,7 +14,7 @@ from mpi.model.person import build_person_model
 from mpi.model.predict import drop_splink_tables, linker_for_model, predict_pairs
 from mpi.model.registry import load_model, save_model
 from mpi.model.threshold import ThresholdChoice, best_threshold_choice, choose_match_threshold
-from mpi.model.training import default_u_max_pairs, train_model
+from mpi.model.training import default_u_max_pairs, sample_of_records_sql, train_model
 
 
 def _probabilities(con: duckdb.DuckDBPyConnection, pairs: SplinkDataFrame) -> dict[tuple[str, str], float]:
@@ -204,3 +204,21 @@ def test_u_is_estimated_without_the_true_matches_in_the_sample(trained: Training
     labels = [level.label for level in trained.model.spec.comparison("ssn").levels]
     ssn_exact = trained.model.parameters.levels["ssn"][labels.index("Same SSN")]
     assert ssn_exact.u_probability is not None and ssn_exact.u_probability < 1e-4
+
+
+def test_the_fits_record_samples_follow_the_records_not_the_order_they_sit_in() -> None:
+    """DuckDB's reservoir sample, even REPEATABLE, follows the table's row order: a source loaded
+    again drew another sample, the fitted u moved, and persons the load never touched changed ids."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE a AS SELECT 'k12' AS source, lpad(i::VARCHAR, 6, '0') AS record_id FROM range(20000) t(i)"
+    )
+    con.execute("CREATE TABLE b AS SELECT * FROM a ORDER BY hash(record_id || 'shuffle')")
+    con.execute("CREATE TABLE c AS SELECT * FROM b WHERE record_id <> '000042'")  # one record less
+
+    def sample(table: str, seed: int = 7) -> set[str]:
+        return {str(row[1]) for row in con.execute(sample_of_records_sql(table, 2000, seed)).fetchall()}
+
+    assert sample("a") == sample("b") and len(sample("a")) == 2000
+    assert len(sample("a") - sample("c")) <= 1
+    assert len(sample("a") & sample("a", seed=8)) < 500  # another seed, another sample
