@@ -336,3 +336,25 @@ def test_a_source_with_one_record_per_person_never_puts_two_of_its_records_in_on
     assert ids[("births", "B1")] != ids[("births", "B2")]
     assert ids[("school", "S1")] in {ids[("births", "B1")], ids[("births", "B2")]}
     assert "clusters split by one-record-per-person sources │ 1 │" in " ".join(result.output.split())
+
+
+def test_an_interrupt_after_the_run_is_committed_says_the_run_was_saved(
+    population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mpi.link
+
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config)
+
+    def interrupted(_con: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mpi.link, "_drop_work_tables", interrupted)
+    result = CliRunner().invoke(main, ["--config", str(config.config_path), "link"])
+    assert result.exit_code == 130
+    assert (
+        "Error: Interrupted after run 1 was saved: the person index is run 1's (mpi runs lists it; mpi runs undo 1 "
+        "takes it back)." in " ".join(result.stderr.split())
+    )
+    assert read(config, "SELECT count(*) FROM runs") == [(1,)]
+    assert len(index_of(config)) == read(config, "SELECT count(*) FROM records")[0][0]

@@ -22,7 +22,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from mpi.clustering import ClusteringOutcome, cluster_records
 from mpi.config import ProjectConfig
-from mpi.errors import MpiUserError
+from mpi.errors import EXIT_INTERRUPTED, MpiUserError
 from mpi.incremental_scoring import (
     rescore_kept_pairs,
     score_new_records,
@@ -137,6 +137,17 @@ def _choose_kind(
     return "incremental", "same model and threshold as the last run"
 
 
+class RunSavedThenInterrupted(MpiUserError):
+    """Ctrl-C after the run's transaction committed (clean-up, the checkpoint on close): the run is kept."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(
+            f"Interrupted after run {run_id} was saved: the person index is run {run_id}'s (mpi runs lists it; "
+            f"mpi runs undo {run_id} takes it back)."
+        )
+        self.exit_code = EXIT_INTERRUPTED
+
+
 def link_records(
     config: ProjectConfig,
     *,
@@ -151,7 +162,37 @@ def link_records(
 
     ``fit_shipped`` False links with a shipped model's parameters as shipped, not fitted to the records.
     ``after_scoring`` is called between scoring and writing (tests use it to inject a failure).
+    Interrupted after its run was committed, it raises RunSavedThenInterrupted: the run is kept.
     """
+    saved: list[int] = []
+    try:
+        return _link_records(
+            config,
+            model_name=model_name,
+            threshold=threshold,
+            full=full,
+            fit_shipped=fit_shipped,
+            progress=progress,
+            after_scoring=after_scoring,
+            saved=saved,
+        )
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        if not saved:
+            raise  # nothing was committed: the store is as it was
+        raise RunSavedThenInterrupted(saved[0]) from None
+
+
+def _link_records(
+    config: ProjectConfig,
+    *,
+    model_name: str,
+    threshold: float | None,
+    full: bool,
+    fit_shipped: bool,
+    progress: Progress | None,
+    after_scoring: Callable[[], None] | None,
+    saved: list[int],
+) -> LinkResult:
     report = progress or (lambda _message: None)
     started = time.perf_counter()
     started_at = datetime.now()
@@ -245,6 +286,7 @@ def link_records(
                  int(matched), ids.persons, ids.ids_created, ids.ids_retired, started_at, datetime.now(),
                  scored.seconds, seconds_cluster, seconds_total, mpi_version(), int(new), int(removed)],
             )  # fmt: skip
+        saved.append(run_id)
         _drop_work_tables(con)
         idle_overrides = len(overrides_on_missing_records(con))
     finally:
