@@ -172,6 +172,26 @@ def test_export_refuses_to_replace_a_file_of_the_project(basic_project: Path) ->
     assert people.read_bytes() == kept
 
 
+def test_export_between_an_ingest_and_the_next_link_warns_the_index_is_behind(basic_project: Path) -> None:
+    config = ["--config", str(basic_project)]
+    assert CliRunner().invoke(main, [*config, "ingest"]).exit_code == 0
+    assert CliRunner().invoke(main, [*config, "link"]).exit_code == 0
+    out = basic_project.parent / "index.csv"
+    exported = CliRunner().invoke(main, [*config, "export", "index", "--out", str(out)])
+    assert exported.exit_code == 0 and "warning" not in exported.output
+    people = basic_project.parent / "people.csv"
+    people.write_text(
+        people.read_text(encoding="utf-8") + "7,Ada,Byron,12/10/1815,2,,06511,11\n", encoding="utf-8"
+    )
+    assert CliRunner().invoke(main, [*config, "ingest"]).exit_code == 0
+    behind = CliRunner().invoke(main, [*config, "export", "index", "--out", str(out)])
+    assert behind.exit_code == 0
+    assert (
+        "warning: The index is the last link's: 1 record(s) ingested since are not in it and 0 in it are no longer "
+        "in the store. Run mpi link, then export again." in " ".join(behind.output.split())
+    )
+
+
 def test_errors_of_the_machine_are_told_without_a_traceback() -> None:
     import duckdb
     from splink.internals.exceptions import SplinkException

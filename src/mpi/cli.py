@@ -668,8 +668,13 @@ def export_index(ctx: click.Context, out_path: Path) -> None:
     """
     from mpi.export import export_person_index
 
-    rows = export_person_index(project_config(ctx), out_path)
-    console.print(f"Wrote {rows:,} rows to {out_path}")
+    exported = export_person_index(project_config(ctx), out_path)
+    console.print(f"Wrote {exported.rows:,} rows to {out_path}")
+    if exported.records_not_linked or exported.records_gone:
+        print_warning(
+            f"The index is the last link's: {exported.records_not_linked:,} record(s) ingested since are not in it "
+            f"and {exported.records_gone:,} in it are no longer in the store. Run mpi link, then export again."
+        )
 
 
 @main.command()

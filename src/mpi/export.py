@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from mpi.config import ProjectConfig
@@ -22,12 +23,30 @@ def export_options(config: ProjectConfig, out_path: Path) -> str:
     return options
 
 
-def export_person_index(config: ProjectConfig, out_path: Path) -> int:
-    """(source, record_id, person_id) ordered by person; the format follows the file extension."""
+@dataclass(frozen=True, kw_only=True)
+class IndexExport:
+    rows: int
+    # Ingested since the last link (not in the index yet), and in the index but no longer in the store.
+    records_not_linked: int
+    records_gone: int
+
+
+def export_person_index(config: ProjectConfig, out_path: Path) -> IndexExport:
+    """(source, record_id, person_id) ordered by person; the format follows the file extension.
+
+    The index is the last link's: records ingested or removed since are counted, for the caller to say.
+    """
     options = export_options(config, out_path)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
-        rows = int(store.con.execute("SELECT count(*) FROM person_index").fetchall()[0][0])
+        rows, not_linked, gone = (
+            int(v)
+            for v in store.con.execute(
+                "SELECT (SELECT count(*) FROM person_index), "
+                "(SELECT count(*) FROM records ANTI JOIN person_index USING (source, record_id)), "
+                "(SELECT count(*) FROM person_index ANTI JOIN records USING (source, record_id))"
+            ).fetchall()[0]
+        )
         if rows == 0:
             raise MpiUserError(f'The person index in {config.store_path} is empty. Run "mpi link" first.')
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,4 +57,4 @@ def export_person_index(config: ProjectConfig, out_path: Path) -> int:
         )
     finally:
         store.close()
-    return rows
+    return IndexExport(rows=rows, records_not_linked=not_linked, records_gone=gone)
