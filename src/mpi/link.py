@@ -37,7 +37,7 @@ from mpi.model import (
     linker_for_model,
     load_model_file,
 )
-from mpi.model.columns import check_model_fits_table
+from mpi.model.columns import check_model_fits_table, shared_ids_the_table_lacks
 from mpi.model.crowded import CROWD_NAMES, crowded_value_counts
 from mpi.model.hashed import is_hashed_spec
 from mpi.model.predict import (
@@ -212,7 +212,14 @@ def _link_records(
             raise MpiUserError(
                 f'The store {config.store_path} has no records to link. Run "mpi ingest" first.'
             )
-        check_model_fits_table(con, model.spec, "records")
+        check_model_fits_table(con, model.spec, "records", model_name=model_name)
+        # The shipped model compares the synthetic agencies' SASID: most projects lack it, as expected.
+        absent_ids = [] if location.shipped else shared_ids_the_table_lacks(con, model.spec)
+        if absent_ids:
+            report(
+                f'model "{model_name}" compares shared id(s) {", ".join(absent_ids)} that this project does not '
+                "declare (shared_ids in mpi.toml): those comparisons count as missing on every pair"
+            )
         kind, reason = _choose_kind(con, location, threshold, full)
         _mark_new_records(con, full=kind == "full")
         new, removed = con.execute(

@@ -102,8 +102,13 @@ def absent_shared_ids(
     return tuple(c for c in required_columns(spec) if c.startswith(SHARED_ID_PREFIX) and c not in available)
 
 
-def check_model_fits_table(con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records") -> None:
-    """Raise ModelError naming every column the model needs that ``table`` lacks."""
+def check_model_fits_table(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records", *, model_name: str | None = None
+) -> None:
+    """Raise ModelError naming every column the model needs that ``table`` lacks.
+
+    ``model_name`` is the name the user gave (mpi link --model); the spec's own name otherwise.
+    """
     available = table_columns(con, table)
     if not available:
         raise ModelError(f'Table "{table}" does not exist in the store. Run "mpi ingest" first.')
@@ -121,4 +126,18 @@ def check_model_fits_table(con: duckdb.DuckDBPyConnection, spec: ModelSpec, tabl
     for column in missing:
         where = ", ".join(uses.get(column, ["the model output"]))
         lines.append(f'  - column "{column}" (used by {where}).')
-    raise ModelError(f'Model "{spec.name}" uses column(s) that table "{table}" lacks:\n' + "\n".join(lines))
+    raise ModelError(
+        f'Model "{model_name or spec.name}" uses column(s) that table "{table}" lacks:\n' + "\n".join(lines)
+    )
+
+
+def shared_ids_the_table_lacks(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records"
+) -> list[str]:
+    """The model's shared identifiers ``table`` does not carry (scored as always missing), by their names."""
+    available = table_columns(con, table)
+    return [
+        column.removeprefix(SHARED_ID_PREFIX)
+        for column in required_columns(spec)
+        if column.startswith(SHARED_ID_PREFIX) and column not in available
+    ]
