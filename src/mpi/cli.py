@@ -1121,9 +1121,10 @@ def hash_command(
             "PATH or MPI_HASH_KEY, and give --source, --out, --id-map, --salt and --config their own values.",
             2,
         )
-    if key_file is not None and key_file.stat().st_mode & 0o077:
+    key_file_mode = key_file.stat().st_mode & 0o777 if key_file is not None else 0
+    if key_file_mode & 0o077:
         print_warning(
-            f"The key file can be read by other users of this machine (mode {key_file.stat().st_mode & 0o777:o}): "
+            f"The key file can be read by other users of this machine (mode {key_file_mode:o}): "
             "make it the owner's only, e.g. chmod 600 on it."
         )
     if salt not in SALTS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -567,6 +567,11 @@ def _one_record_per_person(where: str, raw: Mapping[str, Any], problems: list[st
     return value
 
 
+def mapped_fields_by_column(columns: Sequence[ColumnMapping]) -> dict[str, str]:
+    """Each agency column a mapping reads (casefolded, as DuckDB matches names) -> the field it fills."""
+    return {column.casefold(): m.field for m in columns for column in m.date_parts or (m.column,)}
+
+
 def _check_attributes_identify_nothing(
     source: str, record_id: str, attributes: list[str], columns: list[ColumnMapping], problems: list[str]
 ) -> None:
@@ -577,9 +582,8 @@ def _check_attributes_identify_nothing(
     --pseudonymize-ids). DuckDB matches column names without regard to case, and so does this check.
     """
     identifying = {
-        column.casefold(): f"the column mapped to {m.field}"
-        for m in columns
-        for column in m.date_parts or (m.column,)
+        column: f"the column mapped to {field_name}"
+        for column, field_name in mapped_fields_by_column(columns).items()
     }
     if record_id:
         identifying[record_id.casefold()] = "the record_id column"

@@ -62,12 +62,14 @@ def run_demo(
             f"The demo needs at least {DEMO_MIN_PERSONS} persons (got {persons}): fewer leave some agency files "
             "empty, which ingest refuses. Use mpi synth for a smaller population."
         )
+    # The config synth writes keeps its store here: the demo starts without it.
+    store = Path(out_dir) / DEFAULT_STORE_PATH
+    store_files = (store, store.with_name(store.name + ".wal"))
     if not overwrite:
-        store = Path(out_dir) / DEFAULT_STORE_PATH
-        refuse_to_overwrite_a_project(Path(out_dir), (store, store.with_name(store.name + ".wal")))
+        refuse_to_overwrite_a_project(Path(out_dir), store_files)
     summary = generate_population(persons=persons, seed=seed, out_dir=out_dir, progress=progress)
     config = load_config(summary.config_path)
-    for stale in (config.store_path, config.store_path.with_name(config.store_path.name + ".wal")):
+    for stale in store_files:
         stale.unlink(missing_ok=True)
     ingested = ingest_sources(config, progress=progress)
     report("linking with the model shipped with mpi")

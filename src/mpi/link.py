@@ -37,7 +37,7 @@ from mpi.model import (
     linker_for_model,
     load_model_file,
 )
-from mpi.model.columns import check_model_fits_table, shared_ids_the_table_lacks
+from mpi.model.columns import absent_shared_ids, check_model_fits_table
 from mpi.model.crowded import CROWD_NAMES, crowded_value_counts
 from mpi.model.hashed import is_hashed_spec
 from mpi.model.predict import (
@@ -50,6 +50,7 @@ from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.record_lookup import overrides_on_missing_records
 from mpi.runs import latest_run
+from mpi.schema import SHARED_ID_PREFIX
 from mpi.sqlutil import count_rows, quote_identifier, run_sql_file
 from mpi.store import Store, open_store, table_in_store
 from mpi.version import mpi_version
@@ -140,12 +141,13 @@ def _choose_kind(
 class RunSavedThenInterrupted(MpiUserError):
     """Ctrl-C after the run's transaction committed (clean-up, the checkpoint on close): the run is kept."""
 
+    exit_code = EXIT_INTERRUPTED
+
     def __init__(self, run_id: int) -> None:
         super().__init__(
             f"Interrupted after run {run_id} was saved: the person index is run {run_id}'s (mpi runs lists it; "
             f"mpi runs undo {run_id} takes it back)."
         )
-        self.exit_code = EXIT_INTERRUPTED
 
 
 def link_records(
@@ -214,10 +216,10 @@ def _link_records(
             )
         check_model_fits_table(con, model.spec, "records", model_name=model_name)
         # The shipped model compares the synthetic agencies' SASID: most projects lack it, as expected.
-        absent_ids = [] if location.shipped else shared_ids_the_table_lacks(con, model.spec)
+        absent_ids = [] if location.shipped else absent_shared_ids(con, model.spec)
         if absent_ids:
             report(
-                f'model "{model_name}" compares shared id(s) {", ".join(absent_ids)} that this project does not '
+                f'model "{model_name}" compares shared id(s) {", ".join(c.removeprefix(SHARED_ID_PREFIX) for c in absent_ids)} that this project does not '
                 "declare (shared_ids in mpi.toml): those comparisons count as missing on every pair"
             )
         kind, reason = _choose_kind(con, location, threshold, full)

@@ -16,7 +16,7 @@ from nameparser.config import Constants
 from mpi.config import AgeRange, AsOf, ColumnMapping, SourceConfig
 from mpi.date_formats import is_year_only
 from mpi.errors import InputError, and_list
-from mpi.reader import RAW_TABLE, header_row_hint
+from mpi.reader import CSV_DELIMITERS, RAW_TABLE, header_row_hint
 from mpi.schema import shared_id_column
 from mpi.sqlutil import quote_identifier
 from mpi.toml_values import toml_value
@@ -84,9 +84,6 @@ def check_mapped_column_types(source: SourceConfig, column_types: dict[str, str]
             f"each as a plain column (a struct's fields as columns of their own), and map those under "
             f"[sources.{source.name}] in mpi.toml."
         )
-
-
-CSV_DELIMITERS = (",", "|", "\t", ";")
 
 
 def _delimiter_hint(source: SourceConfig, columns: tuple[str, ...]) -> str:

@@ -43,6 +43,9 @@ CR_LINE_ENDINGS_HEAD = 1 << 16
 # What a transcoded file holds in place of a line that did not decode: one field, so DuckDB
 # rejects the line as ragged, and a NUL no real line has, so the reject is told apart.
 UNDECODABLE_LINE = '"\x00undecodable"\n'
+# The delimiters agencies' CSV files use, in the order a guess tries them.
+CSV_DELIMITERS: tuple[str, ...] = (",", "|", "\t", ";")
+
 CSV_ERROR_REASONS = {
     "INVALID ENCODING": "undecodable row",
     "INVALID UNICODE": "undecodable row",
@@ -506,7 +509,7 @@ def header_below_title(path: Path, encoding: str, delimiter: str | None) -> tupl
     with closing(decoded_lines(path, encoding)) as decoded:
         lines = [line for line in itertools.islice(decoded, HEADER_SEARCH_ROWS) if line is not None]
     usual, rows = 0, []
-    for candidate in (delimiter,) if delimiter else (",", "|", "\t", ";"):
+    for candidate in (delimiter,) if delimiter else CSV_DELIMITERS:
         starts_and_filled = _rows_with_start_lines(lines, candidate)
         widths = Counter(filled for _, filled in starts_and_filled if filled > TITLE_LINE_MAX_FILLED)
         width = max(widths, key=lambda w: (widths[w], w), default=0)

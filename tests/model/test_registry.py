@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from febrl_records import TrainingRun, load_febrl3_records
 
-from mpi.model.columns import shared_ids_the_table_lacks
+from mpi.model.columns import absent_shared_ids
 from mpi.model.errors import ModelError
 from mpi.model.person import build_person_model
 from mpi.model.predict import linker_for_model
@@ -72,7 +72,7 @@ def test_model_reading_a_missing_column_is_refused(trained: TrainingRun, tmp_pat
     save_model(tmp_path, trained.model)
     load_model_for_table(plain.con, tmp_path, "person")
     linker_for_model(plain.con, trained.model)
-    assert shared_ids_the_table_lacks(plain.con, trained.model.spec) == ["sasid"]  # mpi link says so
+    assert absent_shared_ids(plain.con, trained.model.spec) == ("id_sasid",)  # mpi link says so
     # Any other missing column is refused, naming it and where the model uses it.
     plain.con.execute("ALTER TABLE records DROP COLUMN dob")
     with pytest.raises(ModelError) as caught:

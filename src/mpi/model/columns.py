@@ -129,15 +129,3 @@ def check_model_fits_table(
     raise ModelError(
         f'Model "{model_name or spec.name}" uses column(s) that table "{table}" lacks:\n' + "\n".join(lines)
     )
-
-
-def shared_ids_the_table_lacks(
-    con: duckdb.DuckDBPyConnection, spec: ModelSpec, table: str = "records"
-) -> list[str]:
-    """The model's shared identifiers ``table`` does not carry (scored as always missing), by their names."""
-    available = table_columns(con, table)
-    return [
-        column.removeprefix(SHARED_ID_PREFIX)
-        for column in required_columns(spec)
-        if column.startswith(SHARED_ID_PREFIX) and column not in available
-    ]

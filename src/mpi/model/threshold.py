@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ import numpy as np
 from mpi.merging import WEIGH_PAIRS_FROM_PROBABILITY, clusters_by_threshold
 from mpi.model.backend import drop_splink_tables, make_linker
 from mpi.model.trained import TrainedModel
+from mpi.model.training import stage_timer
 from mpi.sqlutil import quote_identifier
 
 # Link thresholds the chooser considers: below 0.5 a pair is likelier two people than one.
@@ -75,7 +75,7 @@ def score_candidate_pairs(
         log_level=log_level,
     )
     try:
-        t0 = time.perf_counter()
+        stage_done = stage_timer(progress)
         pairs = linker.inference.predict(threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)
         # Codes in id order, so ties break as the link breaks them; numbered by DuckDB, once.
         table = quote_identifier(pairs.physical_name)
@@ -94,11 +94,9 @@ def score_candidate_pairs(
             if with_unique_ids
             else None
         )
-        if progress is not None:
-            progress(
-                f"scored the candidate pairs ({len(rows['match_probability']):,} above "
-                f"{WEIGH_PAIRS_FROM_PROBABILITY}): {time.perf_counter() - t0:.1f}s"
-            )
+        stage_done(
+            f"scored the candidate pairs ({len(rows['match_probability']):,} above {WEIGH_PAIRS_FROM_PROBABILITY})"
+        )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {IDS_TABLE}")
         drop_splink_tables(linker)

@@ -147,7 +147,7 @@ def train_linker(
 ) -> tuple[Linker, TrainedModel]:
     """``train_model``, also handing back the trained Splink linker (caller drops its tables)."""
     started = time.perf_counter()
-    stage_done = _stage_timer(progress)
+    stage_done = stage_timer(progress)
     never_free = comparisons_never_free(spec)
     if never_free:
         raise ModelError(
@@ -244,7 +244,7 @@ def train_linker(
     return linker, TrainedModel(spec=spec, parameters=parameters, stats=stats)
 
 
-def _stage_timer(progress: Callable[[str], None] | None) -> Callable[[str], None]:
+def stage_timer(progress: Callable[[str], None] | None) -> Callable[[str], None]:
     """Report each finished stage with the seconds it took (training at 1M runs for many minutes)."""
     last = time.perf_counter()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from mpi.config import ProjectConfig, SourceConfig
+from mpi.config import ProjectConfig, SourceConfig, mapped_fields_by_column
 from mpi.errors import MpiError, MpiUserError
 from mpi.ingest import FieldIssue, drop_prepared_tables, prepare_source
 from mpi.mapping import register_name_parser
@@ -88,12 +88,7 @@ def _refuse_an_identifying_record_id(source: SourceConfig) -> None:
     Without --pseudonymize-ids the record id travels as the agency wrote it: a wage file keyed by
     SSN would send every SSN to the hub, past the hashing of the ssn field.
     """
-    mapped = {
-        column.casefold(): mapping.field
-        for mapping in source.columns
-        for column in mapping.date_parts or (mapping.column,)
-    }
-    field_name = mapped.get(source.record_id.casefold())
+    field_name = mapped_fields_by_column(source.columns).get(source.record_id.casefold())
     if field_name is not None:
         raise MpiUserError(
             f'Source "{source.name}": its record_id column "{source.record_id}" is also mapped to {field_name}, so '
