@@ -18,7 +18,7 @@ from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
 from mpi.link import _match_rate_for, link_records
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
-from mpi.overrides import RecordKey, add_override
+from mpi.overrides import RecordKey, add_override, list_removed_overrides
 from mpi.quality.metrics import evaluate_clustering
 from mpi.runs import undo_run
 from mpi.synth import SOURCES, generate_population
@@ -238,6 +238,57 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     result = CliRunner().invoke(main, ["--config", str(config.config_path), "runs", "undo", "99"])
     assert result.exit_code == 2
     assert " ".join(result.stderr.split()) == f"Error: {refusals[99]}"
+
+
+def test_a_removed_override_stays_on_record_and_explains_the_moves_it_causes(
+    population: Path, tmp_path: Path
+) -> None:
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config)
+    link_records(config)
+    a, b = two_records_of_one_person(config)
+    add_override(config, "unlink", a, b, decided_by="test", reason="twins")
+    split = link_records(config)
+    apart = index_of(config)
+    assert apart[(a.source, a.record_id)] != apart[(b.source, b.record_id)]
+    text = f"override 1 (unlink {a.source}:{a.record_id} {b.source}:{b.record_id})"
+    # The split itself says why, as its records' moves do.
+    assert read(
+        config,
+        f"SELECT DISTINCT detail FROM person_history WHERE run_id = {split.run_id} AND event = 'split'",
+    ) == [(text,)]
+    cli = ["--config", str(config.config_path), "override"]
+    refused = CliRunner().invoke(main, [*cli, "remove", "1"])
+    assert refused.exit_code == 2 and "--reason" in refused.stderr
+    removed = CliRunner().invoke(
+        main, [*cli, "remove", "1", "--by", "B. Clerk", "--reason", "not twins after all"]
+    )
+    assert removed.exit_code == 0, removed.output
+    assert read(config, "SELECT count(*) FROM overrides") == [(0,)]
+    listed = CliRunner().invoke(main, [*cli, "list", "--removed"])
+    assert listed.exit_code == 0 and "Removed overrides" in listed.output
+    (gone,) = list_removed_overrides(config)
+    assert (gone.override.reason, gone.removed_by, gone.removal_reason) == (
+        "twins",
+        "B. Clerk",
+        "not twins after all",
+    )
+    assert (gone.override.first_applied_run, gone.removal_applied_run) == (split.run_id, None)
+    again = CliRunner().invoke(main, [*cli, "remove", "1", "--reason", "again"])
+    assert again.exit_code == 2
+    assert "Override 1 was already removed, by B. Clerk on " in " ".join(again.stderr.split())
+    joined = link_records(config)
+    rejoined = index_of(config)
+    assert rejoined[(a.source, a.record_id)] == rejoined[(b.source, b.record_id)]
+    moves = read(
+        config,
+        f"SELECT DISTINCT detail FROM person_history WHERE run_id = {joined.run_id} AND event = 'record_moved'",
+    )
+    assert moves == [(f"removal of {text}",)]
+    assert read(config, "SELECT removal_applied_run FROM overrides_removed") == [(joined.run_id,)]
+    # Undoing that run puts the removal back to apply at the next one.
+    undo_run(config, joined.run_id)
+    assert read(config, "SELECT removal_applied_run FROM overrides_removed") == [(None,)]
 
 
 # Three orders and populations per run, each linked six times (about 14 s each on 2 cores): five

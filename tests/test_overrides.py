@@ -9,7 +9,7 @@ from store_queries import store_rows
 
 from mpi.cli import main
 
-REMOVE = 'Remove one of these overrides first with "mpi override remove ID" (see "mpi override list").'
+REMOVE = 'Remove one of these overrides first with "mpi override remove ID --reason TEXT" (see "mpi override list").'
 
 
 def five_record_project(directory: Path) -> list[str]:
@@ -67,5 +67,5 @@ def test_a_link_that_would_join_records_an_unlink_keeps_apart_is_refused(tmp_pat
     )
     assert store_rows(tmp_path, "SELECT override_id FROM overrides ORDER BY 1") == [(1,), (2,), (3,)]
     # Once the unlink is removed, the link is taken.
-    assert CliRunner().invoke(main, [*config, "override", "remove", "2"]).exit_code == 0
+    assert CliRunner().invoke(main, [*config, "override", "remove", "2", "--reason", "test"]).exit_code == 0
     assert override(config, "link", "k12:5", "k12:2")[0] == 0

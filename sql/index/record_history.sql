@@ -5,9 +5,10 @@ SELECT $run_id, 'created', person_id, NULL, NULL, NULL, person_id, NULL
 FROM mpi__cluster_ids
 WHERE is_new;
 
--- Why a record moved, for whoever reads its history later: an override first applied in this run
--- that names a record of the person it left or joined (before or after the run), else its own
--- change, else the pairs scored again. person_index already holds this run's ids.
+-- Why a record moved, for whoever reads its history later: an override first applied in this run,
+-- or one that applied before and was removed since, that names a record of the person it left or
+-- joined (before or after the run), else its own change, else the pairs scored again.
+-- person_index already holds this run's ids.
 CREATE OR REPLACE TEMP TABLE mpi__override_persons AS
 WITH new_overrides AS (
     SELECT override_id, kind, source_a, record_id_a, source_b, record_id_b,
@@ -15,6 +16,12 @@ WITH new_overrides AS (
                || source_b || ':' || record_id_b || ')' AS text
     FROM overrides
     WHERE first_applied_run IS NULL
+    UNION ALL
+    SELECT override_id, kind, source_a, record_id_a, source_b, record_id_b,
+           'removal of override ' || override_id || ' (' || kind || ' ' || source_a || ':' || record_id_a || ' '
+               || source_b || ':' || record_id_b || ')'
+    FROM overrides_removed
+    WHERE removal_applied_run IS NULL AND first_applied_run IS NOT NULL
 ),
 override_records AS (
     SELECT override_id, text, source_a AS source, record_id_a AS record_id FROM new_overrides
@@ -61,12 +68,16 @@ LEFT JOIN (SELECT DISTINCT source, record_id FROM mpi__new_records) AS n USING (
 
 DROP TABLE mpi__override_persons;
 
--- An existing id lost records to a newly created id: a split.
+-- An existing id lost records to a newly created id: a split, for the reason its records moved
+-- (the first, in order, when they moved for more than one).
 INSERT INTO person_history
-SELECT DISTINCT $run_id, 'split', c.old_person_id, NULL, NULL, c.old_person_id, c.new_person_id, NULL
+SELECT $run_id, 'split', c.old_person_id, NULL, NULL, c.old_person_id, c.new_person_id, min(h.detail)
 FROM mpi__index_changes AS c
 JOIN mpi__cluster_ids AS i ON i.person_id = c.new_person_id AND i.is_new
-WHERE c.old_person_id IS NOT NULL;
+LEFT JOIN person_history AS h
+    ON h.run_id = $run_id AND h.event = 'record_moved' AND h.source = c.source AND h.record_id = c.record_id
+WHERE c.old_person_id IS NOT NULL
+GROUP BY c.old_person_id, c.new_person_id;
 
 INSERT INTO person_history
 SELECT

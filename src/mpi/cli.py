@@ -980,15 +980,33 @@ override.command("unlink", help=(
 
 
 @override.command("list")
+@click.option(
+    "--removed", is_flag=True, help="List removed overrides instead, with who removed each, when and why."
+)
 @click.pass_context
 @library_errors
-def override_list(ctx: click.Context) -> None:
+def override_list(ctx: click.Context, removed: bool) -> None:
     """List manual overrides.
 
     Example: mpi override list
     """
-    from mpi.overrides import list_overrides
+    from mpi.overrides import list_overrides, list_removed_overrides
 
+    if removed:
+        gone = Table(title="Removed overrides")
+        for column in ("id", "kind", "record a", "record b", "decided by", "reason", "created",
+                       "removed by", "why removed", "removed", "first run without it"):  # fmt: skip
+            gone.add_column(column)
+        for r in list_removed_overrides(project_config(ctx)):
+            o = r.override
+            gone.add_row(
+                str(o.override_id), o.kind, str(o.a), str(o.b), o.decided_by, o.reason,
+                o.created_at.strftime("%Y-%m-%d %H:%M"), r.removed_by, r.removal_reason,
+                r.removed_at.strftime("%Y-%m-%d %H:%M"),
+                "" if r.removal_applied_run is None else str(r.removal_applied_run),
+            )  # fmt: skip
+        console.print(gone)
+        return
     table = Table(title="Overrides")
     columns = (
         "id",
@@ -1020,16 +1038,20 @@ def override_list(ctx: click.Context) -> None:
 
 @override.command("remove")
 @click.argument("override_id", type=int)
+@click.option("--by", "removed_by", default="unknown", show_default=True, help="Who decided to remove it.")
+@click.option("--reason", required=True, help="Why (kept with the removed override).")
 @click.pass_context
 @library_errors
-def override_remove(ctx: click.Context, override_id: int) -> None:
+def override_remove(ctx: click.Context, override_id: int, removed_by: str, reason: str) -> None:
     """Remove an override; the next link clusters those records by the model again.
 
-    Example: mpi override remove 3
+    The override stays on record: "mpi override list --removed" shows it with who removed it, when and why.
+
+    Example: mpi override remove 3 --by "A. Clerk" --reason "not twins: one record was keyed twice"
     """
     from mpi.overrides import remove_override
 
-    remove_override(project_config(ctx), override_id)
+    remove_override(project_config(ctx), override_id, removed_by=removed_by, reason=reason)
     console.print(f"Override {override_id} removed. It stops applying from the next mpi link.")
 
 

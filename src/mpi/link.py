@@ -282,6 +282,10 @@ def _link_records(
             con.execute(
                 "UPDATE overrides SET first_applied_run = ? WHERE first_applied_run IS NULL", [run_id]
             )
+            con.execute(
+                "UPDATE overrides_removed SET removal_applied_run = ? WHERE removal_applied_run IS NULL",
+                [run_id],
+            )
             kept, matched = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE match_probability >= ?) FROM pairs", [threshold]
             ).fetchall()[0]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import duckdb
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError, and_list
@@ -72,7 +75,7 @@ def add_override(
         if clash:
             raise MpiUserError(
                 f"Records {first} and {second} already have override {clash[0][0]} ({clash[0][1]}). "
-                f'Remove it first with "mpi override remove {clash[0][0]}".'
+                f'Remove it first with "mpi override remove {clash[0][0]} --reason TEXT".'
             )
         stored = [
             _StoredOverride(
@@ -132,7 +135,7 @@ def _refuse_contradiction(kind: str, a: RecordKey, b: RecordKey, stored: list[_S
     record a reload removed: it applies again when the record returns.
     """
     links = [o for o in stored if o.kind == "link"]
-    remove = 'Remove one of these overrides first with "mpi override remove ID" (see "mpi override list").'
+    remove = 'Remove one of these overrides first with "mpi override remove ID --reason TEXT" (see "mpi override list").'
     if kind == "unlink":
         chain = _forced_chain(links, a, b)
         if chain is not None:
@@ -166,31 +169,78 @@ def list_overrides(config: ProjectConfig) -> list[Override]:
         missing = dict(overrides_on_missing_records(store.con))
     finally:
         store.close()
-    return [
-        Override(
-            override_id=r[0],
-            kind=r[1],
-            a=RecordKey(source=r[2], record_id=r[3]),
-            b=RecordKey(source=r[4], record_id=r[5]),
-            decided_by=r[6],
-            reason=r[7],
-            created_at=r[8],
-            first_applied_run=r[9],
-            missing_records=tuple(missing.get(r[0], ())),
-        )  # fmt: skip
-        for r in rows
-    ]
+    return [_override_of_row(r, missing_records=tuple(missing.get(r[0], ()))) for r in rows]
 
 
-def remove_override(config: ProjectConfig, override_id: int) -> None:
-    """Forget a decision; the next `mpi link` clusters those records by the model again."""
+def _override_of_row(row: tuple[Any, ...], *, missing_records: tuple[str, ...] = ()) -> Override:
+    """An Override from the first ten columns of a row of overrides (or of overrides_removed)."""
+    return Override(
+        override_id=row[0],
+        kind=row[1],
+        a=RecordKey(source=row[2], record_id=row[3]),
+        b=RecordKey(source=row[4], record_id=row[5]),
+        decided_by=row[6],
+        reason=row[7],
+        created_at=row[8],
+        first_applied_run=row[9],
+        missing_records=missing_records,
+    )
+
+
+def remove_override(config: ProjectConfig, override_id: int, *, removed_by: str, reason: str) -> None:
+    """Stop applying a decision from the next `mpi link`, keeping it on record with who removed it and why."""
+    if not reason.strip():
+        raise MpiUserError("Say why: --reason is required to remove an override.")
     store = open_store(config.store_path, memory_limit=config.memory_limit)
     try:
         with store.transaction() as con:
-            deleted = con.execute(
-                "DELETE FROM overrides WHERE override_id = ? RETURNING override_id", [override_id]
+            # The row moves to overrides_removed: an audit trail keeps every decision that once
+            # outranked the model, and the next run's moves are put down to its removal.
+            moved = con.execute(
+                "INSERT INTO overrides_removed SELECT *, ?, ?, ?, NULL FROM overrides WHERE override_id = ? "
+                "RETURNING override_id",
+                [removed_by, reason, datetime.now(), override_id],
             ).fetchall()
-            if not deleted:
-                raise MpiUserError(f'No override {override_id}. List them with "mpi override list".')
+            if not moved:
+                raise MpiUserError(_no_override(con, override_id))
+            con.execute("DELETE FROM overrides WHERE override_id = ?", [override_id])
     finally:
         store.close()
+
+
+def _no_override(con: duckdb.DuckDBPyConnection, override_id: int) -> str:
+    removed = con.execute(
+        "SELECT removed_by, removed_at FROM overrides_removed WHERE override_id = ?", [override_id]
+    ).fetchall()
+    if removed:
+        by, at = removed[0]
+        return f'Override {override_id} was already removed, by {by} on {at:%Y-%m-%d %H:%M} (see "mpi override list --removed").'
+    return f'No override {override_id}. List them with "mpi override list".'
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemovedOverride:
+    override: Override
+    removed_by: str
+    removal_reason: str
+    removed_at: datetime
+    # The first run that clustered without it; None until the next mpi link.
+    removal_applied_run: int | None
+
+
+def list_removed_overrides(config: ProjectConfig) -> list[RemovedOverride]:
+    store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
+    try:
+        rows = store.con.execute("SELECT * FROM overrides_removed ORDER BY override_id").fetchall()
+    finally:
+        store.close()
+    return [
+        RemovedOverride(
+            override=_override_of_row(r),
+            removed_by=r[10],
+            removal_reason=r[11],
+            removed_at=r[12],
+            removal_applied_run=r[13],
+        )
+        for r in rows
+    ]

@@ -150,6 +150,10 @@ def undo_run(config: ProjectConfig, run_id: int) -> int:
                 con.execute("ALTER TABLE pairs_before_run RENAME TO pairs")
             con.execute("DELETE FROM person_history WHERE run_id = ?", [run_id])
             con.execute("UPDATE overrides SET first_applied_run = NULL WHERE first_applied_run = ?", [run_id])
+            con.execute(
+                "UPDATE overrides_removed SET removal_applied_run = NULL WHERE removal_applied_run = ?",
+                [run_id],
+            )
             con.execute("UPDATE runs SET undone_at = ? WHERE run_id = ?", [datetime.now(), run_id])
             con.execute("UPDATE mpi_counters SET value = 0 WHERE name = 'undoable_run'")
     finally:

@@ -76,6 +76,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _sql_file("store/012_run_models"),
     _sql_file("store/013_other_last_name"),
     _sql_file("store/014_ssn_last4"),
+    _sql_file("store/015_override_removals"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
