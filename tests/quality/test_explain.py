@@ -14,7 +14,7 @@ from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
 from mpi.link import _match_rate_for, link_records
 from mpi.model import load_model_file
-from mpi.overrides import RecordKey, add_override
+from mpi.overrides import RecordKey, add_override, remove_override
 from mpi.project_models import locate_model
 from mpi.quality.explain import explain_pair
 from mpi.synth import generate_population
@@ -74,6 +74,10 @@ def test_a_manual_link_is_shown_in_the_chain(golden_project: ProjectConfig) -> N
         .overrides[0]
         .startswith("override 1: link by A. Clerk")
     )
+    remove_override(golden_project, 1, removed_by="B. Clerk", reason="phone number was wrong")
+    (line,) = explain_pair(golden_project, people(17), people(16)).overrides
+    assert line.startswith("override 1: link by A. Clerk (same man, by phone), removed by B. Clerk on ")
+    assert line.endswith(" (phone number was wrong)")
 
 
 def test_fitted_shipped_model_explains_the_runs_own_scores(tmp_path: Path) -> None:

@@ -290,9 +290,16 @@ def _chain(
 
 
 def _overrides(con: duckdb.DuckDBPyConnection, left: RecordKey, right: RecordKey) -> tuple[str, ...]:
+    """The pair's overrides, removed ones too (a decision that once outranked the model is part of its story)."""
+    pair = "(source_a, record_id_a, source_b, record_id_b) IN (($1, $2, $3, $4), ($3, $4, $1, $2))"
     rows = con.execute(
-        "SELECT override_id, kind, decided_by, reason FROM overrides WHERE "
-        "(source_a, record_id_a, source_b, record_id_b) IN ((?, ?, ?, ?), (?, ?, ?, ?)) ORDER BY override_id",
-        _either_way(left, right),
+        f"SELECT override_id, kind, decided_by, reason, NULL, NULL, NULL FROM overrides WHERE {pair} "
+        "UNION ALL SELECT override_id, kind, decided_by, reason, removed_by, removed_at, removal_reason "
+        f"FROM overrides_removed WHERE {pair} ORDER BY override_id",
+        [left.source, left.record_id, right.source, right.record_id],
     ).fetchall()
-    return tuple(f"override {i}: {kind} by {by} ({reason})" for i, kind, by, reason in rows)
+    return tuple(
+        f"override {i}: {kind} by {by} ({reason})"
+        + ("" if removed_by is None else f", removed by {removed_by} on {at:%Y-%m-%d %H:%M} ({why})")
+        for i, kind, by, reason, removed_by, at, why in rows
+    )
