@@ -172,6 +172,32 @@ def test_export_refuses_to_replace_a_file_of_the_project(basic_project: Path) ->
     assert people.read_bytes() == kept
 
 
+def test_export_replaces_an_earlier_export_but_not_a_truth_file(basic_project: Path) -> None:
+    config = ["--config", str(basic_project)]
+    assert CliRunner().invoke(main, [*config, "ingest"]).exit_code == 0
+    assert CliRunner().invoke(main, [*config, "link"]).exit_code == 0
+    for name in ("index.csv", "index.parquet"):
+        out = basic_project.parent / name
+        for _ in range(2):  # the second run replaces the first's export
+            assert CliRunner().invoke(main, [*config, "export", "index", "--out", str(out)]).exit_code == 0
+    truth = basic_project.parent / "truth.csv"
+    kept = "source,record_id,person_id\npeople,1,P00000001\n"
+    truth.write_text(kept, encoding="utf-8")
+    refused = CliRunner().invoke(main, [*config, "export", "index", "--out", str(truth)])
+    assert refused.exit_code == 2
+    assert " ".join(refused.stderr.split()) == (
+        f"Error: --out {truth} exists and its person ids are not mpi's (a truth file?), so it was left as it is. "
+        "Write the index elsewhere, or add --force to replace the file."
+    )
+    assert truth.read_text(encoding="utf-8") == kept
+    notes = basic_project.parent / "notes.csv"
+    notes.write_text("who,what\nA,B\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, [*config, "export", "index", "--out", str(notes)])
+    assert refused.exit_code == 2 and "it is not an export of the index" in " ".join(refused.stderr.split())
+    forced = CliRunner().invoke(main, [*config, "export", "index", "--out", str(truth), "--force"])
+    assert forced.exit_code == 0 and truth.read_text(encoding="utf-8") != kept
+
+
 def test_export_between_an_ingest_and_the_next_link_warns_the_index_is_behind(basic_project: Path) -> None:
     config = ["--config", str(basic_project)]
     assert CliRunner().invoke(main, [*config, "ingest"]).exit_code == 0

@@ -657,18 +657,19 @@ def export() -> None:
     "out_path",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="CSV or Parquet file (by extension).",
+    help="CSV or Parquet file (by extension). An existing file is replaced only if it is an earlier export.",
 )
+@click.option("--force", is_flag=True, help="Replace --out even if it is not an earlier export of the index.")
 @click.pass_context
 @library_errors
-def export_index(ctx: click.Context, out_path: Path) -> None:
+def export_index(ctx: click.Context, out_path: Path, force: bool) -> None:
     """Write (source, record_id, person_id) for every indexed record.
 
     Example: mpi export index --out person_index.parquet
     """
     from mpi.export import export_person_index
 
-    exported = export_person_index(project_config(ctx), out_path)
+    exported = export_person_index(project_config(ctx), out_path, force=force)
     console.print(f"Wrote {exported.rows:,} rows to {out_path}")
     if exported.records_not_linked or exported.records_gone:
         print_warning(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.project_files import project_files, refuse_overwriting
@@ -31,14 +33,24 @@ class IndexExport:
     records_gone: int
 
 
-def export_person_index(config: ProjectConfig, out_path: Path) -> IndexExport:
+EXPORT_COLUMNS = ("source", "record_id", "person_id")
+# mpi's person ids (sql/index/assign_person_ids.sql): a file whose ids are not all of this form
+# was not written by mpi export index.
+MPI_PERSON_ID_PATTERN = "^P[0-9]{9}$"
+
+
+def export_person_index(config: ProjectConfig, out_path: Path, *, force: bool = False) -> IndexExport:
     """(source, record_id, person_id) ordered by person; the format follows the file extension.
 
     The index is the last link's: records ingested or removed since are counted, for the caller to say.
+    An existing file is replaced only when it is an earlier export (or ``force``): a truth file
+    has the same three columns and is easy to name by mistake.
     """
     options = export_options(config, out_path)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
+        if out_path.exists() and not force:
+            _refuse_replacing_other_than_an_export(store.con, out_path)
         rows, not_linked, gone = (
             int(v)
             for v in store.con.execute(
@@ -58,3 +70,26 @@ def export_person_index(config: ProjectConfig, out_path: Path) -> IndexExport:
     finally:
         store.close()
     return IndexExport(rows=rows, records_not_linked=not_linked, records_gone=gone)
+
+
+def _refuse_replacing_other_than_an_export(con: duckdb.DuckDBPyConnection, out_path: Path) -> None:
+    reader = "read_parquet" if out_path.suffix.lower() == ".parquet" else "read_csv"
+    relation = f"{reader}({quote_literal(str(out_path))})"
+    try:
+        columns = tuple(str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall())
+        others = (
+            columns != EXPORT_COLUMNS
+            or con.execute(
+                f"SELECT count(*) FROM {relation} "
+                f"WHERE NOT coalesce(regexp_full_match(person_id::VARCHAR, '{MPI_PERSON_ID_PATTERN}'), false)"
+            ).fetchall()[0][0]
+        )
+    except duckdb.Error:  # unreadable as its extension says: not an export either
+        columns, others = (), True
+    if not others:
+        return
+    what = "its person ids are not mpi's" if columns == EXPORT_COLUMNS else "it is not an export of the index"
+    raise MpiUserError(
+        f"--out {out_path} exists and {what} (a truth file?), so it was left as it is. "
+        "Write the index elsewhere, or add --force to replace the file."
+    )
