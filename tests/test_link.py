@@ -204,7 +204,11 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
         config,
         f"SELECT DISTINCT detail FROM person_history WHERE run_id = {run.run_id} AND event = 'record_moved'",
     )
-    assert why == [(f"override 1 (unlink {a.source}:{a.record_id} {b.source}:{b.record_id})",)]
+    text = f"override 1 (unlink {a.source}:{a.record_id} {b.source}:{b.record_id})"
+    assert why == [(text,)]
+    # The split itself says why, as its records' moves do.
+    split = f"SELECT DISTINCT detail FROM person_history WHERE run_id = {run.run_id} AND event = 'split'"
+    assert read(config, split) == [(text,)]
     # A forced link joins two persons the model keeps apart.
     people = defaultdict(list)
     for key, person in after.items():
@@ -238,56 +242,29 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     result = CliRunner().invoke(main, ["--config", str(config.config_path), "runs", "undo", "99"])
     assert result.exit_code == 2
     assert " ".join(result.stderr.split()) == f"Error: {refusals[99]}"
-
-
-def test_a_removed_override_stays_on_record_and_explains_the_moves_it_causes(
-    population: Path, tmp_path: Path
-) -> None:
-    config = fresh_copy(population, tmp_path)
-    ingest_sources(config)
-    link_records(config)
-    a, b = two_records_of_one_person(config)
-    add_override(config, "unlink", a, b, decided_by="test", reason="twins")
-    split = link_records(config)
-    apart = index_of(config)
-    assert apart[(a.source, a.record_id)] != apart[(b.source, b.record_id)]
-    text = f"override 1 (unlink {a.source}:{a.record_id} {b.source}:{b.record_id})"
-    # The split itself says why, as its records' moves do.
-    assert read(
-        config,
-        f"SELECT DISTINCT detail FROM person_history WHERE run_id = {split.run_id} AND event = 'split'",
-    ) == [(text,)]
+    # A removed override stays on record, and the moves of the next run are put down to its removal.
     cli = ["--config", str(config.config_path), "override"]
     refused = CliRunner().invoke(main, [*cli, "remove", "1"])
     assert refused.exit_code == 2 and "--reason" in refused.stderr
-    removed = CliRunner().invoke(
-        main, [*cli, "remove", "1", "--by", "B. Clerk", "--reason", "not twins after all"]
-    )
+    removed = CliRunner().invoke(main, [*cli, "remove", "1", "--by", "B. Clerk", "--reason", "not twins"])
     assert removed.exit_code == 0, removed.output
-    assert read(config, "SELECT count(*) FROM overrides") == [(0,)]
+    assert read(config, "SELECT override_id FROM overrides") == [(2,)]
     listed = CliRunner().invoke(main, [*cli, "list", "--removed"])
     assert listed.exit_code == 0 and "Removed overrides" in listed.output
     (gone,) = list_removed_overrides(config)
-    assert (gone.override.reason, gone.removed_by, gone.removal_reason) == (
-        "twins",
-        "B. Clerk",
-        "not twins after all",
-    )
-    assert (gone.override.first_applied_run, gone.removal_applied_run) == (split.run_id, None)
+    assert (gone.override.reason, gone.removed_by, gone.removal_reason) == ("twins", "B. Clerk", "not twins")
+    assert (gone.override.first_applied_run, gone.removal_applied_run) == (run.run_id, None)
     again = CliRunner().invoke(main, [*cli, "remove", "1", "--reason", "again"])
     assert again.exit_code == 2
     assert "Override 1 was already removed, by B. Clerk on " in " ".join(again.stderr.split())
-    joined = link_records(config)
-    rejoined = index_of(config)
-    assert rejoined[(a.source, a.record_id)] == rejoined[(b.source, b.record_id)]
-    moves = read(
-        config,
-        f"SELECT DISTINCT detail FROM person_history WHERE run_id = {joined.run_id} AND event = 'record_moved'",
-    )
-    assert moves == [(f"removal of {text}",)]
-    assert read(config, "SELECT removal_applied_run FROM overrides_removed") == [(joined.run_id,)]
+    rejoined = link_records(config)
+    together = index_of(config)
+    assert together[(a.source, a.record_id)] == together[(b.source, b.record_id)]
+    moves = f"SELECT DISTINCT detail FROM person_history WHERE run_id = {rejoined.run_id} AND event = 'record_moved'"
+    assert read(config, moves) == [(f"removal of {text}",)]
+    assert read(config, "SELECT removal_applied_run FROM overrides_removed") == [(rejoined.run_id,)]
     # Undoing that run puts the removal back to apply at the next one.
-    undo_run(config, joined.run_id)
+    undo_run(config, rejoined.run_id)
     assert read(config, "SELECT removal_applied_run FROM overrides_removed") == [(None,)]
 
 
