@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from mpi.quality.evidence import NAMES_ONLY, recall_by_evidence
 
+CLEAR = "ssn VARCHAR, dob DATE, zip VARCHAR, id_sasid VARCHAR"
+# A hub's store: the clear columns are there and empty, the values' keyed tokens beside them.
+HASHED = f"{CLEAR}, tok_ssn VARCHAR, tok_dob VARCHAR, tok_zip VARCHAR, tok_id_sasid VARCHAR"
 
-def test_true_pairs_fall_in_the_strongest_group_both_records_carry() -> None:
+
+@pytest.mark.parametrize("columns", [CLEAR, HASHED], ids=["clear", "hashed"])
+def test_true_pairs_fall_in_the_strongest_group_both_records_carry(columns: str) -> None:
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE records (source VARCHAR, record_id VARCHAR, first_name VARCHAR, ssn VARCHAR, "
-        "dob DATE, zip VARCHAR, id_sasid VARCHAR)"
-    )
+    con.execute(f"CREATE TABLE records (source VARCHAR, record_id VARCHAR, first_name VARCHAR, {columns})")
     con.execute("CREATE TABLE person_index (source VARCHAR, record_id VARCHAR, person_id VARCHAR)")
     con.execute("CREATE TABLE mpi__truth (source VARCHAR, record_id VARCHAR, person_id VARCHAR)")
     # (record, ssn, dob, zip, sasid, true person, person id)
@@ -28,8 +31,11 @@ def test_true_pairs_fall_in_the_strongest_group_both_records_carry() -> None:
         ("d2", None, None, "06102", "S1", "D", "P6"),
     ]
     for record, ssn, dob, zip_code, sasid, person, person_id in rows:
+        values = [ssn, dob, zip_code, sasid]
+        if columns == HASHED:
+            values = [None, None, None, None, *(None if v is None else f"token of {v}" for v in values)]
         con.execute(
-            "INSERT INTO records VALUES ('s', ?, 'X', ?, ?, ?, ?)", [record, ssn, dob, zip_code, sasid]
+            f"INSERT INTO records VALUES ('s', ?, 'X', {', '.join('?' * len(values))})", [record, *values]
         )
         con.execute("INSERT INTO person_index VALUES ('s', ?, ?)", [record, person_id])
         con.execute("INSERT INTO mpi__truth VALUES ('s', ?, ?)", [record, person])

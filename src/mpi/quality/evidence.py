@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from mpi.model.columns import table_columns
-from mpi.schema import SHARED_ID_PREFIX
+from mpi.schema import SHARED_ID_PREFIX, SHARED_ID_TOKEN_PREFIX
 from mpi.sqlutil import quote_identifier
 
 NAMES_ONLY = "names only"
@@ -24,7 +24,7 @@ NAMES_ONLY = "names only"
 # Hashed stores hold keyed tokens (tok_*) where clear stores hold the values.
 _EVIDENCE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SSN", ("ssn", "tok_ssn")),
-    ("shared id", ()),  # the store's id_* columns, whatever the project declares
+    ("shared id", ()),  # the store's id_* columns (tok_id_* when hashed), whatever the project declares
     ("date of birth", ("dob", "tok_dob")),
     ("address or ZIP", ("address", "zip", "tok_address", "tok_zip")),
     ("phone or email", ("phone", "email", "tok_phone", "tok_email")),
@@ -81,7 +81,9 @@ def evidence_sql(record_columns: frozenset[str]) -> str:
     """The evidence group of a pair of `records` rows aliased l and r, given the records table's columns."""
     cases = []
     for label, columns in _EVIDENCE_COLUMNS:
-        wanted = columns or tuple(sorted(c for c in record_columns if c.startswith(SHARED_ID_PREFIX)))
+        wanted = columns or tuple(
+            sorted(c for c in record_columns if c.startswith((SHARED_ID_PREFIX, SHARED_ID_TOKEN_PREFIX)))
+        )
         present = [c for c in wanted if c in record_columns]
         if present:
             cases.append(f"WHEN {_both_carry_sql(present)} THEN '{label}'")
