@@ -762,13 +762,11 @@ def runs(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from mpi.cli_tables import folding_table
     from mpi.runs import list_runs
 
-    table = Table(title="Link runs")
-    for column in (
+    counts = (
         "run",
-        "kind",
-        "model",
         "threshold",
         "records",
         "new",
@@ -776,11 +774,14 @@ def runs(ctx: click.Context) -> None:
         "persons",
         "ids created",
         "ids retired",
-        "finished",
         "seconds",
-        "undone",
-    ):
-        table.add_column(column)
+    )
+    table = folding_table(
+        "Link runs",
+        ("run", "kind", "model", "threshold", "records", "new", "pairs scored", "persons", "ids created",
+         "ids retired", "finished", "seconds", "undone"),
+        numbers=counts,
+    )  # fmt: skip
     for r in list_runs(project_config(ctx)):
         table.add_row(
             str(r.run_id), r.kind, r.model, f"{r.threshold}", f"{r.records:,}", "" if r.records_new is None else f"{r.records_new:,}",
@@ -816,6 +817,7 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
 
     Example: mpi history P000000042
     """
+    from mpi.cli_tables import folding_table
     from mpi.history import person_story, record_story
     from mpi.overrides import RecordKey
 
@@ -835,9 +837,11 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
     console.print(f"{story.subject}: {now}")
     for record in story.current_records:
         console.print(f"  {record}")
-    table = Table(title=f"History of {story.subject}")
-    for column in ("run", "time", "event", "person", "record", "from", "to", "detail"):
-        table.add_column(column)
+    table = folding_table(
+        f"History of {story.subject}",
+        ("run", "time", "event", "person", "record", "from", "to", "detail"),
+        numbers=("run",),
+    )
     for e in story.events:
         table.add_row(
             str(e.run_id),
@@ -991,13 +995,16 @@ def override_list(ctx: click.Context, removed: bool) -> None:
 
     Example: mpi override list
     """
+    from mpi.cli_tables import folding_table
     from mpi.overrides import list_overrides, list_removed_overrides
 
     if removed:
-        gone = Table(title="Removed overrides")
-        for column in ("id", "kind", "record a", "record b", "decided by", "reason", "created",
-                       "removed by", "why removed", "removed", "first run without it"):  # fmt: skip
-            gone.add_column(column)
+        gone = folding_table(
+            "Removed overrides",
+            ("id", "kind", "record a", "record b", "decided by", "reason", "created", "removed by",
+             "why removed", "removed", "first run without it"),
+            numbers=("id", "first run without it"),
+        )  # fmt: skip
         for r in list_removed_overrides(project_config(ctx)):
             o = r.override
             gone.add_row(
@@ -1008,20 +1015,21 @@ def override_list(ctx: click.Context, removed: bool) -> None:
             )  # fmt: skip
         console.print(gone)
         return
-    table = Table(title="Overrides")
-    columns = (
-        "id",
-        "kind",
-        "record a",
-        "record b",
-        "by",
-        "reason",
-        "created",
-        "first applied in run",
-        "records gone",
+    table = folding_table(
+        "Overrides",
+        (
+            "id",
+            "kind",
+            "record a",
+            "record b",
+            "by",
+            "reason",
+            "created",
+            "first applied in run",
+            "records gone",
+        ),
+        numbers=("id", "first applied in run"),
     )
-    for column in columns:
-        table.add_column(column)
     for o in list_overrides(project_config(ctx)):
         table.add_row(
             str(o.override_id),
