@@ -186,14 +186,16 @@ def test_export_replaces_an_earlier_export_but_not_a_truth_file(basic_project: P
     refused = CliRunner().invoke(main, [*config, "export", "index", "--out", str(truth)])
     assert refused.exit_code == 2
     assert " ".join(refused.stderr.split()) == (
-        f"Error: --out {truth} exists and its person ids are not mpi's (a truth file?), so it was left as it is. "
-        "Write the index elsewhere, or add --force to replace the file."
+        f"Error: --out {truth} exists and is not an earlier export of the index (a truth file?), so it was left "
+        "as it is. Write it elsewhere, or add --force to replace it."
     )
     assert truth.read_text(encoding="utf-8") == kept
     notes = basic_project.parent / "notes.csv"
     notes.write_text("who,what\nA,B\n", encoding="utf-8")
     refused = CliRunner().invoke(main, [*config, "export", "index", "--out", str(notes)])
-    assert refused.exit_code == 2 and "it is not an export of the index" in " ".join(refused.stderr.split())
+    assert refused.exit_code == 2 and "is not an earlier export of the index" in " ".join(
+        refused.stderr.split()
+    )
     forced = CliRunner().invoke(main, [*config, "export", "index", "--out", str(truth), "--force"])
     assert forced.exit_code == 0 and truth.read_text(encoding="utf-8") != kept
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
-from mpi.project_files import project_files, refuse_overwriting
+from mpi.project_files import (
+    project_files,
+    refuse_overwriting,
+    refuse_replacing_another_kind,
+    tabular_columns,
+    tabular_file_query,
+)
 from mpi.sqlutil import quote_literal
 from mpi.store import open_store
 
@@ -49,8 +53,10 @@ def export_person_index(config: ProjectConfig, out_path: Path, *, force: bool = 
     options = export_options(config, out_path)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
-        if out_path.exists() and not force:
-            _refuse_replacing_other_than_an_export(store.con, out_path)
+        if not force:
+            refuse_replacing_another_kind(
+                "--out", out_path, "an earlier export of the index", is_an_index_export, force_option=True
+            )
         rows, not_linked, gone = (
             int(v)
             for v in store.con.execute(
@@ -72,24 +78,12 @@ def export_person_index(config: ProjectConfig, out_path: Path, *, force: bool = 
     return IndexExport(rows=rows, records_not_linked=not_linked, records_gone=gone)
 
 
-def _refuse_replacing_other_than_an_export(con: duckdb.DuckDBPyConnection, out_path: Path) -> None:
-    reader = "read_parquet" if out_path.suffix.lower() == ".parquet" else "read_csv"
-    relation = f"{reader}({quote_literal(str(out_path))})"
-    try:
-        columns = tuple(str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall())
-        others = (
-            columns != EXPORT_COLUMNS
-            or con.execute(
-                f"SELECT count(*) FROM {relation} "
-                f"WHERE NOT coalesce(regexp_full_match(person_id::VARCHAR, '{MPI_PERSON_ID_PATTERN}'), false)"
-            ).fetchall()[0][0]
-        )
-    except duckdb.Error:  # unreadable as its extension says: not an export either
-        columns, others = (), True
-    if not others:
-        return
-    what = "its person ids are not mpi's" if columns == EXPORT_COLUMNS else "it is not an export of the index"
-    raise MpiUserError(
-        f"--out {out_path} exists and {what} (a truth file?), so it was left as it is. "
-        "Write the index elsewhere, or add --force to replace the file."
+def is_an_index_export(path: Path) -> bool:
+    """The file has export index's columns and only mpi's person ids."""
+    if tabular_columns(path) != EXPORT_COLUMNS:
+        return False
+    others = tabular_file_query(
+        path,
+        f"SELECT count(*) FROM f WHERE NOT coalesce(regexp_full_match(person_id::VARCHAR, '{MPI_PERSON_ID_PATTERN}'), false)",
     )
+    return others == [(0,)]

@@ -130,6 +130,36 @@ def test_cli_prints_the_verdict_and_writes_the_chart(golden_project: ProjectConf
     assert "people:5 and people:7: different persons" in result.output
     assert "JR vs SR (father and son)" in result.output
     assert "<html" in chart.read_text(encoding="utf-8").lower()
+    # A chart is written again over an earlier one (an HTML page), never over another file.
+    again = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(golden_project.config_path),
+            "explain",
+            "people:5",
+            "people:7",
+            "--chart",
+            str(chart),
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    truth = tmp_path / "truth.csv"
+    truth.write_text("source,record_id,person_id\n", encoding="utf-8")
+    refused = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(golden_project.config_path),
+            "explain",
+            "people:5",
+            "people:7",
+            "--chart",
+            str(truth),
+        ],
+    )
+    assert refused.exit_code == 2 and "exists and is not an HTML page" in " ".join(refused.stderr.split())
+    assert truth.read_text(encoding="utf-8") == "source,record_id,person_id\n"
     bad = CliRunner().invoke(
         main, ["--config", str(golden_project.config_path), "explain", "people5", "people:7"]
     )

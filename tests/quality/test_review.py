@@ -39,6 +39,16 @@ def test_unsure_pairs_closest_to_the_threshold_first(
     assert all(p.match_probability < review.threshold for p in review.pairs)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 3 and {r["last_name_l"] for r in rows} == {"OKAFOR", "VASQUEZ"}
+    # A review list is written again over an earlier one; any other file is left as it is.
+    assert uncertain_pairs(project, low=0.01, high=0.98, out_path=out).pairs_in_band == 3
+    truth = tmp_path / "truth.csv"
+    truth.write_text("source,record_id,person_id\npeople,1,A\n", encoding="utf-8")
+    with pytest.raises(
+        MpiUserError, match="exists and is not an earlier review list .a truth file.."
+    ) as refused:
+        uncertain_pairs(project, out_path=truth)
+    assert str(refused.value).endswith("Write it elsewhere, or remove it first.")
+    assert truth.read_text(encoding="utf-8") == "source,record_id,person_id\npeople,1,A\n"
     shown_ssns = [r[side] for r in rows for side in ("ssn_l", "ssn_r") if r[side]]
     assert shown_ssns and all(ssn.startswith("***-**-") for ssn in shown_ssns)
     # Up to 1, the band also holds linked pairs scored near 1, which are further from the threshold

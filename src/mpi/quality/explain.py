@@ -21,7 +21,7 @@ from mpi.model.trained import TrainedModel
 from mpi.overrides import RecordKey
 from mpi.pair_display import displayed_record, level_labels
 from mpi.paths import shortest_path
-from mpi.project_files import project_files, refuse_overwriting
+from mpi.project_files import project_files, refuse_overwriting, refuse_replacing_another_kind
 from mpi.project_models import DEFAULT_MODEL, locate_model
 from mpi.quality.blocking import prediction_rule_conditions
 from mpi.record_lookup import why_no_record
@@ -93,6 +93,7 @@ def explain_pair(
         raise MpiUserError(f"Give two different records, not {left} twice.")
     if chart_path is not None:
         refuse_overwriting("--chart", chart_path, project_files(config))
+        refuse_replacing_another_kind("--chart", chart_path, "an HTML page", is_an_html_page)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         con = store.con
@@ -287,6 +288,13 @@ def _chain(
     ).fetchall()
     path = shortest_path(((str(a), str(b), p) for a, b, p in edges), str(left), str(right))
     return tuple(LinkStep(left=a, right=b, match_probability=p) for a, b, p in path or ())
+
+
+def is_an_html_page(path: Path) -> bool:
+    """An earlier chart, or another HTML page: what --chart may write over."""
+    with path.open("rb") as page:
+        start = page.read(512).decode("utf-8", errors="replace").lstrip().lower()
+    return start.startswith(("<!doctype html", "<html"))
 
 
 def _overrides(con: duckdb.DuckDBPyConnection, left: RecordKey, right: RecordKey) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.export import export_options
 from mpi.pair_display import DISPLAY_FIELDS, displayed_record, masked_ssn_sql
+from mpi.project_files import refuse_replacing_another_kind, tabular_columns
 from mpi.runs import latest_run
 from mpi.sqlutil import quote_identifier, quote_literal
 from mpi.store import open_store
@@ -76,6 +77,8 @@ def uncertain_pairs(
     if not 0 <= low < high <= 1:
         raise MpiUserError(f"The band must be 0 <= --low < --high <= 1, not {low} .. {high}.")
     options = None if out_path is None else export_options(config, out_path)
+    if out_path is not None:
+        refuse_replacing_another_kind("--out", out_path, "an earlier review list", is_a_review_list)
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
         con = store.con
@@ -116,6 +119,14 @@ def uncertain_pairs(
     )
 
 
+# The columns a review list opens with (then each display field of the two records).
+REVIEW_KEY_COLUMNS = ("source_l", "record_id_l", "source_r", "record_id_r", "match_probability", "linked")
+
+
+def is_a_review_list(path: Path) -> bool:
+    return tabular_columns(path)[: len(REVIEW_KEY_COLUMNS)] == REVIEW_KEY_COLUMNS
+
+
 def _write_pairs(
     con: duckdb.DuckDBPyConnection, out_path: Path, options: str, params: dict[str, float]
 ) -> None:
@@ -130,7 +141,7 @@ def _write_pairs(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # COPY takes no parameter for its target; the path is quoted as a literal.
     con.execute(
-        f"COPY (SELECT u.source_l, u.record_id_l, u.source_r, u.record_id_r, round(u.match_probability, 4) "
+        f"COPY (SELECT u.{', u.'.join(REVIEW_KEY_COLUMNS[:4])}, round(u.match_probability, 4) "
         f"AS match_probability, u.linked, {sides} FROM ({_UNSURE_PAIRS_SQL}) AS u "
         "JOIN records AS l ON l.source = u.source_l AND l.record_id = u.record_id_l "
         "JOIN records AS r ON r.source = u.source_r AND r.record_id = u.record_id_r "
