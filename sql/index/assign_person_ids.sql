@@ -1,6 +1,8 @@
 -- Persistent person ids for a new clustering (mpi__clusters: source, record_id, cluster_id), given the
 -- current person_index. The rule (README, "Person ids"):
---   * each existing id goes to the new cluster holding most of its records (ties: the smaller cluster key);
+--   * each existing id goes to the new cluster holding most of its records (ties: a cluster where no other
+--     id has more of the cluster's records, or as many and is older, so it can be kept there; then the
+--     smaller cluster key);
 --   * a cluster keeps, of the ids that went to it, the one with most of its records (ties: the oldest id);
 --   * a cluster with no id gets a new one; new ids are numbered in order of each cluster's first record key;
 --   * an id that no cluster kept is retired (its records now carry the id of the cluster they joined).
@@ -12,10 +14,16 @@ FROM mpi__clusters AS c
 JOIN person_index AS p USING (source, record_id)
 GROUP BY ALL;
 
+-- An id torn evenly between two clusters goes where it can be kept: a record that left a person
+-- for a run (an unlink, since removed) and came back would otherwise take the id to a cluster with a
+-- bigger one, and the record that never moved would get a new id.
 CREATE OR REPLACE TEMP TABLE mpi__id_home AS
 SELECT person_id, cluster_id, records
-FROM mpi__votes
-QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY records DESC, cluster_id) = 1;
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY cluster_id ORDER BY records DESC, person_id) > 1 AS outvoted
+    FROM mpi__votes
+)
+QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY records DESC, outvoted, cluster_id) = 1;
 
 CREATE OR REPLACE TEMP TABLE mpi__inherited AS
 SELECT cluster_id, person_id
