@@ -66,6 +66,8 @@ def test_it_follows_the_clear_model_level_for_level() -> None:
         ]
         assert [lv.stratum for lv in after.levels] == [lv.stratum for lv in kept], before.name
         assert [lv.fixed_m for lv in after.levels] == [lv.fixed_m for lv in kept], before.name
+        # Analysts read the field's name, not the token's ("Same sex", not "Same tok_sex").
+        assert not [lv.display_label for lv in after.levels if "tok_" in lv.display_label], before.name
     # Every blocking rule of the clear model has its hashed counterpart (else it is left out: see
     # translate_model; a new kind of rule in the clear model needs a token hashed at the agency).
     assert len(hashed.prediction_rules) == len(clear.prediction_rules), hashed.description

@@ -354,12 +354,19 @@ def _relabel(label: str | None) -> str | None:
 
 def hashed_level(level: LevelSpec) -> LevelSpec | None:
     """The hashed counterpart of one clear level; None if it has none and may be left out."""
+    creator = level.creator
+    # A level labelled from its column keeps the clear column's label ("Same sex", not "Same tok_sex"):
+    # analysts read the field, the token is how the hub compares it.
+    named_by_column = level.label is None and creator in (
+        "NullLevel",
+        "ExactMatchLevel",
+        "ArrayIntersectLevel",
+    )
     base = replace(
         level,
-        label=_relabel(level.label),
+        label=level.display_label if named_by_column else _relabel(level.label),
         tf_column=token_column(level.tf_column) if level.tf_column else None,
     )
-    creator = level.creator
     if creator in ("And", "Or"):
         members = cast(tuple[LevelSpec, ...], level.args["levels"])
         children = [hashed_level(child) for child in members]
