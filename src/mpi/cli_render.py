@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
+from mpi.pair_display import shows_values
 from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage, leading_zeros_hint
 from mpi.quality.evidence import RecallByEvidence
@@ -129,14 +130,20 @@ def _print_examples(
     field either record lacks); a split pair scored above the threshold says why it is not linked."""
     for i, example in enumerate(examples, start=1):
         probability = "" if example.match_probability is None else f"p={example.match_probability:.4f}"
-        table = Table(title=f"{title} #{i} {probability}")
-        table.add_column("field")
-        table.add_column("left")
-        table.add_column("right")
-        for field in example.left:
-            left, right = example.left[field], example.right[field]
-            table.add_row(field, "" if left is None else str(left), "" if right is None else str(right))
-        console.print(table)
+        if shows_values(example.left) or shows_values(example.right):
+            table = Table(title=f"{title} #{i} {probability}")
+            table.add_column("field")
+            table.add_column("left")
+            table.add_column("right")
+            for field in example.left:
+                left, right = example.left[field], example.right[field]
+                table.add_row(field, "" if left is None else str(left), "" if right is None else str(right))
+            console.print(table)
+        else:
+            console.print(
+                f"{title} #{i} {probability}: {_key(example.left)} and {_key(example.right)} "
+                "(hashed tokens only: their values are at the agencies)"
+            )
         levels = ", ".join(f"{k}: {v}" for k, v in example.levels.items() if v != "null")
         console.print(f"  decided by: {levels}")
         if (
@@ -150,7 +157,7 @@ def _print_examples(
 
 
 def _key(record: dict[str, object]) -> str:
-    return f"{record['source']}:{record['record_id']}"
+    return f"{record.get('source')}:{record.get('record_id')}"
 
 
 def print_explanation(console: Console, explanation: PairExplanation) -> None:
@@ -158,7 +165,7 @@ def print_explanation(console: Console, explanation: PairExplanation) -> None:
     e = explanation
     left, right = _key(e.left), _key(e.right)
     console.print(Text(f"{left} and {right}: {_verdict(e)}", style="bold"))
-    if all(e.left[f] is None and e.right[f] is None for f in e.left if f not in ("source", "record_id")):
+    if not (shows_values(e.left) or shows_values(e.right)):
         console.print("The records hold hashed tokens only: their values are at the agencies.")
     else:
         _print_side_by_side(console, e, left, right)

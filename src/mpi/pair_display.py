@@ -52,6 +52,11 @@ def masked_ssn_sql(table: str) -> str:
     return f"{quote_literal(SSN_MASK)} || right({shown_ssn_sql(table)}, 4)"
 
 
+def shows_values(record: dict[str, Any]) -> bool:
+    """Whether a displayed record holds any value past its key: a hub's records hold tokens only."""
+    return any(value is not None for field, value in record.items() if field not in ("source", "record_id"))
+
+
 def displayed_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> dict[str, Any] | None:
     """The record's display fields (SSN masked), or None when `records` has no such record."""
     fields = ", ".join(

@@ -89,6 +89,7 @@ def hashed_run(population: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             cli([*hub_args, *command], outputs)
         cli([*hub_args, "evaluate", "--truth", str(population / "truth.csv"), "--examples", "3"], outputs)
         cli([*hub_args, "export", "index", "--out", str(hub_dir / "exports" / "person_index.csv")], outputs)
+        cli([*hub_args, "review", "--low", "0.01", "--out", str(hub_dir / "exports" / "review.csv")], outputs)
         hub = load_config(hub_dir / "mpi.toml")
         hashed = evaluate_against_truth(hub, population / "truth.csv", examples=0, sweep=False).metrics
     finally:
@@ -108,6 +109,16 @@ def test_hashed_linkage_is_about_as_accurate_as_clear(hashed_run: HashedRun) -> 
     # A floor with a wide margin for 300 persons: clear linkage of such populations scores about 0.95
     # and hashed within 0.005 of it; at 10k, 100k persons and on FEBRL4 within 0.002 (README).
     assert hashed_run.hashed.pairwise.f1 >= 0.90, hashed_run.hashed.pairwise
+
+
+def test_analyst_outputs_at_the_hub_show_keys_and_fields_not_empty_values(hashed_run: HashedRun) -> None:
+    evaluated = next(o for o in hashed_run.outputs if "decided by:" in o)
+    assert "(hashed tokens only: their values are at the agencies)" in evaluated
+    decided = [line for line in evaluated.splitlines() if "decided by:" in line]
+    assert decided and not [line for line in decided if "tok_" in line]  # levels named by the field ("Same sex")
+    with (hashed_run.hub.config_path.parent / "exports" / "review.csv").open(encoding="utf-8") as review:
+        header = review.readline().strip().split(",")
+    assert header == ["source_l", "record_id_l", "source_r", "record_id_r", "match_probability", "linked"]
 
 
 def test_persistent_ids_and_history_work_on_hashed_records(hashed_run: HashedRun) -> None:
@@ -146,11 +157,11 @@ def test_the_leak_check_finds_clear_text_where_there_is_some(
 def test_no_identifier_and_no_key_anywhere_at_the_hub(hashed_run: HashedRun, needles: Needles) -> None:
     hub_dir = hashed_run.hub.root
     files = sorted(p.name for p in hub_dir.rglob("*") if p.is_file())
-    assert {"hub.duckdb", "default.json", "default.meta.json", "person_index.csv"} <= set(files)
+    assert {"hub.duckdb", "default.json", "default.meta.json", "person_index.csv", "review.csv"} <= set(files)
     assert sum(name.endswith(".hashed.parquet") for name in files) == len(hashed_run.agency.sources)
     leaks = scan_tree(hub_dir, needles, stores=[hashed_run.hub.store_path])
     for number, text in enumerate(hashed_run.outputs):
         leaks += scan_text(text, needles, f"command output {number}")
     leaks += scan_text("\n".join(hashed_run.logs), needles, "log records")
-    assert len(hashed_run.outputs) == len(hashed_run.agency.sources) + 8
+    assert len(hashed_run.outputs) == len(hashed_run.agency.sources) + 9
     assert leaks == []

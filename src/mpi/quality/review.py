@@ -131,7 +131,12 @@ def _write_pairs(
     con: duckdb.DuckDBPyConnection, out_path: Path, options: str, params: dict[str, float]
 ) -> None:
     """Every unsure pair, closest first, each record's display fields beside the other's (SSN to its last four)."""
-    shown = [f for f in DISPLAY_FIELDS if f not in ("source", "record_id")]
+    # Fields no record holds (all of them at a hub, whose records hold tokens) would be empty columns.
+    fields = [f for f in DISPLAY_FIELDS if f not in ("source", "record_id")]
+    held = con.execute(
+        f"SELECT {', '.join(f'count({quote_identifier(f)}) > 0' for f in fields)} FROM records"
+    ).fetchall()[0]
+    shown = [f for f, has_values in zip(fields, held, strict=True) if has_values]
     sides = ", ".join(
         f"{masked_ssn_sql(side) if f == 'ssn' else f'{side}.{quote_identifier(f)}'} "
         f"AS {quote_identifier(f'{f}_{side}')}"
