@@ -115,7 +115,9 @@ def test_analyst_outputs_at_the_hub_show_keys_and_fields_not_empty_values(hashed
     evaluated = next(o for o in hashed_run.outputs if "decided by:" in o)
     assert "(hashed tokens only: their values are at the agencies)" in evaluated
     decided = [line for line in evaluated.splitlines() if "decided by:" in line]
-    assert decided and not [line for line in decided if "tok_" in line]  # levels named by the field ("Same sex")
+    assert decided and not [
+        line for line in decided if "tok_" in line
+    ]  # levels named by the field ("Same sex")
     with (hashed_run.hub.config_path.parent / "exports" / "review.csv").open(encoding="utf-8") as review:
         header = review.readline().strip().split(",")
     assert header == ["source_l", "record_id_l", "source_r", "record_id_r", "match_probability", "linked"]
