@@ -176,6 +176,22 @@ def test_bad_rows_can_be_rejected_instead(basic_project: Path) -> None:
     # the ragged row's own id and count of fields, as the agency can look them up
     (((record_id, detail),)) = ragged
     assert record_id is not None and detail == "10 field(s) where the header has 8"
+    listed = CliRunner().invoke(main, ["--config", str(basic_project), "rejects"])
+    assert listed.exit_code == 0 and "Rejects by source and reason" in listed.output
+
+
+def test_a_load_with_nothing_rejected_says_so(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text("id,fn,ln\n1,Ann,Lee\n2,Bob,Kim\n", encoding="utf-8")
+    (tmp_path / "mpi.toml").write_text(
+        '[project]\nname = "t"\n[sources.k12]\npath = "k12.csv"\nrecord_id = "id"\n'
+        '[sources.k12.columns]\nfirst_name = "fn"\nlast_name = "ln"\n',
+        encoding="utf-8",
+    )
+    config = ["--config", str(tmp_path / "mpi.toml")]
+    assert CliRunner().invoke(main, [*config, "ingest"]).exit_code == 0
+    listed = CliRunner().invoke(main, [*config, "rejects"])
+    assert listed.exit_code == 0
+    assert listed.output.strip() == "No rejected rows in any source: every row read was indexed."
 
 
 def test_duplicate_ids_can_be_rejected_instead(basic_project: Path) -> None:

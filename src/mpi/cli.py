@@ -377,6 +377,10 @@ def rejects(ctx: click.Context, source: str | None, limit: int) -> None:
 
     config = project_config(ctx)
     summary = list_rejects(config, source=source, limit=limit)
+    if not summary.counts:
+        where = f'source "{source}"' if source else "any source"
+        console.print(f"No rejected rows in {where}: every row read was indexed.")
+        return
     counts = Table(title="Rejects by source and reason")
     for column in ("source", "reason", "rows"):
         counts.add_column(column, justify="right" if column == "rows" else "left")
@@ -913,7 +917,7 @@ def explain(
     type=click.FloatRange(0, 1),
     default=0.98,
     show_default=True,
-    help="Match probabilities from this up are not shown.",
+    help="Match probabilities from this up are not shown (1: every pair up to and including 1).",
 )
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Pairs to print.")
 @click.option(

@@ -250,7 +250,7 @@ def _who(record: dict[str, object]) -> str:
 def print_review(console: Console, review: ReviewList) -> None:
     console.print(
         f"Run {review.run_id} (threshold {review.threshold:g}): {review.pairs_in_band:,} pairs scored from "
-        f"{review.low:g} to below {review.high:g} that no override has decided; "
+        f"{review.low:g} to {'1 inclusive' if review.high == 1 else f'below {review.high:g}'} that no override has decided; "
         f"{review.linked_in_band:,} of them are in one person id now"
     )
     if review.pairs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -55,6 +56,14 @@ def test_unsure_pairs_closest_to_the_threshold_first(
     # in match weight (+30 bits against the unsure pairs' -3 to -5, the threshold's +1.2): they come after.
     wide = uncertain_pairs(project, low=0.01, high=1.0)
     assert wide.pairs_in_band > 3
+    # Up to 1 takes the pairs scored exactly 1 too: 0 to 1 is every kept pair.
+    con = duckdb.connect(str(project.store_path))
+    con.execute(
+        "UPDATE pairs SET match_probability = 1.0 WHERE match_probability = (SELECT max(match_probability) FROM pairs)"
+    )
+    kept = con.execute("SELECT count(*) FROM pairs").fetchall()[0][0]
+    con.close()
+    assert uncertain_pairs(project, low=0.0, high=1.0).pairs_in_band == kept
     assert [p.linked for p in wide.pairs] == sorted(p.linked for p in wide.pairs)
 
 

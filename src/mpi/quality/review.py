@@ -54,7 +54,7 @@ SELECT p.source_l, p.record_id_l, p.source_r, p.record_id_r, p.match_probability
 FROM pairs AS p
 JOIN person_index AS a ON a.source = p.source_l AND a.record_id = p.record_id_l
 JOIN person_index AS b ON b.source = p.source_r AND b.record_id = p.record_id_r
-WHERE p.match_probability >= $low AND p.match_probability < $high
+WHERE p.match_probability >= $low AND (p.match_probability < $high OR $high = 1)
   AND NOT EXISTS (
       SELECT 1 FROM overrides AS o
       WHERE (o.source_a = p.source_l AND o.record_id_a = p.record_id_l
