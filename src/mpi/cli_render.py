@@ -234,7 +234,11 @@ def _verdict(e: PairExplanation) -> str:
         return "not both in the index yet (run mpi link)"
     apart = f"different persons ({e.person_ids[0]}, {e.person_ids[1]})"
     if e.stored_probability is not None and e.stored_probability >= e.threshold:
-        return f"{apart}: the pair scores above the threshold, but clustering kept the two apart ({KEPT_APART_BY})"
+        why = "; ".join(e.kept_apart_by) or (
+            "the scored pairs between the records linked to each weigh against one person, and a chain of "
+            "strong pairs does not outvote them"
+        )
+        return f"{apart}: the pair scores above the threshold, but clustering kept the two apart ({why})"
     return apart
 
 

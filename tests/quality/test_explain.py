@@ -80,6 +80,25 @@ def test_a_manual_link_is_shown_in_the_chain(golden_project: ProjectConfig) -> N
     assert line.endswith(" (phone number was wrong)")
 
 
+def test_a_pair_kept_apart_by_an_unlink_says_so(golden_project: ProjectConfig) -> None:
+    link_records(golden_project)
+    con = duckdb.connect(str(golden_project.store_path), read_only=True)
+    (left, right), *_ = con.execute(
+        "SELECT record_id_l, record_id_r FROM pairs ORDER BY match_probability DESC, record_id_l, record_id_r"
+    ).fetchall()
+    con.close()
+    a, b = RecordKey(source="people", record_id=left), RecordKey(source="people", record_id=right)
+    assert explain_pair(golden_project, a, b).same_person
+    add_override(golden_project, "unlink", a, b, decided_by="A. Clerk", reason="two men")
+    link_records(golden_project)
+    pair = explain_pair(golden_project, b, a)
+    assert not pair.same_person
+    assert pair.stored_probability is not None and pair.stored_probability >= pair.threshold
+    assert pair.kept_apart_by == ("manual unlink, override 1",)
+    # a pair of two persons the scored pairs keep apart names no override
+    assert explain_pair(golden_project, people(1), people(2)).kept_apart_by == ()
+
+
 def test_fitted_shipped_model_explains_the_runs_own_scores(tmp_path: Path) -> None:
     summary = generate_population(persons=150, seed=5, out_dir=tmp_path)
     config = load_config(summary.config_path)

@@ -63,6 +63,10 @@ class PairExplanation:
     person_ids: tuple[str | None, str | None]
     chain: tuple[LinkStep, ...]  # how the two are joined in their person id (empty: not joined)
     overrides: tuple[str, ...]  # manual decisions on this pair
+    # Why clustering keeps two persons apart that the pair's score would join, where the store can
+    # tell: a manual unlink between their records, a source with one record per person. Empty: the
+    # scored pairs between their records weigh against one person.
+    kept_apart_by: tuple[str, ...] = ()
 
     @property
     def same_person(self) -> bool:
@@ -109,6 +113,7 @@ def explain_pair(
         person_ids = (_person_id(con, left), _person_id(con, right))
         chain = _chain(con, left, right, person_ids, scorer.threshold)
         overrides = _overrides(con, left, right)
+        kept_apart_by = _kept_apart_by(config, con, left, right, person_ids)
     finally:
         store.close()
     labels = level_labels(scorer.model.spec)
@@ -142,6 +147,7 @@ def explain_pair(
         person_ids=person_ids,
         chain=chain,
         overrides=overrides,
+        kept_apart_by=kept_apart_by,
     )
 
 
@@ -288,6 +294,33 @@ def _chain(
     ).fetchall()
     path = shortest_path(((str(a), str(b), p) for a, b, p in edges), str(left), str(right))
     return tuple(LinkStep(left=a, right=b, match_probability=p) for a, b, p in path or ())
+
+
+def _kept_apart_by(
+    config: ProjectConfig,
+    con: duckdb.DuckDBPyConnection,
+    left: RecordKey,
+    right: RecordKey,
+    person_ids: tuple[str | None, str | None],
+) -> tuple[str, ...]:
+    """What the store knows keeps the two records' persons apart: unlinks between them, one-record sources."""
+    reasons = []
+    if None not in person_ids and person_ids[0] != person_ids[1]:
+        unlinks = con.execute(
+            """
+            SELECT o.override_id FROM overrides AS o
+            JOIN person_index AS a ON a.source = o.source_a AND a.record_id = o.record_id_a
+            JOIN person_index AS b ON b.source = o.source_b AND b.record_id = o.record_id_b
+            WHERE o.kind = 'unlink' AND ((a.person_id = $1 AND b.person_id = $2) OR (a.person_id = $2 AND b.person_id = $1))
+            ORDER BY 1
+            """,
+            list(person_ids),
+        ).fetchall()
+        reasons += [f"manual unlink, override {override_id}" for (override_id,) in unlinks]
+    source = config.sources.get(left.source)
+    if left.source == right.source and source is not None and source.one_record_per_person:
+        reasons.append(f'both records are of "{left.source}", a source with one record per person')
+    return tuple(reasons)
 
 
 def is_an_html_page(path: Path) -> bool:
