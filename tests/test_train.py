@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from mpi.cli import main
 from mpi.config import load_config
 from mpi.project_models import list_all_models
+from mpi.sqlutil import models_root
 from mpi.train import TRAIN_MIN_RECORDS, _too_little_data
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -36,7 +37,12 @@ def test_training_on_a_tiny_store_warns_and_a_shadowed_shipped_model_is_shown(tm
     assert listed.exit_code == 0, listed.output
     rows = [" ".join(line.split()) for line in listed.output.splitlines() if line.startswith("│ default")]
     assert len(rows) == 2  # the shipped one is no longer left out
-    assert "shipped (shadowed by the project's model: not used)" in rows[1]
+    flat = " ".join(listed.output.replace("│", " ").split())
+    assert "shadowed by the project's model: not used; name it shipped:default" in flat
+    # The shadowed shipped model can still be shown, by that name.
+    shown = runner.invoke(main, [*config, "models", "show", "shipped:default"])
+    assert shown.exit_code == 0, shown.output
+    assert str(models_root() / "default.json") in " ".join(shown.output.split())
     assert [(m.entry.name, m.shipped, m.shadowed) for m in list_all_models(load_config(config[1]))] == [
         ("default", False, True),
         ("default", True, True),

@@ -500,7 +500,7 @@ def models(ctx: click.Context) -> None:
         where = "shipped" if listed.shipped else str(entry.path)
         if listed.shadowed:
             where += (
-                " (shadowed by the project's model: not used)"
+                f" (shadowed by the project's model: not used; name it shipped:{entry.name})"
                 if listed.shipped
                 else " (shadows the shipped one)"
             )

@@ -38,7 +38,7 @@ class ModelDescription:
 def describe_model(config: ProjectConfig, name: str) -> ModelDescription:
     location = locate_model(config, name)
     model = load_model_file(location.path)
-    meta = load_meta(location.directory, name)
+    meta = load_meta(location.directory, location.name)
     unseen = set(model.stats.untrained_positions()) if model.stats else set()
     rows = []
     for comparison in model.spec.comparisons:

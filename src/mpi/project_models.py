@@ -37,9 +37,16 @@ def project_models_dir(config: ProjectConfig) -> Path:
     return config.root / "models"
 
 
+# "shipped:NAME" names the model shipped with mpi even where a project model of that name hides it.
+SHIPPED_PREFIX = "shipped:"
+
+
 def locate_model(config: ProjectConfig, name: str = DEFAULT_MODEL) -> ModelLocation:
     """The project's models/NAME.json if it exists, else the model of that name shipped with mpi."""
-    for directory, shipped in ((project_models_dir(config), False), (models_root(), True)):
+    places = ((project_models_dir(config), False), (models_root(), True))
+    if name.startswith(SHIPPED_PREFIX):
+        name, places = name.removeprefix(SHIPPED_PREFIX), places[1:]
+    for directory, shipped in places:
         path, _ = model_paths(directory, name)
         if path.is_file():
             return ModelLocation(name=name, directory=directory, path=path, shipped=shipped)
