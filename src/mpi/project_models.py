@@ -43,7 +43,7 @@ SHIPPED_PREFIX = "shipped:"
 
 def locate_model(config: ProjectConfig, name: str = DEFAULT_MODEL) -> ModelLocation:
     """The project's models/NAME.json if it exists, else the model of that name shipped with mpi."""
-    places = ((project_models_dir(config), False), (models_root(), True))
+    places: tuple[tuple[Path, bool], ...] = ((project_models_dir(config), False), (models_root(), True))
     if name.startswith(SHIPPED_PREFIX):
         name, places = name.removeprefix(SHIPPED_PREFIX), places[1:]
     for directory, shipped in places:
