@@ -77,3 +77,24 @@ def test_an_override_on_a_record_a_reload_removed_is_named_by_link_and_override_
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     run("ingest")
     assert warning not in run("link")
+
+
+def test_the_history_of_a_record_gone_from_the_store_says_why(tmp_path: Path) -> None:
+    rows = ["id,fn,ln", "1,Ann,Lee", "2,Bob,Kim", "3,Cy,Ng", "4,Di,Ox", "5,Ed,Po"]
+    data = tmp_path / "k12.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = k12_project(tmp_path, options='on_duplicate_ids = "reject"\n')
+    runner = CliRunner()
+    for args in (["ingest"], ["link"]):
+        assert runner.invoke(main, [*config, *args]).exit_code == 0
+    # The reload repeats record 2's id (both rows rejected) and leaves record 3 out.
+    data.write_text("\n".join([*rows[:3], "2,Bo,Kim", *rows[4:]]) + "\n", encoding="utf-8")
+    for args in (["ingest"], ["link"]):
+        assert runner.invoke(main, [*config, *args]).exit_code == 0
+    told = {}
+    for key in ("k12:2", "k12:3"):
+        history = runner.invoke(main, [*config, "history", "--record", key])
+        assert history.exit_code == 0, history.output
+        told[key] = " ".join(history.output.replace("│", " ").split())
+    assert "rejected when its source was loaded again: duplicate record id" in told["k12:2"]
+    assert "not in its source's latest load" in told["k12:3"]

@@ -51,7 +51,11 @@ SELECT
     c.old_person_id,
     c.new_person_id,
     CASE
-        WHEN c.old_person_id IS NULL OR c.new_person_id IS NULL THEN NULL
+        WHEN c.old_person_id IS NULL THEN NULL
+        -- A record gone from the store: rejected when its source was loaded again, or left out of the file.
+        WHEN c.new_person_id IS NULL THEN coalesce(
+            'rejected when its source was loaded again: ' || rejected.reason, 'not in its source''s latest load'
+        )
         WHEN cause IS NOT NULL THEN cause
         WHEN $full THEN 'full relink: every pair scored again'
         WHEN n.record_id IS NOT NULL THEN 'the record changed in a load'
@@ -64,7 +68,10 @@ FROM (
          WHERE o.person_id = c.old_person_id OR o.person_id = c.new_person_id) AS cause
     FROM mpi__index_changes AS c
 ) AS c
-LEFT JOIN (SELECT DISTINCT source, record_id FROM mpi__new_records) AS n USING (source, record_id);
+LEFT JOIN (SELECT DISTINCT source, record_id FROM mpi__new_records) AS n USING (source, record_id)
+LEFT JOIN (
+    SELECT source, record_id, arg_max(reason, load_id) AS reason FROM rejects WHERE record_id IS NOT NULL GROUP BY ALL
+) AS rejected USING (source, record_id);
 
 DROP TABLE mpi__override_persons;
 
