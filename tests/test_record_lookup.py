@@ -98,3 +98,12 @@ def test_the_history_of_a_record_gone_from_the_store_says_why(tmp_path: Path) ->
         told[key] = " ".join(history.output.replace("│", " ").split())
     assert "rejected when its source was loaded again: duplicate record id" in told["k12:2"]
     assert "not in its source's latest load" in told["k12:3"]
+
+
+def test_linking_a_store_of_one_record_says_two_are_needed(tmp_path: Path) -> None:
+    (tmp_path / "k12.csv").write_text("id,fn,ln\n1,Ann,Lee\n", encoding="utf-8")
+    config = k12_project(tmp_path)
+    assert CliRunner().invoke(main, [*config, "ingest"]).exit_code == 0
+    linked = CliRunner().invoke(main, [*config, "link"])
+    assert linked.exit_code == 2
+    assert "holds one record: linking needs two or more" in " ".join(linked.stderr.split())

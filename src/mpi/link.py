@@ -210,7 +210,12 @@ def _link_records(
         con = store.con
         check_store_kind(con, config)
         records = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
-        if records < 2:
+        if records == 1:
+            raise MpiUserError(
+                f"The store {config.store_path} holds one record: linking needs two or more. "
+                'Ingest more sources ("mpi ingest"), then link.'
+            )
+        if records == 0:
             raise MpiUserError(
                 f'The store {config.store_path} has no records to link. Run "mpi ingest" first.'
             )
