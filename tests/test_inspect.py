@@ -800,3 +800,21 @@ def test_the_example_for_sex_codes_maps_the_columns_own_codes(
     rows = "".join(f"{i},ANA,RUIZ,{code}\n" for i, code in enumerate(codes))
     (tmp_path / "hmis.csv").write_text("ID,FIRST_NAME,LAST_NAME,GENDER\n" + rows, encoding="utf-8")
     assert example in suggested_mapping(tmp_path / "hmis.csv")
+
+
+def test_ssns_and_zips_that_lost_their_leading_zeros_get_pad(tmp_path: Path) -> None:
+    # Written as numbers: the SSNs 041-22-3333 and 012-34-5678 and Connecticut's ZIPs lost their zeros.
+    (tmp_path / "wages.csv").write_text(
+        "ID,FIRST,LAST,SSN,ZIP\n1,Ann,Lee,41223333,6103\n2,Bo,Ng,12345678,6511\n3,Cy,Ox,512345678,6105\n",
+        encoding="utf-8",
+    )
+    mapping = suggested_mapping(tmp_path / "wages.csv")
+    assert 'ssn = { column = "SSN", pad = 9 }' in mapping
+    assert 'zip = { column = "ZIP", pad = 5 }' in mapping
+    assert "SSN holds 2 value(s) of 7 or 8 digits and none of 9 starting with 0" in " ".join(mapping.split())
+    assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
+    # A file that kept its zeros (041223333) has its short values for typos: no pad.
+    (tmp_path / "kept.csv").write_text(
+        "ID,FIRST,LAST,SSN\n1,Ann,Lee,041223333\n2,Bo,Ng,12345678\n3,Cy,Ox,51234567\n", encoding="utf-8"
+    )
+    assert "pad" not in suggested_mapping(tmp_path / "kept.csv")

@@ -54,7 +54,7 @@ COMMENT_WIDTH = 98
 
 
 # A suggested mapping's options for one column (key, value), and them with comments for the user
-Options = tuple[tuple[str, str | list[str] | dict[str, str]], ...]
+Options = tuple[tuple[str, int | str | list[str] | dict[str, str]], ...]
 Hints = tuple[Options, tuple[str, ...]]
 
 
@@ -248,7 +248,34 @@ def _mapping_hints(
         return _age_hints(con, column, columns, csv_as_text=csv_as_text)
     if field == "sex":
         return _sex_hints(con, column)
+    if field in ZERO_PADDED_WIDTHS:
+        return _lost_zeros_hints(con, column, ZERO_PADDED_WIDTHS[field], csv_as_text=csv_as_text)
     return (), ()
+
+
+# Fields written with leading zeros, by their width: a spreadsheet or a numeric column drops them
+# (Connecticut's ZIPs all start 06, and about one SSN in nine starts 0), and ingest reads an SSN short
+# of a digit as no SSN, a ZIP of four digits as another ZIP.
+ZERO_PADDED_WIDTHS = {"ssn": 9, "zip": 5}
+
+
+def _lost_zeros_hints(
+    con: duckdb.DuckDBPyConnection, column: str, width: int, *, csv_as_text: str | None
+) -> Hints:
+    """pad = width when digit-only values one or two digits short are seen and no full one starts with 0."""
+    table = _text_sample(con, csv_as_text)
+    value = f"trim(CAST({quote_identifier(column)} AS VARCHAR))"
+    short, kept_zeros = con.execute(
+        f"SELECT count(*) FILTER (WHERE length(v) BETWEEN {width - 2} AND {width - 1}), "
+        f"count(*) FILTER (WHERE length(v) = {width} AND v[1] = '0') "
+        f"FROM (SELECT {value} AS v FROM {table}) WHERE regexp_full_match(v, '[0-9]+')"
+    ).fetchall()[0]
+    if short < 2 or kept_zeros:
+        return (), ()
+    return (("pad", width),), (
+        f"{column} holds {short} value(s) of {width - 2} or {width - 1} digits and none of {width} starting "
+        f"with 0: its leading zeros were lost (written as numbers); pad = {width} puts them back.",
+    )
 
 
 def _text_sample(con: duckdb.DuckDBPyConnection, csv_as_text: str | None) -> str:
