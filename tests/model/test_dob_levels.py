@@ -12,7 +12,13 @@ from mpi.model.person import build_person_model
 
 
 def born(dob: str) -> dict[str, Any]:
-    return {"first_name": "ANN", "middle_name": None, "dob": dob, "birth_year_min": dob[:4]}
+    return {
+        "first_name": "ANN",
+        "middle_name": None,
+        "dob": dob,
+        "birth_year_min": dob[:4],
+        "birth_year_max": dob[:4],
+    }
 
 
 def test_the_same_1_january_is_a_level_of_its_own() -> None:
@@ -85,6 +91,28 @@ def test_a_father_and_son_of_one_name_at_home_share_names_that_weigh_nothing() -
         (level,) = [lv for lv in model.comparison(comparison).levels if lv.label == label]
         assert level.fixed_m is not None and level.fixed_u is not None
         assert math.log2(level.fixed_m / level.fixed_u) == 0
+
+
+def aged(record: dict[str, Any], birth_years: tuple[int, int]) -> dict[str, Any]:
+    """The record as a source that keeps an age would hold it: no date, a range of two birth years."""
+    return {**record, "dob": None, "birth_year_min": birth_years[0], "birth_year_max": birth_years[1]}
+
+
+def test_an_age_a_generation_from_a_date_of_birth_is_a_generation_apart() -> None:
+    # A child born 2016 and an adult aged 37 (born 1982 or 1983) of one name at one address (an
+    # analyst's review): the age tells them apart as a date would.
+    child, adult = (
+        named("ERIC", "JOHN", "2016-05-02"),
+        aged(named("ERIC", "JOHN", "1983-01-01"), (1982, 1983)),
+    )
+    assert level_label("dob", child, adult) == "Born 15 or more years apart, at one household"
+    assert level_label("first_name", child, adult) == FATHER_AND_SON_FIRST
+    assert level_label("middle_name", adult, child) == FATHER_AND_SON_MIDDLE
+    away = aged(named("ERIC", "JOHN", "1983-01-01", "12 ELM ST"), (1982, 1983))
+    assert level_label("dob", child, away) == "Born 15 or more years apart; other pairs"
+    # An age whose range comes within 15 years of the date is not a generation apart.
+    near = aged(named("ERIC", "JOHN", "2002-01-01", "12 ELM ST"), (2001, 2002))
+    assert level_label("dob", child, near) == "Different dates of birth; other pairs"
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ def person(first: str, dob: str, address: str, *, phone: str | None = PHONE) -> 
         "last_name_parts": ["HOLT"],
         "dob": dob,
         "birth_year_min": dob[:4],
+        "birth_year_max": dob[:4],
         "address": address,
         "street_number": number,
         "street_name": street,

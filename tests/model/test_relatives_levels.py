@@ -26,6 +26,7 @@ def person(first: str, middle: str | None, *, ssn: str | None = SSN, dob: str | 
         "ssn": ssn,
         "dob": dob,
         "birth_year_min": dob[:4] if dob else None,
+        "birth_year_max": dob[:4] if dob else None,
     }
 
 

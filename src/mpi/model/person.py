@@ -379,7 +379,12 @@ ZIP_PREFIX3 = ColumnRef("zip").substr(1, 3)
 STREET_NAME_PREFIX3 = ColumnRef("street_name").substr(1, 3)
 
 
-BORN_A_GENERATION_APART = "abs(year(dob_l) - year(dob_r)) >= 15"
+# Years of birth 15 or more apart: from two dates of birth, or from an age (a range of two years) on
+# either side, so a child's record and an adult's of one name at one address are told apart when one
+# of them holds an age only (birth_year_min/max are the year itself for a date of birth).
+BORN_A_GENERATION_APART = (
+    "greatest(birth_year_min_l - birth_year_max_r, birth_year_min_r - birth_year_max_l) >= 15"
+)
 # How often one person's two records at one household give dates of birth 15 or more years apart
 # (other than one digit off), and how often two people of one household do: what EM and random pairs
 # gave the level inside the household stratum on the synthetic population (0.00395 and 0.155), fixed.
@@ -396,7 +401,11 @@ def a_generation_apart_at_home() -> LevelSpec:
     return all_of(
         same_household(),
         custom(BORN_A_GENERATION_APART, label="Years of birth 15 or more apart"),
-        not_(damerau_levenshtein(ColumnRef("dob").cast_to_string(), 1)),
+        any_of(
+            custom("dob_l IS NULL OR dob_r IS NULL", label="An age on one side (no date to mistype)"),
+            not_(damerau_levenshtein(ColumnRef("dob").cast_to_string(), 1)),
+            label="Not one digit off",
+        ),
         label="Born 15 or more years apart, at one household",
     )
 
