@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from mpi.cli import main
 from mpi.config import ProjectConfig, load_config
@@ -133,50 +133,32 @@ def test_refusals_name_the_record(golden_project: ProjectConfig) -> None:
 def test_cli_prints_the_verdict_and_writes_the_chart(golden_project: ProjectConfig, tmp_path: Path) -> None:
     link_records(golden_project)
     chart = tmp_path / "why.html"
-    result = CliRunner().invoke(
-        main,
-        [
-            "--config",
-            str(golden_project.config_path),
-            "explain",
-            "people:5",
-            "people:7",
-            "--chart",
-            str(chart),
-        ],
-    )
+
+    def explain_with_chart(target: Path) -> Result:
+        return CliRunner().invoke(
+            main,
+            [
+                "--config",
+                str(golden_project.config_path),
+                "explain",
+                "people:5",
+                "people:7",
+                "--chart",
+                str(target),
+            ],
+        )
+
+    result = explain_with_chart(chart)
     assert result.exit_code == 0, result.output
     assert "people:5 and people:7: different persons" in result.output
     assert "JR vs SR (father and son)" in result.output
     assert "<html" in chart.read_text(encoding="utf-8").lower()
     # A chart is written again over an earlier one (an HTML page), never over another file.
-    again = CliRunner().invoke(
-        main,
-        [
-            "--config",
-            str(golden_project.config_path),
-            "explain",
-            "people:5",
-            "people:7",
-            "--chart",
-            str(chart),
-        ],
-    )
+    again = explain_with_chart(chart)
     assert again.exit_code == 0, again.output
     truth = tmp_path / "truth.csv"
     truth.write_text("source,record_id,person_id\n", encoding="utf-8")
-    refused = CliRunner().invoke(
-        main,
-        [
-            "--config",
-            str(golden_project.config_path),
-            "explain",
-            "people:5",
-            "people:7",
-            "--chart",
-            str(truth),
-        ],
-    )
+    refused = explain_with_chart(truth)
     assert refused.exit_code == 2 and "exists and is not an HTML page" in " ".join(refused.stderr.split())
     assert truth.read_text(encoding="utf-8") == "source,record_id,person_id\n"
     bad = CliRunner().invoke(
