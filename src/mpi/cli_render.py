@@ -41,8 +41,10 @@ def print_evaluation(console: Console, report: EvaluationReport) -> None:
         f"false merges: {report.false_merge_clusters:,} person ids hold more than one true person "
         f"({report.false_positive_pairs:,} wrong pairs)\n"
         f"false splits: {report.false_split_persons:,} true persons spread over several ids "
-        f"({report.false_negative_pairs:,} missed pairs, {report.missed_pairs_not_kept:,} of them not among the "
-        f"kept pairs: never compared, or scored below {KEEP_PAIRS_FROM_PROBABILITY:g})"
+        f"({report.false_negative_pairs:,} missed pairs: "
+        f"{report.false_negative_pairs - report.missed_pairs_not_kept:,} among the kept pairs, scored below the "
+        f"threshold or kept apart; {report.missed_pairs_not_kept:,} not kept: never compared, or scored below "
+        f"{KEEP_PAIRS_FROM_PROBABILITY:g} with no chain of strong pairs joining them)"
     )
     _print_truth_coverage(console, report.coverage)
     if report.evidence is not None:

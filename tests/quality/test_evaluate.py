@@ -50,6 +50,15 @@ def test_sweep_row_at_the_run_threshold_is_the_index_and_missed_pairs_add_up(
 
     assert report.false_negative_pairs > 0
     assert 0 <= report.missed_pairs_not_kept < report.false_negative_pairs
+    printed = CliRunner().invoke(
+        main, ["--config", str(config.config_path), "evaluate", "--truth", str(project / "truth.csv")]
+    )
+    assert printed.exit_code == 0, printed.output
+    missed, not_kept = report.false_negative_pairs, report.missed_pairs_not_kept
+    assert (
+        f"({missed:,} missed pairs: {missed - not_kept:,} among the kept pairs, scored below the threshold or "
+        f"kept apart; {not_kept:,} not kept: never compared"
+    ) in " ".join(printed.output.split())
     at_run_threshold = [row for row in report.sweep if row.threshold == result.threshold]
     assert len(at_run_threshold) == 1
     assert at_run_threshold[0].f1 == report.metrics.pairwise.f1
