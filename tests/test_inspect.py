@@ -813,8 +813,22 @@ def test_ssns_and_zips_that_lost_their_leading_zeros_get_pad(tmp_path: Path) -> 
     assert 'zip = { column = "ZIP", pad = 5 }' in mapping
     assert "SSN holds 2 value(s) of 7 or 8 digits and none of 9 starting with 0" in " ".join(mapping.split())
     assert "3 rows read = 3 indexed + 0 rejected" in ingest_output(write_config(tmp_path, mapping))
-    # A file that kept its zeros (041223333) has its short values for typos: no pad.
+    # A file that kept its zeros (041223333) has its few short values for typos: no pad.
+    full = [f"{i},Ann,Lee,{512345000 + i}" for i in range(4, 200)]
     (tmp_path / "kept.csv").write_text(
-        "ID,FIRST,LAST,SSN\n1,Ann,Lee,041223333\n2,Bo,Ng,12345678\n3,Cy,Ox,51234567\n", encoding="utf-8"
+        "\n".join(["ID,FIRST,LAST,SSN", "1,Ann,Lee,041223333", "2,Bo,Ng,12345678", "3,Cy,Ox,51234567", *full])
+        + "\n",
+        encoding="utf-8",
     )
     assert "pad" not in suggested_mapping(tmp_path / "kept.csv")
+    # One that kept some zeros and lost others (systems merged) has too many short values to be typos.
+    (tmp_path / "mixed.csv").write_text(
+        "\n".join(
+            ["ID,FIRST,LAST,SSN", "1,Ann,Lee,041223333", "2,Bo,Ng,12345678", "3,Cy,Ox,41234567", *full[:40]]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    mixed = suggested_mapping(tmp_path / "mixed.csv")
+    assert 'ssn = { column = "SSN", pad = 9 }' in mixed
+    assert "and 5% of the values short" in " ".join(mixed.split())

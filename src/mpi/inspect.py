@@ -262,20 +262,29 @@ ZERO_PADDED_WIDTHS = {"ssn": 9, "zip": 5}
 def _lost_zeros_hints(
     con: duckdb.DuckDBPyConnection, column: str, width: int, *, csv_as_text: str | None
 ) -> Hints:
-    """pad = width when digit-only values one or two digits short are seen and no full one starts with 0."""
+    """pad = width when digit-only values one or two digits short are seen, and either no full one starts
+    with 0 or too many are short to be typos (files merged from systems that did and did not keep zeros)."""
     table = _text_sample(con, csv_as_text)
     value = f"trim(CAST({quote_identifier(column)} AS VARCHAR))"
-    short, kept_zeros = con.execute(
+    short, kept_zeros, digits = con.execute(
         f"SELECT count(*) FILTER (WHERE length(v) BETWEEN {width - 2} AND {width - 1}), "
-        f"count(*) FILTER (WHERE length(v) = {width} AND v[1] = '0') "
+        f"count(*) FILTER (WHERE length(v) = {width} AND v[1] = '0'), count(*) "
         f"FROM (SELECT {value} AS v FROM {table}) WHERE regexp_full_match(v, '[0-9]+')"
     ).fetchall()[0]
-    if short < 2 or kept_zeros:
+    if short < 2 or (kept_zeros and short < LOST_ZEROS_SHARE * digits):
         return (), ()
-    return (("pad", width),), (
-        f"{column} holds {short} value(s) of {width - 2} or {width - 1} digits and none of {width} starting "
-        f"with 0: its leading zeros were lost (written as numbers); pad = {width} puts them back.",
+    seen = (
+        f"none of {width} starting with 0" if not kept_zeros else f"{short / digits:.0%} of the values short"
     )
+    return (("pad", width),), (
+        f"{column} holds {short} value(s) of {width - 2} or {width - 1} digits and {seen}: its leading zeros "
+        f"were lost (written as numbers); pad = {width} puts them back.",
+    )
+
+
+# Short values that are too many to be typos, where other values kept their zeros: a dropped digit is
+# rare (well under 1% of keyed SSNs), a lost zero is one SSN in nine.
+LOST_ZEROS_SHARE = 0.02
 
 
 def _text_sample(con: duckdb.DuckDBPyConnection, csv_as_text: str | None) -> str:
