@@ -10,18 +10,20 @@ WHERE is_new;
 -- joined (before or after the run), else its own change, else the pairs scored again.
 -- person_index already holds this run's ids.
 CREATE OR REPLACE TEMP TABLE mpi__override_persons AS
-WITH new_overrides AS (
-    SELECT override_id, kind, source_a, record_id_a, source_b, record_id_b,
-           'override ' || override_id || ' (' || kind || ' ' || source_a || ':' || record_id_a || ' '
-               || source_b || ':' || record_id_b || ')' AS text
+WITH changed_overrides AS (
+    SELECT '' AS what, override_id, kind, source_a, record_id_a, source_b, record_id_b
     FROM overrides
     WHERE first_applied_run IS NULL
     UNION ALL
-    SELECT override_id, kind, source_a, record_id_a, source_b, record_id_b,
-           'removal of override ' || override_id || ' (' || kind || ' ' || source_a || ':' || record_id_a || ' '
-               || source_b || ':' || record_id_b || ')'
+    SELECT 'removal of ', override_id, kind, source_a, record_id_a, source_b, record_id_b
     FROM overrides_removed
     WHERE removal_applied_run IS NULL AND first_applied_run IS NOT NULL
+),
+new_overrides AS (
+    SELECT override_id, source_a, record_id_a, source_b, record_id_b,
+           what || 'override ' || override_id || ' (' || kind || ' ' || source_a || ':' || record_id_a || ' '
+               || source_b || ':' || record_id_b || ')' AS text
+    FROM changed_overrides
 ),
 override_records AS (
     SELECT override_id, text, source_a AS source, record_id_a AS record_id FROM new_overrides

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
-from mpi.pair_display import shows_values
+from mpi.pair_display import KEY_FIELDS, shows_values
 from mpi.quality.blocking import BlockingRecall
 from mpi.quality.evaluate import EvaluationReport, PairExample, TruthCoverage, leading_zeros_hint
 from mpi.quality.evidence import RecallByEvidence
@@ -15,10 +15,12 @@ from mpi.quality.explain import PairExplanation
 from mpi.quality.review import ReviewList
 
 # Why clustering (mpi.clustering) keeps two records apart that score above the threshold.
-KEPT_APART_BY = (
+# Why clustering keeps apart two records whose own pair scores above the threshold.
+SCORED_PAIRS_WEIGH_AGAINST = (
     "the scored pairs between the records linked to each weigh against one person, and a chain of strong "
-    "pairs does not outvote them; or a manual unlink; or both records are of a source with one record per person"
+    "pairs does not outvote them"
 )
+KEPT_APART_BY = f"{SCORED_PAIRS_WEIGH_AGAINST}; or a manual unlink; or both records are of a source with one record per person"
 
 
 def print_evaluation(console: Console, report: EvaluationReport) -> None:
@@ -217,7 +219,7 @@ def _print_side_by_side(console: Console, e: PairExplanation, left: str, right: 
     for column in ("field", left, right):
         records.add_column(column)
     for field in e.left:
-        if field in ("source", "record_id"):
+        if field in KEY_FIELDS:
             continue
         a, b = e.left[field], e.right[field]
         records.add_row(field, "" if a is None else str(a), "" if b is None else str(b))
@@ -236,10 +238,7 @@ def _verdict(e: PairExplanation) -> str:
         return "not both in the index yet (run mpi link)"
     apart = f"different persons ({e.person_ids[0]}, {e.person_ids[1]})"
     if e.stored_probability is not None and e.stored_probability >= e.threshold:
-        why = "; ".join(e.kept_apart_by) or (
-            "the scored pairs between the records linked to each weigh against one person, and a chain of "
-            "strong pairs does not outvote them"
-        )
+        why = "; ".join(e.kept_apart_by) or SCORED_PAIRS_WEIGH_AGAINST
         return f"{apart}: the pair scores above the threshold, but clustering kept the two apart ({why})"
     return apart
 

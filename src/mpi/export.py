@@ -51,12 +51,11 @@ def export_person_index(config: ProjectConfig, out_path: Path, *, force: bool = 
     has the same three columns and is easy to name by mistake.
     """
     options = export_options(config, out_path)
+    refuse_replacing_another_kind(
+        "--out", out_path, "an earlier export of the index", is_an_index_export, force=force
+    )
     store = open_store(config.store_path, read_only=True, memory_limit=config.memory_limit)
     try:
-        if not force:
-            refuse_replacing_another_kind(
-                "--out", out_path, "an earlier export of the index", is_an_index_export, force_option=True
-            )
         rows, not_linked, gone = (
             int(v)
             for v in store.con.execute(
@@ -80,6 +79,7 @@ def export_person_index(config: ProjectConfig, out_path: Path, *, force: bool = 
 
 def is_an_index_export(path: Path) -> bool:
     """The file has export index's columns and only mpi's person ids."""
+    # The columns first, from DuckDB's sniff of the file's head: the full scan only for a likely export.
     if tabular_columns(path) != EXPORT_COLUMNS:
         return False
     others = tabular_file_query(

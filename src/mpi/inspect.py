@@ -257,6 +257,9 @@ def _mapping_hints(
 # (Connecticut's ZIPs all start 06, and about one SSN in nine starts 0), and ingest reads an SSN short
 # of a digit as no SSN, a ZIP of four digits as another ZIP.
 ZERO_PADDED_WIDTHS = {"ssn": 9, "zip": 5}
+# Short values that are too many to be typos, where other values kept their zeros: a dropped digit is
+# rare (well under 1% of keyed SSNs), a lost zero is one SSN in nine.
+LOST_ZEROS_SHARE = 0.02
 
 
 def _lost_zeros_hints(
@@ -280,11 +283,6 @@ def _lost_zeros_hints(
         f"{column} holds {short} value(s) of {width - 2} or {width - 1} digits and {seen}: its leading zeros "
         f"were lost (written as numbers); pad = {width} puts them back.",
     )
-
-
-# Short values that are too many to be typos, where other values kept their zeros: a dropped digit is
-# rare (well under 1% of keyed SSNs), a lost zero is one SSN in nine.
-LOST_ZEROS_SHARE = 0.02
 
 
 def _text_sample(con: duckdb.DuckDBPyConnection, csv_as_text: str | None) -> str:

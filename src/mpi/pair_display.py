@@ -10,6 +10,8 @@ import duckdb
 from mpi.model.spec import ModelSpec
 from mpi.sqlutil import quote_identifier, quote_literal
 
+# A displayed record's key; the rest of DISPLAY_FIELDS are its values.
+KEY_FIELDS = ("source", "record_id")
 # Record fields shown side by side for a pair; the SSN is masked to its last four digits.
 DISPLAY_FIELDS = ("source", "record_id", "first_name", "middle_name", "last_name", "other_last_name",
                   "suffix", "dob", "age", "sex", "ssn", "address", "zip")  # fmt: skip
@@ -54,7 +56,7 @@ def masked_ssn_sql(table: str) -> str:
 
 def shows_values(record: dict[str, Any]) -> bool:
     """Whether a displayed record holds any value past its key: a hub's records hold tokens only."""
-    return any(value is not None for field, value in record.items() if field not in ("source", "record_id"))
+    return any(value is not None for field, value in record.items() if field not in KEY_FIELDS)
 
 
 def displayed_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> dict[str, Any] | None:

@@ -30,16 +30,17 @@ def refuse_overwriting(option: str, target: Path, protected: Mapping[Path, str])
 
 
 def refuse_replacing_another_kind(
-    option: str, target: Path, kind: str, is_that_kind: Callable[[Path], bool], *, force_option: bool = False
+    option: str, target: Path, kind: str, is_that_kind: Callable[[Path], bool], *, force: bool | None = None
 ) -> None:
     """Refuse to write ``target`` over an existing file that is not ``kind``, the file the command writes.
 
     Writing again over one's own earlier output is the usual rerun; a truth file, a colleague's
-    notes or any other file named by mistake is left as it is.
+    notes or any other file named by mistake is left as it is. ``force``: the command's --force
+    (True replaces anything); None where the command has no such option.
     """
-    if not target.exists() or is_that_kind(target):
+    if force or not target.exists() or is_that_kind(target):
         return
-    fix = "add --force to replace it" if force_option else "remove it first"
+    fix = "remove it first" if force is None else "add --force to replace it"
     raise MpiUserError(
         f"{option} {target} exists and is not {kind} (a truth file?), so it was left as it is. "
         f"Write it elsewhere, or {fix}."

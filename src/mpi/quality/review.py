@@ -13,7 +13,7 @@ import duckdb
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
 from mpi.export import export_options
-from mpi.pair_display import DISPLAY_FIELDS, displayed_record, masked_ssn_sql
+from mpi.pair_display import DISPLAY_FIELDS, KEY_FIELDS, displayed_record, masked_ssn_sql
 from mpi.project_files import refuse_replacing_another_kind, tabular_columns
 from mpi.runs import latest_run
 from mpi.sqlutil import quote_identifier, quote_literal
@@ -132,7 +132,7 @@ def _write_pairs(
 ) -> None:
     """Every unsure pair, closest first, each record's display fields beside the other's (SSN to its last four)."""
     # Fields no record holds (all of them at a hub, whose records hold tokens) would be empty columns.
-    fields = [f for f in DISPLAY_FIELDS if f not in ("source", "record_id")]
+    fields = [f for f in DISPLAY_FIELDS if f not in KEY_FIELDS]
     held = con.execute(
         f"SELECT {', '.join(f'count({quote_identifier(f)}) > 0' for f in fields)} FROM records"
     ).fetchall()[0]
