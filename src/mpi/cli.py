@@ -874,7 +874,10 @@ def history(ctx: click.Context, person_id: str | None, record_key: str | None) -
     "chart_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write Splink's waterfall chart of the weights to this HTML file (it holds the records' values).",
+    help=(
+        "Also write Splink's waterfall chart of the weights to this HTML file "
+        "(it holds the records' values, SSNs masked to their last four digits)."
+    ),
 )
 @click.pass_context
 @library_errors

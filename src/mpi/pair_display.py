@@ -33,9 +33,18 @@ SSN_MASK = "***-**-"
 
 
 def masked(record: dict[str, Any]) -> dict[str, Any]:
-    ssn = record.get("ssn")
-    if ssn:
-        record["ssn"] = SSN_MASK + str(ssn)[-4:]
+    return _with_ssn_masked(record, ("ssn",))
+
+
+def scored_pair_masked(scored_pair: dict[str, Any]) -> dict[str, Any]:
+    """Splink's row of a scored pair (each record's columns suffixed _l and _r), both SSNs masked."""
+    return _with_ssn_masked(dict(scored_pair), ("ssn_l", "ssn_r"))
+
+
+def _with_ssn_masked(record: dict[str, Any], ssn_fields: tuple[str, ...]) -> dict[str, Any]:
+    for field in ssn_fields:
+        if record.get(field):
+            record[field] = SSN_MASK + str(record[field])[-4:]
     return record
 
 

@@ -152,7 +152,11 @@ def test_cli_prints_the_verdict_and_writes_the_chart(golden_project: ProjectConf
     assert result.exit_code == 0, result.output
     assert "people:5 and people:7: different persons" in result.output
     assert "JR vs SR (father and son)" in result.output
-    assert "<html" in chart.read_text(encoding="utf-8").lower()
+    page = chart.read_text(encoding="utf-8")
+    assert "<html" in page.lower()
+    # The chart shows each comparison's values, SSNs masked as on the terminal (401-22-7788, 401-90-3346).
+    assert "401227788" not in page and "401903346" not in page
+    assert "***-**-7788" in page and "***-**-3346" in page
     # A chart is written again over an earlier one (an HTML page), never over another file.
     again = explain_with_chart(chart)
     assert again.exit_code == 0, again.output

@@ -19,7 +19,7 @@ from mpi.model.backend import MODEL_INPUT_VIEW, register_input
 from mpi.model.predict import drop_splink_tables, linker_for_model
 from mpi.model.trained import TrainedModel
 from mpi.overrides import RecordKey
-from mpi.pair_display import displayed_record, level_labels
+from mpi.pair_display import displayed_record, level_labels, scored_pair_masked
 from mpi.paths import shortest_path
 from mpi.project_files import project_files, refuse_overwriting, refuse_replacing_another_kind
 from mpi.project_models import DEFAULT_MODEL, locate_model
@@ -211,7 +211,9 @@ def _score(
             frames = [register_input(linker._db_api, t, display_name=t) for t in (_LEFT_TABLE, _RIGHT_TABLE)]
             records = linker.inference.score_pair(frames[0], frames[1]).as_record_list()
             if chart_path is not None:
-                chart = linker.visualisations.waterfall_chart(records, filter_nulls=True)
+                # The chart shows each comparison's values: the SSNs masked, as on the terminal.
+                shown = [scored_pair_masked(record) for record in records]
+                chart = linker.visualisations.waterfall_chart(shown, filter_nulls=True)
                 chart_path.write_text(chart.to_html(inline=True), encoding="utf-8")
             compared_by = _rules_comparing(con, model, left, right)
         finally:
