@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,6 +20,7 @@ from mpi.errors import MpiUserError
 from mpi.ingest import ingest_sources
 from mpi.link import _match_rate_for, link_records
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
+from mpi.model.trained import TrainedModel
 from mpi.overrides import RecordKey, add_override, list_removed_overrides
 from mpi.quality.metrics import evaluate_clustering
 from mpi.runs import undo_run
@@ -316,6 +319,54 @@ def test_shipped_model_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None
     messages.clear()
     as_shipped = link_records(config, full=True, fit_shipped=False, progress=messages.append)
     assert not as_shipped.model_fitted and not any(m.startswith("model fitted") for m in messages)
+
+
+def run_model(config: ProjectConfig, run_id: int) -> tuple[TrainedModel, int | None]:
+    """The parameters run ``run_id`` scored with, and the run that fitted them."""
+    ((model_json, fitted_by),) = read(
+        config, f"SELECT model_json, fitted_by_run FROM run_models WHERE run_id = {run_id}"
+    )
+    return TrainedModel.from_dict(json.loads(str(model_json))), fitted_by  # type: ignore[return-value]
+
+
+def test_an_incremental_link_keeps_the_fit_until_a_tenth_of_the_records_changed(
+    population: Path, tmp_path: Path
+) -> None:
+    config = fresh_copy(population, tmp_path)
+    ingest_sources(config, ["ece", "k12", "college", "wages"])  # 497 records
+    assert link_records(config).model_fitted
+    ingest_sources(config, ["licensing"])  # 22 records: 4% of those run 1 was fitted to
+    messages: list[str] = []
+    kept = link_records(config, progress=messages.append)
+    assert kept.kind == "incremental" and not kept.model_fitted
+    assert kept.fit_kept is not None and (kept.fit_kept.run_id, kept.fit_kept.changed_since) == (1, 22)
+    assert "model as run 1 fitted it to 497 records: 22 new, changed or removed since, under 10%" in " ".join(
+        messages
+    )
+    (fitted, fitted_by), (scored_with, kept_from) = run_model(config, 1), run_model(config, 2)
+    assert (fitted_by, kept_from) == (1, 1)
+    # The same m and u; the prior follows the population (519 records now, 497 then).
+    same_prior = fitted.parameters.probability_two_random_records_match
+    assert (
+        replace(scored_with.parameters, probability_two_random_records_match=same_prior) == fitted.parameters
+    )
+    assert scored_with.parameters.probability_two_random_records_match == pytest.approx(
+        _match_rate_for(fitted, 519)
+    )
+    # 52 more: 74 changed since run 1's fit, over a tenth of its 497 records.
+    ingest_sources(config, ["hhs"])
+    messages.clear()
+    refitted = link_records(config, progress=messages.append)
+    assert refitted.model_fitted and refitted.fit_kept is None
+    assert any(
+        m.startswith("fitting the model again: 74 records new, changed or removed since run 1")
+        for m in messages
+    )
+    assert run_model(config, 3)[1] == 3
+    refused = CliRunner().invoke(
+        main, ["--config", str(config.config_path), "link", "--refit", "--as-shipped"]
+    )
+    assert refused.exit_code == 2 and "--refit fits a shipped model and --as-shipped" in refused.output
 
 
 def _prior_after_fit(trained_rate: float, trained_on: int, records: int) -> float:

@@ -558,6 +558,8 @@ def _fitted_text(result: LinkResult) -> str:
     """Whether the run's model was fitted to the records, and if not, why."""
     if result.model_fitted:
         return "yes"
+    if result.fit_kept is not None:
+        return f"run {result.fit_kept.run_id}'s fit (--refit fits again)"
     if not result.model_shipped:
         return "no (the project's own, as trained)"
     if result.kind != "full" and result.records_new == 0 and result.records_removed == 0:
@@ -580,9 +582,19 @@ def _prob(value: float | None) -> str:
     is_flag=True,
     help="Link with a shipped model's parameters as they are (by default they are fitted to the store's records).",
 )
+@click.option(
+    "--refit",
+    is_flag=True,
+    help=(
+        "Fit a shipped model to the records again. An incremental link otherwise keeps the last run's "
+        "fit until a tenth of the records it was fitted to have changed; --full always fits again."
+    ),
+)
 @click.pass_context
 @library_errors
-def link(ctx: click.Context, model_name: str, threshold: float | None, full: bool, as_shipped: bool) -> None:
+def link(
+    ctx: click.Context, model_name: str, threshold: float | None, full: bool, as_shipped: bool, refit: bool
+) -> None:
     """Score candidate pairs, cluster them and update the person index (incrementally when possible).
 
     Example: mpi link --model default --threshold 0.95
@@ -590,12 +602,17 @@ def link(ctx: click.Context, model_name: str, threshold: float | None, full: boo
     from mpi.link import link_records
     from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 
+    if refit and as_shipped:
+        raise click.UsageError(
+            "--refit fits a shipped model and --as-shipped links without fitting it: give one."
+        )
     result = link_records(
         project_config(ctx),
         model_name=model_name,
         threshold=threshold,
         full=full,
         fit_shipped=not as_shipped,
+        refit=refit,
         progress=_progress,
     )
     table = Table(

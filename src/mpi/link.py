@@ -30,13 +30,7 @@ from mpi.incremental_scoring import (
 )
 from mpi.index import IdAssignment, assign_person_ids, next_counter
 from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY, WEIGH_PAIRS_FROM_PROBABILITY
-from mpi.model import (
-    count_comparisons,
-    default_u_max_pairs,
-    fit_to_records,
-    linker_for_model,
-    load_model_file,
-)
+from mpi.model import count_comparisons, linker_for_model, load_model_file
 from mpi.model.columns import absent_shared_ids, check_model_fits_table
 from mpi.model.crowded import CROWD_NAMES, crowded_value_counts
 from mpi.model.hashed import is_hashed_spec
@@ -51,6 +45,13 @@ from mpi.project_models import DEFAULT_MODEL, ModelLocation, locate_model
 from mpi.record_lookup import overrides_on_missing_records
 from mpi.runs import latest_run
 from mpi.schema import SHARED_ID_PREFIX
+from mpi.shipped_fit import (
+    LINK_FIT_MIN_RECORDS,
+    REFIT_AFTER_CHANGED_SHARE,
+    EarlierFit,
+    earlier_fit,
+    fit_to_store,
+)
 from mpi.sqlutil import count_rows, quote_identifier, run_sql_file
 from mpi.store import Store, open_store, table_in_store
 from mpi.version import mpi_version
@@ -65,24 +66,6 @@ MAX_PRIOR_SCALE_UP = 10.0
 EXACT_COUNT_MAX_RECORDS = 200_000
 
 Progress = Callable[[str], None]
-
-# Random pairs a link samples at most to fit a shipped model's u to the records; below that, as many
-# as training samples (`default_u_max_pairs`: 100 per record, at least 1e6). 1e7 for every store
-# took 55 of a 57 s link on FEBRL3's 5,000 records and bought no accuracy: the fit moves with the
-# sample's seed as much as with its size. Pairwise F1 over seeds, 1e7 against training's count:
-# FEBRL3 without dob/SSN 0.959-0.965 (3 seeds) against 0.953-0.971 (6 seeds, mean 0.967), FEBRL4
-# without them 0.969-0.976 against 0.971-0.974, pseudopeople x3 0.9777-0.9779 against 0.9773-0.9779
-# (3.6e6 pairs), each 2 to 6 times faster. 1e8, training's ceiling at 1M persons, would add
-# minutes to every link.
-LINK_U_MAX_PAIRS = 1e7
-# Below this many records the pairs are too few to say anything about rare levels (the golden
-# case's 17 records made twins look common): the shipped parameters stay. Above it fitting pays
-# even on small files, whose agencies keyed them unlike the synthetic data: samples of 40 and 100
-# persons (80 to 417 records, two seeds each) of FEBRL3 and FEBRL4 without dob/SSN and Splink's
-# fake_1000 scored pairwise F1 0.59-0.86 as shipped, 0.90-0.99 fitted; synth samples equal or better.
-LINK_FIT_MIN_RECORDS = 100
-# Seed of the fit's samples: the same records give the same parameters, so relinking them changes nothing.
-LINK_FIT_SEED = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +90,8 @@ class LinkResult:
     seconds_total: float
     model_fitted: bool  # a shipped model was fitted to these records before scoring (see _score)
     model_shipped: bool = False  # the model is one shipped with mpi, not the project's own
+    # The earlier run's fit of the shipped model this run scored with, kept while few records changed.
+    fit_kept: EarlierFit | None = None
     # Overrides naming a record the store no longer holds (a reload removed it): kept, and applied
     # again if the record returns, but they did nothing in this run.
     overrides_on_missing_records: int
@@ -157,12 +142,15 @@ def link_records(
     threshold: float | None = None,
     full: bool = False,
     fit_shipped: bool = True,
+    refit: bool = False,
     progress: Progress | None = None,
     after_scoring: Callable[[], None] | None = None,
 ) -> LinkResult:
     """Link the store's records; person ids follow the inheritance rule (index.py).
 
     ``fit_shipped`` False links with a shipped model's parameters as shipped, not fitted to the records.
+    ``refit`` fits a shipped model again even when an incremental link could keep the last fit
+    (mpi.shipped_fit: REFIT_AFTER_CHANGED_SHARE).
     ``after_scoring`` is called between scoring and writing (tests use it to inject a failure).
     Interrupted after its run was committed, it raises RunSavedThenInterrupted: the run is kept.
     """
@@ -174,6 +162,7 @@ def link_records(
             threshold=threshold,
             full=full,
             fit_shipped=fit_shipped,
+            refit=refit,
             progress=progress,
             after_scoring=after_scoring,
             saved=saved,
@@ -191,6 +180,7 @@ def _link_records(
     threshold: float | None,
     full: bool,
     fit_shipped: bool,
+    refit: bool,
     progress: Progress | None,
     after_scoring: Callable[[], None] | None,
     saved: list[int],
@@ -235,6 +225,15 @@ def _link_records(
         report(f"{kind} link ({reason}): {records:,} records, {new:,} new or changed, {removed:,} removed")
         changed = int(new) + int(removed)
         fit_model = location.shipped and fit_shipped
+        kept_fit = _fit_to_keep(
+            con,
+            location,
+            fit_model=fit_model and not refit,
+            kind=kind,
+            records=records,
+            changed=changed,
+            report=report,
+        )
         if not fit_shipped and not location.shipped:
             report(
                 f"--as-shipped has no effect: model {location.name} is this project's own ({location.path}), "
@@ -243,7 +242,14 @@ def _link_records(
         with (
             store.splink_workspace(),
             _scoring_linker(
-                con, model, kind=kind, records=records, changed=changed, fit_model=fit_model, report=report
+                con,
+                model,
+                kind=kind,
+                records=records,
+                changed=changed,
+                fit_model=fit_model,
+                kept_fit=kept_fit,
+                report=report,
             ) as (linker, scoring_model, fitted),
         ):
             scored = _score(
@@ -279,8 +285,10 @@ def _link_records(
             _snapshot_before_run(store, run_id)
             _write_pairs(con, run_id)
             if scored.all_pairs_scored:
+                fitted_by_run = run_id if fitted else (kept_fit.run_id if kept_fit else None)
                 con.execute(
-                    "INSERT INTO run_models VALUES (?, ?)", [run_id, json.dumps(scoring_model.to_dict())]
+                    "INSERT INTO run_models (run_id, model_json, fitted_by_run) VALUES (?, ?, ?)",
+                    [run_id, json.dumps(scoring_model.to_dict()), fitted_by_run],
                 )
             ids = assign_person_ids(con, run_id=run_id)
             run_sql_file(con, "index/record_history", {"run_id": run_id, "full": kind == "full"})
@@ -330,8 +338,38 @@ def _link_records(
         seconds_cluster=seconds_cluster,
         seconds_total=seconds_total,
         model_fitted=scored.model_fitted,
+        fit_kept=kept_fit,
         overrides_on_missing_records=idle_overrides,
     )
+
+
+def _fit_to_keep(
+    con: duckdb.DuckDBPyConnection,
+    location: ModelLocation,
+    *,
+    fit_model: bool,
+    kind: str,
+    records: int,
+    changed: int,
+    report: Progress,
+) -> EarlierFit | None:
+    """The earlier fit of the shipped model to score with instead of fitting it again, if any.
+
+    Only an incremental link that scores keeps one (a full link fits again), and only while the
+    records changed since are under REFIT_AFTER_CHANGED_SHARE of those it was fitted to.
+    """
+    if not fit_model or kind != "incremental" or changed == 0 or records < LINK_FIT_MIN_RECORDS:
+        return None
+    earlier = earlier_fit(con, model_sha256=location.sha256(), changed_now=changed)
+    if earlier is None:
+        return None
+    if not earlier.still_fits:
+        report(
+            f"fitting the model again: {earlier.changed_since:,} records new, changed or removed since run "
+            f"{earlier.run_id} fitted it to {earlier.records:,}, {REFIT_AFTER_CHANGED_SHARE:.0%} or more"
+        )
+        return None
+    return earlier
 
 
 def _check_model_kind(config: ProjectConfig, model: TrainedModel, location: ModelLocation) -> None:
@@ -365,12 +403,14 @@ def _scoring_linker(
     records: int,
     changed: int,
     fit_model: bool,
+    kept_fit: EarlierFit | None,
     report: Progress,
 ) -> Iterator[tuple[Linker, TrainedModel, bool]]:
     """The linker a run scores with, the model it scores by, and whether that model was fitted.
 
     ``fit_model``: a model trained on other people (the shipped one) is first fitted to these
-    records (see ``fit_to_records``), on every run that scores and has LINK_FIT_MIN_RECORDS records.
+    records (see ``fit_to_store``), on every run that scores and has LINK_FIT_MIN_RECORDS records,
+    unless ``kept_fit``, an earlier run's fit, still fits (few records changed since).
     The prior match rate is set for this population (``_match_rate_for``).
     """
     fitted = False
@@ -378,13 +418,23 @@ def _scoring_linker(
         report(
             f"model as shipped: {records:,} records are too few to fit it to (fitted from {LINK_FIT_MIN_RECORDS:,})"
         )
+    elif kept_fit is not None:
+        report(
+            f"model as run {kept_fit.run_id} fitted it to {kept_fit.records:,} records: "
+            f"{kept_fit.changed_since:,} new, changed or removed since, under "
+            f"{REFIT_AFTER_CHANGED_SHARE:.0%} (--refit fits it again)"
+        )
+        model = kept_fit.model
     elif fit_model and (kind == "full" or changed > 0):
-        model, fitted = _fit_to_records(con, model, records=records, report=report), True
+        start_rate = _match_rate_for(model, records)
+        model = fit_to_store(con, model, start_rate=start_rate, records=records, report=report)
+        fitted = True
     rate = _match_rate_for(model, records)
     if rate != model.parameters.probability_two_random_records_match:
+        basis = f"run {kept_fit.run_id}'s fit" if kept_fit else "model trained"
         report(
             f"prior match rate {rate:.3g} for this population "
-            f"(model trained at {model.parameters.probability_two_random_records_match:.3g})"
+            f"({basis} at {model.parameters.probability_two_random_records_match:.3g})"
         )
         # The model scores with this prior, and run_models keeps it so for mpi explain.
         model = replace(
@@ -502,30 +552,6 @@ def _match_rate_for(model: TrainedModel, records: int) -> float:
         # A prior above even odds would link on no evidence at all.
         rate = max(trained_rate, min(rate, 0.5))
     return rate
-
-
-def _fit_to_records(
-    con: duckdb.DuckDBPyConnection, model: TrainedModel, *, records: int, report: Progress
-) -> TrainedModel:
-    """The model with its parameters fitted to the store's records (see ``_score``)."""
-    pairs = min(LINK_U_MAX_PAIRS, default_u_max_pairs(records))
-    start_rate = _match_rate_for(model, records)
-    t0 = time.perf_counter()
-    fitted = fit_to_records(
-        con,
-        model.spec,
-        replace(model.parameters, probability_two_random_records_match=start_rate),
-        max_pairs=pairs,
-        seed=LINK_FIT_SEED,
-    )
-    report(
-        f"model fitted to these records in {time.perf_counter() - t0:.1f}s: u from {pairs:,.0f} random pairs, "
-        f"then m and the match rate ({start_rate:.3g} -> {fitted.probability_two_random_records_match:.3g}) "
-        "by EM over the candidate pairs (mpi train fits a model from scratch and chooses its threshold)"
-    )
-    # Its match rate is this population's now: no scaling by record counts.
-    stats = replace(model.stats, record_count=records) if model.stats else None
-    return replace(model, parameters=fitted, stats=stats)
 
 
 def _scored_pairs_select(frame: SplinkDataFrame) -> str:

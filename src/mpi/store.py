@@ -77,6 +77,7 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _sql_file("store/013_other_last_name"),
     _sql_file("store/014_ssn_last4"),
     _sql_file("store/015_override_removals"),
+    _sql_file("store/016_run_model_fits"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
-from mpi.link import LINK_FIT_MIN_RECORDS
 from mpi.model import build_person_model, save_model
 from mpi.model.hashed import build_hashed_model
 from mpi.model.threshold import ThresholdChoice, choose_match_threshold
@@ -16,6 +15,7 @@ from mpi.model.trained import TrainedModel
 from mpi.model.training import train_model
 from mpi.privacy.hub import check_store_kind
 from mpi.project_models import DEFAULT_MODEL, project_models_dir
+from mpi.shipped_fit import LINK_FIT_MIN_RECORDS
 from mpi.store import open_store
 
 # Below the count from which mpi link fits the shipped model to a store (measured there), a trained
