@@ -23,7 +23,7 @@ from mpi.merging import KEEP_PAIRS_FROM_PROBABILITY
 from mpi.model.trained import TrainedModel
 from mpi.overrides import RecordKey, add_override, list_removed_overrides
 from mpi.quality.metrics import evaluate_clustering
-from mpi.runs import undo_run
+from mpi.runs import list_runs, undo_run
 from mpi.synth import SOURCES, generate_population
 
 
@@ -363,6 +363,7 @@ def test_an_incremental_link_keeps_the_fit_until_a_tenth_of_the_records_changed(
         for m in messages
     )
     assert run_model(config, 3)[1] == 3
+    assert [run.parameters for run in list_runs(config)] == ["fitted", "run 1's fit", "fitted"]
     refused = CliRunner().invoke(
         main, ["--config", str(config.config_path), "link", "--refit", "--as-shipped"]
     )

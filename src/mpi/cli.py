@@ -779,6 +779,10 @@ def evaluate(
 def runs(ctx: click.Context) -> None:
     """List link runs with their counts; `mpi runs undo RUN_ID` undoes the latest.
 
+    "parameters" says what a run scored with: the model file's ("model file"), a shipped model
+    fitted to the store by this run ("fitted") or kept from an earlier run's fit ("run N's fit");
+    blank when the run scored nothing new and its pairs kept their scores.
+
     Example: mpi runs
     """
     if ctx.invoked_subcommand is not None:
@@ -799,13 +803,13 @@ def runs(ctx: click.Context) -> None:
     )
     table = folding_table(
         "Link runs",
-        ("run", "kind", "model", "threshold", "records", "new", "pairs scored", "persons", "ids created",
-         "ids retired", "finished", "seconds", "undone"),
+        ("run", "kind", "model", "parameters", "threshold", "records", "new", "pairs scored", "persons",
+         "ids created", "ids retired", "finished", "seconds", "undone"),
         numbers=counts,
     )  # fmt: skip
     for r in list_runs(project_config(ctx)):
         table.add_row(
-            str(r.run_id), r.kind, r.model, f"{r.threshold}", f"{r.records:,}", "" if r.records_new is None else f"{r.records_new:,}",
+            str(r.run_id), r.kind, r.model, r.parameters or "", f"{r.threshold}", f"{r.records:,}", "" if r.records_new is None else f"{r.records_new:,}",
             f"{r.comparisons:,}", f"{r.persons:,}", f"{r.ids_created:,}", f"{r.ids_retired:,}",
             r.finished_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.seconds_total:.1f}",
             "" if r.undone_at is None else r.undone_at.strftime("%Y-%m-%d %H:%M:%S"),

@@ -9,7 +9,7 @@ import duckdb
 
 from mpi.config import ProjectConfig
 from mpi.errors import MpiUserError
-from mpi.store import open_store
+from mpi.store import open_store, table_in_store
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +27,9 @@ class RunRow:
     finished_at: datetime
     seconds_total: float
     undone_at: datetime | None
+    # What it scored with: the model file's parameters, its own fit of a shipped model, an earlier
+    # run's fit; None when it scored nothing (its pairs kept earlier scores) or the store cannot say.
+    parameters: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +58,7 @@ def list_runs(config: ProjectConfig) -> list[RunRow]:
             "SELECT run_id, kind, model, threshold, records, records_new, comparisons, persons, ids_created, "
             "ids_retired, finished_at, seconds_total, undone_at FROM runs ORDER BY run_id"
         ).fetchall()
+        parameters = _parameters_of_runs(store.con)
     finally:
         store.close()
     return [
@@ -72,9 +76,27 @@ def list_runs(config: ProjectConfig) -> list[RunRow]:
             finished_at=r[10],
             seconds_total=r[11],
             undone_at=r[12],
+            parameters=parameters.get(r[0]),
         )  # fmt: skip
         for r in rows
     ]
+
+
+def _parameters_of_runs(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """run_id -> what its pairs were scored with, for the runs that scored (kept in run_models)."""
+    if not table_in_store(con, "run_models"):
+        return {}
+    # A store an earlier mpi last wrote, opened read-only (not migrated), lacks fitted_by_run.
+    has_fits = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'store' AND table_name = 'run_models' "
+        "AND column_name = 'fitted_by_run'"
+    ).fetchall()[0][0]
+    fitted_by = "fitted_by_run" if has_fits else "NULL"
+    rows = con.execute(f"SELECT run_id, {fitted_by} FROM run_models").fetchall()
+    return {
+        int(run_id): "model file" if fit is None else ("fitted" if fit == run_id else f"run {fit}'s fit")
+        for run_id, fit in rows
+    }
 
 
 def _check_undoable(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
