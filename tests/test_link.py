@@ -363,7 +363,15 @@ def test_an_incremental_link_keeps_the_fit_until_a_tenth_of_the_records_changed(
         for m in messages
     )
     assert run_model(config, 3)[1] == 3
-    assert [run.parameters for run in list_runs(config)] == ["fitted", "run 1's fit", "fitted"]
+    before = index_of(config)
+    # Nothing new: --refit fits again all the same and rescores the kept pairs (seeded: the same fit).
+    refit = CliRunner().invoke(main, ["--config", str(config.config_path), "link", "--refit"])
+    assert refit.exit_code == 0, refit.output
+    output = " ".join(refit.output.split())
+    assert "fitting the model again: --refit was given" in output
+    assert "model parameters │ fitted to these records" in output
+    assert run_model(config, 4)[1] == 4 and index_of(config) == before
+    assert [run.parameters for run in list_runs(config)] == ["fitted", "run 1's fit", "fitted", "fitted"]
     refused = CliRunner().invoke(
         main, ["--config", str(config.config_path), "link", "--refit", "--as-shipped"]
     )

@@ -554,17 +554,21 @@ def models_show(ctx: click.Context, name: str) -> None:
     console.print(table)
 
 
-def _fitted_text(result: LinkResult) -> str:
-    """Whether the run's model was fitted to the records, and if not, why."""
+def _parameters_text(result: LinkResult) -> str:
+    """What the run scored with: a fit to these records, an earlier run's, or the model file's, and why."""
+    kept = result.fit_kept
     if result.model_fitted:
-        return "yes"
-    if result.fit_kept is not None:
-        return f"run {result.fit_kept.run_id}'s fit (--refit fits again)"
+        return "fitted to these records"
+    if kept is not None:
+        return (
+            f"run {kept.run_id}'s fit to {kept.records:,} records ({kept.changed_since:,} changed since; "
+            f"fitted again from {kept.refit_from:,}, or with --refit)"
+        )
     if not result.model_shipped:
-        return "no (the project's own, as trained)"
+        return "the project's own, as trained"
     if result.kind != "full" and result.records_new == 0 and result.records_removed == 0:
-        return "no (nothing new to score: the kept pairs keep their scores)"
-    return "no (as shipped)"
+        return "unchanged (nothing new to score: the kept pairs keep their scores)"
+    return "as shipped"
 
 
 def _prob(value: float | None) -> str:
@@ -623,7 +627,7 @@ def link(
     estimated = " (estimated)" if result.comparisons_estimated and result.kind == "full" else ""
     rows = [
         ("records", f"{result.records:,}"),
-        ("model fitted to these records", _fitted_text(result)),
+        ("model parameters", _parameters_text(result)),
         ("new or changed / removed records", f"{result.records_new:,} / {result.records_removed:,}"),
         ("candidate pairs scored", f"{result.comparisons:,}{estimated}"),
         (f"pairs kept (p >= {KEEP_PAIRS_FROM_PROBABILITY:g} or inside a cluster)", f"{result.pairs_kept:,}"),

@@ -224,30 +224,29 @@ def _link_records(
         ).fetchall()[0]
         report(f"{kind} link ({reason}): {records:,} records, {new:,} new or changed, {removed:,} removed")
         changed = int(new) + int(removed)
-        fit_model = location.shipped and fit_shipped
-        kept_fit = _fit_to_keep(
+        fit, kept_fit = _fit_plan(
             con,
             location,
-            fit_model=fit_model and not refit,
+            fit_model=location.shipped and fit_shipped,
+            refit=refit,
             kind=kind,
             records=records,
             changed=changed,
             report=report,
         )
-        if not fit_shipped and not location.shipped:
-            report(
-                f"--as-shipped has no effect: model {location.name} is this project's own ({location.path}), "
-                "trained on its records and linked as trained."
-            )
+        for flag, given in (("--as-shipped", not fit_shipped), ("--refit", refit)):
+            if given and not location.shipped:
+                report(
+                    f"{flag} has no effect: model {location.name} is this project's own ({location.path}), "
+                    "trained on its records and linked as trained."
+                )
         with (
             store.splink_workspace(),
             _scoring_linker(
                 con,
                 model,
-                kind=kind,
                 records=records,
-                changed=changed,
-                fit_model=fit_model,
+                fit=fit,
                 kept_fit=kept_fit,
                 report=report,
             ) as (linker, scoring_model, fitted),
@@ -343,33 +342,57 @@ def _link_records(
     )
 
 
-def _fit_to_keep(
+def _fit_plan(
     con: duckdb.DuckDBPyConnection,
     location: ModelLocation,
     *,
     fit_model: bool,
+    refit: bool,
     kind: str,
     records: int,
     changed: int,
     report: Progress,
-) -> EarlierFit | None:
-    """The earlier fit of the shipped model to score with instead of fitting it again, if any.
+) -> tuple[bool, EarlierFit | None]:
+    """Whether to fit the shipped model to the records, or the earlier fit to score with instead.
 
-    Only an incremental link that scores keeps one (a full link fits again), and only while the
-    records changed since are under REFIT_AFTER_CHANGED_SHARE of those it was fitted to.
+    ``fit_model``: the model is a shipped one, to be fitted (not --as-shipped). A full link fits; an
+    incremental one that scores keeps the last run's fit while the records changed since are under
+    REFIT_AFTER_CHANGED_SHARE of those it was fitted to, unless ``refit`` (which fits even when
+    nothing is new, and the kept pairs are rescored with the new fit).
     """
-    if not fit_model or kind != "incremental" or changed == 0 or records < LINK_FIT_MIN_RECORDS:
-        return None
+    if not fit_model:
+        return False, None
+    if records < LINK_FIT_MIN_RECORDS:
+        report(
+            f"model as shipped: {records:,} records are too few to fit it to (fitted from {LINK_FIT_MIN_RECORDS:,})"
+        )
+        return False, None
+    if kind == "full":
+        return True, None
+    if refit:
+        report("fitting the model again: --refit was given")
+        return True, None
+    if changed == 0:
+        return False, None
     earlier = earlier_fit(con, model_sha256=location.sha256(), changed_now=changed)
     if earlier is None:
-        return None
+        report(
+            "fitting the model to these records: the last run that scored used no fit of it to keep "
+            "(it linked as shipped, or with an mpi that kept no record of its fit)"
+        )
+        return True, None
     if not earlier.still_fits:
         report(
             f"fitting the model again: {earlier.changed_since:,} records new, changed or removed since run "
             f"{earlier.run_id} fitted it to {earlier.records:,}, {REFIT_AFTER_CHANGED_SHARE:.0%} or more"
         )
-        return None
-    return earlier
+        return True, None
+    report(
+        f"model as run {earlier.run_id} fitted it to {earlier.records:,} records: "
+        f"{earlier.changed_since:,} new, changed or removed since, under "
+        f"{REFIT_AFTER_CHANGED_SHARE:.0%} (--refit fits it again)"
+    )
+    return False, earlier
 
 
 def _check_model_kind(config: ProjectConfig, model: TrainedModel, location: ModelLocation) -> None:
@@ -399,33 +422,21 @@ def _scoring_linker(
     con: duckdb.DuckDBPyConnection,
     model: TrainedModel,
     *,
-    kind: str,
     records: int,
-    changed: int,
-    fit_model: bool,
+    fit: bool,
     kept_fit: EarlierFit | None,
     report: Progress,
 ) -> Iterator[tuple[Linker, TrainedModel, bool]]:
     """The linker a run scores with, the model it scores by, and whether that model was fitted.
 
-    ``fit_model``: a model trained on other people (the shipped one) is first fitted to these
-    records (see ``fit_to_store``), on every run that scores and has LINK_FIT_MIN_RECORDS records,
-    unless ``kept_fit``, an earlier run's fit, still fits (few records changed since).
-    The prior match rate is set for this population (``_match_rate_for``).
+    ``fit``: a model trained on other people (the shipped one) is first fitted to these records
+    (see ``fit_to_store``); ``kept_fit``: an earlier run's fit of it is scored with instead
+    (``_fit_plan`` chooses). The prior match rate is set for this population (``_match_rate_for``).
     """
     fitted = False
-    if fit_model and records < LINK_FIT_MIN_RECORDS:
-        report(
-            f"model as shipped: {records:,} records are too few to fit it to (fitted from {LINK_FIT_MIN_RECORDS:,})"
-        )
-    elif kept_fit is not None:
-        report(
-            f"model as run {kept_fit.run_id} fitted it to {kept_fit.records:,} records: "
-            f"{kept_fit.changed_since:,} new, changed or removed since, under "
-            f"{REFIT_AFTER_CHANGED_SHARE:.0%} (--refit fits it again)"
-        )
+    if kept_fit is not None:
         model = kept_fit.model
-    elif fit_model and (kind == "full" or changed > 0):
+    elif fit:
         start_rate = _match_rate_for(model, records)
         model = fit_to_store(con, model, start_rate=start_rate, records=records, report=report)
         fitted = True
@@ -479,14 +490,15 @@ def _score(
         t0 = time.perf_counter()
         frames = [predict_pairs(linker, threshold_match_probability=WEIGH_PAIRS_FROM_PROBABILITY)]
         comparisons, estimated = counts.total, counts.is_estimate
-    elif changed == 0:
+    elif changed == 0 and not model_fitted:
         t0 = time.perf_counter()
         frames, comparisons, estimated = [], 0, False
     else:
         t0 = time.perf_counter()
         # Term frequencies come from every record, as a full link would compute them.
         compute_term_frequency_tables(linker, model.spec)
-        frames = score_new_records(con, linker, model)
+        # Nothing new but a new fit (--refit): the kept pairs alone are rescored with it.
+        frames = score_new_records(con, linker, model) if changed else []
         # Counted before the rescored pairs join them: the pairs this load made.
         comparisons, estimated = sum(count_rows(con, frame.physical_name) for frame in frames), True
         rescored = rescore_kept_pairs(con, linker, model, report)

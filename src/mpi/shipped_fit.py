@@ -4,6 +4,7 @@ while the records change little."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,8 +37,8 @@ LINK_FIT_SEED = 1
 # 1e7 random pairs and runs EM over the candidate pairs: 11 s of a 16 s link of 5 new records at 3,000
 # persons, 157 s at 1M persons, however small the load. At 100,000 persons an 8% batch linked in 9.7 s
 # with the last fit against 62.1 s fitted again, with the same pairwise F1 as a full relink
-# (benchmarks/RESULTS.md, session 44); and between fits a kept pair is scored with the parameters it was
-# scored with before, so only the load moves scores.
+# (benchmarks/RESULTS.md, session 44). Between fits a kept pair's score moves only with the prior and
+# the term frequencies, as the records do, not with a fit's sampling and EM.
 REFIT_AFTER_CHANGED_SHARE = 0.1
 
 Progress = Callable[[str], None]
@@ -53,8 +54,13 @@ class EarlierFit:
     changed_since: int  # records new, changed or removed since, this run's included
 
     @property
+    def refit_from(self) -> int:
+        """How many records changed since make the next incremental link fit again."""
+        return math.ceil(REFIT_AFTER_CHANGED_SHARE * self.records)
+
+    @property
     def still_fits(self) -> bool:
-        return self.changed_since < REFIT_AFTER_CHANGED_SHARE * self.records
+        return self.changed_since < self.refit_from
 
 
 def fit_to_store(
@@ -87,6 +93,9 @@ def fit_to_store(
 
 def earlier_fit(con: duckdb.DuckDBPyConnection, *, model_sha256: str, changed_now: int) -> EarlierFit | None:
     """The fit the latest run that scored used, if it fitted the model file ``model_sha256``.
+
+    Read from the row of the run that fitted it: a run that kept a fit stores the prior scaled to its
+    own records beside the fit's record count, which scaling again would compound.
 
     None when that run scored as shipped or with a project's model, when the store predates
     `run_models.fitted_by_run`, or when the run that fitted it was undone.
