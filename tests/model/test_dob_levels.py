@@ -148,3 +148,17 @@ def test_a_street_name_mistyped_on_one_record_is_still_one_household() -> None:
     # a typo in one of the two names (CHRITSOPHER) leaves them the same name
     mistyped = {**father, "first_name": "CHRITSOPHER", "first_name_std": "CHRITSOPHER"}
     assert level_label("first_name", mistyped, son) == FATHER_AND_SON_FIRST
+
+
+def test_a_surname_mistyped_or_swapped_on_one_record_is_still_one_household() -> None:
+    # The blind probe's false merges: JACINTO JUAREZ born 1946 and his son born 1968 at one address, the
+    # surname JUARES on one record; REYNALDO CASTELLANOS and his father, the names swapped on one record.
+    father = named("JACINTO", "", "1946-07-12")
+    mistyped = {**named("JACINTO", "", "1968-05-08"), "last_name": "CARTR", "last_name_parts": ["CARTR"]}
+    swapped = {**named("CARTER", "", "1968-05-08"), "last_name": "JACINTO", "last_name_parts": ["JACINTO"]}
+    for son in (mistyped, swapped):
+        assert level_label("dob", father, son) == "Born 15 or more years apart, at one household"
+    assert level_label("first_name", father, mistyped) == FATHER_AND_SON_FIRST
+    # another surname at the address (a lodger, a stepfather): not this household's generation
+    lodger = {**named("JACINTO", "", "1968-05-08"), "last_name": "MORALES", "last_name_parts": ["MORALES"]}
+    assert level_label("dob", father, lodger) == "Born 15 or more years apart; other pairs"
