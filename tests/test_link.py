@@ -59,23 +59,6 @@ def fresh_copy(population: Path, tmp_path: Path) -> ProjectConfig:
     return load_config(target / "mpi.toml")
 
 
-def test_relinking_unchanged_data_changes_no_id(population: Path, tmp_path: Path) -> None:
-    config = fresh_copy(population, tmp_path)
-    ingest_sources(config)
-    messages: list[str] = []
-    first = link_records(config, progress=messages.append)
-    assert any(m.startswith("model fitted to these records") for m in messages)  # seeded: a refit is the same
-    before = index_of(config)
-    again = link_records(config)
-    full = link_records(config, full=True)
-    assert (first.kind, again.kind, full.kind) == ("full", "incremental", "full")
-    assert index_of(config) == before
-    assert again.ids.records_changed == 0 and full.ids.records_changed == 0
-    assert read(config, "SELECT count(*) FROM person_history WHERE run_id > 1") == [(0,)]
-    indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
-    assert len(before) == indexed == read(config, "SELECT count(*) FROM records")[0][0]
-
-
 def history_matches_changes(
     config: ProjectConfig, run_id: int, before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]
 ) -> None:
@@ -271,9 +254,9 @@ def test_overrides_outrank_the_model_and_undo_restores(population: Path, tmp_pat
     assert read(config, "SELECT removal_applied_run FROM overrides_removed") == [(None,)]
 
 
-# Three orders and populations per run, each linked six times (about 14 s each on 2 cores): five
-# took the suite to 298 s of its 5-minute budget on the session 15 machine.
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Two orders and populations per run, each linked four times (about 12 s each on 2 cores): five
+# took the suite to 298 s of its 5-minute budget on the session 15 machine, three to 312 s in session 44.
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(order=st.permutations(SOURCES), seed=st.integers(min_value=1, max_value=10_000))
 def test_batches_in_any_order_keep_ids_of_untouched_persons(
     tmp_path_factory: pytest.TempPathFactory, order: list[str], seed: int
@@ -305,22 +288,6 @@ def test_batches_in_any_order_keep_ids_of_untouched_persons(
     assert rerun.ids.records_changed == 0 and index_of(config) == previous
 
 
-def test_shipped_model_is_fitted_to_a_large_enough_store(tmp_path: Path) -> None:
-    config = make_population(tmp_path, persons=150, seed=5)
-    ingest_sources(config)
-    messages: list[str] = []
-    link_records(config, progress=messages.append)
-    assert any(m.startswith("model fitted to these records") for m in messages), messages
-    before = index_of(config)
-    # The fit is seeded: the same records give the same parameters, and the same persons.
-    again = link_records(config, full=True)
-    assert again.ids.records_changed == 0 and index_of(config) == before
-    assert again.model_fitted
-    messages.clear()
-    as_shipped = link_records(config, full=True, fit_shipped=False, progress=messages.append)
-    assert not as_shipped.model_fitted and not any(m.startswith("model fitted") for m in messages)
-
-
 def run_model(config: ProjectConfig, run_id: int) -> tuple[TrainedModel, int | None]:
     """The parameters run ``run_id`` scored with, and the run that fitted them."""
     ((model_json, fitted_by),) = read(
@@ -334,9 +301,11 @@ def test_an_incremental_link_keeps_the_fit_until_a_tenth_of_the_records_changed(
 ) -> None:
     config = fresh_copy(population, tmp_path)
     ingest_sources(config, ["ece", "k12", "college", "wages"])  # 497 records
-    assert link_records(config).model_fitted
-    ingest_sources(config, ["licensing"])  # 22 records: 4% of those run 1 was fitted to
     messages: list[str] = []
+    assert link_records(config, progress=messages.append).model_fitted
+    assert any(m.startswith("model fitted to these records") for m in messages), messages
+    ingest_sources(config, ["licensing"])  # 22 records: 4% of those run 1 was fitted to
+    messages.clear()
     kept = link_records(config, progress=messages.append)
     assert kept.kind == "incremental" and not kept.model_fitted
     assert kept.fit_kept is not None and (kept.fit_kept.run_id, kept.fit_kept.changed_since) == (1, 22)
@@ -370,8 +339,21 @@ def test_an_incremental_link_keeps_the_fit_until_a_tenth_of_the_records_changed(
     output = " ".join(refit.output.split())
     assert "fitting the model again: --refit was given" in output
     assert "model parameters │ fitted to these records" in output
-    assert run_model(config, 4)[1] == 4 and index_of(config) == before
+    # The fit is seeded: the same records give the same parameters, and the same persons.
+    (refitted_model, refitted_by), (fitted_model, _) = run_model(config, 4), run_model(config, 3)
+    assert refitted_by == 4 and refitted_model.parameters == fitted_model.parameters
+    assert index_of(config) == before
     assert [run.parameters for run in list_runs(config)] == ["fitted", "run 1's fit", "fitted", "fitted"]
+    # Relinking unchanged data changes no id: incrementally (nothing to score), or in full (fitted again).
+    again, full = link_records(config), link_records(config, full=True)
+    assert (again.kind, full.kind) == ("incremental", "full") and full.model_fitted
+    assert index_of(config) == before
+    assert read(config, "SELECT count(*) FROM person_history WHERE run_id > 4") == [(0,)]
+    indexed = read(config, "SELECT sum(rows_indexed) FROM loads")[0][0]
+    assert len(before) == indexed == read(config, "SELECT count(*) FROM records")[0][0]
+    messages.clear()
+    as_shipped = link_records(config, full=True, fit_shipped=False, progress=messages.append)
+    assert not as_shipped.model_fitted and not any(m.startswith("model fitted") for m in messages)
     refused = CliRunner().invoke(
         main, ["--config", str(config.config_path), "link", "--refit", "--as-shipped"]
     )
