@@ -87,11 +87,7 @@ def _parameters_of_runs(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     if not table_in_store(con, "run_models"):
         return {}
     # A store an earlier mpi last wrote, opened read-only (not migrated), lacks fitted_by_run.
-    has_fits = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'store' AND table_name = 'run_models' "
-        "AND column_name = 'fitted_by_run'"
-    ).fetchall()[0][0]
-    fitted_by = "fitted_by_run" if has_fits else "NULL"
+    fitted_by = "fitted_by_run" if table_in_store(con, "run_models", column="fitted_by_run") else "NULL"
     rows = con.execute(f"SELECT run_id, {fitted_by} FROM run_models").fetchall()
     return {
         int(run_id): "model file" if fit is None else ("fitted" if fit == run_id else f"run {fit}'s fit")

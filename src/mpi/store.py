@@ -128,13 +128,19 @@ class Store:
         self.con.close()
 
 
-def table_in_store(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the store file (not memory or temp) holds table ``name``: `pairs` once a run has linked,
-    `run_models` once this mpi has migrated the store."""
-    rows = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?", [name]
-    ).fetchall()
-    return bool(rows[0][0])
+def table_in_store(con: duckdb.DuckDBPyConnection, name: str, *, column: str | None = None) -> bool:
+    """Whether the store file (not memory or temp) holds table ``name`` (with ``column``): `pairs` once a
+    run has linked, `run_models` (and its later columns) once this mpi has migrated the store."""
+    if column is None:
+        sql = "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?"
+        params = [name]
+    else:
+        sql = (
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'store' AND table_name = ? "
+            "AND column_name = ?"
+        )
+        params = [name, column]
+    return bool(con.execute(sql, params).fetchall()[0][0])
 
 
 def spill_directory(path: Path) -> Path:

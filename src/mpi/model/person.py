@@ -171,9 +171,9 @@ def surname_in_common() -> LevelSpec:
     return any_of(exact("last_name"), array_intersect("last_name_parts", 1), label="Surname in common")
 
 
-def same_household() -> LevelSpec:
-    """Same address and a surname (or a part of one) in common."""
-    return all_of(same_address(), surname_in_common(), label="Same household")
+def same_household(surnames: LevelSpec | None = None) -> LevelSpec:
+    """Same address and a surname (or a part of one) in common, or ``surnames`` (a looser condition)."""
+    return all_of(same_address(), surnames or surname_in_common(), label="Same household")
 
 
 def surname_alike() -> LevelSpec:
@@ -182,10 +182,7 @@ def surname_alike() -> LevelSpec:
         surname_in_common(),
         same_sound("last_name"),
         jaro_winkler("last_name", 0.88),
-        custom(
-            "last_name_l = first_name_r OR first_name_l = last_name_r",
-            label="A surname in the other's first name",
-        ),
+        custom(ONE_NAME_CROSSWISE, label="A name in the other record's other field"),
         label="Surname alike",
     )
 
@@ -420,7 +417,7 @@ def a_generation_apart_at_home() -> LevelSpec:
     x2.5) and +0.0003 / +0.0008, FEBRL4 and pseudopeople x3 -0.0001 / -0.0001, the rest within 0.0001.
     """
     return all_of(
-        all_of(same_address(), surname_alike(), label="One household, the surname alike"),
+        same_household(surname_alike()),
         custom(BORN_A_GENERATION_APART, label="Years of birth 15 or more apart"),
         any_of(
             custom("dob_l IS NULL OR dob_r IS NULL", label="An age on one side (no date to mistype)"),
